@@ -1,0 +1,93 @@
+/*
+ * dk_config.h - the one YAML configuration file shared by docketd,
+ * docketctl and docket (SPEC section 10).  Every key has a default; the
+ * loader reports every bad key as "FILE:LINE:COLUMN: key.path: problem".
+ */
+#ifndef DK_CONFIG_H
+#define DK_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "dk_diag.h"
+
+struct dk_strlist {
+    size_t n;
+    char **v; /* owned */
+};
+
+enum dk_portal_access { DK_ACCESS_LIST, DK_ACCESS_SELF_REGISTRATION };
+enum dk_portal_visibility { DK_VISIBILITY_OWN, DK_VISIBILITY_COMPANY };
+
+/* All strings are owned by the struct and freed by dk_config_cleanup(). */
+struct dk_config {
+    struct {
+        char *conninfo;
+        int pool_size;
+    } database;
+    struct {
+        char *socket; /* "" disables the Unix socket */
+        char *listen; /* "" disables TCP */
+        size_t max_line_bytes;
+        size_t max_output_bytes;
+        char *instance;
+    } server;
+    struct {
+        long long idle_timeout; /* seconds */
+        int max_login_failures;
+        long long login_lockout; /* seconds */
+    } session;
+    struct {
+        char *smtp_url;
+        char *from;
+    } mail;
+    struct {
+        char *listen; /* "" disables HTTP */
+    } http;
+    struct {
+        int level; /* enum dk_log_level */
+    } log;
+    struct {
+        bool enabled;
+        char *base_url;
+        char *title;
+        char *ticket_label;
+        int access;     /* enum dk_portal_access */
+        char *access_list;
+        int visibility; /* enum dk_portal_visibility */
+        bool show_stage_names;
+        struct dk_strlist pipelines;
+        struct {
+            bool enabled;
+            char *menu_text;
+            char *header_text;
+        } support_form;
+        char *consent_text;
+        long long idle_timeout; /* seconds */
+        struct {
+            char *jwt_secret;
+            char *jwt_public_key_file;
+            char *jwt_audience;
+        } sso;
+    } portal;
+};
+
+/* Fill cfg with every default.  Pair with dk_config_cleanup(). */
+void dk_config_defaults(struct dk_config *cfg);
+
+/*
+ * Load path over the defaults into cfg.  Returns 0; or DK_EINVAL with one
+ * line in diag per problem (all of them, not only the first) and cfg left
+ * holding defaults; or DK_EFAIL when the file cannot be read.  Either way
+ * cfg must later go to dk_config_cleanup().
+ */
+int dk_config_load(struct dk_config *cfg, const char *path,
+                   struct dk_diag *diag);
+
+/* Same, from a buffer; name is used in the messages. */
+int dk_config_load_buffer(struct dk_config *cfg, const char *name,
+                          const char *data, size_t len, struct dk_diag *diag);
+
+void dk_config_cleanup(struct dk_config *cfg);
+
+#endif

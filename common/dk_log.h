@@ -1,0 +1,31 @@
+/*
+ * dk_log.h - one line per event on stderr, below-level calls skipped before
+ * any formatting is done.
+ */
+#ifndef DK_LOG_H
+#define DK_LOG_H
+
+enum dk_log_level {
+    DK_LOG_ERROR = 0,
+    DK_LOG_WARN = 1,
+    DK_LOG_INFO = 2,
+    DK_LOG_DEBUG = 3,
+};
+
+extern int dk_log_level;
+
+/* prog is borrowed and must outlive logging (argv[0]'s basename is fine). */
+void dk_log_init(const char *prog, int level);
+/* "error", "warn", "info", "debug"; NULL for an out-of-range level. */
+const char *dk_log_level_name(int level);
+
+#define dk_log(level, ...)                                                     \
+    do {                                                                       \
+        if ((level) <= dk_log_level)                                           \
+            dk__log((level), __VA_ARGS__);                                     \
+    } while (0)
+
+void dk__log(int level, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,120 @@
+/*
+ * ctl.h - what every docketctl subcommand shares: the loaded
+ * configuration, one synchronous database connection, and uniform error
+ * reporting ("docketctl: contact add: ..." on stderr, exit status 1).
+ * docketctl is a short-lived admin tool, so blocking libpq is right here.
+ */
+#ifndef CTL_H
+#define CTL_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "dk_config.h"
+
+struct ctl {
+    const char *cmd;         /* "contact add": names the command in errors */
+    const char *config_path; /* borrowed from argv or the environment */
+    struct dk_config cfg;
+    PGconn *pg; /* owned: PQfinish() in main() */
+};
+
+struct ctl_cmd {
+    const char *name;
+    const char *sub; /* NULL for a command without subcommands */
+    int (*run)(struct ctl *c, int argc, char **argv);
+    const char *usage;
+};
+
+/* Print "docketctl: CMD: message" to stderr; returns 1, the exit status. */
+int ctl_fail(struct ctl *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Connect on first use; NULL (message printed) if that fails. */
+PGconn *ctl_db(struct ctl *c);
+
+/*
+ * Run sql with text parameters (NULL entries are SQL NULL).  Returns the
+ * result when it succeeded; otherwise NULL, with the failed result's
+ * SQLSTATE and constraint copied to state/constraint (either may be NULL)
+ * for the caller to explain, or the server's message printed when the
+ * caller passes state == NULL.
+ */
+PGresult *ctl_exec(struct ctl *c, const char *sql, int nparams,
+                   const char *const *params, char state[6],
+                   char constraint[64]);
+
+/* BEGIN / COMMIT / ROLLBACK; the first two return 0 or 1 (printed). */
+int ctl_begin(struct ctl *c);
+int ctl_commit(struct ctl *c);
+void ctl_rollback(struct ctl *c);
+
+/*
+ * Parse options with getopt_long; positional arguments are collected in
+ * pos (at most npos_max).  Returns the count of positionals, or -1 after
+ * printing the problem.  handle(c, opt, optarg, arg) is called for each
+ * option and returns 0 or 1 (already printed).
+ */
+struct option;
+int ctl_getopt(struct ctl *c, int argc, char **argv, const char *usage,
+               const struct option *longopts, char **pos, int npos_max,
+               int (*handle)(struct ctl *c, int opt, const char *val,
+                             void *arg),
+               void *arg);
+
+/*
+ * Read a password from stdin (one line, newline dropped), or prompt twice
+ * without echo when stdin is a terminal and prompt is true.  Returns a
+ * heap string or NULL (printed).
+ */
+char *ctl_read_password(struct ctl *c, bool prompt);
+
+/* Read all of stdin (at most max bytes) as UTF-8 text; NULL if printed. */
+char *ctl_read_stdin(struct ctl *c, const char *what, size_t max);
+
+/*
+ * Print res as an aligned table under the given headers (one per column),
+ * measuring UTF-8 text by characters, not bytes.
+ */
+void ctl_print_table(PGresult *res, const char *const *headers);
+
+/* The embedded schema.sql and the version it creates. */
+extern const char dk_schema_sql[];
+extern const size_t dk_schema_sql_len;
+#define CTL_SCHEMA_VERSION 1
+
+int ctl_migrate(struct ctl *c, int argc, char **argv);
+int ctl_staff_add(struct ctl *c, int argc, char **argv);
+int ctl_staff_list(struct ctl *c, int argc, char **argv);
+int ctl_staff_disable(struct ctl *c, int argc, char **argv);
+int ctl_staff_passwd(struct ctl *c, int argc, char **argv);
+int ctl_company_add(struct ctl *c, int argc, char **argv);
+int ctl_company_list(struct ctl *c, int argc, char **argv);
+int ctl_contact_add(struct ctl *c, int argc, char **argv);
+int ctl_contact_import(struct ctl *c, int argc, char **argv);
+int ctl_list_add_member(struct ctl *c, int argc, char **argv);
+int ctl_list_remove_member(struct ctl *c, int argc, char **argv);
+int ctl_list_members(struct ctl *c, int argc, char **argv);
+int ctl_ticket_create(struct ctl *c, int argc, char **argv);
+int ctl_demo_data(struct ctl *c, int argc, char **argv);
+
+/* Shared by contact add and contact import: one contact, validated. */
+struct ctl_contact {
+    const char *email, *first, *last, *title, *phone, *company;
+};
+/*
+ * Check ct and insert it inside the caller's transaction.  Returns 0, or
+ * 1 with the problem written to msg (prefix-free, e.g. "email \"x\" is not
+ * an address").
+ */
+int ctl_contact_insert(struct ctl *c, const struct ctl_contact *ct,
+                       char *msg, size_t msgsize);
+
+/*
+ * Add contact_id to list_id inside the caller's transaction, queueing the
+ * portal registration email when the list is the portal access list.
+ */
+int ctl_list_add(struct ctl *c, const char *list, const char *email);
+
+#endif

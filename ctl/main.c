@@ -1,0 +1,188 @@
+/*
+ * main.c - docketctl: find the subcommand in commands[], load the
+ * configuration (--config may stand before or after the subcommand), run.
+ */
+#include "ctl.h"
+#include "dk_secret.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef DOCKET_VERSION
+#define DOCKET_VERSION "0.1.0"
+#endif
+
+static const struct ctl_cmd commands[] = {
+    {"migrate", NULL, ctl_migrate, "docketctl migrate"},
+    {"staff", "add", ctl_staff_add,
+     "docketctl staff add USERNAME --name NAME --email EMAIL "
+     "--role ROLE[,ROLE...] [--unix-user USER] [--password-stdin]"},
+    {"staff", "list", ctl_staff_list, "docketctl staff list"},
+    {"staff", "disable", ctl_staff_disable,
+     "docketctl staff disable USERNAME"},
+    {"staff", "passwd", ctl_staff_passwd,
+     "docketctl staff passwd USERNAME [--password-stdin]"},
+    {"company", "add", ctl_company_add,
+     "docketctl company add NAME [--website URL] [--domain DOMAIN]"},
+    {"company", "list", ctl_company_list, "docketctl company list"},
+    {"contact", "add", ctl_contact_add,
+     "docketctl contact add EMAIL --first F --last L [--title T] "
+     "[--phone P] [--company NAME]"},
+    {"contact", "import", ctl_contact_import,
+     "docketctl contact import FILE.csv   "
+     "(header: email,first,last,title,phone,company)"},
+    {"list", "add-member", ctl_list_add_member,
+     "docketctl list add-member LIST EMAIL"},
+    {"list", "remove-member", ctl_list_remove_member,
+     "docketctl list remove-member LIST EMAIL"},
+    {"list", "members", ctl_list_members, "docketctl list members LIST"},
+    {"ticket", "create", ctl_ticket_create,
+     "docketctl ticket create --contact EMAIL --subject S "
+     "[--priority low|medium|high] [--source phone|email|form|portal] "
+     "(description on stdin)"},
+    {"demo-data", NULL, ctl_demo_data,
+     "docketctl demo-data [--unix-user USER] [--password-stdin]"},
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void usage(FILE *fp)
+{
+    fprintf(fp, "usage: docketctl [--config FILE] COMMAND [ARGS...]\n\n"
+                "Commands:\n");
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        fprintf(fp, "  %s\n", commands[i].usage + strlen("docketctl "));
+    fprintf(fp, "\nThe configuration is FILE, else $DOCKET_CONFIG, else "
+                "/etc/docket/config.yaml.\n");
+}
+
+/*
+ * Take --config FILE / --config=FILE out of argv wherever it stands, so
+ * "docketctl --config F migrate" and "docketctl migrate --config F" both
+ * work.  Returns the new argc, or -1 after printing a problem.
+ */
+static int take_config(struct ctl *c, int argc, char **argv)
+{
+    int out = 0;
+
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0) {
+            while (i < argc)
+                argv[out++] = argv[i++];
+            break;
+        }
+        if (strcmp(argv[i], "--config") == 0) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "docketctl: option \"--config\" needs a "
+                                "file name\n");
+                return -1;
+            }
+            c->config_path = argv[++i];
+        } else if (strncmp(argv[i], "--config=", 9) == 0) {
+            c->config_path = argv[i] + 9;
+        } else {
+            argv[out++] = argv[i];
+        }
+    }
+    argv[out] = NULL;
+    return out;
+}
+
+static const struct ctl_cmd *find_command(int argc, char **argv, int *used)
+{
+    const struct ctl_cmd *name_match = NULL;
+
+    for (size_t i = 0; i < NCOMMANDS; i++) {
+        if (strcmp(commands[i].name, argv[1]) != 0)
+            continue;
+        name_match = &commands[i];
+        if (!commands[i].sub) {
+            *used = 1;
+            return &commands[i];
+        }
+        if (argc > 2 && strcmp(commands[i].sub, argv[2]) == 0) {
+            *used = 2;
+            return &commands[i];
+        }
+    }
+    *used = name_match ? 1 : 0;
+    return NULL;
+}
+
+static void list_subcommands(const char *name)
+{
+    fprintf(stderr, "usage:\n");
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        if (strcmp(commands[i].name, name) == 0)
+            fprintf(stderr, "  %s\n", commands[i].usage);
+}
+
+int main(int argc, char **argv)
+{
+    struct ctl c = {0};
+    struct dk_diag diag;
+    const struct ctl_cmd *cmd;
+    char cmdname[64];
+    int used, rc;
+
+    if ((argc = take_config(&c, argc, argv)) < 0)
+        return 2;
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+        !strcmp(argv[1], "help")) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    if (!strcmp(argv[1], "--version")) {
+        printf("docketctl %s (schema version %d)\n", DOCKET_VERSION,
+               CTL_SCHEMA_VERSION);
+        return 0;
+    }
+    cmd = find_command(argc, argv, &used);
+    if (!cmd) {
+        if (used) {
+            if (argc > 2)
+                fprintf(stderr, "docketctl: %s: unknown subcommand \"%s\"\n",
+                        argv[1], argv[2]);
+            else
+                fprintf(stderr, "docketctl: %s: needs a subcommand\n",
+                        argv[1]);
+            list_subcommands(argv[1]);
+        } else {
+            fprintf(stderr, "docketctl: unknown command \"%s\" (see "
+                            "docketctl --help)\n",
+                    argv[1]);
+        }
+        return 2;
+    }
+    snprintf(cmdname, sizeof(cmdname), "%s%s%s", cmd->name,
+             cmd->sub ? " " : "", cmd->sub ? cmd->sub : "");
+    c.cmd = cmdname;
+
+    if (!c.config_path)
+        c.config_path = getenv("DOCKET_CONFIG");
+    if (!c.config_path || !*c.config_path)
+        c.config_path = "/etc/docket/config.yaml";
+    dk_diag_init(&diag);
+    if (dk_config_load(&c.cfg, c.config_path, &diag) != 0) {
+        for (size_t i = 0; i < diag.n; i++)
+            fprintf(stderr, "docketctl: %s\n", diag.lines[i]);
+        dk_diag_cleanup(&diag);
+        dk_config_cleanup(&c.cfg);
+        return 1;
+    }
+    dk_diag_cleanup(&diag);
+    if (dk_secret_init() != 0) {
+        fprintf(stderr, "docketctl: could not initialise libsodium\n");
+        dk_config_cleanup(&c.cfg);
+        return 1;
+    }
+
+    /* The handler sees "docketctl staff add" as argv[0]. */
+    argv[used] = (char *)cmd->usage;
+    rc = cmd->run(&c, argc - used, argv + used);
+    if (c.pg)
+        PQfinish(c.pg);
+    dk_config_cleanup(&c.cfg);
+    return rc;
+}

@@ -1,0 +1,31 @@
+# deps.sh - install the Debian packages in scripts/lib/packages that are
+# missing: with apt-get when run as root, else print the one command to run.
+# Sourced by scripts/test and scripts/demo.
+
+dk_deps_missing() {
+    local pkg missing=()
+    while read -r pkg; do
+        case "$pkg" in ''|'#'*) continue ;; esac
+        if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'ok installed'; then
+            missing+=("$pkg")
+        fi
+    done < "$(dirname "${BASH_SOURCE[0]}")/packages"
+    echo "${missing[*]:-}"
+}
+
+dk_deps_ensure() {
+    local missing
+    missing=$(dk_deps_missing)
+    [ -z "$missing" ] && return 0
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "Docket needs these Debian packages; install them with:" >&2
+        echo "  sudo apt-get install -y $missing" >&2
+        exit 1
+    fi
+    echo "==> installing: $missing" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    # The package lists may be missing or old on a fresh machine.
+    apt-get update -qq >&2
+    # shellcheck disable=SC2086
+    apt-get install -y -qq --no-install-recommends $missing >&2
+}
