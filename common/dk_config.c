@@ -49,13 +49,12 @@ static const char *const smtp_schemes[] = {"smtp://", "smtps://", NULL};
 static const char *const http_schemes[] = {"http://", "https://", NULL};
 
 #define OFF(field) offsetof(struct dk_config, field)
-#define MIB (1024LL * 1024)
+#define MIB        (1024LL * 1024)
 
 static const struct config_key config_keys[] = {
     {"database.conninfo", KEY_STR, OFF(database.conninfo), 0, 0, NULL,
      "dbname=docket"},
-    {"database.pool_size", KEY_INT, OFF(database.pool_size), 1, 100, NULL,
-     "4"},
+    {"database.pool_size", KEY_INT, OFF(database.pool_size), 1, 100, NULL, "4"},
     {"server.socket", KEY_STR, OFF(server.socket), 0, 0, NULL,
      "/run/docket/docket.sock"},
     {"server.listen", KEY_ADDR, OFF(server.listen), 0, 0, NULL,
@@ -67,35 +66,33 @@ static const struct config_key config_keys[] = {
     {"server.instance", KEY_STR, OFF(server.instance), 0, 0, NULL, ""},
     {"session.idle_timeout", KEY_DURATION, OFF(session.idle_timeout), 10,
      30 * 86400, NULL, "30m"},
-    {"session.max_login_failures", KEY_INT, OFF(session.max_login_failures),
-     1, 1000, NULL, "5"},
+    {"session.max_login_failures", KEY_INT, OFF(session.max_login_failures), 1,
+     1000, NULL, "5"},
     {"session.login_lockout", KEY_DURATION, OFF(session.login_lockout), 1,
      86400, NULL, "5m"},
     {"mail.smtp_url", KEY_URL, OFF(mail.smtp_url), 0, 0, smtp_schemes,
      "smtp://127.0.0.1:25"},
     {"mail.from", KEY_STR, OFF(mail.from), 0, 0, NULL,
      "Support <support@example.com>"},
-    {"http.listen", KEY_ADDR, OFF(http.listen), 0, 0, NULL,
-     "127.0.0.1:8080"},
+    {"http.listen", KEY_ADDR, OFF(http.listen), 0, 0, NULL, "127.0.0.1:8080"},
     {"log.level", KEY_ENUM, OFF(log.level), 0, 0, log_levels, "info"},
     {"portal.enabled", KEY_BOOL, OFF(portal.enabled), 0, 0, NULL, "true"},
     {"portal.base_url", KEY_URL, OFF(portal.base_url), 0, 0, http_schemes,
      "http://127.0.0.1:8080"},
-    {"portal.title", KEY_STR, OFF(portal.title), 0, 0, NULL,
-     "Customer Portal"},
+    {"portal.title", KEY_STR, OFF(portal.title), 0, 0, NULL, "Customer Portal"},
     {"portal.ticket_label", KEY_STR, OFF(portal.ticket_label), 0, 0, NULL,
      "Tickets"},
     {"portal.access", KEY_ENUM, OFF(portal.access), 0, 0, accesses, "list"},
     {"portal.access_list", KEY_STR, OFF(portal.access_list), 0, 0, NULL,
      "Authorized Portal Users"},
-    {"portal.visibility", KEY_ENUM, OFF(portal.visibility), 0, 0,
-     visibilities, "own"},
+    {"portal.visibility", KEY_ENUM, OFF(portal.visibility), 0, 0, visibilities,
+     "own"},
     {"portal.show_stage_names", KEY_BOOL, OFF(portal.show_stage_names), 0, 0,
      NULL, "false"},
     {"portal.pipelines", KEY_NAMES, OFF(portal.pipelines), 0, 0, NULL,
      "support,graphics"},
-    {"portal.support_form.enabled", KEY_BOOL,
-     OFF(portal.support_form.enabled), 0, 0, NULL, "true"},
+    {"portal.support_form.enabled", KEY_BOOL, OFF(portal.support_form.enabled),
+     0, 0, NULL, "true"},
     {"portal.support_form.menu_text", KEY_STR,
      OFF(portal.support_form.menu_text), 0, 0, NULL, "Submit a request"},
     {"portal.support_form.header_text", KEY_STR,
@@ -104,8 +101,8 @@ static const struct config_key config_keys[] = {
      "We use your details to answer your requests."},
     {"portal.idle_timeout", KEY_DURATION, OFF(portal.idle_timeout), 10,
      30 * 86400, NULL, "30m"},
-    {"portal.sso.jwt_secret", KEY_STR, OFF(portal.sso.jwt_secret), 0, 0,
-     NULL, ""},
+    {"portal.sso.jwt_secret", KEY_STR, OFF(portal.sso.jwt_secret), 0, 0, NULL,
+     ""},
     {"portal.sso.jwt_public_key_file", KEY_STR,
      OFF(portal.sso.jwt_public_key_file), 0, 0, NULL, ""},
     {"portal.sso.jwt_audience", KEY_STR, OFF(portal.sso.jwt_audience), 0, 0,
@@ -224,8 +221,8 @@ static const char *convert(struct dk_config *cfg, const struct config_key *k,
             return "expected a duration: seconds, or a number with s, m or h "
                    "(30s, 30m, 1h)";
         if (ll < k->min || ll > k->max) {
-            snprintf(buf, bufsize,
-                     "must be between %lld and %lld seconds", k->min, k->max);
+            snprintf(buf, bufsize, "must be between %lld and %lld seconds",
+                     k->min, k->max);
             return buf;
         }
         *(long long *)dst = ll;
@@ -279,8 +276,8 @@ void dk_config_defaults(struct dk_config *cfg)
 
     memset(cfg, 0, sizeof(*cfg));
     for (size_t i = 0; i < NKEYS; i++) {
-        const char *bad = convert(cfg, &config_keys[i], config_keys[i].def,
-                                  buf, sizeof(buf));
+        const char *bad =
+            convert(cfg, &config_keys[i], config_keys[i].def, buf, sizeof(buf));
         /* A default that does not parse is a bug in the table. */
         if (bad) {
             fprintf(stderr, "bad default for %s: %s\n", config_keys[i].path,
@@ -433,8 +430,7 @@ static void load_value(struct loader *L, const struct config_key *k,
         report(L, node, path, "%s", bad);
 }
 
-static void load_mapping(struct loader *L, yaml_node_t *map,
-                         const char *prefix)
+static void load_mapping(struct loader *L, yaml_node_t *map, const char *prefix)
 {
     for (yaml_node_pair_t *p = map->data.mapping.pairs.start;
          p < map->data.mapping.pairs.top; p++) {
@@ -494,12 +490,11 @@ int dk_config_load_buffer(struct dk_config *cfg, const char *name,
     }
     yaml_parser_set_input_string(&parser, (const unsigned char *)data, len);
     if (!yaml_parser_load(&parser, &doc)) {
-        dk_diag_add(diag, "%s:%zu:%zu: invalid YAML: %s%s%s", name,
-                    parser.problem_mark.line + 1,
-                    parser.problem_mark.column + 1,
-                    parser.problem ? parser.problem : "syntax error",
-                    parser.context ? " " : "",
-                    parser.context ? parser.context : "");
+        dk_diag_add(
+            diag, "%s:%zu:%zu: invalid YAML: %s%s%s", name,
+            parser.problem_mark.line + 1, parser.problem_mark.column + 1,
+            parser.problem ? parser.problem : "syntax error",
+            parser.context ? " " : "", parser.context ? parser.context : "");
         yaml_parser_delete(&parser);
         return DK_EINVAL;
     }

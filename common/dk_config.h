@@ -52,7 +52,7 @@ struct dk_config {
         char *base_url;
         char *title;
         char *ticket_label;
-        int access;     /* enum dk_portal_access */
+        int access; /* enum dk_portal_access */
         char *access_list;
         int visibility; /* enum dk_portal_visibility */
         bool show_stage_names;

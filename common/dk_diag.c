@@ -5,7 +5,6 @@
 #include "dk_mem.h"
 
 #include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 
 void dk_diag_init(struct dk_diag *d)
@@ -27,17 +26,10 @@ void dk_diag_cleanup(struct dk_diag *d)
 void dk_diag_add(struct dk_diag *d, const char *fmt, ...)
 {
     va_list ap;
-    int n;
     char *s;
 
     va_start(ap, fmt);
-    n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return;
-    s = dk_xmalloc((size_t)n + 1);
-    va_start(ap, fmt);
-    vsnprintf(s, (size_t)n + 1, fmt, ap);
+    s = dk_xvasprintf(fmt, ap);
     va_end(ap);
     if (d->n == d->cap) {
         d->cap = d->cap ? d->cap * 2 : 8;

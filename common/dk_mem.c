@@ -47,20 +47,29 @@ char *dk_xstrndup(const char *s, size_t n)
     return d;
 }
 
-char *dk_xasprintf(const char *fmt, ...)
+char *dk_xvasprintf(const char *fmt, va_list ap)
 {
-    va_list ap;
+    va_list copy;
     int n;
     char *s;
 
-    va_start(ap, fmt);
-    n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
+    va_copy(copy, ap);
+    n = vsnprintf(NULL, 0, fmt, copy);
+    va_end(copy);
     if (n < 0)
         abort();
     s = dk_xmalloc((size_t)n + 1);
-    va_start(ap, fmt);
     vsnprintf(s, (size_t)n + 1, fmt, ap);
+    return s;
+}
+
+char *dk_xasprintf(const char *fmt, ...)
+{
+    va_list ap;
+    char *s;
+
+    va_start(ap, fmt);
+    s = dk_xvasprintf(fmt, ap);
     va_end(ap);
     return s;
 }

@@ -8,8 +8,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define DK_PASS_HASH_MAX 128 /* >= crypto_pwhash_STRBYTES */
-#define DK_TOKEN_LEN 43      /* base64url of 32 bytes, no padding */
+#define DK_PASS_HASH_MAX  128 /* >= crypto_pwhash_STRBYTES */
+#define DK_TOKEN_LEN      43  /* base64url of 32 bytes, no padding */
 #define DK_TOKEN_HASH_LEN 32
 
 /* Call once before anything else here; returns 0 or DK_EFAIL. */

@@ -73,8 +73,7 @@ int ctl_company_add(struct ctl *c, int argc, char **argv)
         !dk_utf8_valid(pos[0], strlen(pos[0])))
         return ctl_fail(c, "name must be 1 to 200 characters of UTF-8 text");
     if (o.website && !website_valid(o.website))
-        return ctl_fail(c,
-                        "website \"%s\" is not an http:// or https:// URL",
+        return ctl_fail(c, "website \"%s\" is not an http:// or https:// URL",
                         o.website);
     if (o.domain && !domain_valid(o.domain))
         return ctl_fail(c, "domain \"%s\" is not a domain name", o.domain);
@@ -84,8 +83,8 @@ int ctl_company_add(struct ctl *c, int argc, char **argv)
         size_t len = strcspn(h, "/:?#");
         if (len < sizeof(domain)) {
             for (size_t i = 0; i < len; i++)
-                domain[i] = (char)((h[i] >= 'A' && h[i] <= 'Z') ? h[i] + 32
-                                                                 : h[i]);
+                domain[i] =
+                    (char)((h[i] >= 'A' && h[i] <= 'Z') ? h[i] + 32 : h[i]);
             domain[len] = '\0';
             if (domain_valid(domain))
                 o.domain = domain;
@@ -101,8 +100,8 @@ int ctl_company_add(struct ctl *c, int argc, char **argv)
     if (!res) {
         if (!strcmp(constraint, "company_name_key"))
             return ctl_fail(c, "company \"%s\" already exists", pos[0]);
-        return ctl_fail(c, "could not add company \"%s\" (SQLSTATE %s)",
-                        pos[0], state);
+        return ctl_fail(c, "could not add company \"%s\" (SQLSTATE %s)", pos[0],
+                        state);
     }
     PQclear(res);
     return 0;
@@ -114,20 +113,14 @@ int ctl_company_list(struct ctl *c, int argc, char **argv)
     static const char *const headers[] = {"NAME", "WEBSITE", "DOMAIN",
                                           "CONTACTS"};
     char *pos[1];
-    PGresult *res;
 
     if (ctl_getopt(c, argc, argv, argv[0], opts, pos, 0, NULL, NULL) < 0)
         return 2;
-    res = ctl_exec(c,
-                   "SELECT name, coalesce(website, '-'), "
-                   "coalesce(domain, '-'), "
-                   "(SELECT count(*) FROM contact t "
-                   "  WHERE t.company_id = c.id) "
-                   "FROM company c ORDER BY lower(name)",
-                   0, NULL, NULL, NULL);
-    if (!res)
-        return 1;
-    ctl_print_table(res, headers);
-    PQclear(res);
-    return 0;
+    return ctl_print_query(c, headers,
+                           "SELECT name, coalesce(website, '-'), "
+                           "coalesce(domain, '-'), "
+                           "(SELECT count(*) FROM contact t "
+                           "  WHERE t.company_id = c.id) "
+                           "FROM company c ORDER BY lower(name)",
+                           0, NULL);
 }

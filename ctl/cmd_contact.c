@@ -187,8 +187,15 @@ fail:
     return NULL;
 }
 
-enum { COL_EMAIL, COL_FIRST, COL_LAST, COL_TITLE, COL_PHONE, COL_COMPANY,
-       NCOLS };
+enum {
+    COL_EMAIL,
+    COL_FIRST,
+    COL_LAST,
+    COL_TITLE,
+    COL_PHONE,
+    COL_COMPANY,
+    NCOLS
+};
 static const char *const column_names[NCOLS] = {"email", "first", "last",
                                                 "title", "phone", "company"};
 
@@ -203,8 +210,9 @@ static int read_header(struct ctl *c, struct dk_csv *csv, int *col,
     if (rc < 0)
         return ctl_fail(c, "%s: %s", path, err.msg);
     if (rc == 0)
-        return ctl_fail(c, "%s: empty file: the first line must be the header "
-                           "email,first,last,title,phone,company",
+        return ctl_fail(c,
+                        "%s: empty file: the first line must be the header "
+                        "email,first,last,title,phone,company",
                         path);
     for (int k = 0; k < NCOLS; k++)
         col[k] = -1;
@@ -215,10 +223,11 @@ static int read_header(struct ctl *c, struct dk_csv *csv, int *col,
             if (!strcasecmp(name, column_names[k]))
                 break;
         if (k == NCOLS)
-            return ctl_fail(c,
-                            "%s: line %u: unknown column \"%s\" (expected email, "
-                            "first, last, title, phone, company)",
-                            path, line, name);
+            return ctl_fail(
+                c,
+                "%s: line %u: unknown column \"%s\" (expected email, "
+                "first, last, title, phone, company)",
+                path, line, name);
         if (col[k] >= 0)
             return ctl_fail(c, "%s: line %u: column \"%s\" appears twice", path,
                             line, name);
@@ -226,8 +235,8 @@ static int read_header(struct ctl *c, struct dk_csv *csv, int *col,
     }
     for (int k = COL_EMAIL; k <= COL_LAST; k++)
         if (col[k] < 0)
-            return ctl_fail(c, "%s: line %u: the header has no \"%s\" column", path,
-                            line, column_names[k]);
+            return ctl_fail(c, "%s: line %u: the header has no \"%s\" column",
+                            path, line, column_names[k]);
     return 0;
 }
 
@@ -264,18 +273,18 @@ int ctl_contact_import(struct ctl *c, int argc, char **argv)
     while ((rc = dk_csv_next(&csv, &line, &err)) > 0) {
         struct ctl_contact ct;
         if (csv.nfields != ncols_header) {
-            ctl_fail(c, "%s: line %u: expected %zu fields, found %zu", pos[0], line,
-                     ncols_header, csv.nfields);
+            ctl_fail(c, "%s: line %u: expected %zu fields, found %zu", pos[0],
+                     line, ncols_header, csv.nfields);
             errors++;
             continue;
         }
         ct.email = dk_trim(csv.fields[col[COL_EMAIL]]);
         ct.first = dk_trim(csv.fields[col[COL_FIRST]]);
         ct.last = dk_trim(csv.fields[col[COL_LAST]]);
-        ct.title = col[COL_TITLE] >= 0 ? dk_trim(csv.fields[col[COL_TITLE]])
-                                       : NULL;
-        ct.phone = col[COL_PHONE] >= 0 ? dk_trim(csv.fields[col[COL_PHONE]])
-                                       : NULL;
+        ct.title =
+            col[COL_TITLE] >= 0 ? dk_trim(csv.fields[col[COL_TITLE]]) : NULL;
+        ct.phone =
+            col[COL_PHONE] >= 0 ? dk_trim(csv.fields[col[COL_PHONE]]) : NULL;
         ct.company = col[COL_COMPANY] >= 0
                          ? dk_trim(csv.fields[col[COL_COMPANY]])
                          : NULL;
@@ -285,8 +294,7 @@ int ctl_contact_import(struct ctl *c, int argc, char **argv)
         if (ctl_contact_insert(c, &ct, msg, sizeof(msg))) {
             ctl_fail(c, "%s: line %u: %s", pos[0], line, msg);
             errors++;
-            res = ctl_exec(c, "ROLLBACK TO SAVEPOINT row", 0, NULL, NULL,
-                           NULL);
+            res = ctl_exec(c, "ROLLBACK TO SAVEPOINT row", 0, NULL, NULL, NULL);
         } else {
             imported++;
             res = ctl_exec(c, "RELEASE SAVEPOINT row", 0, NULL, NULL, NULL);

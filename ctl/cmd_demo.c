@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #define DEMO_PASSWORD "docket-demo"
-#define DAY (24 * 3600LL)
+#define DAY           (24 * 3600LL)
 
 enum { R_CONTENT = 1, R_GRAPHICS = 2, R_COORD = 4, R_ADMIN = 8 };
 
@@ -33,8 +33,7 @@ static const struct demo_staff {
     {"daan", "Daan de Vries", "daan@webbyra.example", "{content}", R_CONTENT},
     {"emma", "Emma Clarke", "emma@webbyra.example", "{content,coordinator}",
      R_CONTENT | R_COORD},
-    {"lars", "Lars Øvergård", "lars@webbyra.example", "{graphics}",
-     R_GRAPHICS},
+    {"lars", "Lars Øvergård", "lars@webbyra.example", "{graphics}", R_GRAPHICS},
     {"sanne", "Sanne Ĳzerman", "sanne@webbyra.example", "{graphics}",
      R_GRAPHICS},
     {"pat", "Pat Morgan", "pat@webbyra.example", "{coordinator}", R_COORD},
@@ -114,8 +113,7 @@ static const struct demo_contact {
      "Athletics Director", NULL, 7},
     {"Linda", "Nguyen", "lnguyen@maplegrove.example.org", "Principal",
      "+1 614 555 0120", 8},
-    {"Marcus", "Bell", "mbell@maplegrove.example.org", "Front Office", NULL,
-     8},
+    {"Marcus", "Bell", "mbell@maplegrove.example.org", "Front Office", NULL, 8},
     {"Rosa", "Álvarez", "ralvarez@maplegrove.example.org", "Librarian", NULL,
      8},
     {"Karen", "O'Neill", "koneill@lakeview-high.example.org",
@@ -215,8 +213,7 @@ static const struct demo_request {
      "We'd like it on the home page slider.",
      true},
     {"Replace headshots on the leadership page",
-     "New headshots from picture day are attached, please swap them in.",
-     true},
+     "New headshots from picture day are attached, please swap them in.", true},
     {"Holiday greeting banner",
      "Could we have a festive banner with 'Happy holidays from all of us' "
      "for the last two weeks of term?",
@@ -297,31 +294,36 @@ static const char *num(long long v)
     return b;
 }
 
+static PGresult *vrun(struct ctl *c, const char *sql, int n, va_list ap)
+{
+    const char *params[16];
+
+    for (int i = 0; i < n && i < 16; i++)
+        params[i] = va_arg(ap, const char *);
+    return ctl_exec(c, sql, n, params, NULL, NULL);
+}
+
 /* Run sql with exactly n text parameters (NULL is SQL NULL). */
 static PGresult *run(struct ctl *c, const char *sql, int n, ...)
 {
-    const char *params[16];
+    PGresult *res;
     va_list ap;
 
     va_start(ap, n);
-    for (int i = 0; i < n && i < 16; i++)
-        params[i] = va_arg(ap, const char *);
+    res = vrun(c, sql, n, ap);
     va_end(ap);
-    return ctl_exec(c, sql, n, params, NULL, NULL);
+    return res;
 }
 
 /* Same, for statements whose result is not needed; 0 or 1 (printed). */
 static int run0(struct ctl *c, const char *sql, int n, ...)
 {
-    const char *params[16];
     PGresult *res;
     va_list ap;
 
     va_start(ap, n);
-    for (int i = 0; i < n && i < 16; i++)
-        params[i] = va_arg(ap, const char *);
+    res = vrun(c, sql, n, ap);
     va_end(ap);
-    res = ctl_exec(c, sql, n, params, NULL, NULL);
     if (!res)
         return 1;
     PQclear(res);
@@ -350,6 +352,7 @@ static int add_event(struct demo *d, long long ticket, const char *type,
                      const char *action, const char *by, const char *contact,
                      const char *change, long long at)
 {
+    at = at < d->now ? at : d->now - 1;
     d->events++;
     return run0(d->c,
                 "INSERT INTO event (type, action, ticket_id, staff_id, "
@@ -360,9 +363,10 @@ static int add_event(struct demo *d, long long ticket, const char *type,
 }
 
 static int add_message(struct demo *d, long long ticket, bool out,
-                       const char *staff, const char *contact,
-                       const char *body, long long at)
+                       const char *staff, const char *contact, const char *body,
+                       long long at)
 {
+    at = at < d->now ? at : d->now - 1;
     d->messages++;
     if (run0(d->c,
              "INSERT INTO message (ticket_id, direction, author_staff_id, "
@@ -379,12 +383,13 @@ static int add_message(struct demo *d, long long ticket, bool out,
 }
 
 /* A note, with its mention and the mentioned person's notification. */
-static int add_note(struct demo *d, long long ticket, int author,
-                    int mentioned, const char *body, long long at)
+static int add_note(struct demo *d, long long ticket, int author, int mentioned,
+                    const char *body, long long at)
 {
     PGresult *res;
     long long note;
 
+    at = at < d->now ? at : d->now - 1;
     d->notes++;
     res = run(d->c,
               "INSERT INTO note (ticket_id, author_id, body, created_at) "
@@ -400,8 +405,9 @@ static int add_note(struct demo *d, long long ticket, int author,
         return 1;
     if (mentioned < 0)
         return 0;
-    if (run0(d->c, "INSERT INTO mention (note_id, staff_id) "
-                   "VALUES ($1::bigint, $2::bigint)",
+    if (run0(d->c,
+             "INSERT INTO mention (note_id, staff_id) "
+             "VALUES ($1::bigint, $2::bigint)",
              2, num(note), num(d->staff_id[mentioned])))
         return 1;
     res = run(d->c,
@@ -412,8 +418,7 @@ static int add_note(struct demo *d, long long ticket, int author,
               "CASE WHEN $6 THEN to_timestamp($5::double precision) + "
               "interval '1 hour' END) RETURNING id",
               6, num(d->staff_id[mentioned]), num(ticket), num(note),
-              num(d->staff_id[author]), num(at),
-              rnd(3) ? "true" : "false");
+              num(d->staff_id[author]), num(at), rnd(3) ? "true" : "false");
     if (!res)
         return 1;
     d->events++;
@@ -459,8 +464,8 @@ static const char *q(const char *s)
 /* One ticket with the whole history its final stage implies. */
 static int add_ticket(struct demo *d, const struct demo_bucket *b)
 {
-    static const char *const prio[] = {"high", "medium", "medium", "low",
-                                       "medium", "low", "high", "medium"};
+    static const char *const prio[] = {"high",   "medium", "medium", "low",
+                                       "medium", "low",    "high",   "medium"};
     static const char *const sources[] = {"portal", "portal", "email",
                                           "email",  "phone",  "form"};
     bool graphics_stage = !strcmp(b->pipeline, "graphics");
@@ -489,8 +494,7 @@ static int add_ticket(struct demo *d, const struct demo_bucket *b)
     if (claimed)
         owner = pick_staff(R_CONTENT);
     if (!strcmp(b->stage, "graphics_in_progress") ||
-        !strcmp(b->stage, "graphics_complete") ||
-        (closed && via_graphics))
+        !strcmp(b->stage, "graphics_complete") || (closed && via_graphics))
         gowner = pick_staff(R_GRAPHICS);
 
     res = run(d->c,
@@ -512,11 +516,10 @@ static int add_ticket(struct demo *d, const struct demo_bucket *b)
 
     snprintf(change, sizeof(change), "{\"source\": \"%s\"}", source);
     if (add_event(d, id, "ticket.created", "created",
-                  strcmp(source, "phone") ? NULL
-                                          : num(d->staff_id[pick_staff(
-                                                R_CONTENT)]),
-                  strcmp(source, "phone") ? num(d->contact_id[contact])
-                                          : NULL,
+                  strcmp(source, "phone")
+                      ? NULL
+                      : num(d->staff_id[pick_staff(R_CONTENT)]),
+                  strcmp(source, "phone") ? num(d->contact_id[contact]) : NULL,
                   change, t))
         return 1;
     if (strcmp(source, "phone") &&
@@ -538,8 +541,8 @@ static int add_ticket(struct demo *d, const struct demo_bucket *b)
         if (add_event(d, id, "ticket.changed", "claimed",
                       num(d->staff_id[owner]), NULL,
                       change2(change, sizeof(change), "owner", "null",
-                              q(demo_staff[owner].username), "stage",
-                              q("new"), q("in_progress")),
+                              q(demo_staff[owner].username), "stage", q("new"),
+                              q("in_progress")),
                       t))
             return 1;
         version++;
@@ -552,8 +555,7 @@ static int add_ticket(struct demo *d, const struct demo_bucket *b)
             version++;
             if (rnd(2) && strcmp(b->stage, "waiting_on_contact")) {
                 t += 600 + rnd(6 * 3600);
-                if (add_message(d, id, false, NULL,
-                                num(d->contact_id[contact]),
+                if (add_message(d, id, false, NULL, num(d->contact_id[contact]),
                                 client_followups[rnd(4)], t))
                     return 1;
                 version++;
@@ -579,9 +581,9 @@ static int add_ticket(struct demo *d, const struct demo_bucket *b)
         t += 60 + rnd(600);
         if (add_event(d, id, "ticket.changed", "handed_to_graphics",
                       num(d->staff_id[owner]), NULL,
-                      change2(change, sizeof(change), "pipeline",
-                              q("support"), q("graphics"), "stage",
-                              q("in_progress"), q("waiting_on_graphics")),
+                      change2(change, sizeof(change), "pipeline", q("support"),
+                              q("graphics"), "stage", q("in_progress"),
+                              q("waiting_on_graphics")),
                       t))
             return 1;
         version += 2;
@@ -613,24 +615,23 @@ static int add_ticket(struct demo *d, const struct demo_bucket *b)
         t += 60;
         if (add_event(d, id, "ticket.changed", "stage_set",
                       num(d->staff_id[owner]), NULL,
-                      change2(change, sizeof(change), "stage",
-                              q("in_progress"), q("waiting_on_contact"), NULL,
-                              NULL, NULL),
+                      change2(change, sizeof(change), "stage", q("in_progress"),
+                              q("waiting_on_contact"), NULL, NULL, NULL),
                       t))
             return 1;
         version++;
     }
     if (closed) {
         t += 1800 + rnd(2 * DAY);
-        if (add_event(d, id, "ticket.changed", "closed",
-                      num(d->staff_id[owner]), NULL,
-                      change2(change, sizeof(change), "pipeline",
-                              q(via_graphics ? "graphics" : "support"),
-                              q("support"), "stage",
-                              q(via_graphics ? "graphics_complete"
-                                             : "in_progress"),
-                              q("closed")),
-                      t))
+        if (add_event(
+                d, id, "ticket.changed", "closed", num(d->staff_id[owner]),
+                NULL,
+                change2(change, sizeof(change), "pipeline",
+                        q(via_graphics ? "graphics" : "support"), q("support"),
+                        "stage",
+                        q(via_graphics ? "graphics_complete" : "in_progress"),
+                        q("closed")),
+                t))
             return 1;
         version++;
     }
@@ -644,9 +645,10 @@ static int add_ticket(struct demo *d, const struct demo_bucket *b)
                  "to_timestamp($4::double precision) - interval '2 hours', "
                  "to_timestamp($5::double precision))",
                  5, num(id), num(d->staff_id[owner]),
-                 rnd(2) ? "Take the notice down again" : "Check with the "
-                                                          "school that it "
-                                                          "looks right",
+                 rnd(2) ? "Take the notice down again"
+                        : "Check with the "
+                          "school that it "
+                          "looks right",
                  num(d->now + (long long)rnd(14) * DAY - 3 * DAY), num(t)))
             return 1;
         if (add_event(d, id, "ticket.changed", "task_added",
@@ -751,16 +753,14 @@ static int load(struct demo *d, const char *unix_user, const char *hash)
         d->contact_id[i] = atoll(PQgetvalue(res, 0, 0));
         PQclear(res);
         /* Two in three contacts may use the portal. */
-        if (i % 3 != 2 &&
-            run0(d->c,
-                 "INSERT INTO list_member (list_id, contact_id) "
-                 "SELECT id, $1::bigint FROM list "
-                 "WHERE name = 'Authorized Portal Users'",
-                 1, num(d->contact_id[i])))
+        if (i % 3 != 2 && run0(d->c,
+                               "INSERT INTO list_member (list_id, contact_id) "
+                               "SELECT id, $1::bigint FROM list "
+                               "WHERE name = 'Authorized Portal Users'",
+                               1, num(d->contact_id[i])))
             return 1;
     }
-    for (size_t b = 0; b < sizeof(demo_buckets) / sizeof(demo_buckets[0]);
-         b++)
+    for (size_t b = 0; b < sizeof(demo_buckets) / sizeof(demo_buckets[0]); b++)
         for (int i = 0; i < demo_buckets[b].count; i++)
             if (add_ticket(d, &demo_buckets[b]))
                 return 1;
@@ -813,8 +813,7 @@ int ctl_demo_data(struct ctl *c, int argc, char **argv)
            d.tasks, d.events);
     printf("Staff (password \"%s\"):\n",
            o.password_stdin ? "as given" : DEMO_PASSWORD);
-    for (size_t i = 0; i < NSTAFF; i++)
-    {
+    for (size_t i = 0; i < NSTAFF; i++) {
         if (i == PEER_STAFF && o.unix_user)
             printf("  %-7s %s, %s, Unix user %s\n", demo_staff[i].username,
                    demo_staff[i].name, demo_staff[i].roles, o.unix_user);

@@ -120,8 +120,9 @@ int ctl_list_add_member(struct ctl *c, int argc, char **argv)
         printf("%s is already a member of \"%s\"\n", pos[1], pos[0]);
         return 0;
     }
-    res = ctl_exec(c, "SELECT lower($1) = lower(name) FROM list "
-                      "WHERE id = $2::bigint",
+    res = ctl_exec(c,
+                   "SELECT lower($1) = lower(name) FROM list "
+                   "WHERE id = $2::bigint",
                    2, (const char *[]){c->cfg.portal.access_list, list_id},
                    NULL, NULL);
     if (!res)
@@ -206,19 +207,15 @@ int ctl_list_members(struct ctl *c, int argc, char **argv)
     PQclear(res);
     if (n == 0)
         return ctl_fail(c, "no list named \"%s\"", pos[0]);
-    res = ctl_exec(c,
-                   "SELECT t.email, t.first_name || ' ' || t.last_name, "
-                   "coalesce(co.name, '-'), "
-                   "CASE WHEN t.registered_at IS NULL THEN 'no' "
-                   "ELSE 'yes' END "
-                   "FROM list l JOIN list_member m ON m.list_id = l.id "
-                   "JOIN contact t ON t.id = m.contact_id "
-                   "LEFT JOIN company co ON co.id = t.company_id "
-                   "WHERE lower(l.name) = lower($1) ORDER BY lower(t.email)",
-                   1, params, NULL, NULL);
-    if (!res)
-        return 1;
-    ctl_print_table(res, headers);
-    PQclear(res);
-    return 0;
+    return ctl_print_query(
+        c, headers,
+        "SELECT t.email, t.first_name || ' ' || t.last_name, "
+        "coalesce(co.name, '-'), "
+        "CASE WHEN t.registered_at IS NULL THEN 'no' "
+        "ELSE 'yes' END "
+        "FROM list l JOIN list_member m ON m.list_id = l.id "
+        "JOIN contact t ON t.id = m.contact_id "
+        "LEFT JOIN company co ON co.id = t.company_id "
+        "WHERE lower(l.name) = lower($1) ORDER BY lower(t.email)",
+        1, params);
 }

@@ -94,8 +94,9 @@ int ctl_migrate(struct ctl *c, int argc, char **argv)
                 goto fail;
             PQclear(res);
             snprintf(next, sizeof(next), "%d", v + 1);
-            res = ctl_exec(c, "INSERT INTO schema_version (version) "
-                              "VALUES ($1::int)",
+            res = ctl_exec(c,
+                           "INSERT INTO schema_version (version) "
+                           "VALUES ($1::int)",
                            1, p, NULL, NULL);
             if (!res)
                 goto fail;

@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const valid_roles[] = {"content", "graphics",
-                                          "coordinator", "admin"};
+static const char *const valid_roles[] = {"content", "graphics", "coordinator",
+                                          "admin"};
 
 struct staff_opts {
     const char *name, *email, *roles, *unix_user;
@@ -47,8 +47,7 @@ static int staff_opt(struct ctl *c, int opt, const char *val, void *arg)
  * Turn "content,graphics" into the array literal {content,graphics},
  * checking each role and dropping repeats.  Returns 0 or 1 (printed).
  */
-static int parse_roles(struct ctl *c, const char *list, char *out,
-                       size_t size)
+static int parse_roles(struct ctl *c, const char *list, char *out, size_t size)
 {
     char *copy = dk_xstrdup(list), *save = NULL;
     bool seen[4] = {false};
@@ -178,24 +177,19 @@ int ctl_staff_add(struct ctl *c, int argc, char **argv)
 int ctl_staff_list(struct ctl *c, int argc, char **argv)
 {
     static const struct option opts[] = {{0}};
-    static const char *const headers[] = {"USERNAME", "NAME",   "EMAIL",
+    static const char *const headers[] = {"USERNAME", "NAME",      "EMAIL",
                                           "ROLES",    "UNIX USER", "ACTIVE"};
     char *pos[1];
-    PGresult *res;
 
     if (ctl_getopt(c, argc, argv, argv[0], opts, pos, 0, NULL, NULL) < 0)
         return 2;
-    res = ctl_exec(c,
-                   "SELECT username, name, email, "
-                   "array_to_string(roles, ','), coalesce(unix_user, '-'), "
-                   "CASE WHEN active THEN 'yes' ELSE 'no' END "
-                   "FROM staff ORDER BY username",
-                   0, NULL, NULL, NULL);
-    if (!res)
-        return 1;
-    ctl_print_table(res, headers);
-    PQclear(res);
-    return 0;
+    return ctl_print_query(c, headers,
+                           "SELECT username, name, email, "
+                           "array_to_string(roles, ','), "
+                           "coalesce(unix_user, '-'), "
+                           "CASE WHEN active THEN 'yes' ELSE 'no' END "
+                           "FROM staff ORDER BY username",
+                           0, NULL);
 }
 
 int ctl_staff_disable(struct ctl *c, int argc, char **argv)
@@ -278,8 +272,7 @@ int ctl_staff_passwd(struct ctl *c, int argc, char **argv)
     }
     free(pw);
     params[1] = hash;
-    res = ctl_exec(c,
-                   "UPDATE staff SET password_hash = $2 WHERE username = $1",
+    res = ctl_exec(c, "UPDATE staff SET password_hash = $2 WHERE username = $1",
                    2, params, NULL, NULL);
     if (!res)
         return 1;

@@ -4,6 +4,7 @@
  * scripts can capture it.
  */
 #include "ctl.h"
+#include "dk_text.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -66,6 +67,8 @@ int ctl_ticket_create(struct ctl *c, int argc, char **argv)
         return ctl_fail(c, "--contact is required");
     if (!o.subject || !*o.subject)
         return ctl_fail(c, "--subject is required");
+    if (!dk_utf8_valid(o.subject, strlen(o.subject)))
+        return ctl_fail(c, "subject is not UTF-8 text");
     if (strlen(o.subject) > 300)
         return ctl_fail(c, "subject is longer than 300 bytes");
     if (!one_of(o.priority, priorities))

@@ -74,10 +74,12 @@ char *ctl_read_password(struct ctl *c, bool prompt);
 char *ctl_read_stdin(struct ctl *c, const char *what, size_t max);
 
 /*
- * Print res as an aligned table under the given headers (one per column),
- * measuring UTF-8 text by characters, not bytes.
+ * Run sql and print its rows as an aligned table under headers (one per
+ * column), measuring UTF-8 text by characters, not bytes.  Returns 0, or 1
+ * when the query failed (printed).
  */
-void ctl_print_table(PGresult *res, const char *const *headers);
+int ctl_print_query(struct ctl *c, const char *const *headers, const char *sql,
+                    int nparams, const char *const *params);
 
 /* The embedded schema.sql and the version it creates. */
 extern const char dk_schema_sql[];
@@ -108,8 +110,8 @@ struct ctl_contact {
  * 1 with the problem written to msg (prefix-free, e.g. "email \"x\" is not
  * an address").
  */
-int ctl_contact_insert(struct ctl *c, const struct ctl_contact *ct,
-                       char *msg, size_t msgsize);
+int ctl_contact_insert(struct ctl *c, const struct ctl_contact *ct, char *msg,
+                       size_t msgsize);
 
 /*
  * Add contact_id to list_id inside the caller's transaction, queueing the

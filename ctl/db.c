@@ -135,7 +135,23 @@ int ctl_getopt(struct ctl *c, int argc, char **argv, const char *usage,
     opterr = 0;
     optind = 0; /* glibc: reinitialise fully */
     /* Leading '-': positionals come back as option 1, in order. */
-    while ((opt = getopt_long(argc, argv, "-:h", longopts, NULL)) != -1) {
+    for (;;) {
+        int prev = optind ? optind : 1, longindex = -1;
+        if ((opt = getopt_long(argc, argv, "-:h", longopts, &longindex)) == -1)
+            break;
+        /* getopt_long takes "--pass" for "--password-stdin"; we do not:
+         * an abbreviation is too easily a different option's mistake. */
+        if (longindex >= 0 && opt != '?' && opt != ':') {
+            const char *name = longopts[longindex].name;
+            const char *text = argv[prev] + 2;
+            size_t n = strlen(name);
+            if (strncmp(text, name, n) != 0 ||
+                (text[n] != '\0' && text[n] != '=')) {
+                ctl_fail(c, "unknown option \"%.*s\"\nusage: %s",
+                         (int)strcspn(argv[prev], "="), argv[prev], usage);
+                return -1;
+            }
+        }
         if (opt == 1) {
             if (npos >= npos_max) {
                 ctl_fail(c, "unexpected argument \"%s\"\nusage: %s", optarg,
@@ -152,8 +168,7 @@ int ctl_getopt(struct ctl *c, int argc, char **argv, const char *usage,
             return -1;
         } else if (opt == '?') {
             if (optopt)
-                ctl_fail(c, "unknown option \"-%c\"\nusage: %s", optopt,
-                         usage);
+                ctl_fail(c, "unknown option \"-%c\"\nusage: %s", optopt, usage);
             else
                 ctl_fail(c, "unknown option \"%s\"\nusage: %s",
                          argv[optind - 1], usage);
@@ -222,8 +237,7 @@ char *ctl_read_password(struct ctl *c, bool prompt)
         ctl_fail(c, "no password on standard input");
         return NULL;
     }
-    if (strlen(pw) < 8 || strlen(pw) > 1024 ||
-        !dk_utf8_valid(pw, strlen(pw))) {
+    if (strlen(pw) < 8 || strlen(pw) > 1024 || !dk_utf8_valid(pw, strlen(pw))) {
         free(pw);
         ctl_fail(c, "password must be 8 to 1024 characters of UTF-8 text");
         return NULL;
@@ -274,13 +288,18 @@ static size_t utf8_width(const char *s)
     return n;
 }
 
-void ctl_print_table(PGresult *res, const char *const *headers)
+int ctl_print_query(struct ctl *c, const char *const *headers, const char *sql,
+                    int nparams, const char *const *params)
 {
-    int rows = PQntuples(res), cols = PQnfields(res);
-    size_t *width = calloc((size_t)cols, sizeof(*width));
+    PGresult *res = ctl_exec(c, sql, nparams, params, NULL, NULL);
+    int rows, cols;
+    size_t *width;
 
-    if (!width)
-        return;
+    if (!res)
+        return 1;
+    rows = PQntuples(res);
+    cols = PQnfields(res);
+    width = dk_xcalloc((size_t)cols, sizeof(*width));
     for (int j = 0; j < cols; j++) {
         width[j] = utf8_width(headers[j]);
         for (int i = 0; i < rows; i++) {
@@ -299,4 +318,6 @@ void ctl_print_table(PGresult *res, const char *const *headers)
         }
     }
     free(width);
+    PQclear(res);
+    return 0;
 }

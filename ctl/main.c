@@ -19,8 +19,7 @@ static const struct ctl_cmd commands[] = {
      "docketctl staff add USERNAME --name NAME --email EMAIL "
      "--role ROLE[,ROLE...] [--unix-user USER] [--password-stdin]"},
     {"staff", "list", ctl_staff_list, "docketctl staff list"},
-    {"staff", "disable", ctl_staff_disable,
-     "docketctl staff disable USERNAME"},
+    {"staff", "disable", ctl_staff_disable, "docketctl staff disable USERNAME"},
     {"staff", "passwd", ctl_staff_passwd,
      "docketctl staff passwd USERNAME [--password-stdin]"},
     {"company", "add", ctl_company_add,
@@ -145,18 +144,18 @@ int main(int argc, char **argv)
                 fprintf(stderr, "docketctl: %s: unknown subcommand \"%s\"\n",
                         argv[1], argv[2]);
             else
-                fprintf(stderr, "docketctl: %s: needs a subcommand\n",
-                        argv[1]);
+                fprintf(stderr, "docketctl: %s: needs a subcommand\n", argv[1]);
             list_subcommands(argv[1]);
         } else {
-            fprintf(stderr, "docketctl: unknown command \"%s\" (see "
-                            "docketctl --help)\n",
+            fprintf(stderr,
+                    "docketctl: unknown command \"%s\" (see "
+                    "docketctl --help)\n",
                     argv[1]);
         }
         return 2;
     }
-    snprintf(cmdname, sizeof(cmdname), "%s%s%s", cmd->name,
-             cmd->sub ? " " : "", cmd->sub ? cmd->sub : "");
+    snprintf(cmdname, sizeof(cmdname), "%s%s%s", cmd->name, cmd->sub ? " " : "",
+             cmd->sub ? cmd->sub : "");
     c.cmd = cmdname;
 
     if (!c.config_path)

@@ -93,25 +93,24 @@ static void test_dk_config__every_type_is_read(void **state)
 {
     struct dk_config cfg;
     struct dk_diag d;
-    const char *yaml =
-        "database:\n"
-        "  conninfo: \"host=/tmp dbname=x\"\n"
-        "  pool_size: 12\n"
-        "server:\n"
-        "  socket: /tmp/d.sock\n"
-        "  listen: \"[::1]:9000\"\n"
-        "  max_line_bytes: 2048\n"
-        "  instance: ~\n"
-        "session: {idle_timeout: 1h}\n"
-        "http:\n  listen: \"\"\n"
-        "log:\n  level: debug\n"
-        "portal:\n"
-        "  enabled: no\n"
-        "  access: self_registration\n"
-        "  visibility: company\n"
-        "  pipelines: [support]\n"
-        "  support_form: {enabled: false, menu_text: Ask us}\n"
-        "  sso: {jwt_secret: s3cret}\n";
+    const char *yaml = "database:\n"
+                       "  conninfo: \"host=/tmp dbname=x\"\n"
+                       "  pool_size: 12\n"
+                       "server:\n"
+                       "  socket: /tmp/d.sock\n"
+                       "  listen: \"[::1]:9000\"\n"
+                       "  max_line_bytes: 2048\n"
+                       "  instance: ~\n"
+                       "session: {idle_timeout: 1h}\n"
+                       "http:\n  listen: \"\"\n"
+                       "log:\n  level: debug\n"
+                       "portal:\n"
+                       "  enabled: no\n"
+                       "  access: self_registration\n"
+                       "  visibility: company\n"
+                       "  pipelines: [support]\n"
+                       "  support_form: {enabled: false, menu_text: Ask us}\n"
+                       "  sso: {jwt_secret: s3cret}\n";
 
     assert_int_equal(load(&cfg, &d, yaml), 0);
     assert_string_equal(cfg.database.conninfo, "host=/tmp dbname=x");
@@ -141,7 +140,10 @@ static void test_dk_config__durations(void **state)
     static const struct {
         const char *text;
         long long seconds;
-    } ok[] = {{"30", 30}, {"30s", 30}, {"30m", 1800}, {"1h", 3600},
+    } ok[] = {{"30", 30},
+              {"30s", 30},
+              {"30m", 1800},
+              {"1h", 3600},
               {"\"45m\"", 2700}};
     struct dk_config cfg;
     struct dk_diag d;

@@ -28,7 +28,8 @@ static void test_dk_csv__empty_input_has_no_records(void **state)
 
 static void test_dk_csv__plain_and_quoted_fields(void **state)
 {
-    const char *in = "\xef\xbb\xbf" "email,first\r\n"
+    const char *in = "\xef\xbb\xbf"
+                     "email,first\r\n"
                      "a@b.no,\"Øystein, \"\"Ø\"\"\"\n"
                      "\n"
                      "c@d.nl,\"two\nlines\"\n"
@@ -94,8 +95,7 @@ static void test_dk_csv__many_fields_grow_the_buffers(void **state)
     unsigned line;
 
     for (int i = 0; i < 500; i++)
-        n += (size_t)snprintf(in + n, sizeof(in) - n, "%s%d", i ? "," : "",
-                              i);
+        n += (size_t)snprintf(in + n, sizeof(in) - n, "%s%d", i ? "," : "", i);
     dk_csv_init(&c, in, n);
     assert_int_equal(dk_csv_next(&c, &line, NULL), 1);
     assert_int_equal(c.nfields, 500);

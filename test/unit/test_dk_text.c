@@ -19,11 +19,11 @@ static void test_dk_utf8_valid__accepts_text_and_rejects_bad_bytes(void **s)
         const char *t = "Øystein Brå ĳ é 日本 🙂";
         assert_true(dk_utf8_valid(t, strlen(t)));
     }
-    assert_false(dk_utf8_valid("\x80", 1));          /* lone continuation */
-    assert_false(dk_utf8_valid("\xc3", 1));          /* truncated */
-    assert_false(dk_utf8_valid("\xc0\xaf", 2));      /* overlong '/' */
-    assert_false(dk_utf8_valid("\xe0\x80\xaf", 3));  /* overlong */
-    assert_false(dk_utf8_valid("\xed\xa0\x80", 3));  /* surrogate */
+    assert_false(dk_utf8_valid("\x80", 1));             /* lone continuation */
+    assert_false(dk_utf8_valid("\xc3", 1));             /* truncated */
+    assert_false(dk_utf8_valid("\xc0\xaf", 2));         /* overlong '/' */
+    assert_false(dk_utf8_valid("\xe0\x80\xaf", 3));     /* overlong */
+    assert_false(dk_utf8_valid("\xed\xa0\x80", 3));     /* surrogate */
     assert_false(dk_utf8_valid("\xf4\x90\x80\x80", 4)); /* > U+10FFFF */
     assert_false(dk_utf8_valid("\xff", 1));
 }
@@ -111,7 +111,8 @@ static void test_dk_trim__both_ends(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_dk_utf8_valid__accepts_text_and_rejects_bad_bytes),
+        cmocka_unit_test(
+            test_dk_utf8_valid__accepts_text_and_rejects_bad_bytes),
         cmocka_unit_test(test_dk_email_valid__plausible_addresses_only),
         cmocka_unit_test(test_dk_username_valid__lowercase_names),
         cmocka_unit_test(test_dk_uint_parse__limits),
