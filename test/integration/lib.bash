@@ -14,7 +14,12 @@ dk__cleanup() { dk_pg_stop "$T/pg" >/dev/null 2>&1; rm -rf "$T"; }
 trap dk__cleanup EXIT
 trap 'exit 130' INT TERM
 
-dk_pg_start "$T/pg" || { echo "FAIL: could not start PostgreSQL"; exit 1; }
+# A script that needs no database sets DK_NO_PG=1 before sourcing this.
+if [ "${DK_NO_PG:-0}" != 1 ]; then
+    dk_pg_start "$T/pg" || { echo "FAIL: could not start PostgreSQL"; exit 1; }
+else
+    DK_PG_CONNINFO="dbname=docket"
+fi
 CONFIG="$T/config.yaml"
 cat > "$CONFIG" <<YAML
 database:

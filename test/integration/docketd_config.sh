@@ -1,0 +1,30 @@
+# docketd_config.sh - docketd --check-config accepts good files (the example
+# among them) with exit 0, and rejects bad ones with exit 1 and every
+# problem named FILE:LINE:COLUMN: key.
+DK_NO_PG=1
+. "$(dirname "$0")/lib.bash"
+: "${DOCKETD:?run under ctest}"
+
+run "$DOCKETD" --check-config --config "$DOCKET_SOURCE_DIR/config.example.yaml"
+expect_eq "the example file is valid" "$RC $OUT" "0 $DOCKET_SOURCE_DIR/config.example.yaml: configuration is valid"
+
+printf 'server:\n  listen: "127.0.0.1:0"\n  max_line_bytes: 1k\nsession:\n  idle_timeout: 30x\nlog: {level: verbose}\n' > "$T/bad.yaml"
+run "$DOCKETD" --check-config --config "$T/bad.yaml"
+expect_eq "a bad file exits 1" "$RC" 1
+expect_eq "every problem is named" "$ERR" "docketd: $T/bad.yaml:2:11: server.listen: expected HOST:PORT (or \"\" to turn it off)
+docketd: $T/bad.yaml:3:19: server.max_line_bytes: expected a size in bytes
+docketd: $T/bad.yaml:5:17: session.idle_timeout: expected a duration: seconds, or a number with s, m or h (30s, 30m, 1h)
+docketd: $T/bad.yaml:6:14: log.level: must be one of: error, warn, info, debug"
+
+printf 'database: [\n' > "$T/broken.yaml"
+run "$DOCKETD" --check-config --config "$T/broken.yaml"
+expect_err_has "malformed YAML exits 1 with a position" "docketd: $T/broken.yaml:2:1: invalid YAML: "
+
+run env DOCKET_CONFIG="$T/bad.yaml" "$DOCKETD" --check-config
+expect_eq "\$DOCKET_CONFIG is read" "$RC" 1
+run "$DOCKETD" --check-config --config "$T/none.yaml"
+expect_err "a missing file" "docketd: $T/none.yaml: could not open: No such file or directory"
+run "$DOCKETD" --frobnicate
+expect_eq "an unknown option is a usage error" "$RC" 2
+
+done_testing
