@@ -249,36 +249,6 @@ CREATE INDEX ticket_company ON ticket (company_id, created_at);
 CREATE INDEX ticket_search ON ticket USING gin (search);
 CREATE INDEX ticket_subject_trgm ON ticket USING gin (lower(subject) gin_trgm_ops);
 
--- A new ticket in the support pipeline's default stage, with its
--- 'ticket.created' event; by is the staff member who entered it (NULL when
--- the contact did, through the portal or by email).  Shared by docketctl,
--- mail intake and the server so that every way in behaves the same.
-CREATE FUNCTION ticket_create(p_contact_id bigint, p_subject text,
-                              p_description text, p_priority text,
-                              p_source text, p_by bigint)
-RETURNS bigint LANGUAGE plpgsql AS $$
-DECLARE
-    tid bigint;
-BEGIN
-    INSERT INTO ticket (subject, description, priority, pipeline, stage,
-                        contact_id, company_id, source)
-    SELECT p_subject, coalesce(p_description, ''), p_priority, 'support', s.id,
-           c.id, c.company_id, p_source
-      FROM contact c, stage s
-     WHERE c.id = p_contact_id AND s.pipeline = 'support' AND s.is_default
-    RETURNING id INTO tid;
-    IF tid IS NULL THEN
-        RAISE EXCEPTION 'contact % does not exist', p_contact_id
-            USING ERRCODE = 'no_data_found';
-    END IF;
-    INSERT INTO event (type, action, ticket_id, staff_id, contact_id, change)
-    VALUES ('ticket.created', 'created', tid, p_by,
-            CASE WHEN p_by IS NULL THEN p_contact_id END,
-            jsonb_build_object('source', p_source, 'priority', p_priority));
-    RETURN tid;
-END
-$$;
-
 ---------------------------------------------------------------------------
 -- The conversation (client-visible), notes (staff only), attachments.
 
@@ -394,11 +364,13 @@ CREATE TABLE event (
     for_staff_id   bigint REFERENCES staff (id),    -- notifications: the only recipient
     notification_id bigint REFERENCES notification (id) ON DELETE CASCADE,
     change         jsonb NOT NULL DEFAULT '{}',     -- {"field": [from, to], ...}
+    summary        jsonb,                           -- the ticket as it was after the change
     created_at     timestamptz NOT NULL DEFAULT now(),
     CHECK ((type = 'notification') = (for_staff_id IS NOT NULL))
 );
 CREATE INDEX event_unsequenced ON event (xid, id) WHERE seq IS NULL;
 CREATE INDEX event_ticket ON event (ticket_id, id);
+CREATE INDEX event_for_staff ON event (for_staff_id, id) WHERE for_staff_id IS NOT NULL;
 
 ---------------------------------------------------------------------------
 -- Email: templates, workflows, the outbox.
@@ -490,5 +462,677 @@ CREATE TABLE contact_token (
     used_at     timestamptz
 );
 CREATE INDEX contact_token_contact ON contact_token (contact_id);
+
+
+---------------------------------------------------------------------------
+-- The workflow (SPEC section 3) as functions, so that every way in (the
+-- server, docketctl, mail intake) follows the same rules, and each write
+-- is one statement: one round trip, one transaction.  Each locks the
+-- ticket, checks its precondition and the caller's version, updates,
+-- bumps version/updated_at/last_activity_at, writes its event (with the
+-- ticket's summary as it now is), its notifications and its outbox rows.
+--
+-- Errors docketd maps to protocol errors (SQLSTATE → code):
+--   DK400 → -32602 bad value     DK403 → 4003 forbidden
+--   DK404 → 4004 not found       DK409 → 4009 conflict (DETAIL: JSON data)
+--   DK422 → 4022 not allowed in this stage
+
+CREATE FUNCTION iso(ts timestamptz) RETURNS text LANGUAGE sql STABLE AS $$
+    SELECT to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+$$;
+
+CREATE FUNCTION staff_username(p_id bigint) RETURNS text LANGUAGE sql STABLE AS $$
+    SELECT username FROM staff WHERE id = p_id
+$$;
+
+-- The summary of SPEC section 6.
+CREATE FUNCTION ticket_summary(t ticket) RETURNS jsonb LANGUAGE sql STABLE AS $$
+    SELECT jsonb_build_object(
+        'id', t.id, 'subject', t.subject, 'priority', t.priority,
+        'pipeline', t.pipeline, 'stage', t.stage,
+        'owner', staff_username(t.owner_id),
+        'graphics_owner', staff_username(t.graphics_owner_id),
+        'contact', (SELECT jsonb_build_object('id', c.id,
+                        'name', btrim(c.first_name || ' ' || c.last_name),
+                        'email', c.email)
+                      FROM contact c WHERE c.id = t.contact_id),
+        'company', (SELECT jsonb_build_object('id', co.id, 'name', co.name)
+                      FROM company co WHERE co.id = t.company_id),
+        'created_at', iso(t.created_at), 'updated_at', iso(t.updated_at),
+        'last_activity_at', iso(t.last_activity_at), 'due_at', iso(t.due_at),
+        'version', t.version)
+$$;
+
+-- The acting staff member, who must exist and be active.
+CREATE FUNCTION actor(p_staff bigint) RETURNS staff LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    s staff;
+BEGIN
+    SELECT * INTO s FROM staff WHERE id = p_staff AND active;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'staff member % is not active', p_staff USING ERRCODE = 'DK403';
+    END IF;
+    RETURN s;
+END
+$$;
+
+CREATE FUNCTION has_role(s staff, r text) RETURNS boolean LANGUAGE sql IMMUTABLE AS $$
+    SELECT r = ANY (s.roles) OR 'admin' = ANY (s.roles)
+$$;
+
+-- Lock a ticket for a change, checking it exists and, when the caller
+-- says which version it saw, that nobody has changed it since.
+CREATE FUNCTION ticket_lock(p_id bigint, p_version integer) RETURNS ticket
+LANGUAGE plpgsql AS $$
+DECLARE
+    t ticket;
+BEGIN
+    SELECT * INTO t FROM ticket WHERE id = p_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'ticket % does not exist', p_id USING ERRCODE = 'DK404';
+    END IF;
+    IF p_version IS NOT NULL AND p_version <> t.version THEN
+        RAISE EXCEPTION 'ticket % has changed since version % (it is now version %)',
+                        p_id, p_version, t.version
+            USING ERRCODE = 'DK409',
+                  DETAIL = jsonb_build_object('ticket', ticket_summary(t),
+                                              'owner', staff_username(t.owner_id))::text;
+    END IF;
+    RETURN t;
+END
+$$;
+
+-- {"field": [from, to]} for what differs between two versions of a ticket.
+CREATE FUNCTION ticket_diff(a ticket, b ticket) RETURNS jsonb LANGUAGE sql STABLE AS $$
+    SELECT coalesce(jsonb_object_agg(k, jsonb_build_array(x, y)), '{}')
+      FROM (VALUES
+        ('pipeline', to_jsonb(a.pipeline), to_jsonb(b.pipeline)),
+        ('stage', to_jsonb(a.stage), to_jsonb(b.stage)),
+        ('owner', to_jsonb(staff_username(a.owner_id)), to_jsonb(staff_username(b.owner_id))),
+        ('graphics_owner', to_jsonb(staff_username(a.graphics_owner_id)),
+                           to_jsonb(staff_username(b.graphics_owner_id))),
+        ('priority', to_jsonb(a.priority), to_jsonb(b.priority))
+      ) AS f(k, x, y)
+     WHERE x IS DISTINCT FROM y
+$$;
+
+-- Record a change made to a ticket: its event, with the new summary.
+CREATE FUNCTION ticket_changed(old ticket, t ticket, p_actor bigint, p_action text,
+                               p_extra jsonb DEFAULT '{}')
+RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+    s jsonb := ticket_summary(t);
+BEGIN
+    INSERT INTO event (type, action, ticket_id, staff_id, change, summary)
+    VALUES ('ticket.changed', p_action, t.id, p_actor,
+            ticket_diff(old, t) || p_extra, s);
+    RETURN s;
+END
+$$;
+
+-- Bump a ticket's version and times; every change goes through here.
+CREATE FUNCTION ticket_touch(p_id bigint) RETURNS ticket LANGUAGE sql AS $$
+    UPDATE ticket SET version = version + 1, updated_at = now(), last_activity_at = now()
+     WHERE id = p_id RETURNING *
+$$;
+
+-- A notification for one staff member: its row, its feed event (for that
+-- person only) and, when subject is given, its email.
+CREATE FUNCTION notify_staff(p_for bigint, p_kind text, p_ticket bigint, p_note bigint,
+                             p_task bigint, p_by bigint, p_subject text, p_body text)
+RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+    nid bigint;
+BEGIN
+    INSERT INTO notification (staff_id, kind, ticket_id, note_id, task_id, by_staff_id)
+    VALUES (p_for, p_kind, p_ticket, p_note, p_task, p_by) RETURNING id INTO nid;
+    INSERT INTO event (type, action, ticket_id, staff_id, for_staff_id, notification_id)
+    VALUES ('notification', 'notified', p_ticket, p_by, p_for, nid);
+    IF p_subject IS NOT NULL THEN
+        INSERT INTO outbox (kind, to_addr, subject, body, ticket_id)
+        SELECT p_kind, email, p_subject, p_body, p_ticket FROM staff WHERE id = p_for;
+    END IF;
+    RETURN nid;
+END
+$$;
+
+CREATE FUNCTION notification_json(n notification) RETURNS jsonb LANGUAGE sql STABLE AS $$
+    SELECT jsonb_build_object('id', n.id, 'kind', n.kind, 'ticket', n.ticket_id,
+                              'note', n.note_id, 'task', n.task_id,
+                              'by', staff_username(n.by_staff_id),
+                              'created_at', iso(n.created_at), 'read_at', iso(n.read_at))
+$$;
+
+-- A new ticket in the support pipeline's default stage, with its
+-- 'ticket.created' event; p_by is the staff member who entered it (NULL
+-- when the contact did, through the portal or by email).
+CREATE FUNCTION ticket_create(p_contact_id bigint, p_subject text,
+                              p_description text, p_priority text,
+                              p_source text, p_by bigint)
+RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+    t ticket;
+    s jsonb;
+BEGIN
+    IF btrim(coalesce(p_subject, '')) = '' THEN
+        RAISE EXCEPTION 'a ticket needs a subject' USING ERRCODE = 'DK400';
+    END IF;
+    IF p_priority NOT IN ('low', 'medium', 'high') THEN
+        RAISE EXCEPTION 'priority "%" is not one of low, medium, high', p_priority
+            USING ERRCODE = 'DK400';
+    END IF;
+    IF p_source NOT IN ('portal', 'email', 'phone', 'form') THEN
+        RAISE EXCEPTION 'source "%" is not one of portal, email, phone, form', p_source
+            USING ERRCODE = 'DK400';
+    END IF;
+    INSERT INTO ticket (subject, description, priority, pipeline, stage,
+                        contact_id, company_id, source)
+    SELECT p_subject, coalesce(p_description, ''), p_priority, 'support', st.id,
+           c.id, c.company_id, p_source
+      FROM contact c, stage st
+     WHERE c.id = p_contact_id AND st.pipeline = 'support' AND st.is_default
+    RETURNING * INTO t;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'contact % does not exist', p_contact_id USING ERRCODE = 'DK404';
+    END IF;
+    s := ticket_summary(t);
+    INSERT INTO event (type, action, ticket_id, staff_id, contact_id, change, summary)
+    VALUES ('ticket.created', 'created', t.id, p_by,
+            CASE WHEN p_by IS NULL THEN p_contact_id END,
+            jsonb_build_object('source', p_source), s);
+    RETURN s;
+END
+$$;
+
+CREATE FUNCTION ticket_claim(p_actor bigint, p_id bigint, p_version integer)
+RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+    a staff := actor(p_actor);
+    old ticket := ticket_lock(p_id, p_version);
+    t ticket;
+BEGIN
+    IF old.owner_id = p_actor THEN
+        RETURN ticket_summary(old);                 -- already yours: no change
+    END IF;
+    IF old.owner_id IS NOT NULL THEN
+        RAISE EXCEPTION 'ticket % is already claimed by %', p_id, staff_username(old.owner_id)
+            USING ERRCODE = 'DK409',
+                  DETAIL = jsonb_build_object('ticket', ticket_summary(old),
+                                              'owner', staff_username(old.owner_id))::text;
+    END IF;
+    IF old.closed THEN
+        RAISE EXCEPTION 'ticket % is closed; reopen it first', p_id USING ERRCODE = 'DK422';
+    END IF;
+    UPDATE ticket SET owner_id = a.id,
+                      stage = CASE WHEN stage = 'new' THEN 'in_progress' ELSE stage END,
+                      version = version + 1, updated_at = now(), last_activity_at = now()
+     WHERE id = p_id RETURNING * INTO t;
+    RETURN ticket_changed(old, t, p_actor, 'claimed');
+END
+$$;
+
+CREATE FUNCTION ticket_unclaim(p_actor bigint, p_id bigint, p_version integer)
+RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+    a staff := actor(p_actor);
+    old ticket := ticket_lock(p_id, p_version);
+    t ticket;
+BEGIN
+    IF old.owner_id IS NULL THEN
+        RETURN ticket_summary(old);                 -- nobody's: no change
+    END IF;
+    IF old.owner_id <> a.id AND NOT 'admin' = ANY (a.roles) THEN
+        RAISE EXCEPTION 'ticket % is claimed by %; only they or an admin can unclaim it',
+                        p_id, staff_username(old.owner_id) USING ERRCODE = 'DK403';
+    END IF;
+    IF old.closed OR old.pipeline <> 'support' THEN
+        RAISE EXCEPTION 'ticket % is % (%): only an open support ticket can be unclaimed',
+                        p_id, old.stage, old.pipeline USING ERRCODE = 'DK422';
+    END IF;
+    UPDATE ticket SET owner_id = NULL, stage = 'new',
+                      version = version + 1, updated_at = now(), last_activity_at = now()
+     WHERE id = p_id RETURNING * INTO t;
+    RETURN ticket_changed(old, t, p_actor, 'unclaimed');
+END
+$$;
+
+CREATE FUNCTION ticket_assign(p_actor bigint, p_id bigint, p_version integer, p_owner text)
+RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+    a staff := actor(p_actor);
+    old ticket := ticket_lock(p_id, p_version);
+    o staff;
+    t ticket;
+BEGIN
+    IF p_owner IS NOT NULL THEN
+        SELECT * INTO o FROM staff WHERE username = p_owner AND active;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'no active staff member "%"', p_owner USING ERRCODE = 'DK404';
+        END IF;
+        IF NOT has_role(o, 'content') THEN
+            RAISE EXCEPTION '% is not a content updater', p_owner USING ERRCODE = 'DK400';
+        END IF;
+    END IF;
+    IF NOT 'admin' = ANY (a.roles)
+       AND (o.id IS DISTINCT FROM a.id OR old.owner_id IS NOT NULL)
+       AND NOT (o.id IS NULL AND old.owner_id = a.id) THEN
+        RAISE EXCEPTION 'only an admin can assign a ticket to someone else'
+            USING ERRCODE = 'DK403';
+    END IF;
+    IF old.owner_id IS NOT DISTINCT FROM o.id THEN
+        RETURN ticket_summary(old);
+    END IF;
+    IF old.closed THEN
+        RAISE EXCEPTION 'ticket % is closed; reopen it first', p_id USING ERRCODE = 'DK422';
+    END IF;
+    UPDATE ticket SET owner_id = o.id,
+                      stage = CASE WHEN o.id IS NOT NULL AND stage = 'new' THEN 'in_progress'
+                                   WHEN o.id IS NULL AND pipeline = 'support' THEN 'new'
+                                   ELSE stage END,
+                      version = version + 1, updated_at = now(), last_activity_at = now()
+     WHERE id = p_id RETURNING * INTO t;
+    IF o.id IS NOT NULL AND o.id <> a.id THEN
+        PERFORM notify_staff(o.id, 'assigned', p_id, NULL, NULL, a.id,
+                             format('[#%s] %s was assigned to you', p_id, t.subject),
+                             format('%s assigned ticket #%s "%s" to you.', a.name, p_id, t.subject));
+    END IF;
+    RETURN ticket_changed(old, t, p_actor, 'assigned');
+END
+$$;
+
+CREATE FUNCTION ticket_hand_to_graphics(p_actor bigint, p_id bigint, p_version integer)
+RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+    a staff := actor(p_actor);
+    old ticket := ticket_lock(p_id, p_version);
+    t ticket;
+BEGIN
+    IF old.closed OR old.pipeline <> 'support' THEN
+        RAISE EXCEPTION 'ticket % is % (%): only an open support ticket can go to graphics',
+                        p_id, old.stage, old.pipeline USING ERRCODE = 'DK422';
+    END IF;
+    -- The owner stays: the ticket remains in their My Open Tickets.
+    UPDATE ticket SET pipeline = 'graphics',
+                      stage = (SELECT id FROM stage WHERE pipeline = 'graphics' AND is_default),
+                      graphics_owner_id = NULL,
+                      version = version + 1, updated_at = now(), last_activity_at = now()
+     WHERE id = p_id RETURNING * INTO t;
+    RETURN ticket_changed(old, t, a.id, 'handed_to_graphics');
+END
+$$;
+
+CREATE FUNCTION ticket_graphics_claim(p_actor bigint, p_id bigint, p_version integer)
+RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+    a staff := actor(p_actor);
+    old ticket := ticket_lock(p_id, p_version);
+    t ticket;
+BEGIN
+    IF NOT has_role(a, 'graphics') THEN
+        RAISE EXCEPTION 'only graphics updaters work graphics tickets' USING ERRCODE = 'DK403';
+    END IF;
+    IF old.graphics_owner_id = p_actor AND old.stage = 'graphics_in_progress' THEN
+        RETURN ticket_summary(old);
+    END IF;
+    IF old.graphics_owner_id IS NOT NULL AND old.stage = 'graphics_in_progress' THEN
+        RAISE EXCEPTION 'ticket % is already claimed by % for graphics', p_id,
+                        staff_username(old.graphics_owner_id)
+            USING ERRCODE = 'DK409',
+                  DETAIL = jsonb_build_object('ticket', ticket_summary(old),
+                                              'owner', staff_username(old.graphics_owner_id))::text;
+    END IF;
+    IF old.pipeline <> 'graphics' OR old.stage <> 'waiting_on_graphics' THEN
+        RAISE EXCEPTION 'ticket % is % (%): only a ticket waiting on graphics can be claimed for graphics',
+                        p_id, old.stage, old.pipeline USING ERRCODE = 'DK422';
+    END IF;
+    UPDATE ticket SET graphics_owner_id = a.id, stage = 'graphics_in_progress',
+                      version = version + 1, updated_at = now(), last_activity_at = now()
+     WHERE id = p_id RETURNING * INTO t;
+    RETURN ticket_changed(old, t, a.id, 'graphics_claimed');
+END
+$$;
+
+CREATE FUNCTION ticket_graphics_unclaim(p_actor bigint, p_id bigint, p_version integer)
+RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+    a staff := actor(p_actor);
+    old ticket := ticket_lock(p_id, p_version);
+    t ticket;
+BEGIN
+    IF NOT has_role(a, 'graphics') THEN
+        RAISE EXCEPTION 'only graphics updaters work graphics tickets' USING ERRCODE = 'DK403';
+    END IF;
+    IF old.graphics_owner_id IS NULL AND old.stage = 'waiting_on_graphics' THEN
+        RETURN ticket_summary(old);
+    END IF;
+    IF old.stage <> 'graphics_in_progress' THEN
+        RAISE EXCEPTION 'ticket % is % (%): only graphics in progress can be unclaimed',
+                        p_id, old.stage, old.pipeline USING ERRCODE = 'DK422';
+    END IF;
+    IF old.graphics_owner_id <> a.id AND NOT 'admin' = ANY (a.roles) THEN
+        RAISE EXCEPTION 'ticket % is claimed for graphics by %; only they or an admin can unclaim it',
+                        p_id, staff_username(old.graphics_owner_id) USING ERRCODE = 'DK403';
+    END IF;
+    UPDATE ticket SET graphics_owner_id = NULL, stage = 'waiting_on_graphics',
+                      version = version + 1, updated_at = now(), last_activity_at = now()
+     WHERE id = p_id RETURNING * INTO t;
+    RETURN ticket_changed(old, t, a.id, 'graphics_unclaimed');
+END
+$$;
+
+CREATE FUNCTION ticket_graphics_complete(p_actor bigint, p_id bigint, p_version integer)
+RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+    a staff := actor(p_actor);
+    old ticket := ticket_lock(p_id, p_version);
+    t ticket;
+BEGIN
+    IF NOT has_role(a, 'graphics') THEN
+        RAISE EXCEPTION 'only graphics updaters work graphics tickets' USING ERRCODE = 'DK403';
+    END IF;
+    IF old.stage <> 'graphics_in_progress' THEN
+        RAISE EXCEPTION 'ticket % is % (%): only graphics in progress can be completed',
+                        p_id, old.stage, old.pipeline USING ERRCODE = 'DK422';
+    END IF;
+    IF old.graphics_owner_id <> a.id AND NOT 'admin' = ANY (a.roles) THEN
+        RAISE EXCEPTION 'ticket % is claimed for graphics by %; only they or an admin can complete it',
+                        p_id, staff_username(old.graphics_owner_id) USING ERRCODE = 'DK403';
+    END IF;
+    UPDATE ticket SET stage = 'graphics_complete',
+                      version = version + 1, updated_at = now(), last_activity_at = now()
+     WHERE id = p_id RETURNING * INTO t;
+    IF t.owner_id IS NOT NULL THEN
+        PERFORM notify_staff(t.owner_id, 'graphics_complete', p_id, NULL, NULL, a.id,
+                             format('[#%s] Graphics complete: %s', p_id, t.subject),
+                             format('%s has finished the graphics for ticket #%s "%s".',
+                                    a.name, p_id, t.subject));
+    END IF;
+    RETURN ticket_changed(old, t, a.id, 'graphics_completed');
+END
+$$;
+
+CREATE FUNCTION ticket_close(p_actor bigint, p_id bigint, p_version integer)
+RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+    a staff := actor(p_actor);
+    old ticket := ticket_lock(p_id, p_version);
+    t ticket;
+BEGIN
+    IF old.closed THEN
+        RAISE EXCEPTION 'ticket % is already closed', p_id USING ERRCODE = 'DK422';
+    END IF;
+    UPDATE ticket SET pipeline = 'support', stage = 'closed',
+                      version = version + 1, updated_at = now(), last_activity_at = now()
+     WHERE id = p_id RETURNING * INTO t;
+    INSERT INTO outbox (kind, to_addr, subject, body, ticket_id, in_reply_to)
+    SELECT 'closed', c.email, format('[#%s] Your request is complete: %s', t.id, t.subject),
+           format(E'Hello %s,\n\nYour request "%s" (#%s) is complete.\n\n'
+                  'If something is not right, reply to this email and we will reopen it.\n',
+                  c.first_name, t.subject, t.id), t.id,
+           (SELECT message_id FROM message WHERE ticket_id = t.id AND message_id IS NOT NULL
+             ORDER BY created_at DESC, id DESC LIMIT 1)
+      FROM contact c WHERE c.id = t.contact_id;
+    RETURN ticket_changed(old, t, a.id, 'closed');
+END
+$$;
+
+CREATE FUNCTION ticket_reopen(p_actor bigint, p_id bigint, p_version integer)
+RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+    a staff := actor(p_actor);
+    old ticket := ticket_lock(p_id, p_version);
+    t ticket;
+BEGIN
+    IF NOT old.closed THEN
+        RAISE EXCEPTION 'ticket % is not closed', p_id USING ERRCODE = 'DK422';
+    END IF;
+    UPDATE ticket SET pipeline = 'support',
+                      stage = CASE WHEN owner_id IS NULL THEN 'new' ELSE 'in_progress' END,
+                      version = version + 1, updated_at = now(), last_activity_at = now()
+     WHERE id = p_id RETURNING * INTO t;
+    RETURN ticket_changed(old, t, a.id, 'reopened');
+END
+$$;
+
+CREATE FUNCTION ticket_move(p_actor bigint, p_id bigint, p_version integer,
+                            p_pipeline text, p_stage text)
+RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+    a staff := actor(p_actor);
+    old ticket := ticket_lock(p_id, p_version);
+    st stage;
+    t ticket;
+BEGIN
+    SELECT * INTO st FROM stage WHERE pipeline = p_pipeline
+       AND (id = p_stage OR (p_stage IS NULL AND is_default));
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no stage "%" in pipeline "%"', coalesce(p_stage, '(default)'), p_pipeline
+            USING ERRCODE = 'DK400';
+    END IF;
+    IF old.pipeline = st.pipeline AND old.stage = st.id THEN
+        RETURN ticket_summary(old);
+    END IF;
+    UPDATE ticket SET pipeline = st.pipeline, stage = st.id,
+                      graphics_owner_id = CASE WHEN st.id = 'waiting_on_graphics' THEN NULL
+                                               ELSE graphics_owner_id END,
+                      version = version + 1, updated_at = now(), last_activity_at = now()
+     WHERE id = p_id RETURNING * INTO t;
+    RETURN ticket_changed(old, t, a.id, CASE WHEN old.pipeline = t.pipeline
+                                             THEN 'stage_set' ELSE 'moved' END);
+END
+$$;
+
+CREATE FUNCTION ticket_set_stage(p_actor bigint, p_id bigint, p_version integer, p_stage text)
+RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+    old ticket := ticket_lock(p_id, p_version);
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM stage WHERE pipeline = old.pipeline AND id = p_stage) THEN
+        RAISE EXCEPTION 'no stage "%" in pipeline "%" (use tickets.move to change pipeline)',
+                        p_stage, old.pipeline USING ERRCODE = 'DK400';
+    END IF;
+    RETURN ticket_move(p_actor, p_id, NULL, old.pipeline, p_stage);
+END
+$$;
+
+CREATE FUNCTION ticket_set_priority(p_actor bigint, p_id bigint, p_version integer,
+                                    p_priority text)
+RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+    a staff := actor(p_actor);
+    old ticket := ticket_lock(p_id, p_version);
+    t ticket;
+BEGIN
+    IF p_priority NOT IN ('low', 'medium', 'high') THEN
+        RAISE EXCEPTION 'priority "%" is not one of low, medium, high', p_priority
+            USING ERRCODE = 'DK400';
+    END IF;
+    IF old.priority = p_priority THEN
+        RETURN ticket_summary(old);
+    END IF;
+    UPDATE ticket SET priority = p_priority,
+                      version = version + 1, updated_at = now(), last_activity_at = now()
+     WHERE id = p_id RETURNING * INTO t;
+    RETURN ticket_changed(old, t, a.id, 'priority_set');
+END
+$$;
+
+-- A note; "@username" tags an active staff member, who is notified and
+-- emailed.  Unknown names stay plain text.
+CREATE FUNCTION note_add(p_actor bigint, p_ticket bigint, p_body text)
+RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+    a staff := actor(p_actor);
+    old ticket := ticket_lock(p_ticket, NULL);
+    t ticket;
+    nid bigint;
+    tagged text[];
+    m record;
+BEGIN
+    IF btrim(coalesce(p_body, '')) = '' THEN
+        RAISE EXCEPTION 'a note needs a body' USING ERRCODE = 'DK400';
+    END IF;
+    INSERT INTO note (ticket_id, author_id, body) VALUES (p_ticket, a.id, p_body)
+    RETURNING id INTO nid;
+    t := ticket_touch(p_ticket);
+    PERFORM ticket_changed(old, t, a.id, 'note_added', jsonb_build_object('note', nid));
+    FOR m IN
+        SELECT DISTINCT s.id, s.username
+          FROM regexp_matches(p_body, '(?:^|[^[:alnum:]_.@])@([a-z][a-z0-9._-]{0,31})', 'g') r,
+               staff s
+         WHERE s.username = rtrim(r[1], '.-') AND s.active
+         ORDER BY s.username
+    LOOP
+        INSERT INTO mention (note_id, staff_id) VALUES (nid, m.id);
+        tagged := tagged || m.username;
+        IF m.id <> a.id THEN
+            PERFORM notify_staff(m.id, 'mention', p_ticket, nid, NULL, a.id,
+                                 format('[#%s] %s mentioned you: %s', p_ticket, a.name, t.subject),
+                                 format(E'%s wrote on ticket #%s "%s":\n\n%s\n', a.name,
+                                        p_ticket, t.subject, p_body));
+        END IF;
+    END LOOP;
+    RETURN jsonb_build_object('id', nid, 'mentions', to_jsonb(coalesce(tagged, '{}')));
+END
+$$;
+
+-- A reply to the contact: the conversation row and the email, threaded
+-- under the last message that has a Message-ID.
+CREATE FUNCTION message_send(p_actor bigint, p_ticket bigint, p_body text)
+RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+    a staff := actor(p_actor);
+    old ticket := ticket_lock(p_ticket, NULL);
+    t ticket;
+    mid bigint;
+    msgid text;
+    parent text;
+BEGIN
+    IF btrim(coalesce(p_body, '')) = '' THEN
+        RAISE EXCEPTION 'a reply needs a body' USING ERRCODE = 'DK400';
+    END IF;
+    SELECT message_id INTO parent FROM message
+     WHERE ticket_id = p_ticket AND message_id IS NOT NULL
+     ORDER BY created_at DESC, id DESC LIMIT 1;
+    INSERT INTO message (ticket_id, direction, author_staff_id, body, in_reply_to)
+    VALUES (p_ticket, 'out', a.id, p_body, parent) RETURNING id INTO mid;
+    msgid := format('<ticket-%s.%s@docket>', p_ticket, mid);
+    UPDATE message SET message_id = msgid WHERE id = mid;
+    t := ticket_touch(p_ticket);
+    PERFORM ticket_changed(old, t, a.id, 'message_sent', jsonb_build_object('message', mid));
+    INSERT INTO outbox (kind, to_addr, subject, body, message_id, in_reply_to, ticket_id)
+    SELECT 'reply', c.email, format('Re: [#%s] %s', t.id, t.subject),
+           p_body, msgid, parent, t.id
+      FROM contact c WHERE c.id = t.contact_id;
+    RETURN jsonb_build_object('id', mid);
+END
+$$;
+
+CREATE FUNCTION task_json(k task) RETURNS jsonb LANGUAGE sql STABLE AS $$
+    SELECT jsonb_build_object('id', k.id, 'ticket', k.ticket_id,
+                              'staff', staff_username(k.staff_id), 'title', k.title,
+                              'due_at', iso(k.due_at), 'remind_at', iso(k.remind_at),
+                              'done_at', iso(k.done_at), 'created_at', iso(k.created_at))
+$$;
+
+CREATE FUNCTION task_add(p_actor bigint, p_ticket bigint, p_title text,
+                         p_due timestamptz, p_remind timestamptz)
+RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+    a staff := actor(p_actor);
+    old ticket := ticket_lock(p_ticket, NULL);
+    t ticket;
+    k task;
+BEGIN
+    IF btrim(coalesce(p_title, '')) = '' THEN
+        RAISE EXCEPTION 'a task needs a title' USING ERRCODE = 'DK400';
+    END IF;
+    INSERT INTO task (ticket_id, staff_id, created_by, title, due_at, remind_at)
+    VALUES (p_ticket, a.id, a.id, p_title, p_due, p_remind) RETURNING * INTO k;
+    t := ticket_touch(p_ticket);
+    PERFORM ticket_changed(old, t, a.id, 'task_added', jsonb_build_object('task', k.id));
+    RETURN task_json(k);
+END
+$$;
+
+CREATE FUNCTION task_done(p_actor bigint, p_task bigint)
+RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+    a staff := actor(p_actor);
+    k task;
+    old ticket;
+    t ticket;
+BEGIN
+    SELECT * INTO k FROM task WHERE id = p_task;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'task % does not exist', p_task USING ERRCODE = 'DK404';
+    END IF;
+    IF k.staff_id <> a.id AND NOT 'admin' = ANY (a.roles) THEN
+        RAISE EXCEPTION 'task % belongs to %', p_task, staff_username(k.staff_id)
+            USING ERRCODE = 'DK403';
+    END IF;
+    IF k.done_at IS NOT NULL THEN
+        RETURN task_json(k);
+    END IF;
+    old := ticket_lock(k.ticket_id, NULL);
+    UPDATE task SET done_at = now() WHERE id = p_task RETURNING * INTO k;
+    t := ticket_touch(k.ticket_id);
+    PERFORM ticket_changed(old, t, a.id, 'task_done', jsonb_build_object('task', k.id));
+    RETURN task_json(k);
+END
+$$;
+
+-- Everything tickets.get shows: the ticket, its people and its history.
+CREATE FUNCTION ticket_full(p_id bigint) RETURNS jsonb LANGUAGE sql STABLE AS $$
+    SELECT ticket_summary(t) || jsonb_build_object(
+        'description', t.description, 'source', t.source, 'closed_at', iso(t.closed_at),
+        'contact', (SELECT jsonb_build_object('id', c.id, 'first_name', c.first_name,
+                        'last_name', c.last_name,
+                        'name', btrim(c.first_name || ' ' || c.last_name),
+                        'title', c.title, 'email', c.email, 'phone', c.phone,
+                        'cloudfront_domain', c.cloudfront_domain)
+                      FROM contact c WHERE c.id = t.contact_id),
+        'company', (SELECT jsonb_build_object('id', co.id, 'name', co.name,
+                        'website', co.website, 'domain', co.domain)
+                      FROM company co WHERE co.id = t.company_id),
+        'attachments', coalesce((SELECT jsonb_agg(jsonb_build_object('id', x.id,
+                        'filename', x.filename, 'content_type', x.content_type,
+                        'size', x.size, 'sha256', encode(x.sha256, 'hex'),
+                        'message', x.message_id, 'created_at', iso(x.created_at))
+                        ORDER BY x.id) FROM attachment x WHERE x.ticket_id = t.id), '[]'),
+        'messages', coalesce((SELECT jsonb_agg(jsonb_build_object('id', m.id,
+                        'direction', m.direction,
+                        'author', coalesce(staff_username(m.author_staff_id),
+                                  (SELECT email FROM contact WHERE id = m.author_contact_id)),
+                        'body', m.body, 'created_at', iso(m.created_at))
+                        ORDER BY m.created_at, m.id) FROM message m WHERE m.ticket_id = t.id), '[]'),
+        'notes', coalesce((SELECT jsonb_agg(jsonb_build_object('id', n.id,
+                        'author', staff_username(n.author_id), 'body', n.body,
+                        'mentions', coalesce((SELECT jsonb_agg(staff_username(mm.staff_id))
+                                                FROM mention mm WHERE mm.note_id = n.id), '[]'),
+                        'created_at', iso(n.created_at))
+                        ORDER BY n.created_at, n.id) FROM note n WHERE n.ticket_id = t.id), '[]'),
+        'tasks', coalesce((SELECT jsonb_agg(task_json(k) ORDER BY k.id)
+                             FROM task k WHERE k.ticket_id = t.id), '[]'),
+        'events', coalesce((SELECT jsonb_agg(jsonb_build_object('id', e.id, 'action', e.action,
+                        'by', coalesce(staff_username(e.staff_id),
+                                       (SELECT email FROM contact WHERE id = e.contact_id)),
+                        'change', e.change, 'created_at', iso(e.created_at))
+                        ORDER BY e.created_at, e.id)
+                        FROM event e WHERE e.ticket_id = t.id AND e.type <> 'notification'), '[]'))
+      FROM ticket t WHERE t.id = p_id
+$$;
+
+-- A disabled staff member's live sessions end on every docketd at once.
+CREATE FUNCTION staff_disabled() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM session WHERE staff_id = NEW.id;
+    PERFORM pg_notify('docket_staff', NEW.id::text);
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER staff_disabled AFTER UPDATE OF active ON staff
+    FOR EACH ROW WHEN (OLD.active AND NOT NEW.active)
+    EXECUTE FUNCTION staff_disabled();
 
 INSERT INTO schema_version (version) VALUES (1);

@@ -1,0 +1,384 @@
+/*
+ * conn.c - one client connection: framing, ordering, output cap.
+ * One request at a time per connection, so replies leave in order; lines
+ * that arrive meanwhile wait in c->in.  Freed only in conn_closed_cb(),
+ * after uv_close() and the last conn_unref().
+ */
+#include "conn.h"
+#include "dk_log.h"
+#include "dk_mem.h"
+#include "feed.h"
+#include "rpc.h"
+#include "srv.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#define READ_CHUNK 65536
+
+struct write_req {
+    uv_write_t req;
+    struct conn *c;
+    char *data; /* owned */
+    size_t len;
+};
+
+static void conn_process(struct conn *c);
+
+const char *conn_tag(const struct conn *c, char *buf, size_t size)
+{
+    snprintf(buf, size, "conn=%llu peer=%s%s%s", (unsigned long long)c->id,
+             c->peer, c->staff_id ? " user=" : "",
+             c->staff_id ? c->username : "");
+    return buf;
+}
+
+void conn_ref(struct conn *c)
+{
+    c->refs++;
+}
+
+void conn_unref(struct conn *c)
+{
+    if (--c->refs > 0)
+        return;
+    dk_rpc_req_cleanup(&c->req);
+    free(c->in);
+    free(c);
+}
+
+static void conn_closed_cb(uv_handle_t *h)
+{
+    struct conn *c = (struct conn *)h;
+    struct srv *srv = c->srv;
+
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        srv->conns = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    srv->nconns--;
+    conn_unref(c);
+    srv_conn_idle(srv);
+}
+
+void conn_close(struct conn *c, const char *fmt, ...)
+{
+    char why[256];
+    va_list ap;
+
+    if (c->state == CONN_CLOSING)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof(why), fmt, ap);
+    va_end(ap);
+    conn_log(c, DK_LOG_INFO, "closed: %s", why);
+    c->state = CONN_CLOSING;
+    feed_unsubscribe(c->srv->feed, c);
+    uv_close(&c->h.handle, conn_closed_cb);
+}
+
+static void write_cb(uv_write_t *req, int status)
+{
+    struct write_req *w = (struct write_req *)req;
+    struct conn *c = w->c;
+
+    c->out_queued -= w->len;
+    free(w->data);
+    free(w);
+    if (status < 0 && status != UV_ECANCELED)
+        conn_close(c, "write failed: %s", uv_strerror(status));
+    conn_unref(c);
+}
+
+void conn_send(struct conn *c, char *line, size_t len)
+{
+    struct write_req *w;
+    uv_buf_t buf;
+    int rc;
+
+    if (!line)
+        return;
+    if (c->state == CONN_CLOSING) {
+        free(line);
+        return;
+    }
+    /* A client that stops reading must not make us hold its output. */
+    if (c->out_queued + len > c->srv->cfg.server.max_output_bytes) {
+        free(line);
+        conn_close(c, "output limit: more than %zu bytes queued",
+                   c->srv->cfg.server.max_output_bytes);
+        return;
+    }
+    w = dk_xmalloc(sizeof(*w));
+    w->c = c;
+    w->data = line;
+    w->len = len;
+    buf = uv_buf_init(line, (unsigned)len);
+    rc = uv_write(&w->req, &c->h.stream, &buf, 1, write_cb);
+    if (rc < 0) {
+        free(line);
+        free(w);
+        conn_close(c, "write failed: %s", uv_strerror(rc));
+        return;
+    }
+    c->out_queued += len;
+    conn_ref(c);
+}
+
+/* The request is answered: ready for the next line. */
+static void request_done(struct conn *c)
+{
+    dk_rpc_req_cleanup(&c->req);
+    if (c->state == CONN_BUSY)
+        c->state = CONN_READING;
+    if (!c->processing)
+        conn_process(c);
+    srv_conn_idle(c->srv);
+}
+
+static bool wants_reply(const struct conn *c)
+{
+    /* JSON-RPC notifications (no "id") get no answer. */
+    return c->req.id != NULL || c->req.root == NULL;
+}
+
+void conn_reply(struct conn *c, json_t *result)
+{
+    size_t len;
+
+    if (c->state != CONN_CLOSING && wants_reply(c)) {
+        char *line = dk_rpc_result(c->req.id, result, &len);
+        conn_send(c, line, len);
+    }
+    json_decref(result);
+    request_done(c);
+}
+
+void conn_reply_raw(struct conn *c, const char *result_json)
+{
+    json_t *id = c->req.id ? c->req.id : json_null();
+    char *idtext, *line;
+
+    if (c->state != CONN_CLOSING && wants_reply(c)) {
+        idtext = json_dumps(id, JSON_ENCODE_ANY | JSON_COMPACT);
+        line = dk_xasprintf("{\"jsonrpc\":\"2.0\",\"id\":%s,\"result\":%s}\n",
+                            idtext ? idtext : "null", result_json);
+        free(idtext);
+        conn_send(c, line, strlen(line));
+    }
+    request_done(c);
+}
+
+void conn_reply_error(struct conn *c, int code, const char *message,
+                      json_t *data)
+{
+    size_t len;
+
+    if (c->state != CONN_CLOSING && wants_reply(c)) {
+        char *line = dk_rpc_error(c->req.id, code, message, data, &len);
+        conn_send(c, line, len);
+    }
+    if (data)
+        json_decref(data);
+    if (code == DK_RPC_INTERNAL)
+        conn_log(c, DK_LOG_ERROR, "internal error: %s", message ? message : "");
+    request_done(c);
+}
+
+static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+    struct conn *c = (struct conn *)h;
+    size_t limit = c->srv->cfg.server.max_line_bytes + 1;
+
+    /* Grow on demand up to one line over the limit: enough to tell an
+     * oversized line from a full one. */
+    if (c->in_cap - c->in_len < READ_CHUNK && c->in_cap < limit + READ_CHUNK) {
+        size_t cap = c->in_cap ? c->in_cap * 2 : READ_CHUNK;
+        if (cap > limit + READ_CHUNK)
+            cap = limit + READ_CHUNK;
+        c->in = dk_xrealloc(c->in, cap);
+        c->in_cap = cap;
+    }
+    *buf = uv_buf_init(c->in + c->in_len, (unsigned)(c->in_cap - c->in_len));
+}
+
+static void read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+{
+    struct conn *c = (struct conn *)s;
+
+    if (nread == UV_EOF) {
+        conn_close(c, "client closed the connection");
+        return;
+    }
+    if (nread < 0) {
+        conn_close(c, "read failed: %s", uv_strerror((int)nread));
+        return;
+    }
+    c->in_len += (size_t)nread;
+    conn_process(c);
+}
+
+/* Take one complete line off the front of c->in and handle it. */
+static void handle_line(struct conn *c, char *line, size_t len)
+{
+    char msg[256];
+    int code;
+
+    if (len > 0 && line[len - 1] == '\r')
+        len--;
+    if (len == 0)
+        return;
+    code = dk_rpc_parse(&c->req, line, len, msg, sizeof(msg));
+    c->state = CONN_BUSY;
+    c->req_started_ms = srv_now_ms(c->srv);
+    if (code != 0) {
+        /* A malformed request is always answered (id null if it had none
+         * we could use), and the connection stays usable. */
+        size_t n;
+        char *reply = dk_rpc_error(c->req.id, code, msg, NULL, &n);
+        conn_send(c, reply, n);
+        request_done(c);
+        return;
+    }
+    rpc_dispatch(c);
+}
+
+/* An oversized line: answer once, then close (the rest of the line
+ * cannot be told from the next request). */
+static void too_long(struct conn *c, size_t max)
+{
+    char msg[96];
+    size_t n;
+    char *line;
+
+    snprintf(msg, sizeof(msg),
+             "request line longer than %zu bytes (server.max_line_bytes)", max);
+    line = dk_rpc_error(NULL, DK_RPC_INVALID_REQUEST, msg, NULL, &n);
+    conn_send(c, line, n);
+    conn_close(c, "line longer than %zu bytes", max);
+}
+
+static void conn_process(struct conn *c)
+{
+    size_t max = c->srv->cfg.server.max_line_bytes;
+
+    if (c->processing)
+        return;
+    c->processing = true;
+    while (c->state == CONN_READING && c->in_len > 0) {
+        char *nl = memchr(c->in, '\n', c->in_len);
+        size_t len;
+        if (!nl) {
+            if (c->in_len > max) {
+                too_long(c, max);
+            }
+            break;
+        }
+        len = (size_t)(nl - c->in);
+        if (len > max) {
+            too_long(c, max);
+            break;
+        }
+        /* Copy out: handling may append replies but never input. */
+        {
+            char *line = dk_xstrndup(c->in, len);
+            memmove(c->in, nl + 1, c->in_len - len - 1);
+            c->in_len -= len + 1;
+            handle_line(c, line, len);
+            free(line);
+        }
+    }
+    c->processing = false;
+    if (c->state == CONN_CLOSING)
+        return;
+    /* Idle connections keep no buffer: 10,000 of them must stay small. */
+    if (c->in_len == 0 && c->in) {
+        free(c->in);
+        c->in = NULL;
+        c->in_cap = 0;
+    }
+    /* Back-pressure: a full buffer of waiting lines pauses reading. */
+    if (c->in_len >= max + 1)
+        uv_read_stop(&c->h.stream);
+    else
+        uv_read_start(&c->h.stream, alloc_cb, read_cb);
+}
+
+struct conn *conn_new(struct srv *srv, bool is_unix)
+{
+    struct conn *c = dk_xcalloc(1, sizeof(*c));
+    int rc;
+
+    c->srv = srv;
+    c->is_unix = is_unix;
+    c->refs = 1;
+    c->state = CONN_READING;
+    c->id = ++srv->next_conn_id;
+    rc = is_unix ? uv_pipe_init(srv->loop, &c->h.pipe, 0)
+                 : uv_tcp_init(srv->loop, &c->h.tcp);
+    if (rc < 0) {
+        dk_log(DK_LOG_ERROR, "could not make a connection handle: %s",
+               uv_strerror(rc));
+        free(c);
+        return NULL;
+    }
+    c->next = srv->conns;
+    if (srv->conns)
+        srv->conns->prev = c;
+    srv->conns = c;
+    srv->nconns++;
+    return c;
+}
+
+static void describe_peer(struct conn *c)
+{
+    if (c->is_unix) {
+        struct ucred cred;
+        socklen_t len = sizeof(cred);
+        uv_os_fd_t fd;
+        if (uv_fileno(&c->h.handle, &fd) == 0 &&
+            getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0) {
+            c->peer_uid = cred.uid;
+            c->has_uid = true;
+            snprintf(c->peer, sizeof(c->peer), "unix:uid=%u", cred.uid);
+        } else {
+            snprintf(c->peer, sizeof(c->peer), "unix");
+        }
+    } else {
+        struct sockaddr_storage sa;
+        int len = sizeof(sa);
+        char host[INET6_ADDRSTRLEN] = "?";
+        int port = 0;
+        if (uv_tcp_getpeername(&c->h.tcp, (struct sockaddr *)&sa, &len) == 0) {
+            if (sa.ss_family == AF_INET) {
+                struct sockaddr_in *in = (struct sockaddr_in *)&sa;
+                uv_ip4_name(in, host, sizeof(host));
+                port = ntohs(in->sin_port);
+            } else if (sa.ss_family == AF_INET6) {
+                struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&sa;
+                uv_ip6_name(in6, host, sizeof(host));
+                port = ntohs(in6->sin6_port);
+            }
+        }
+        snprintf(c->peer, sizeof(c->peer), "%s:%d", host, port);
+    }
+}
+
+void conn_start(struct conn *c)
+{
+    int rc;
+
+    describe_peer(c);
+    c->last_request_ms = srv_now_ms(c->srv);
+    conn_log(c, DK_LOG_INFO, "connected");
+    rc = uv_read_start(&c->h.stream, alloc_cb, read_cb);
+    if (rc < 0)
+        conn_close(c, "could not read: %s", uv_strerror(rc));
+}

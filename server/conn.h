@@ -1,0 +1,107 @@
+/*
+ * conn.h - one JSON-RPC client connection (Unix socket or TCP): framing
+ * into lines, one request at a time so replies leave in order, pushes,
+ * and the output cap for clients that stop reading.
+ */
+#ifndef CONN_H
+#define CONN_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <uv.h>
+
+#include "dk_rpc.h"
+
+struct srv;
+
+enum conn_state {
+    CONN_READING, /* waiting for, or parsing, the next request */
+    CONN_BUSY,    /* a request is in flight; later lines wait */
+    CONN_CLOSING, /* uv_close() called; freed in conn_closed_cb() */
+};
+
+enum {
+    ROLE_CONTENT = 1,
+    ROLE_GRAPHICS = 2,
+    ROLE_COORDINATOR = 4,
+    ROLE_ADMIN = 8,
+};
+
+struct conn {
+    union {
+        uv_tcp_t tcp;
+        uv_pipe_t pipe;
+        uv_stream_t stream;
+        uv_handle_t handle;
+    } h;             /* first member: the handle's memory is the conn's */
+    struct srv *srv; /* borrowed */
+    int refs;        /* the handle's, plus one per query in flight */
+    enum conn_state state;
+    bool is_unix;
+    bool processing; /* inside conn_process(): replies must not recurse */
+    uint64_t id;
+    char peer[64];
+    uid_t peer_uid; /* Unix sockets: SO_PEERCRED */
+    bool has_uid;
+
+    char *in; /* owned: unparsed input, dropped when empty */
+    size_t in_len, in_cap;
+    size_t out_queued; /* bytes handed to uv_write, not yet written */
+
+    struct dk_rpc_req req; /* the request in flight */
+    uint64_t req_started_ms;
+
+    /* Session, once logged in. */
+    long long staff_id; /* 0: not logged in */
+    long long session_id;
+    char username[40];
+    unsigned roles;
+    uint64_t last_request_ms;
+    uint64_t last_touch_ms; /* session.last_seen_at written */
+
+    /* Change feed. */
+    bool subscribed;
+    bool replaying;     /* a catch-up query is in flight */
+    long long feed_seq; /* last seq delivered */
+
+    struct conn *prev, *next; /* srv->conns */
+};
+
+/* A new connection on srv; the caller uv_accept()s into c->h.stream, then
+ * calls conn_start().  Returns NULL (logged) when the handle fails. */
+struct conn *conn_new(struct srv *srv, bool is_unix);
+void conn_start(struct conn *c);
+
+void conn_ref(struct conn *c);
+void conn_unref(struct conn *c);
+
+/* Log why, once, and close.  Safe to call more than once. */
+void conn_close(struct conn *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Answer the request in flight (steals result / data) and go on to the
+ * next line.  Does nothing if the connection is closing. */
+void conn_reply(struct conn *c, json_t *result);
+void conn_reply_error(struct conn *c, int code, const char *message,
+                      json_t *data);
+/* Same, with the result already serialised as JSON text. */
+void conn_reply_raw(struct conn *c, const char *result_json);
+
+/* Queue a whole line (newline included; stolen, malloc'ed) for the
+ * client; closes the connection past server.max_output_bytes. */
+void conn_send(struct conn *c, char *line, size_t len);
+
+/* "conn=ID peer=P user=U" context for logs, into buf. */
+const char *conn_tag(const struct conn *c, char *buf, size_t size);
+#define conn_log(c, level, fmt, ...)                                           \
+    do {                                                                       \
+        char conn_log_tag_[160];                                               \
+        dk_log(level, "%s: " fmt,                                              \
+               conn_tag((c), conn_log_tag_, sizeof(conn_log_tag_)),            \
+               ##__VA_ARGS__);                                                 \
+    } while (0)
+
+#endif

@@ -1,0 +1,496 @@
+/*
+ * db.c - the connection pool.  Each struct db_conn is one PGconn in
+ * nonblocking mode and one uv_poll_t (heap-allocated, freed in its close
+ * callback, replaced whenever PQsocket() changes).  The textbook loop:
+ * PQsendQueryParams, PQflush until 0 (watching for writable while it says
+ * 1), then on readable PQconsumeInput and PQgetResult until NULL.  The
+ * poll handle is closed before PQfinish(), so libuv never watches a
+ * closed descriptor.
+ */
+#include "db.h"
+#include "dk_err.h"
+#include "dk_log.h"
+#include "dk_mem.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BACKOFF_MIN_MS 100
+#define BACKOFF_MAX_MS 5000
+
+enum dbc_state { DBC_DOWN, DBC_CONNECTING, DBC_IDLE, DBC_BUSY };
+
+struct db_query {
+    char *sql;
+    int nparams;
+    char **params; /* owned copies */
+    db_query_cb cb;
+    void *arg;
+    struct db_query *next;
+};
+
+struct db_conn {
+    struct db *db; /* borrowed: the pool owns us */
+    int index;
+    PGconn *pg;      /* owned: PQfinish() in conn_drop() */
+    uv_poll_t *poll; /* owned: freed in poll_closed_cb() */
+    int fd;
+    int events;
+    enum dbc_state state;
+    struct db_query *q; /* in flight, owned until its callback */
+    PGresult *last;     /* owned: the latest result of q */
+    uv_timer_t retry;
+    unsigned backoff_ms;
+};
+
+struct db {
+    uv_loop_t *loop;
+    char *conninfo;
+    int size, up;
+    struct db_conn *conns;
+    struct db_query *head, *tail;
+    size_t queued;
+    bool closing;
+    int open_handles;
+    void (*done_cb)(void *arg);
+    void *done_arg;
+    void (*state_cb)(bool up, void *arg);
+    void *state_arg;
+    void (*notify_cb)(const char *channel, const char *payload, void *arg);
+    void *notify_arg;
+};
+
+static void conn_start(struct db_conn *dc);
+static void conn_poll_cb(uv_poll_t *h, int status, int events);
+static void pump(struct db *db);
+
+struct db_query *db_query_new(const char *sql, int nparams)
+{
+    struct db_query *q = dk_xcalloc(1, sizeof(*q));
+
+    q->sql = dk_xstrdup(sql);
+    q->nparams = nparams;
+    q->params = dk_xcalloc((size_t)(nparams ? nparams : 1), sizeof(char *));
+    return q;
+}
+
+void db_param(struct db_query *q, int i, const char *s)
+{
+    free(q->params[i]);
+    q->params[i] = s ? dk_xstrdup(s) : NULL;
+}
+
+void db_param_ll(struct db_query *q, int i, long long v)
+{
+    free(q->params[i]);
+    q->params[i] = dk_xasprintf("%lld", v);
+}
+
+void db_param_bool(struct db_query *q, int i, bool v)
+{
+    db_param(q, i, v ? "true" : "false");
+}
+
+void db_query_free(struct db_query *q)
+{
+    if (!q)
+        return;
+    for (int i = 0; i < q->nparams; i++)
+        free(q->params[i]);
+    free(q->params);
+    free(q->sql);
+    free(q);
+}
+
+const char *db_sqlstate(const PGresult *res)
+{
+    const char *s = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+
+    return s ? s : "";
+}
+
+bool db_ok(const PGresult *res)
+{
+    ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+
+    return st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+}
+
+static void finish(struct db_query *q, PGresult *res)
+{
+    q->cb(q, res, q->arg);
+    if (res)
+        PQclear(res);
+    db_query_free(q);
+}
+
+/* Fail every queued query: nothing is coming up to run them soon. */
+static void fail_queue(struct db *db)
+{
+    while (db->head) {
+        struct db_query *q = db->head;
+        db->head = q->next;
+        db->queued--;
+        finish(q, NULL);
+    }
+    db->tail = NULL;
+}
+
+static void poll_closed_cb(uv_handle_t *h)
+{
+    struct db *db = h->data;
+
+    free(h);
+    if (--db->open_handles == 0 && db->closing && db->done_cb)
+        db->done_cb(db->done_arg);
+}
+
+static void close_poll(struct db_conn *dc)
+{
+    if (!dc->poll)
+        return;
+    dc->poll->data = dc->db;
+    uv_close((uv_handle_t *)dc->poll, poll_closed_cb);
+    dc->poll = NULL;
+    dc->fd = -1;
+    dc->events = 0;
+}
+
+/* Watch PQsocket() for events, replacing the handle if the fd moved. */
+static int watch(struct db_conn *dc, int events)
+{
+    int fd = PQsocket(dc->pg);
+
+    if (fd < 0)
+        return -1;
+    if (dc->poll && dc->fd != fd)
+        close_poll(dc);
+    if (!dc->poll) {
+        dc->poll = dk_xmalloc(sizeof(*dc->poll));
+        if (uv_poll_init(dc->db->loop, dc->poll, fd) != 0) {
+            free(dc->poll);
+            dc->poll = NULL;
+            return -1;
+        }
+        dc->db->open_handles++;
+        dc->poll->data = dc;
+        dc->fd = fd;
+        dc->events = 0;
+    }
+    if (dc->events != events) {
+        uv_poll_start(dc->poll, events, conn_poll_cb);
+        dc->events = events;
+    }
+    return 0;
+}
+
+static void retry_cb(uv_timer_t *t)
+{
+    struct db_conn *dc = t->data;
+
+    if (!dc->db->closing)
+        conn_start(dc);
+}
+
+/* The connection is gone: fail its query, schedule a reconnect. */
+static void conn_drop(struct db_conn *dc, const char *why)
+{
+    struct db *db = dc->db;
+    bool was_up = dc->state == DBC_IDLE || dc->state == DBC_BUSY;
+    struct db_query *q = dc->q;
+
+    if (was_up)
+        dk_log(DK_LOG_WARN, "database connection %d lost: %s", dc->index, why);
+    else if (dc->backoff_ms >= BACKOFF_MAX_MS || dc->backoff_ms == 0)
+        dk_log(DK_LOG_WARN, "could not connect to database: %s", why);
+    close_poll(dc);
+    if (dc->pg) {
+        PQfinish(dc->pg);
+        dc->pg = NULL;
+    }
+    if (dc->last) {
+        PQclear(dc->last);
+        dc->last = NULL;
+    }
+    dc->q = NULL;
+    dc->state = DBC_DOWN;
+    if (was_up && --db->up == 0) {
+        fail_queue(db);
+        if (db->state_cb)
+            db->state_cb(false, db->state_arg);
+    }
+    if (q)
+        finish(q, NULL);
+    if (db->closing)
+        return; /* db_close() closes the retry timer */
+    dc->backoff_ms = dc->backoff_ms ? dc->backoff_ms * 2 : BACKOFF_MIN_MS;
+    if (dc->backoff_ms > BACKOFF_MAX_MS)
+        dc->backoff_ms = BACKOFF_MAX_MS;
+    uv_timer_start(&dc->retry, retry_cb, dc->backoff_ms, 0);
+}
+
+static const char *pq_error(PGconn *pg, char *buf, size_t size)
+{
+    const char *m = pg ? PQerrorMessage(pg) : "out of memory";
+    size_t n = strcspn(m, "\n");
+
+    snprintf(buf, size, "%.*s", (int)n, m);
+    return buf;
+}
+
+static void connect_step(struct db_conn *dc)
+{
+    char buf[256];
+
+    switch (PQconnectPoll(dc->pg)) {
+    case PGRES_POLLING_READING:
+        if (watch(dc, UV_READABLE) < 0)
+            conn_drop(dc, "no socket");
+        return;
+    case PGRES_POLLING_WRITING:
+        if (watch(dc, UV_WRITABLE) < 0)
+            conn_drop(dc, "no socket");
+        return;
+    case PGRES_POLLING_OK:
+        if (PQsetnonblocking(dc->pg, 1) != 0 || watch(dc, UV_READABLE) < 0) {
+            conn_drop(dc, pq_error(dc->pg, buf, sizeof(buf)));
+            return;
+        }
+        dc->state = DBC_IDLE;
+        dc->backoff_ms = 0;
+        if (dc->db->up++ == 0) {
+            dk_log(DK_LOG_INFO, "database connected");
+            if (dc->db->state_cb)
+                dc->db->state_cb(true, dc->db->state_arg);
+        }
+        pump(dc->db);
+        return;
+    default:
+        conn_drop(dc, pq_error(dc->pg, buf, sizeof(buf)));
+        return;
+    }
+}
+
+static void conn_start(struct db_conn *dc)
+{
+    char buf[256];
+
+    dc->pg = PQconnectStart(dc->db->conninfo);
+    if (!dc->pg || PQstatus(dc->pg) == CONNECTION_BAD) {
+        conn_drop(dc, pq_error(dc->pg, buf, sizeof(buf)));
+        return;
+    }
+    dc->state = DBC_CONNECTING;
+    connect_step(dc);
+}
+
+/* Send q on an idle connection. */
+static void send_query(struct db_conn *dc, struct db_query *q)
+{
+    char buf[256];
+    int rc;
+
+    dc->q = q;
+    dc->state = DBC_BUSY;
+    /* Without parameters, the simple protocol: it allows several
+     * statements (LISTEN a; LISTEN b) in one round trip. */
+    if (!(q->nparams == 0 ? PQsendQuery(dc->pg, q->sql)
+                          : PQsendQueryParams(dc->pg, q->sql, q->nparams, NULL,
+                                              (const char *const *)q->params,
+                                              NULL, NULL, 0))) {
+        conn_drop(dc, pq_error(dc->pg, buf, sizeof(buf)));
+        return;
+    }
+    rc = PQflush(dc->pg);
+    if (rc < 0)
+        conn_drop(dc, pq_error(dc->pg, buf, sizeof(buf)));
+    else if (watch(dc, UV_READABLE | (rc ? UV_WRITABLE : 0)) < 0)
+        conn_drop(dc, "no socket");
+}
+
+/* Hand queued queries to idle connections. */
+static void pump(struct db *db)
+{
+    for (int i = 0; i < db->size && db->head; i++) {
+        struct db_conn *dc = &db->conns[i];
+        struct db_query *q;
+        if (dc->state != DBC_IDLE)
+            continue;
+        q = db->head;
+        db->head = q->next;
+        if (!db->head)
+            db->tail = NULL;
+        db->queued--;
+        q->next = NULL;
+        send_query(dc, q);
+    }
+}
+
+static void read_results(struct db_conn *dc)
+{
+    char buf[256];
+    PGresult *res;
+
+    if (!PQconsumeInput(dc->pg)) {
+        conn_drop(dc, pq_error(dc->pg, buf, sizeof(buf)));
+        return;
+    }
+    while (dc->q && !PQisBusy(dc->pg)) {
+        res = PQgetResult(dc->pg);
+        if (res) {
+            if (dc->last)
+                PQclear(dc->last);
+            dc->last = res;
+            continue;
+        }
+        /* NULL: the query is complete. */
+        struct db_query *q = dc->q;
+        PGresult *last = dc->last;
+        dc->q = NULL;
+        dc->last = NULL;
+        dc->state = DBC_IDLE;
+        finish(q, last);
+    }
+    if (PQstatus(dc->pg) == CONNECTION_BAD) {
+        conn_drop(dc, pq_error(dc->pg, buf, sizeof(buf)));
+        return;
+    }
+    /* LISTEN wake-ups arrive whether or not a query is in flight. */
+    {
+        PGnotify *n;
+        while ((n = PQnotifies(dc->pg)) != NULL) {
+            if (dc->db->notify_cb)
+                dc->db->notify_cb(n->relname, n->extra, dc->db->notify_arg);
+            PQfreemem(n);
+        }
+    }
+}
+
+static void conn_poll_cb(uv_poll_t *h, int status, int events)
+{
+    struct db_conn *dc = h->data;
+    struct db *db = dc->db;
+    char buf[256];
+
+    if (status < 0) {
+        conn_drop(dc, uv_strerror(status));
+        return;
+    }
+    if (dc->state == DBC_CONNECTING) {
+        connect_step(dc);
+        return;
+    }
+    if (events & UV_WRITABLE) {
+        int rc = PQflush(dc->pg);
+        if (rc < 0) {
+            conn_drop(dc, pq_error(dc->pg, buf, sizeof(buf)));
+            return;
+        }
+        if (rc == 0 && watch(dc, UV_READABLE) < 0) {
+            conn_drop(dc, "no socket");
+            return;
+        }
+    }
+    if (events & UV_READABLE) {
+        read_results(dc);
+        if (dc->state == DBC_DOWN)
+            return;
+    }
+    if (dc->state == DBC_IDLE)
+        pump(db);
+}
+
+int db_submit(struct db *db, struct db_query *q, db_query_cb cb, void *arg)
+{
+    if (db->closing || db->up == 0) {
+        db_query_free(q);
+        return DK_EUNAVAIL;
+    }
+    q->cb = cb;
+    q->arg = arg;
+    q->next = NULL;
+    if (db->tail)
+        db->tail->next = q;
+    else
+        db->head = q;
+    db->tail = q;
+    db->queued++;
+    pump(db);
+    return 0;
+}
+
+struct db *db_new(uv_loop_t *loop, const char *conninfo, int size)
+{
+    struct db *db = dk_xcalloc(1, sizeof(*db));
+
+    db->loop = loop;
+    db->conninfo = dk_xstrdup(conninfo);
+    db->size = size;
+    db->conns = dk_xcalloc((size_t)size, sizeof(*db->conns));
+    for (int i = 0; i < size; i++) {
+        struct db_conn *dc = &db->conns[i];
+        dc->db = db;
+        dc->index = i;
+        dc->fd = -1;
+        uv_timer_init(loop, &dc->retry);
+        dc->retry.data = dc;
+        conn_start(dc);
+    }
+    return db;
+}
+
+static void timer_closed_cb(uv_handle_t *h)
+{
+    struct db *db = ((struct db_conn *)h->data)->db;
+
+    if (--db->open_handles == 0 && db->done_cb)
+        db->done_cb(db->done_arg);
+}
+
+void db_close(struct db *db, void (*done_cb)(void *arg), void *arg)
+{
+    db->closing = true;
+    db->done_cb = done_cb;
+    db->done_arg = arg;
+    fail_queue(db);
+    for (int i = 0; i < db->size; i++) {
+        struct db_conn *dc = &db->conns[i];
+        if (dc->pg)
+            conn_drop(dc, "shutting down");
+        db->open_handles++;
+        dc->retry.data = dc;
+        uv_close((uv_handle_t *)&dc->retry, timer_closed_cb);
+    }
+}
+
+void db_free(struct db *db)
+{
+    if (!db)
+        return;
+    free(db->conns);
+    free(db->conninfo);
+    free(db);
+}
+
+void db_stats(const struct db *db, int *up, int *size, size_t *queued)
+{
+    *up = db->up;
+    *size = db->size;
+    *queued = db->queued;
+}
+
+void db_set_state_cb(struct db *db, void (*cb)(bool up, void *arg), void *arg)
+{
+    db->state_cb = cb;
+    db->state_arg = arg;
+}
+
+void db_set_notify_cb(struct db *db,
+                      void (*cb)(const char *channel, const char *payload,
+                                 void *arg),
+                      void *arg)
+{
+    db->notify_cb = cb;
+    db->notify_arg = arg;
+}

@@ -1,0 +1,72 @@
+/*
+ * db.h - a pool of nonblocking libpq connections driven by libuv.  Queries
+ * queue until a connection is idle; each connection is watched by one
+ * uv_poll_t on PQsocket().  A lost connection fails its query and
+ * reconnects with back-off; while no connection is up, submissions fail
+ * at once so that clients hear "database unavailable" quickly.
+ */
+#ifndef DB_H
+#define DB_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <uv.h>
+
+struct db;
+struct db_query;
+
+/*
+ * Called exactly once per submitted query: res is the query's last result
+ * (an error result carries its SQLSTATE), or NULL when the connection was
+ * lost or the pool went down before an answer came.  res is PQclear()ed
+ * and q freed after the callback returns.
+ */
+typedef void (*db_query_cb)(struct db_query *q, PGresult *res, void *arg);
+
+/* Make a query with nparams text parameters, all NULL (SQL NULL) for now. */
+struct db_query *db_query_new(const char *sql, int nparams);
+/* Set parameter i to a copy of s (NULL for SQL NULL). */
+void db_param(struct db_query *q, int i, const char *s);
+void db_param_ll(struct db_query *q, int i, long long v);
+void db_param_bool(struct db_query *q, int i, bool v);
+/* Free a query that was never submitted. */
+void db_query_free(struct db_query *q);
+
+/*
+ * Run q on the pool.  Returns 0 and later calls cb(q, res, arg) once; or
+ * DK_EUNAVAIL when no connection is up (q is freed, cb never runs).
+ */
+int db_submit(struct db *db, struct db_query *q, db_query_cb cb, void *arg);
+
+/* New pool of size connections to conninfo; connecting starts at once. */
+struct db *db_new(uv_loop_t *loop, const char *conninfo, int size);
+/*
+ * Stop: fail queued queries, wait for those in flight, close every
+ * connection; done_cb runs when the last handle is closed.
+ */
+void db_close(struct db *db, void (*done_cb)(void *arg), void *arg);
+
+/* Free the pool after db_close()'s done_cb has run. */
+void db_free(struct db *db);
+
+/* Connections up, connections in total, queries waiting for one. */
+void db_stats(const struct db *db, int *up, int *size, size_t *queued);
+
+/* Called with true when the first connection comes up, false when the
+ * last goes down (the feed uses it to resynchronise). */
+void db_set_state_cb(struct db *db, void (*cb)(bool up, void *arg), void *arg);
+
+/* Called for every NOTIFY received on the pool's connections (a pool of
+ * one that ran LISTEN, in practice). */
+void db_set_notify_cb(struct db *db,
+                      void (*cb)(const char *channel, const char *payload,
+                                 void *arg),
+                      void *arg);
+
+/* The SQLSTATE of an error result, or "" for success or NULL. */
+const char *db_sqlstate(const PGresult *res);
+/* True if res is a successful command or row set. */
+bool db_ok(const PGresult *res);
+
+#endif

@@ -1,0 +1,494 @@
+/*
+ * feed.c - sequencer, reader and subscribers of the change feed.
+ *
+ * The feed has its own one-connection pool (so LISTEN and the advisory
+ * lock live on one session, and its queries run one at a time).  The
+ * sequencer numbers ready rows in batches: ready means written by a
+ * transaction older than every transaction still running, so no row can
+ * later appear below a number already given.  It then NOTIFYs
+ * docket_feed; every instance reads "seq > head" on that wake-up (or its
+ * poll, when none comes) and pushes each event to its subscribers.
+ *
+ * A subscriber is live when its feed_seq is at least the head before the
+ * batch; otherwise it replays on the main pool from its own feed_seq
+ * until it has caught up, and live batches pass it by meanwhile, so each
+ * event reaches it exactly once and in order.
+ */
+#include "feed.h"
+#include "conn.h"
+#include "db.h"
+#include "dk_log.h"
+#include "dk_mem.h"
+#include "dk_rpc.h"
+#include "rpc.h"
+#include "srv.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BATCH      1000
+#define TICK_MS    100 /* sequencer poll; readers every READ_TICKS */
+#define READ_TICKS 10
+#define LOCK_TICKS 20                 /* standby instances try for the lock */
+#define RETRY_MS   2                  /* rows waiting on an older transaction */
+#define FEED_LOCK  "7234600152010001" /* advisory lock key: the sequencer */
+
+struct feed {
+    struct srv *srv; /* borrowed */
+    struct db *db;   /* owned: one connection, LISTEN, the lock */
+    uv_timer_t tick;
+    uv_timer_t soon; /* a quick re-run of the sequencer */
+    unsigned ticks;
+    bool up;        /* the feed connection is up and listening */
+    bool sequencer; /* we hold the advisory lock */
+    bool head_known;
+    long long head; /* newest seq pushed to live subscribers */
+    bool seq_running, seq_again;
+    bool read_running, read_again;
+    bool lock_running;
+    bool wake_running;
+    void (*done_cb)(void *arg);
+    void *done_arg;
+    int closing_handles;
+};
+
+static void sequence(struct feed *f);
+static void read_new(struct feed *f);
+
+long long feed_head(const struct feed *f)
+{
+    return f->head;
+}
+
+bool feed_is_sequencer(const struct feed *f)
+{
+    return f->sequencer;
+}
+
+/* ---- pushing ----------------------------------------------------------- */
+
+static char *event_line(const char *payload, size_t *len)
+{
+    return dk_rpc_notification_raw("event", payload, len);
+}
+
+/* Deliver one event to c if it is for c; c->feed_seq moves past it. */
+static void deliver(struct conn *c, long long seq, long long for_staff,
+                    const char *line, size_t len)
+{
+    if (seq <= c->feed_seq)
+        return;
+    c->feed_seq = seq;
+    if (for_staff && for_staff != c->staff_id)
+        return;
+    conn_send(c, dk_xstrndup(line, len), len);
+}
+
+#define READ_SQL                                                               \
+    "SELECT e.seq, coalesce(e.for_staff_id, 0), CASE "                         \
+    "WHEN e.type = 'notification' THEN jsonb_build_object('seq', e.seq, "      \
+    "  'type', 'notification', 'notification', notification_json(n)) "         \
+    "ELSE jsonb_build_object('seq', e.seq, 'type', e.type, "                   \
+    "  'ticket', coalesce(e.summary, ticket_summary(t)), "                     \
+    "  'by', coalesce(staff_username(e.staff_id), "                            \
+    "        (SELECT email FROM contact WHERE id = e.contact_id)), "           \
+    "  'action', e.action, 'change', e.change) END::text "                     \
+    "FROM event e LEFT JOIN ticket t ON t.id = e.ticket_id "                   \
+    "LEFT JOIN notification n ON n.id = e.notification_id "                    \
+    "WHERE e.seq > $1 ORDER BY e.seq LIMIT 1000"
+
+static void replay(struct feed *f, struct conn *c);
+
+static void replay_done(struct db_query *q, PGresult *res, void *arg)
+{
+    struct conn *c = arg;
+    struct feed *f = c->srv->feed;
+    int rows;
+
+    c->replaying = false;
+    if (c->state == CONN_CLOSING || !c->subscribed) {
+        conn_unref(c);
+        return;
+    }
+    if (!db_ok(res)) {
+        /* The database went away: try again when the feed is back. */
+        conn_log(c, DK_LOG_WARN, "feed replay failed; will retry");
+        conn_unref(c);
+        return;
+    }
+    rows = PQntuples(res);
+    for (int i = 0; i < rows; i++) {
+        const char *payload = PQgetvalue(res, i, 2);
+        size_t len;
+        char *line = event_line(payload, &len);
+        deliver(c, atoll(PQgetvalue(res, i, 0)), atoll(PQgetvalue(res, i, 1)),
+                line, len);
+        free(line);
+    }
+    if (rows == BATCH || c->feed_seq < f->head)
+        replay(f, c);
+    conn_unref(c);
+}
+
+/* Catch c up from c->feed_seq on the main pool. */
+static void replay(struct feed *f, struct conn *c)
+{
+    struct db_query *q;
+
+    if (c->replaying || c->state == CONN_CLOSING)
+        return;
+    q = db_query_new(READ_SQL, 1);
+    db_param_ll(q, 0, c->feed_seq);
+    c->replaying = true;
+    conn_ref(c);
+    if (db_submit(f->srv->db, q, replay_done, c) != 0) {
+        c->replaying = false;
+        conn_unref(c);
+    }
+}
+
+static void read_done(struct db_query *q, PGresult *res, void *arg)
+{
+    struct feed *f = arg;
+    long long before = f->head;
+    int rows;
+
+    f->read_running = false;
+    if (!db_ok(res)) {
+        if (res)
+            dk_log(DK_LOG_WARN, "feed read failed: %s",
+                   PQresultErrorMessage(res));
+        return;
+    }
+    rows = PQntuples(res);
+    for (int i = 0; i < rows; i++) {
+        long long seq = atoll(PQgetvalue(res, i, 0));
+        long long for_staff = atoll(PQgetvalue(res, i, 1));
+        size_t len;
+        char *line = event_line(PQgetvalue(res, i, 2), &len);
+        for (struct conn *c = f->srv->conns; c; c = c->next) {
+            if (!c->subscribed || c->replaying || c->state == CONN_CLOSING)
+                continue;
+            if (c->feed_seq < before)
+                continue; /* behind: replay() catches it up below */
+            deliver(c, seq, for_staff, line, len);
+        }
+        free(line);
+        f->head = seq;
+    }
+    /* Anyone left behind (they subscribed from an old seq, or missed
+     * events while the database was away) replays. */
+    for (struct conn *c = f->srv->conns; c; c = c->next)
+        if (c->subscribed && !c->replaying && c->state != CONN_CLOSING &&
+            c->feed_seq < f->head)
+            replay(f, c);
+    if (rows == BATCH || f->read_again) {
+        f->read_again = false;
+        read_new(f);
+    }
+}
+
+static void read_new(struct feed *f)
+{
+    struct db_query *q;
+
+    if (!f->up || !f->head_known)
+        return;
+    if (f->read_running) {
+        f->read_again = true;
+        return;
+    }
+    q = db_query_new(READ_SQL, 1);
+    db_param_ll(q, 0, f->head);
+    f->read_running = true;
+    if (db_submit(f->db, q, read_done, f) != 0)
+        f->read_running = false;
+}
+
+/* ---- sequencing ------------------------------------------------------- */
+
+static void soon_cb(uv_timer_t *t)
+{
+    sequence(t->data);
+}
+
+static void sequence_done(struct db_query *q, PGresult *res, void *arg)
+{
+    struct feed *f = arg;
+    long long numbered, waiting;
+
+    f->seq_running = false;
+    if (!db_ok(res)) {
+        if (res)
+            dk_log(DK_LOG_WARN, "feed sequencer failed: %s",
+                   PQresultErrorMessage(res));
+        return;
+    }
+    numbered = atoll(PQgetvalue(res, 0, 0));
+    waiting = atoll(PQgetvalue(res, 0, 1));
+    if (numbered > 0)
+        read_new(f); /* our own NOTIFY will come too; reading now is sooner */
+    if (numbered == BATCH * 5 || f->seq_again) {
+        f->seq_again = false;
+        sequence(f);
+    } else if (waiting > 0) {
+        /* Rows of transactions that were still running: try very soon. */
+        uv_timer_start(&f->soon, soon_cb, RETRY_MS, 0);
+    }
+}
+
+static void sequence(struct feed *f)
+{
+    struct db_query *q;
+
+    if (!f->up || !f->sequencer)
+        return;
+    if (f->seq_running) {
+        f->seq_again = true;
+        return;
+    }
+    q = db_query_new(
+        "WITH ready AS ("
+        "  SELECT id, xid FROM event"
+        "   WHERE seq IS NULL AND xid < pg_snapshot_xmin(pg_current_snapshot())"
+        "   ORDER BY xid, id LIMIT 5000), "
+        "base AS (SELECT coalesce(max(seq), 0) AS s FROM event), "
+        "numbered AS ("
+        "  UPDATE event e SET seq = base.s + r.n"
+        "    FROM (SELECT id, row_number() OVER (ORDER BY xid, id) AS n"
+        "            FROM ready) r, base"
+        "   WHERE e.id = r.id RETURNING e.seq) "
+        "SELECT count(*), "
+        "  (SELECT count(*) FROM event WHERE seq IS NULL) - count(*), "
+        "  CASE WHEN count(*) > 0 THEN "
+        "    pg_notify('docket_feed', max(seq)::text) END "
+        "FROM numbered",
+        0);
+    f->seq_running = true;
+    if (db_submit(f->db, q, sequence_done, f) != 0)
+        f->seq_running = false;
+}
+
+static void wake_done(struct db_query *q, PGresult *res, void *arg)
+{
+    ((struct feed *)arg)->wake_running = false;
+}
+
+void feed_nudge(struct feed *f)
+{
+    struct db_query *q;
+
+    if (f->sequencer) {
+        sequence(f);
+        return;
+    }
+    /* Another instance sequences: wake it (outside any write). */
+    if (!f->up || f->wake_running)
+        return;
+    q = db_query_new("SELECT pg_notify('docket_wake', '')", 0);
+    f->wake_running = true;
+    if (db_submit(f->db, q, wake_done, f) != 0)
+        f->wake_running = false;
+}
+
+static void lock_done(struct db_query *q, PGresult *res, void *arg)
+{
+    struct feed *f = arg;
+
+    f->lock_running = false;
+    if (!db_ok(res))
+        return;
+    if (PQgetvalue(res, 0, 0)[0] == 't' && !f->sequencer) {
+        f->sequencer = true;
+        dk_log(DK_LOG_INFO, "this instance is the feed sequencer");
+        sequence(f);
+    }
+}
+
+static void try_lock(struct feed *f)
+{
+    struct db_query *q;
+
+    if (!f->up || f->sequencer || f->lock_running)
+        return;
+    q = db_query_new("SELECT pg_try_advisory_lock(" FEED_LOCK ")", 0);
+    f->lock_running = true;
+    if (db_submit(f->db, q, lock_done, f) != 0)
+        f->lock_running = false;
+}
+
+/* ---- connection state ------------------------------------------------- */
+
+static void head_done(struct db_query *q, PGresult *res, void *arg)
+{
+    struct feed *f = arg;
+
+    if (!db_ok(res))
+        return;
+    if (!f->head_known) {
+        f->head = atoll(PQgetvalue(res, 0, 0));
+        f->head_known = true;
+    }
+    read_new(f); /* after a reconnect: whatever we missed */
+}
+
+static void listen_done(struct db_query *q, PGresult *res, void *arg)
+{
+    struct feed *f = arg;
+    struct db_query *h;
+
+    if (!db_ok(res)) {
+        if (res)
+            dk_log(DK_LOG_ERROR, "feed: LISTEN failed: %s",
+                   PQresultErrorMessage(res));
+        return;
+    }
+    f->up = true;
+    try_lock(f);
+    h = db_query_new("SELECT coalesce(max(seq), 0) FROM event", 0);
+    db_submit(f->db, h, head_done, f);
+}
+
+static void state_cb(bool up, void *arg)
+{
+    struct feed *f = arg;
+    struct db_query *q;
+
+    if (!up) {
+        /* The session ended: its LISTENs and its lock went with it. */
+        if (f->sequencer)
+            dk_log(DK_LOG_WARN, "lost the feed connection; no longer the "
+                                "sequencer");
+        f->up = false;
+        f->sequencer = false;
+        f->seq_running = f->read_running = f->lock_running = false;
+        f->wake_running = false;
+        return;
+    }
+    q = db_query_new("LISTEN docket_feed; LISTEN docket_wake; "
+                     "LISTEN docket_staff",
+                     0);
+    db_submit(f->db, q, listen_done, f);
+}
+
+static void notify_cb(const char *channel, const char *payload, void *arg)
+{
+    struct feed *f = arg;
+
+    if (strcmp(channel, "docket_feed") == 0) {
+        read_new(f);
+    } else if (strcmp(channel, "docket_wake") == 0) {
+        sequence(f);
+    } else if (strcmp(channel, "docket_staff") == 0) {
+        long long id = atoll(payload);
+        for (struct conn *c = f->srv->conns; c; c = c->next) {
+            if (c->staff_id == id && c->state != CONN_CLOSING) {
+                conn_log(c, DK_LOG_INFO,
+                         "staff member disabled: session "
+                         "ended");
+                rpc_session_end(c);
+            }
+        }
+    }
+}
+
+static void tick_cb(uv_timer_t *t)
+{
+    struct feed *f = t->data;
+
+    f->ticks++;
+    sequence(f);
+    if (f->ticks % READ_TICKS == 0)
+        read_new(f);
+    if (f->ticks % LOCK_TICKS == 0)
+        try_lock(f);
+}
+
+struct feed *feed_new(struct srv *srv)
+{
+    struct feed *f = dk_xcalloc(1, sizeof(*f));
+
+    f->srv = srv;
+    f->db = db_new(srv->loop, srv->cfg.database.conninfo, 1);
+    db_set_state_cb(f->db, state_cb, f);
+    db_set_notify_cb(f->db, notify_cb, f);
+    uv_timer_init(srv->loop, &f->tick);
+    f->tick.data = f;
+    uv_timer_start(&f->tick, tick_cb, TICK_MS, TICK_MS);
+    uv_timer_init(srv->loop, &f->soon);
+    f->soon.data = f;
+    return f;
+}
+
+void feed_subscribe(struct feed *f, struct conn *c, long long since)
+{
+    char buf[64];
+
+    if (!f->head_known) {
+        conn_reply_error(c, DK_RPC_UNAVAILABLE,
+                         "the change feed is not connected yet; try again",
+                         NULL);
+        return;
+    }
+    if (since > f->head) {
+        /* Newer than anything here: the client's history is not ours. */
+        c->subscribed = true;
+        c->feed_seq = f->head;
+        snprintf(buf, sizeof(buf), "{\"seq\":%lld,\"resync\":true}", f->head);
+        conn_reply_raw(c, buf);
+        return;
+    }
+    c->subscribed = true;
+    c->feed_seq = since < 0 ? f->head : since;
+    snprintf(buf, sizeof(buf), "{\"seq\":%lld}", f->head);
+    conn_reply_raw(c, buf);
+    if (c->feed_seq < f->head)
+        replay(f, c);
+}
+
+void feed_unsubscribe(struct feed *f, struct conn *c)
+{
+    c->subscribed = false;
+}
+
+static void handle_closed(uv_handle_t *h)
+{
+    struct feed *f = h->data;
+
+    if (--f->closing_handles == 0 && f->done_cb)
+        f->done_cb(f->done_arg);
+}
+
+static void db_closed(void *arg)
+{
+    handle_closed((uv_handle_t *)&((struct feed *)arg)->tick);
+}
+
+void feed_close(struct feed *f, void (*done_cb)(void *arg), void *arg)
+{
+    f->done_cb = done_cb;
+    f->done_arg = arg;
+    f->closing_handles = 3;
+    f->up = false;
+    uv_close((uv_handle_t *)&f->tick, handle_closed);
+    uv_close((uv_handle_t *)&f->soon, handle_closed);
+    db_close(f->db, db_closed, f);
+}
+
+void feed_free(struct feed *f)
+{
+    if (!f)
+        return;
+    db_free(f->db);
+    free(f);
+}
+
+void rpc_events_subscribe(struct conn *c, json_t *params)
+{
+    long long since = -1;
+
+    if (!rpc_param_int(c, params, "since", 0, (1LL << 53), &since))
+        return;
+    feed_subscribe(c->srv->feed, c, since);
+}

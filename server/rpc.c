@@ -1,0 +1,371 @@
+/*
+ * rpc.c - method dispatch.  rpc_methods[] is the one list of methods,
+ * sorted by name for bsearch; it says who may call each and which named
+ * parameters it takes, so handlers see only known parameters from a
+ * logged-in, unexpired session with the right role.  SQLSTATEs become
+ * protocol errors through sqlstate_errors[], also one table.
+ */
+#include "rpc.h"
+#include "conn.h"
+#include "db.h"
+#include "dk_err.h"
+#include "dk_log.h"
+#include "dk_mem.h"
+#include "feed.h"
+#include "srv.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define RPC_PUBLIC 0x100 /* no session needed */
+#define RPC_STAFF  0x200 /* any logged-in staff member */
+#define WRITERS    (ROLE_CONTENT | ROLE_COORDINATOR)
+
+struct rpc_method {
+    const char *name;
+    unsigned who;       /* RPC_PUBLIC, RPC_STAFF, or ROLE_* bits */
+    const char *params; /* the parameters it takes, space-separated */
+    void (*handler)(struct conn *c, json_t *params);
+};
+
+static const struct rpc_method rpc_methods[] = {
+    {"attachments.get", RPC_STAFF, "id", rpc_attachments_get},
+    {"events.subscribe", RPC_STAFF, "since", rpc_events_subscribe},
+    {"messages.send", WRITERS, "ticket body", rpc_messages_send},
+    {"notes.add", RPC_STAFF, "ticket body", rpc_notes_add},
+    {"notifications.list", RPC_STAFF, "unread", rpc_notifications_list},
+    {"notifications.read", RPC_STAFF, "id", rpc_notifications_read},
+    {"server.info", RPC_PUBLIC, "", rpc_server_info},
+    {"session.login", RPC_PUBLIC, "username password", rpc_session_login},
+    {"session.logout", RPC_STAFF, "", rpc_session_logout},
+    {"session.peer", RPC_PUBLIC, "", rpc_session_peer},
+    {"session.resume", RPC_PUBLIC, "token", rpc_session_resume},
+    {"staff.list", RPC_STAFF, "", rpc_staff_list},
+    {"tasks.add", RPC_STAFF, "ticket title due_at remind_at", rpc_tasks_add},
+    {"tasks.done", RPC_STAFF, "id", rpc_tasks_done},
+    {"tasks.mine", RPC_STAFF, "", rpc_tasks_mine},
+    {"tickets.assign", ROLE_CONTENT, "id owner version", rpc_tickets_write},
+    {"tickets.claim", ROLE_CONTENT, "id version", rpc_tickets_write},
+    {"tickets.close", ROLE_CONTENT, "id version", rpc_tickets_write},
+    {"tickets.counts", RPC_STAFF, "", rpc_tickets_counts},
+    {"tickets.create", WRITERS,
+     "subject description contact_email priority source", rpc_tickets_create},
+    {"tickets.get", RPC_STAFF, "id", rpc_tickets_get},
+    {"tickets.graphics_claim", ROLE_GRAPHICS, "id version", rpc_tickets_write},
+    {"tickets.graphics_complete", ROLE_GRAPHICS, "id version",
+     rpc_tickets_write},
+    {"tickets.graphics_unclaim", ROLE_GRAPHICS, "id version",
+     rpc_tickets_write},
+    {"tickets.hand_to_graphics", ROLE_CONTENT, "id version", rpc_tickets_write},
+    {"tickets.move", ROLE_CONTENT, "id pipeline stage version",
+     rpc_tickets_write},
+    {"tickets.reopen", ROLE_CONTENT, "id version", rpc_tickets_write},
+    {"tickets.set_priority", ROLE_CONTENT, "id priority version",
+     rpc_tickets_write},
+    {"tickets.set_stage", ROLE_CONTENT, "id stage version", rpc_tickets_write},
+    {"tickets.unclaim", ROLE_CONTENT, "id version", rpc_tickets_write},
+    {"tickets.view", RPC_STAFF, "view limit after query", rpc_tickets_view},
+};
+
+#define NMETHODS (sizeof(rpc_methods) / sizeof(rpc_methods[0]))
+
+static const struct sqlstate_error {
+    const char *state; /* a whole SQLSTATE, or a two-character class */
+    int code;
+    const char *message; /* NULL: the database's own message */
+} sqlstate_errors[] = {
+    {"DK400", DK_RPC_BAD_PARAMS, NULL},
+    {"DK403", DK_RPC_FORBIDDEN, NULL},
+    {"DK404", DK_RPC_NOT_FOUND, NULL},
+    {"DK409", DK_RPC_CONFLICT, NULL},
+    {"DK422", DK_RPC_NOT_ALLOWED, NULL},
+    {"22001", DK_RPC_BAD_PARAMS, "a value is too long"},
+    {"22003", DK_RPC_BAD_PARAMS, "a number is out of range"},
+    {"22007", DK_RPC_BAD_PARAMS, "a time is not in RFC 3339 form"},
+    {"22008", DK_RPC_BAD_PARAMS, "a time is out of range"},
+    {"22P02", DK_RPC_BAD_PARAMS, "a value has the wrong form"},
+    {"23502", DK_RPC_BAD_PARAMS, "a required value is missing"},
+    {"23503", DK_RPC_NOT_FOUND, "it refers to something that does not exist"},
+    {"23505", DK_RPC_CONFLICT, "it already exists"},
+    {"23514", DK_RPC_BAD_PARAMS, NULL},
+    {"40001", DK_RPC_UNAVAILABLE,
+     "a concurrent change got in the way; try "
+     "again"},
+    {"40P01", DK_RPC_UNAVAILABLE,
+     "a concurrent change got in the way; try "
+     "again"},
+    {"53300", DK_RPC_UNAVAILABLE, "the database has too many connections"},
+    {"57P01", DK_RPC_UNAVAILABLE, "the database is shutting down"},
+    {"57P02", DK_RPC_UNAVAILABLE, "the database is shutting down"},
+    {"57P03", DK_RPC_UNAVAILABLE, "the database is starting up"},
+    {"08", DK_RPC_UNAVAILABLE, "the database connection failed"},
+};
+
+static int method_cmp(const void *key, const void *elem)
+{
+    return strcmp(key, ((const struct rpc_method *)elem)->name);
+}
+
+const char *rpc_method_name(const struct conn *c)
+{
+    return c->req.method;
+}
+
+/* True if name is one of the space-separated words in list. */
+static bool in_list(const char *list, const char *name)
+{
+    size_t n = strlen(name);
+
+    for (const char *p = list; *p;) {
+        size_t len = strcspn(p, " ");
+        if (len == n && strncmp(p, name, n) == 0)
+            return true;
+        p += len;
+        p += strspn(p, " ");
+    }
+    return false;
+}
+
+static const char *role_names(unsigned roles, char *buf, size_t size)
+{
+    static const char *const names[] = {"content", "graphics", "coordinator",
+                                        "admin"};
+    size_t len = 0;
+
+    buf[0] = '\0';
+    for (int i = 0; i < 4; i++)
+        if (roles & (1u << i))
+            len += (size_t)snprintf(buf + len, size - len, "%s%s",
+                                    len ? " or " : "", names[i]);
+    return buf;
+}
+
+void rpc_dispatch(struct conn *c)
+{
+    const struct rpc_method *m;
+    struct srv *srv = c->srv;
+    json_t *params = c->req.params;
+    const char *key;
+    json_t *value;
+    char buf[128];
+    uint64_t now = srv_now_ms(srv);
+
+    m = bsearch(c->req.method, rpc_methods, NMETHODS, sizeof(*m), method_cmp);
+    if (!m) {
+        snprintf(buf, sizeof(buf), "unrecognized method \"%.64s\"",
+                 c->req.method);
+        conn_reply_error(c, DK_RPC_NO_METHOD, buf, NULL);
+        return;
+    }
+    if (!(m->who & RPC_PUBLIC)) {
+        if (!c->staff_id) {
+            conn_reply_error(c, DK_RPC_NOT_LOGGED_IN,
+                             "log in first (session.login, session.peer or "
+                             "session.resume)",
+                             NULL);
+            return;
+        }
+        if (now - c->last_request_ms >
+            (uint64_t)srv->cfg.session.idle_timeout * 1000) {
+            conn_log(c, DK_LOG_INFO, "session expired");
+            rpc_session_end(c);
+            conn_reply_error(c, DK_RPC_EXPIRED,
+                             "session expired after inactivity; log in again",
+                             NULL);
+            return;
+        }
+        if (!(m->who & RPC_STAFF) && !(c->roles & (m->who | ROLE_ADMIN))) {
+            char roles[64];
+            snprintf(buf, sizeof(buf), "%s needs the %s role", m->name,
+                     role_names(m->who, roles, sizeof(roles)));
+            conn_reply_error(c, DK_RPC_FORBIDDEN, buf, NULL);
+            return;
+        }
+        c->last_request_ms = now;
+        rpc_session_touch(c);
+    }
+    json_object_foreach(params, key, value)
+    {
+        if (!in_list(m->params, key)) {
+            snprintf(buf, sizeof(buf), "%s takes no parameter \"%.40s\"",
+                     m->name, key);
+            conn_reply_error(c, DK_RPC_BAD_PARAMS, buf, NULL);
+            return;
+        }
+    }
+    m->handler(c, params);
+}
+
+static bool bad_param(struct conn *c, const char *name, const char *what)
+{
+    char buf[160];
+
+    snprintf(buf, sizeof(buf), "parameter \"%s\" %s", name, what);
+    conn_reply_error(c, DK_RPC_BAD_PARAMS, buf, NULL);
+    return false;
+}
+
+bool rpc_param_id(struct conn *c, json_t *params, const char *name,
+                  bool required, long long *out)
+{
+    json_t *v = json_object_get(params, name);
+
+    if (!v || (json_is_null(v) && !required)) {
+        if (required)
+            return bad_param(c, name, "is required");
+        return true;
+    }
+    if (!json_is_integer(v) || json_integer_value(v) <= 0 ||
+        json_integer_value(v) > (1LL << 53))
+        return bad_param(c, name, "must be a positive integer");
+    *out = json_integer_value(v);
+    return true;
+}
+
+bool rpc_param_int(struct conn *c, json_t *params, const char *name,
+                   long long min, long long max, long long *out)
+{
+    json_t *v = json_object_get(params, name);
+    char what[96];
+
+    if (!v || json_is_null(v))
+        return true;
+    if (!json_is_integer(v) || json_integer_value(v) < min ||
+        json_integer_value(v) > max) {
+        snprintf(what, sizeof(what), "must be an integer from %lld to %lld",
+                 min, max);
+        return bad_param(c, name, what);
+    }
+    *out = json_integer_value(v);
+    return true;
+}
+
+bool rpc_param_str(struct conn *c, json_t *params, const char *name,
+                   bool required, size_t max, const char **out)
+{
+    json_t *v = json_object_get(params, name);
+    char what[96];
+
+    if (!v || json_is_null(v)) {
+        if (required)
+            return bad_param(c, name, "is required");
+        return true;
+    }
+    if (!json_is_string(v))
+        return bad_param(c, name, "must be a string");
+    if (json_string_length(v) > max) {
+        snprintf(what, sizeof(what), "is longer than %zu bytes", max);
+        return bad_param(c, name, what);
+    }
+    /* jansson accepts "\u0000"; PostgreSQL text cannot hold it. */
+    if (strlen(json_string_value(v)) != json_string_length(v))
+        return bad_param(c, name, "must not contain NUL characters");
+    *out = json_string_value(v);
+    return true;
+}
+
+bool rpc_param_str_or_null(struct conn *c, json_t *params, const char *name,
+                           size_t max, const char **out, bool *present)
+{
+    json_t *v = json_object_get(params, name);
+
+    *present = v != NULL;
+    if (!v)
+        return true;
+    if (json_is_null(v)) {
+        *out = NULL;
+        return true;
+    }
+    return rpc_param_str(c, params, name, true, max, out);
+}
+
+bool rpc_param_bool(struct conn *c, json_t *params, const char *name, bool *out)
+{
+    json_t *v = json_object_get(params, name);
+
+    if (!v || json_is_null(v))
+        return true;
+    if (!json_is_boolean(v))
+        return bad_param(c, name, "must be true or false");
+    *out = json_is_true(v);
+    return true;
+}
+
+void rpc_reply_db_error(struct conn *c, const PGresult *res)
+{
+    const char *state = db_sqlstate(res);
+    const char *primary, *detail;
+    json_t *data = NULL;
+
+    if (!res) {
+        conn_reply_error(c, DK_RPC_UNAVAILABLE,
+                         "the database connection was lost; the change may "
+                         "not have been made: check and try again",
+                         NULL);
+        return;
+    }
+    primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+    for (size_t i = 0; i < sizeof(sqlstate_errors) / sizeof(*sqlstate_errors);
+         i++) {
+        const struct sqlstate_error *e = &sqlstate_errors[i];
+        if (strncmp(state, e->state, strlen(e->state)) != 0)
+            continue;
+        if (e->code == DK_RPC_CONFLICT &&
+            (detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL)))
+            data = json_loads(detail, 0, NULL);
+        conn_reply_error(
+            c, e->code, e->message ? e->message : (primary ? primary : "error"),
+            data);
+        return;
+    }
+    conn_log(c, DK_LOG_ERROR, "%s: SQLSTATE %s: %s", c->req.method, state,
+             primary ? primary : "(no message)");
+    conn_reply_error(c, DK_RPC_INTERNAL, "internal error (logged)", NULL);
+}
+
+static void query_json_done(struct db_query *q, PGresult *res, void *arg)
+{
+    struct conn *c = arg;
+
+    if (c->state != CONN_CLOSING) {
+        if (!db_ok(res))
+            rpc_reply_db_error(c, res);
+        else if (PQntuples(res) == 0 || PQgetisnull(res, 0, 0))
+            conn_reply_raw(c, "null");
+        else
+            conn_reply_raw(c, PQgetvalue(res, 0, 0));
+    }
+    conn_unref(c);
+}
+
+void rpc_submit(struct conn *c, struct db_query *q,
+                void (*cb)(struct db_query *q, PGresult *res, void *arg))
+{
+    conn_ref(c);
+    if (db_submit(c->srv->db, q, cb, c) != 0) {
+        conn_unref(c);
+        conn_reply_error(c, DK_RPC_UNAVAILABLE,
+                         "the database is unavailable; try again shortly",
+                         NULL);
+    }
+}
+
+void rpc_query_json(struct conn *c, struct db_query *q)
+{
+    rpc_submit(c, q, query_json_done);
+}
+
+static void write_json_done(struct db_query *q, PGresult *res, void *arg)
+{
+    struct conn *c = arg;
+
+    if (db_ok(res))
+        feed_nudge(c->srv->feed);
+    query_json_done(q, res, arg);
+}
+
+void rpc_write_json(struct conn *c, struct db_query *q)
+{
+    rpc_submit(c, q, write_json_done);
+}

@@ -1,0 +1,158 @@
+/*
+ * rpc_misc.c - notes, messages, tasks, notifications, staff.list and
+ * server.info: thin wrappers over schema.sql's functions.
+ */
+#include "conn.h"
+#include "db.h"
+#include "dk_mem.h"
+#include "rpc.h"
+#include "srv.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#ifndef DOCKET_VERSION
+#define DOCKET_VERSION "0.1.0"
+#endif
+
+#define BODY_MAX 100000
+
+/* "SELECT f($1 actor, $2 ticket, $3 body)" for notes and replies. */
+static void ticket_text(struct conn *c, json_t *params, const char *sql)
+{
+    long long ticket = 0;
+    const char *body = NULL;
+    struct db_query *q;
+
+    if (!rpc_param_id(c, params, "ticket", true, &ticket) ||
+        !rpc_param_str(c, params, "body", true, BODY_MAX, &body))
+        return;
+    q = db_query_new(sql, 3);
+    db_param_ll(q, 0, c->staff_id);
+    db_param_ll(q, 1, ticket);
+    db_param(q, 2, body);
+    rpc_write_json(c, q);
+}
+
+void rpc_notes_add(struct conn *c, json_t *params)
+{
+    ticket_text(c, params, "SELECT note_add($1, $2, $3)::text");
+}
+
+void rpc_messages_send(struct conn *c, json_t *params)
+{
+    ticket_text(c, params, "SELECT message_send($1, $2, $3)::text");
+}
+
+void rpc_tasks_add(struct conn *c, json_t *params)
+{
+    long long ticket = 0;
+    const char *title = NULL, *due = NULL, *remind = NULL;
+    struct db_query *q;
+
+    if (!rpc_param_id(c, params, "ticket", true, &ticket) ||
+        !rpc_param_str(c, params, "title", true, 300, &title) ||
+        !rpc_param_str(c, params, "due_at", false, 40, &due) ||
+        !rpc_param_str(c, params, "remind_at", false, 40, &remind))
+        return;
+    q = db_query_new("SELECT task_add($1, $2, $3, $4::timestamptz, "
+                     "$5::timestamptz)::text",
+                     5);
+    db_param_ll(q, 0, c->staff_id);
+    db_param_ll(q, 1, ticket);
+    db_param(q, 2, title);
+    db_param(q, 3, due);
+    db_param(q, 4, remind);
+    rpc_write_json(c, q);
+}
+
+void rpc_tasks_done(struct conn *c, json_t *params)
+{
+    long long id = 0;
+    struct db_query *q;
+
+    if (!rpc_param_id(c, params, "id", true, &id))
+        return;
+    q = db_query_new("SELECT task_done($1, $2)::text", 2);
+    db_param_ll(q, 0, c->staff_id);
+    db_param_ll(q, 1, id);
+    rpc_write_json(c, q);
+}
+
+void rpc_tasks_mine(struct conn *c, json_t *params)
+{
+    struct db_query *q = db_query_new(
+        "SELECT coalesce(jsonb_agg(task_json(k) ORDER BY k.due_at NULLS LAST,"
+        " k.id), '[]')::text FROM task k "
+        "WHERE k.staff_id = $1 AND k.done_at IS NULL",
+        1);
+
+    db_param_ll(q, 0, c->staff_id);
+    rpc_query_json(c, q);
+}
+
+void rpc_notifications_list(struct conn *c, json_t *params)
+{
+    bool unread = false;
+    struct db_query *q;
+
+    if (!rpc_param_bool(c, params, "unread", &unread))
+        return;
+    q = db_query_new(
+        "SELECT coalesce(jsonb_agg(notification_json(n) ORDER BY n.id DESC),"
+        " '[]')::text FROM (SELECT * FROM notification "
+        "WHERE staff_id = $1 AND (NOT $2 OR read_at IS NULL) "
+        "ORDER BY id DESC LIMIT 200) n",
+        2);
+    db_param_ll(q, 0, c->staff_id);
+    db_param_bool(q, 1, unread);
+    rpc_query_json(c, q);
+}
+
+static void read_done(struct db_query *q, PGresult *res, void *arg)
+{
+    struct conn *c = arg;
+
+    if (c->state != CONN_CLOSING) {
+        if (!db_ok(res))
+            rpc_reply_db_error(c, res);
+        else if (PQntuples(res) == 0)
+            conn_reply_error(c, DK_RPC_NOT_FOUND,
+                             "no such notification of yours", NULL);
+        else
+            conn_reply_raw(c, PQgetvalue(res, 0, 0));
+    }
+    conn_unref(c);
+}
+
+void rpc_notifications_read(struct conn *c, json_t *params)
+{
+    long long id = 0;
+    struct db_query *q;
+
+    if (!rpc_param_id(c, params, "id", true, &id))
+        return;
+    q = db_query_new("UPDATE notification SET read_at = coalesce(read_at, "
+                     "now()) WHERE id = $2 AND staff_id = $1 "
+                     "RETURNING notification_json(notification)::text",
+                     2);
+    db_param_ll(q, 0, c->staff_id);
+    db_param_ll(q, 1, id);
+    rpc_submit(c, q, read_done);
+}
+
+void rpc_staff_list(struct conn *c, json_t *params)
+{
+    rpc_query_json(c,
+                   db_query_new("SELECT coalesce(jsonb_agg(jsonb_build_object("
+                                "'username', username, 'name', name, "
+                                "'roles', to_jsonb(roles)) ORDER BY username), "
+                                "'[]')::text FROM staff WHERE active",
+                                0));
+}
+
+void rpc_server_info(struct conn *c, json_t *params)
+{
+    conn_reply(c, json_pack("{s:s, s:s}", "version", DOCKET_VERSION, "instance",
+                            c->srv->instance));
+}

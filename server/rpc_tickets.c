@@ -1,0 +1,365 @@
+/*
+ * rpc_tickets.c - tickets.view, counts, get, create, every ticket write
+ * (claim, close, move...: one table, one handler) and attachments.get.
+ * The rules live in schema.sql's functions; here are parameters, the
+ * view queries and keyset cursors.
+ */
+#include "conn.h"
+#include "db.h"
+#include "dk_mem.h"
+#include "feed.h"
+#include "rpc.h"
+#include "srv.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Each view's filter; $1 is the caller's staff id. */
+static const struct view {
+    const char *name;
+    const char *where;
+} views[] = {
+    {"my_open", "t.owner_id = $1 AND NOT t.closed"},
+    {"unassigned",
+     "t.owner_id IS NULL AND t.pipeline = 'support' AND NOT t.closed"},
+    {"waiting_on_graphics",
+     "t.pipeline = 'graphics' AND t.stage = 'waiting_on_graphics'"},
+    {"my_graphics",
+     "t.graphics_owner_id = $1 AND t.stage = 'graphics_in_progress'"},
+    {"open", "NOT t.closed"},
+    {"closed", "t.closed"},
+};
+#define NVIEWS (sizeof(views) / sizeof(views[0]))
+
+#define MAX_LIMIT  500
+#define CURSOR_MAX 96
+
+/*
+ * A cursor is the last row's sort key, "rank.micros.id", base64url'd so
+ * that clients treat it as opaque.  Returns false for anything else.
+ */
+static bool cursor_decode(const char *text, long long key[3])
+{
+    unsigned char raw[CURSOR_MAX];
+    size_t len;
+    char s[CURSOR_MAX + 1], *end;
+    const char *p = s;
+
+    if (sodium_base642bin(raw, sizeof(raw) - 1, text, strlen(text), NULL, &len,
+                          NULL, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
+        return false;
+    memcpy(s, raw, len);
+    s[len] = '\0';
+    for (int i = 0; i < 3; i++) {
+        if (*p < '0' || *p > '9')
+            return false;
+        key[i] = strtoll(p, &end, 10);
+        if (end == p || (i < 2 ? *end != '.' : *end != '\0'))
+            return false;
+        p = end + 1;
+    }
+    return key[0] >= 0 && key[0] <= 2;
+}
+
+static void view_done(struct db_query *q, PGresult *res, void *arg)
+{
+    struct conn *c = arg;
+    char enc[CURSOR_MAX * 2], *json;
+    const char *last;
+
+    if (c->state != CONN_CLOSING) {
+        if (!db_ok(res)) {
+            rpc_reply_db_error(c, res);
+        } else {
+            last = PQgetisnull(res, 0, 1) ? NULL : PQgetvalue(res, 0, 1);
+            if (last)
+                sodium_bin2base64(enc, sizeof(enc), (const unsigned char *)last,
+                                  strlen(last),
+                                  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+            json = dk_xasprintf("{\"tickets\":%s,\"next\":%s%s%s}",
+                                PQgetvalue(res, 0, 0), last ? "\"" : "",
+                                last ? enc : "null", last ? "\"" : "");
+            conn_reply_raw(c, json);
+            free(json);
+        }
+    }
+    conn_unref(c);
+}
+
+void rpc_tickets_view(struct conn *c, json_t *params)
+{
+    const char *name = NULL, *after = NULL, *query = NULL;
+    long long limit = 50, key[3];
+    const struct view *v = NULL;
+    struct db_query *q;
+    char *sql;
+
+    if (!rpc_param_str(c, params, "view", true, 64, &name) ||
+        !rpc_param_int(c, params, "limit", 1, MAX_LIMIT, &limit) ||
+        !rpc_param_str(c, params, "after", false, CURSOR_MAX, &after) ||
+        !rpc_param_str(c, params, "query", false, 200, &query))
+        return;
+    for (size_t i = 0; i < NVIEWS; i++)
+        if (strcmp(views[i].name, name) == 0)
+            v = &views[i];
+    if (!v) {
+        conn_reply_error(c, DK_RPC_BAD_PARAMS,
+                         "parameter \"view\" must be one of my_open, "
+                         "unassigned, waiting_on_graphics, my_graphics, "
+                         "open, closed",
+                         NULL);
+        return;
+    }
+    if (after && !cursor_decode(after, key)) {
+        conn_reply_error(c, DK_RPC_BAD_PARAMS,
+                         "parameter \"after\" is not a cursor this server "
+                         "gave out",
+                         NULL);
+        return;
+    }
+    if (query && !*query)
+        query = NULL;
+    /* Only fixed fragments go into the text; values are parameters. */
+    sql = dk_xasprintf(
+        "SELECT coalesce(jsonb_agg(ticket_summary(t) ORDER BY t.priority_rank,"
+        " t.created_at, t.id), '[]')::text, "
+        "CASE WHEN count(*) = $2 THEN (array_agg(t.priority_rank || '.' || "
+        "(extract(epoch FROM t.created_at) * 1000000)::bigint || '.' || t.id "
+        "ORDER BY t.priority_rank DESC, t.created_at DESC, t.id DESC))[1] END "
+        "FROM (SELECT * FROM ticket t WHERE $1::bigint > 0 AND %s%s%s "
+        "ORDER BY t.priority_rank, t.created_at, t.id LIMIT $2) t",
+        v->where,
+        after ? " AND (t.priority_rank, t.created_at, t.id) > ($4::smallint, "
+                "'epoch'::timestamptz + $5::bigint * interval '1 microsecond', "
+                "$6::bigint)"
+              : "",
+        query ? " AND (t.search @@ plainto_tsquery('simple', $3) "
+                "OR strpos(lower(t.subject), lower($3)) > 0 "
+                "OR t.id::text = $3 "
+                "OR EXISTS (SELECT 1 FROM contact ct WHERE ct.id = t.contact_id"
+                " AND strpos(lower(ct.first_name || ' ' || ct.last_name || ' ' "
+                "|| ct.email), lower($3)) > 0) "
+                "OR EXISTS (SELECT 1 FROM company co WHERE co.id = t.company_id"
+                " AND strpos(lower(co.name), lower($3)) > 0))"
+              : " AND $3::text IS NULL");
+    q = db_query_new(sql, after ? 6 : 3);
+    free(sql);
+    db_param_ll(q, 0, c->staff_id);
+    db_param_ll(q, 1, limit);
+    db_param(q, 2, query);
+    if (after) {
+        db_param_ll(q, 3, key[0]);
+        db_param_ll(q, 4, key[1]);
+        db_param_ll(q, 5, key[2]);
+    }
+    rpc_submit(c, q, view_done);
+}
+
+void rpc_tickets_counts(struct conn *c, json_t *params)
+{
+    struct db_query *q = db_query_new(
+        "SELECT jsonb_build_object("
+        "'my_open', (SELECT count(*) FROM ticket WHERE owner_id = $1 "
+        "  AND NOT closed), "
+        "'unassigned', (SELECT count(*) FROM ticket WHERE owner_id IS NULL "
+        "  AND pipeline = 'support' AND NOT closed), "
+        "'waiting_on_graphics', (SELECT count(*) FROM ticket "
+        "  WHERE pipeline = 'graphics' AND stage = 'waiting_on_graphics'), "
+        "'my_graphics', (SELECT count(*) FROM ticket "
+        "  WHERE graphics_owner_id = $1 AND stage = 'graphics_in_progress'), "
+        "'open', (SELECT count(*) FROM ticket WHERE NOT closed), "
+        "'closed', (SELECT count(*) FROM ticket WHERE closed))::text",
+        1);
+
+    db_param_ll(q, 0, c->staff_id);
+    rpc_query_json(c, q);
+}
+
+/* Answer with column 0, or 4004 naming what was missing. */
+static void one_or_404(struct db_query *q, PGresult *res, void *arg)
+{
+    struct conn *c = arg;
+    char msg[96];
+
+    if (c->state != CONN_CLOSING) {
+        if (!db_ok(res)) {
+            rpc_reply_db_error(c, res);
+        } else if (PQntuples(res) == 0 || PQgetisnull(res, 0, 0)) {
+            snprintf(msg, sizeof(msg), "%s does not exist",
+                     PQntuples(res) ? PQgetvalue(res, 0, 1) : "it");
+            conn_reply_error(c, DK_RPC_NOT_FOUND, msg, NULL);
+        } else {
+            conn_reply_raw(c, PQgetvalue(res, 0, 0));
+        }
+    }
+    conn_unref(c);
+}
+
+void rpc_tickets_get(struct conn *c, json_t *params)
+{
+    long long id = 0;
+    struct db_query *q;
+
+    if (!rpc_param_id(c, params, "id", true, &id))
+        return;
+    q = db_query_new("SELECT ticket_full($1)::text, 'ticket ' || $1", 1);
+    db_param_ll(q, 0, id);
+    rpc_submit(c, q, one_or_404);
+}
+
+void rpc_attachments_get(struct conn *c, json_t *params)
+{
+    long long id = 0;
+    struct db_query *q;
+
+    if (!rpc_param_id(c, params, "id", true, &id))
+        return;
+    q = db_query_new(
+        "SELECT (SELECT jsonb_build_object('id', id, 'ticket', ticket_id, "
+        "'filename', filename, 'content_type', content_type, 'size', size, "
+        "'sha256', encode(sha256, 'hex'), 'content_base64', "
+        "translate(encode(content, 'base64'), E'\\n', ''))::text "
+        "FROM attachment WHERE id = $1), 'attachment ' || $1",
+        1);
+    db_param_ll(q, 0, id);
+    rpc_submit(c, q, one_or_404);
+}
+
+static void created(struct db_query *q, PGresult *res, void *arg)
+{
+    struct conn *c = arg;
+
+    if (db_ok(res))
+        feed_nudge(c->srv->feed);
+    one_or_404(q, res, arg);
+}
+
+void rpc_tickets_create(struct conn *c, json_t *params)
+{
+    const char *subject = NULL, *description = "", *email = NULL;
+    const char *priority = "medium", *source = "phone";
+    struct db_query *q;
+
+    if (!rpc_param_str(c, params, "subject", true, 300, &subject) ||
+        !rpc_param_str(c, params, "description", false, 100000, &description) ||
+        !rpc_param_str(c, params, "contact_email", true, 254, &email) ||
+        !rpc_param_str(c, params, "priority", false, 16, &priority) ||
+        !rpc_param_str(c, params, "source", false, 16, &source))
+        return;
+    q = db_query_new("SELECT CASE WHEN k.id IS NULL THEN NULL ELSE "
+                     "ticket_create(k.id, $2, $3, $4, $5, $6)::text END, "
+                     "'a contact with email ' || $1 "
+                     "FROM (SELECT (SELECT id FROM contact "
+                     "  WHERE lower(email) = lower($1)) AS id) k",
+                     6);
+    db_param(q, 0, email);
+    db_param(q, 1, subject);
+    db_param(q, 2, description);
+    db_param(q, 3, priority);
+    db_param(q, 4, source);
+    db_param_ll(q, 5, c->staff_id);
+    rpc_submit(c, q, created);
+}
+
+/*
+ * Every ticket write: "SELECT ticket_X($1 actor, $2 id, $3 version, ...)"
+ * with up to two more string parameters.
+ */
+static const struct ticket_write {
+    const char *method;
+    const char *function;
+    const char *extra[2]; /* more parameters, in order */
+    bool required[2];     /* must be given (possibly as null) */
+    bool nullable[2];
+} ticket_writes[] = {
+    {"tickets.assign", "ticket_assign", {"owner"}, {true}, {true}},
+    {"tickets.claim", "ticket_claim", {NULL}, {false}, {false}},
+    {"tickets.close", "ticket_close", {NULL}, {false}, {false}},
+    {"tickets.graphics_claim",
+     "ticket_graphics_claim",
+     {NULL},
+     {false},
+     {false}},
+    {"tickets.graphics_complete",
+     "ticket_graphics_complete",
+     {NULL},
+     {false},
+     {false}},
+    {"tickets.graphics_unclaim",
+     "ticket_graphics_unclaim",
+     {NULL},
+     {false},
+     {false}},
+    {"tickets.hand_to_graphics",
+     "ticket_hand_to_graphics",
+     {NULL},
+     {false},
+     {false}},
+    {"tickets.move",
+     "ticket_move",
+     {"pipeline", "stage"},
+     {true, false},
+     {false, true}},
+    {"tickets.reopen", "ticket_reopen", {NULL}, {false}, {false}},
+    {"tickets.set_priority",
+     "ticket_set_priority",
+     {"priority"},
+     {true},
+     {false}},
+    {"tickets.set_stage", "ticket_set_stage", {"stage"}, {true}, {false}},
+    {"tickets.unclaim", "ticket_unclaim", {NULL}, {false}, {false}},
+};
+
+void rpc_tickets_write(struct conn *c, json_t *params)
+{
+    const struct ticket_write *w = NULL;
+    const char *method = rpc_method_name(c);
+    const char *extra[2] = {NULL, NULL};
+    long long id = 0, version = 0;
+    struct db_query *q;
+    int n = 0;
+    char *sql;
+
+    for (size_t i = 0; i < sizeof(ticket_writes) / sizeof(*ticket_writes); i++)
+        if (strcmp(ticket_writes[i].method, method) == 0)
+            w = &ticket_writes[i];
+    if (!w) {
+        conn_reply_error(c, DK_RPC_INTERNAL, "method has no write", NULL);
+        return;
+    }
+    if (!rpc_param_id(c, params, "id", true, &id) ||
+        !rpc_param_int(c, params, "version", 1, 2147483647, &version))
+        return;
+    for (int i = 0; i < 2 && w->extra[i]; i++, n++) {
+        bool present = false;
+        if (w->nullable[i]) {
+            if (!rpc_param_str_or_null(c, params, w->extra[i], 64, &extra[i],
+                                       &present))
+                return;
+            if (!present && w->required[i]) {
+                char msg[96];
+                snprintf(msg, sizeof(msg),
+                         "parameter \"%s\" is required (null for none)",
+                         w->extra[i]);
+                conn_reply_error(c, DK_RPC_BAD_PARAMS, msg, NULL);
+                return;
+            }
+        } else if (!rpc_param_str(c, params, w->extra[i], w->required[i], 64,
+                                  &extra[i])) {
+            return;
+        }
+    }
+    sql = dk_xasprintf("SELECT %s($1, $2, $3::int%s%s)::text", w->function,
+                       n > 0 ? ", $4" : "", n > 1 ? ", $5" : "");
+    q = db_query_new(sql, 3 + n);
+    free(sql);
+    db_param_ll(q, 0, c->staff_id);
+    db_param_ll(q, 1, id);
+    if (version)
+        db_param_ll(q, 2, version);
+    for (int i = 0; i < n; i++)
+        db_param(q, 3 + i, extra[i]);
+    rpc_write_json(c, q);
+}
