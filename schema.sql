@@ -732,9 +732,8 @@ BEGIN
                       version = version + 1, updated_at = now(), last_activity_at = now()
      WHERE id = p_id RETURNING * INTO t;
     IF o.id IS NOT NULL AND o.id <> a.id THEN
-        PERFORM notify_staff(o.id, 'assigned', p_id, NULL, NULL, a.id,
-                             format('[#%s] %s was assigned to you', p_id, t.subject),
-                             format('%s assigned ticket #%s "%s" to you.', a.name, p_id, t.subject));
+        -- A live notification; no email (SPEC section 7 lists none for it).
+        PERFORM notify_staff(o.id, 'assigned', p_id, NULL, NULL, a.id, NULL, NULL);
     END IF;
     RETURN ticket_changed(old, t, p_actor, 'assigned');
 END

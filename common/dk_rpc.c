@@ -51,8 +51,12 @@ int dk_rpc_parse(struct dk_rpc_req *req, const char *line, size_t len,
     json_t *v;
 
     memset(req, 0, sizeof(*req));
-    /* Duplicate keys make "which params did you mean" ambiguous. */
-    req->root = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
+    /* Duplicate keys make "which params did you mean" ambiguous; any value
+     * parses, so that a non-object is "invalid request", not "parse error";
+     * NUL in strings parses, so that the parameter check can name it. */
+    req->root = json_loadb(
+        line, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY | JSON_ALLOW_NUL,
+        &jerr);
     if (!req->root) {
         snprintf(msg, msgsize, "parse error at byte %d: %s", jerr.position,
                  jerr.text);
@@ -78,7 +82,8 @@ int dk_rpc_parse(struct dk_rpc_req *req, const char *line, size_t len,
         return DK_RPC_INVALID_REQUEST;
     }
     v = json_object_get(req->root, "method");
-    if (!json_is_string(v) || json_string_length(v) == 0) {
+    if (!json_is_string(v) || json_string_length(v) == 0 ||
+        strlen(json_string_value(v)) != json_string_length(v)) {
         snprintf(msg, msgsize, "\"method\" must be a non-empty string");
         return DK_RPC_INVALID_REQUEST;
     }

@@ -275,10 +275,18 @@ class Cluster:
                                 stderr=subprocess.STDOUT)
         server = Server(name, proc, sock, port, log.name)
         self.servers.append(server)
-        wait_for(lambda: os.path.exists(sock) or proc.poll() is not None,
-                 what="docketd to listen")
+        def listening():
+            if proc.poll() is not None:
+                return True
+            try:
+                Client(sock).close()
+                return True
+            except OSError:
+                return False
+        wait_for(listening, what="docketd to listen")
         if proc.poll() is not None:
             raise RuntimeError("docketd exited: " + open(log.name).read())
+        server.wait_ready()
         return server
 
     def add_staff(self, username, roles, name=None, password="docket-pass-1"):
@@ -310,6 +318,18 @@ class Server:
     def __init__(self, name, proc, sock, port, log):
         self.name, self.proc, self.sock, self.port, self.log = \
             name, proc, sock, port, log
+
+    def wait_ready(self, timeout=20):
+        """Until the pool is connected: a made-up token gets 4010, not 5003."""
+        def ready():
+            c = self.client()
+            try:
+                c.call("session.resume", token="not-a-token")
+            except RpcError as e:
+                return e.code == 4010
+            finally:
+                c.close()
+        wait_for(ready, timeout, "docketd to reach the database")
 
     def client(self, tcp=False):
         return Client(("127.0.0.1", self.port) if tcp else self.sock)
