@@ -290,10 +290,22 @@ class Cluster:
         return server
 
     def add_staff(self, username, roles, name=None, password="docket-pass-1"):
+        """A staff member; with password=None, one without a password
+        (log in with session() then: hashing is slow on purpose)."""
         args = ["staff", "add", username, "--name", name or username.title(),
-                "--email", username + "@agency.example", "--role", roles,
-                "--password-stdin"]
-        self.ctl(*args, input=password + "\n")
+                "--email", username + "@agency.example", "--role", roles]
+        if password is None:
+            self.ctl(*args)
+        else:
+            self.ctl(*args, "--password-stdin", input=password + "\n")
+
+    def add_contact(self, email="ola@school.example.no"):
+        self.ctl("contact", "add", email, "--first", "Ola", "--last", "Nordmann")
+        return email
+
+    def new_ticket(self, email="ola@school.example.no", subject="A request"):
+        return int(self.ctl("ticket", "create", "--contact", email,
+                            "--subject", subject, input="").strip())
 
     def session(self, username):
         """A session token for username made directly in the database:
