@@ -25,7 +25,6 @@ struct write_req {
     uv_write_t req;
     struct conn *c;
     char *data; /* owned */
-    size_t len;
 };
 
 static void conn_process(struct conn *c);
@@ -89,7 +88,6 @@ static void write_cb(uv_write_t *req, int status)
     struct write_req *w = (struct write_req *)req;
     struct conn *c = w->c;
 
-    c->out_queued -= w->len;
     free(w->data);
     free(w);
     if (status < 0 && status != UV_ECANCELED)
@@ -109,8 +107,11 @@ void conn_send(struct conn *c, char *line, size_t len)
         free(line);
         return;
     }
-    /* A client that stops reading must not make us hold its output. */
-    if (c->out_queued + len > c->srv->cfg.server.max_output_bytes) {
+    /* A client that stops reading must not make us hold its output: once
+     * what the kernel has not taken passes the cap, it is cut off.  Only
+     * the backlog counts, so one large reply to a reading client passes. */
+    if (uv_stream_get_write_queue_size(&c->h.stream) >
+        c->srv->cfg.server.max_output_bytes) {
         free(line);
         conn_close(c, "output limit: more than %zu bytes queued",
                    c->srv->cfg.server.max_output_bytes);
@@ -119,7 +120,6 @@ void conn_send(struct conn *c, char *line, size_t len)
     w = dk_xmalloc(sizeof(*w));
     w->c = c;
     w->data = line;
-    w->len = len;
     buf = uv_buf_init(line, (unsigned)len);
     rc = uv_write(&w->req, &c->h.stream, &buf, 1, write_cb);
     if (rc < 0) {
@@ -128,7 +128,6 @@ void conn_send(struct conn *c, char *line, size_t len)
         conn_close(c, "write failed: %s", uv_strerror(rc));
         return;
     }
-    c->out_queued += len;
     conn_ref(c);
 }
 

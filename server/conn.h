@@ -49,7 +49,6 @@ struct conn {
 
     char *in; /* owned: unparsed input, dropped when empty */
     size_t in_len, in_cap;
-    size_t out_queued; /* bytes handed to uv_write, not yet written */
 
     struct dk_rpc_req req; /* the request in flight */
     uint64_t req_started_ms;

@@ -24,6 +24,16 @@ DOCKETD = os.environ["DOCKETD"]
 
 _passed = 0
 _failed = 0
+_crashed = False
+
+
+def _excepthook(*args):
+    global _crashed
+    _crashed = True
+    sys.__excepthook__(*args)
+
+
+sys.excepthook = _excepthook
 
 
 def ok(cond, what, detail=None):
@@ -152,6 +162,7 @@ class Client:
 
     def poll_pushes(self, timeout=0.0):
         """Read whatever pushes arrive within timeout seconds."""
+        deadline = time.time() + timeout
         self.sock.settimeout(max(timeout, 0.001))
         try:
             while True:
@@ -159,6 +170,8 @@ class Client:
                     line, self.buf = self.buf.split(b"\n", 1)
                     self.pushes.append(json.loads(line))
                     continue
+                if time.time() > deadline:
+                    break
                 chunk = self.sock.recv(65536)
                 if not chunk:
                     self.closed = True
@@ -317,6 +330,11 @@ class Cluster:
         return token
 
     def cleanup(self):
+        # On failure, show what the servers said: the test's only trace.
+        if _failed or getattr(sys, "last_value", None) or _crashed:
+            for s in self.servers:
+                print("--- %s log (last 40 lines) ---" % s.name)
+                print("".join(open(s.log).readlines()[-40:]))
         for s in self.servers:
             s.stop()
         try:
