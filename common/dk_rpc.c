@@ -117,9 +117,10 @@ static char *dump_line(json_t *obj, size_t *len)
         json_decref(obj);
         return NULL;
     }
-    buf = dk_xmalloc(n + 1);
+    buf = dk_xmalloc(n + 2);
     json_dumpb(obj, buf, n, JSON_COMPACT);
     buf[n] = '\n';
+    buf[n + 1] = '\0'; /* a C string too, for callers that want one */
     *len = n + 1;
     json_decref(obj);
     return buf;

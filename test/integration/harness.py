@@ -56,7 +56,22 @@ def eq(actual, expected, what):
               "expected %r\n   actual   %r" % (expected, actual))
 
 
+_clusters = []
+
+
 def done():
+    # Every server must stop cleanly: exit 0 on SIGTERM, and (in the
+    # sanitizer build) no AddressSanitizer, LeakSanitizer or UBSan report.
+    for cl in _clusters:
+        for srv in cl.servers:
+            if srv.checked:
+                continue
+            srv.checked = True
+            rc = srv.stop()
+            log = srv.log_text()
+            ok(rc == 0 and "Sanitizer" not in log and "runtime error:" not in log,
+               "%s stopped cleanly (exit %s, no sanitizer report)" % (srv.name, rc),
+               log[-3000:])
     print("%d passed, %d failed" % (_passed, _failed))
     sys.stdout.flush()
     sys.exit(1 if _failed else 0)
@@ -226,6 +241,7 @@ class Cluster:
         self.dir = tempfile.mkdtemp(prefix="docket-it.")
         os.chmod(self.dir, 0o755)
         self.servers = []
+        _clusters.append(self)
         atexit.register(self.cleanup)
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: sys.exit(130))
@@ -348,6 +364,7 @@ class Server:
     def __init__(self, name, proc, sock, port, log):
         self.name, self.proc, self.sock, self.port, self.log = \
             name, proc, sock, port, log
+        self.checked = False
 
     def wait_ready(self, timeout=20):
         """Until the pool is connected: a made-up token gets 4010, not 5003."""
