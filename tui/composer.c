@@ -1,0 +1,199 @@
+/*
+ * composer.c - writing a note or a reply in place: type, Enter for a new
+ * line, Tab completes an @name from the staff list, Ctrl-S sends, Esc
+ * cancels (asking first when there is text).  The draft lives in the app,
+ * not the connection, so it survives a reconnect; it is sent only when
+ * the server is live, and kept if sending fails.
+ */
+#include "app.h"
+#include "dk_mem.h"
+#include "text.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CTRL_KEY(c) ((c)&0x1f)
+
+void composer_open(struct app *a, long long ticket, bool reply)
+{
+    struct composer *c = &a->composer;
+
+    if (c->active)
+        return;
+    if (c->ticket != ticket || c->reply != reply) {
+        free(c->text);
+        c->text = NULL;
+        c->len = c->cap = 0;
+    }
+    c->active = true;
+    c->reply = reply;
+    c->ticket = ticket;
+    c->confirm_discard = false;
+    app_dirty(a);
+}
+
+static void append(struct composer *c, const char *s, size_t n)
+{
+    if (c->len + n + 1 > c->cap) {
+        c->cap = (c->len + n + 1) * 2;
+        c->text = dk_xrealloc(c->text, c->cap);
+    }
+    memcpy(c->text + c->len, s, n);
+    c->len += n;
+    c->text[c->len] = '\0';
+}
+
+/* Tab: complete the @word being typed from the staff list. */
+static void complete(struct app *a)
+{
+    struct composer *c = &a->composer;
+    size_t start = c->len, i;
+    json_t *s;
+
+    while (start > 0 && c->text[start - 1] != '@' &&
+           c->text[start - 1] != ' ' && c->text[start - 1] != '\n')
+        start--;
+    if (start == 0 || c->text[start - 1] != '@')
+        return;
+    json_array_foreach(a->staff, i, s)
+    {
+        const char *u = json_string_value(json_object_get(s, "username"));
+        size_t have = c->len - start;
+        if (u && strncmp(u, c->text + start, have) == 0 &&
+            strlen(u) > have) {
+            append(c, u + have, strlen(u) - have);
+            append(c, " ", 1);
+            app_message(a, false, "@%s: %s", u,
+                        json_string_value(json_object_get(s, "name")));
+            return;
+        }
+    }
+}
+
+static void sent(struct dk_client *cl, json_t *result, json_t *error,
+                 void *arg)
+{
+    struct app *a = arg;
+    struct composer *c = &a->composer;
+    json_t *m = json_object_get(result, "mentions");
+
+    c->sending = false;
+    if (!result) {
+        c->active = true; /* keep the draft; the error is on screen */
+        return;
+    }
+    if (json_array_size(m))
+        app_message(a, false, "Note added; %zu tagged", json_array_size(m));
+    else
+        app_message(a, false, c->reply ? "Reply sent to the client"
+                                       : "Note added");
+    free(c->text);
+    c->text = NULL;
+    c->len = c->cap = 0;
+    a->ticket_wanted = true;
+}
+
+static void send_draft(struct app *a)
+{
+    struct composer *c = &a->composer;
+
+    if (!c->len) {
+        app_message(a, true, "Nothing to send");
+        return;
+    }
+    if (a->conn != CS_LIVE) {
+        app_message(a, true, "Offline: the draft is kept; send it again "
+                             "when live");
+        return;
+    }
+    c->sending = true;
+    c->active = false;
+    app_call(a, c->reply ? "messages.send" : "notes.add",
+             json_pack("{s:I, s:s}", "ticket", (json_int_t)c->ticket, "body",
+                       c->text),
+             sent, a);
+}
+
+bool composer_key(struct app *a, wint_t ch, bool is_key)
+{
+    struct composer *c = &a->composer;
+
+    if (c->confirm_discard) {
+        c->confirm_discard = false;
+        if (!is_key && (ch == 'y' || ch == 'Y')) {
+            free(c->text);
+            c->text = NULL;
+            c->len = c->cap = 0;
+            c->active = false;
+            app_message(a, false, "Draft discarded");
+        }
+        app_dirty(a);
+        return true;
+    }
+    if (!is_key && ch == 27) { /* Esc */
+        if (c->len)
+            c->confirm_discard = true;
+        else
+            c->active = false;
+    } else if (!is_key && (ch == CTRL_KEY('s') || ch == CTRL_KEY('d'))) {
+        send_draft(a);
+    } else if (!is_key && ch == '\t') {
+        complete(a);
+    } else if ((!is_key && (ch == '\n' || ch == '\r')) ||
+               (is_key && ch == KEY_ENTER)) {
+        append(c, "\n", 1);
+    } else if ((is_key && ch == KEY_BACKSPACE) ||
+               (!is_key && (ch == 127 || ch == 8))) {
+        while (c->len > 0 && ((unsigned char)c->text[c->len - 1] & 0xc0) == 0x80)
+            c->len--;
+        if (c->len > 0)
+            c->len--;
+        if (c->text)
+            c->text[c->len] = '\0';
+    } else if (!is_key && ch >= 32) {
+        char mb[8];
+        int n = wctomb(mb, (wchar_t)ch);
+        if (n > 0)
+            append(c, mb, (size_t)n);
+    }
+    app_dirty(a);
+    return true;
+}
+
+struct draw_ctx {
+    WINDOW *w;
+    int y, rows, cols, last_x;
+};
+
+static void draw_line(void *arg, const char *text, size_t len)
+{
+    struct draw_ctx *d = arg;
+    char buf[2048];
+
+    snprintf(buf, sizeof(buf), "%.*s", (int)len, text);
+    if (d->y < d->rows)
+        draw_text(d->w, d->y, 1, d->cols - 2, buf, 0, false);
+    d->last_x = 1 + text_width(buf);
+    d->y++;
+}
+
+void composer_draw(struct app *a, WINDOW *w, int rows, int cols)
+{
+    struct composer *c = &a->composer;
+    struct draw_ctx d = {w, 2, rows, cols, 1};
+    char title[160];
+
+    snprintf(title, sizeof(title), "%s #%lld — Ctrl-S send · Esc cancel · "
+                                   "Tab completes @names",
+             c->reply ? "Reply to the client on" : "Internal note on",
+             c->ticket);
+    draw_text(w, 0, 0, cols, title, color_attr(a, C_HEADING) | A_BOLD, true);
+    if (c->confirm_discard)
+        draw_text(w, 1, 0, cols, "Discard this draft? y/n",
+                  color_attr(a, C_ERROR), true);
+    text_wrap(c->text ? c->text : "", cols - 2, draw_line, &d);
+    wmove(w, d.y - 1 < rows ? d.y - 1 : rows - 1,
+          d.last_x < cols ? d.last_x : cols - 1);
+    curs_set(1);
+}

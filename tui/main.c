@@ -1,0 +1,215 @@
+/*
+ * main.c - docket: options, where the server is, the password when one
+ * is needed (asked before the screen is taken over), then the terminal
+ * and the loop.  endwin() runs on every way out.
+ */
+#include "app.h"
+#include "dk_config.h"
+#include "dk_mem.h"
+
+#include <getopt.h>
+#include <langinfo.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#ifndef DOCKET_VERSION
+#define DOCKET_VERSION "0.1.0"
+#endif
+
+static void usage(FILE *fp)
+{
+    fprintf(fp,
+            "usage: docket [--config FILE] [--server unix:PATH|HOST:PORT] "
+            "[--user NAME]\n"
+            "  --config FILE   read server.socket / server.listen from FILE\n"
+            "                  (default $XDG_CONFIG_HOME/docket/config.yaml, "
+            "then $DOCKET_CONFIG,\n"
+            "                  then /etc/docket/config.yaml)\n"
+            "  --server SPEC   the server: unix:/run/docket/docket.sock or "
+            "host:7878\n"
+            "  --user NAME     log in as NAME with a password "
+            "($DOCKET_PASSWORD, or asked);\n"
+            "                  without it, the Unix socket logs you in by "
+            "your Unix user\n"
+            "Press ? inside docket for the keys.\n");
+}
+
+static char *ask_password(const char *user)
+{
+    struct termios old, quiet;
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    bool tty = tcgetattr(STDIN_FILENO, &old) == 0;
+
+    fprintf(stderr, "Password for %s: ", user);
+    fflush(stderr);
+    if (tty) {
+        quiet = old;
+        quiet.c_lflag &= ~(tcflag_t)ECHO;
+        tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+    }
+    n = getline(&line, &cap, stdin);
+    if (tty) {
+        tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+        fputc('\n', stderr);
+    }
+    if (n <= 0) {
+        free(line);
+        return NULL;
+    }
+    line[strcspn(line, "\r\n")] = '\0';
+    return line;
+}
+
+/* The server from a config file: its socket, else its TCP address. */
+static char *server_from_config(const char *path, bool required)
+{
+    struct dk_config cfg;
+    struct dk_diag diag;
+    char *server = NULL;
+
+    dk_diag_init(&diag);
+    if (dk_config_load(&cfg, path, &diag) != 0) {
+        if (required)
+            for (size_t i = 0; i < diag.n; i++)
+                fprintf(stderr, "docket: %s\n", diag.lines[i]);
+    } else if (cfg.server.socket[0]) {
+        server = dk_xasprintf("unix:%s", cfg.server.socket);
+    } else if (cfg.server.listen[0]) {
+        server = dk_xstrdup(cfg.server.listen);
+    }
+    dk_diag_cleanup(&diag);
+    dk_config_cleanup(&cfg);
+    return server;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"config", required_argument, NULL, 'c'},
+        {"server", required_argument, NULL, 's'},
+        {"user", required_argument, NULL, 'u'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {0}};
+    static struct app a;
+    const char *config = NULL, *server = NULL;
+    char *found = NULL, xdg[4096];
+    int opt;
+
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, ":c:s:u:h", opts, NULL)) != -1) {
+        switch (opt) {
+        case 'c':
+            config = optarg;
+            break;
+        case 's':
+            server = optarg;
+            break;
+        case 'u':
+            a.user = optarg;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        case 'V':
+            printf("docket %s\n", DOCKET_VERSION);
+            return 0;
+        case ':':
+            fprintf(stderr, "docket: option \"%s\" needs a value\n",
+                    argv[optind - 1]);
+            return 2;
+        default:
+            fprintf(stderr, "docket: unknown option \"%s\"\n",
+                    argv[optind - 1]);
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "docket: unexpected argument \"%s\"\n", argv[optind]);
+        return 2;
+    }
+    if (!server) {
+        if (config) {
+            if (!(found = server_from_config(config, true)))
+                return 1;
+        } else {
+            const char *home = getenv("XDG_CONFIG_HOME");
+            if (home && *home)
+                snprintf(xdg, sizeof(xdg), "%s/docket/config.yaml", home);
+            else
+                snprintf(xdg, sizeof(xdg), "%s/.config/docket/config.yaml",
+                         getenv("HOME") ? getenv("HOME") : "");
+            if (access(xdg, R_OK) == 0)
+                found = server_from_config(xdg, true);
+            else if (getenv("DOCKET_CONFIG"))
+                found = server_from_config(getenv("DOCKET_CONFIG"), true);
+            else if (access("/etc/docket/config.yaml", R_OK) == 0)
+                found = server_from_config("/etc/docket/config.yaml", false);
+        }
+        server = found ? found : "unix:/run/docket/docket.sock";
+    }
+    a.server = dk_xstrdup(server);
+    /* Over TCP, or as another user, log in with a password. */
+    if (a.user || !(strncmp(server, "unix:", 5) == 0 || server[0] == '/')) {
+        if (!a.user)
+            a.user = getenv("USER");
+        if (!a.user) {
+            fprintf(stderr, "docket: over TCP, say who you are: --user NAME\n");
+            return 2;
+        }
+        if (getenv("DOCKET_PASSWORD"))
+            a.password = dk_xstrdup(getenv("DOCKET_PASSWORD"));
+        else if (!(a.password = ask_password(a.user)))
+            return 1;
+    }
+
+    setlocale(LC_ALL, "");
+    /* Names and subjects are UTF-8 whatever the environment says. */
+    if (strcmp(nl_langinfo(CODESET), "UTF-8") != 0)
+        setlocale(LC_ALL, "C.UTF-8");
+    a.loop = uv_default_loop();
+    set_escdelay(25);
+    if (!initscr()) {
+        fprintf(stderr, "docket: could not start the terminal\n");
+        return 1;
+    }
+    cbreak();
+    /* Ctrl-S sends a draft: the terminal must not take it for XOFF. */
+    {
+        struct termios t;
+        if (tcgetattr(STDIN_FILENO, &t) == 0) {
+            t.c_iflag &= ~(tcflag_t)(IXON | IXOFF);
+            tcsetattr(STDIN_FILENO, TCSANOW, &t);
+        }
+    }
+    noecho();
+    nonl();
+    keypad(stdscr, TRUE);
+    nodelay(stdscr, TRUE);
+    curs_set(0);
+    if (app_run(&a) != 0) {
+        endwin();
+        fprintf(stderr, "docket: \"%s\" is not unix:PATH or HOST:PORT\n",
+                server);
+        return 2;
+    }
+    endwin();
+    app_cleanup(&a);
+    uv_loop_close(a.loop);
+    if (a.conn == CS_OFFLINE && a.quit && !a.me[0] && a.message[0]) {
+        fprintf(stderr, "docket: %s\n", a.message);
+        free(found);
+        return 1;
+    }
+    free(found);
+    free(a.server);
+    free(a.password);
+    return 0;
+}

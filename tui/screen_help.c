@@ -1,0 +1,63 @@
+/*
+ * screen_help.c - "?": every action with the keys bound to it, drawn
+ * from the live keymap so that it cannot disagree with the keys.
+ */
+#include "app.h"
+
+#include <stdio.h>
+
+static void draw(struct app *a, WINDOW *w, int rows, int cols)
+{
+    char keys[64], line[256];
+    int y = 0, n = 0;
+
+    draw_text(w, y++, 0, cols, "Keys  (q to go back)",
+              color_attr(a, C_HEADING) | A_BOLD, false);
+    y++;
+    for (int act = ACT_NONE + 1; act < ACT_COUNT; act++) {
+        action_keys(a, (enum action)act, keys, sizeof(keys));
+        if (!keys[0])
+            continue;
+        if (n++ < a->help_top)
+            continue;
+        if (y >= rows)
+            break;
+        snprintf(line, sizeof(line), "  %-14s %s", keys,
+                 action_help((enum action)act));
+        draw_text(w, y++, 0, cols, line, 0, false);
+    }
+    if (y < rows - 1) {
+        y++;
+        draw_text(w, y++, 0, cols,
+                  "In a note or reply: Tab completes @names, Ctrl-S sends, "
+                  "Esc cancels.",
+                  color_attr(a, C_DIM), false);
+    }
+}
+
+static bool action(struct app *a, enum action act)
+{
+    switch (act) {
+    case ACT_DOWN:
+    case ACT_PAGE_DOWN:
+        a->help_top += act == ACT_DOWN ? 1 : 10;
+        if (a->help_top > ACT_COUNT - 5)
+            a->help_top = ACT_COUNT - 5;
+        return true;
+    case ACT_UP:
+    case ACT_PAGE_UP:
+        a->help_top -= act == ACT_UP ? 1 : 10;
+        if (a->help_top < 0)
+            a->help_top = 0;
+        return true;
+    case ACT_BACK:
+    case ACT_HELP:
+        app_set_screen(a, a->back && a->back != &screen_help ? a->back
+                                                            : &screen_list);
+        return true;
+    default:
+        return false;
+    }
+}
+
+const struct screen_ops screen_help = {"help", draw, action, NULL};

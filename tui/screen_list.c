@@ -1,0 +1,219 @@
+/*
+ * screen_list.c - the list of the current view: one row per ticket (id,
+ * priority, subject, contact / school, stage, owner, age or due), the
+ * cursor following the ticket, not the row, as the list changes live.
+ */
+#include "app.h"
+#include "text.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#define MAX_ROWS 20000
+
+static json_t *rows_buf[MAX_ROWS];
+
+static int index_of_selected(struct app *a, json_t **rows, int n)
+{
+    long long sel = a->views[a->current].selected;
+
+    for (int i = 0; i < n; i++)
+        if (json_integer_value(json_object_get(rows[i], "id")) == sel)
+            return i;
+    return 0;
+}
+
+static void select_index(struct app *a, json_t **rows, int n, int i)
+{
+    if (n == 0)
+        return;
+    if (i < 0)
+        i = 0;
+    if (i >= n)
+        i = n - 1;
+    a->views[a->current].selected =
+        json_integer_value(json_object_get(rows[i], "id"));
+    /* Near the end of a long view: fetch the next page. */
+    if (i > n - 20)
+        app_load_view(a, a->current, true);
+}
+
+static void draw(struct app *a, WINDOW *w, int rows, int cols)
+{
+    struct view *v = &a->views[a->current];
+    int n = (int)app_visible(a, rows_buf, MAX_ROWS);
+    int sel = index_of_selected(a, rows_buf, n);
+    int body = rows - 1, subj_w, who_w, flex;
+    int stage_w = cols >= 100 ? 20 : 12, owner_w = cols >= 100 ? 8 : 7;
+    long now = (long)time(NULL);
+    char line[64];
+
+    /* Fixed columns first; the subject gets 60% of the rest. */
+    flex = cols - 6 - 5 - (stage_w + 1) - (owner_w + 1) - 9 - 1;
+    subj_w = flex * 6 / 10;
+    who_w = flex - subj_w - 1;
+    if (subj_w < 8)
+        subj_w = 8;
+    /* Header. */
+    wattron(w, color_attr(a, C_HEADING) | A_BOLD);
+    mvwprintw(w, 0, 0, "%-5s %-4s ", "#", "Pri");
+    draw_text(w, 0, 11, subj_w, "Subject", color_attr(a, C_HEADING) | A_BOLD,
+              true);
+    draw_text(w, 0, 12 + subj_w, who_w, "Contact / school",
+              color_attr(a, C_HEADING) | A_BOLD, true);
+    draw_text(w, 0, 13 + subj_w + who_w, stage_w, "Stage",
+              color_attr(a, C_HEADING) | A_BOLD, true);
+    draw_text(w, 0, 14 + subj_w + who_w + stage_w, owner_w, "Owner",
+              color_attr(a, C_HEADING) | A_BOLD, true);
+    draw_text(w, 0, 15 + subj_w + who_w + stage_w + owner_w, 8, "Age/due",
+              color_attr(a, C_HEADING) | A_BOLD, true);
+    wattroff(w, color_attr(a, C_HEADING) | A_BOLD);
+
+    if (n == 0) {
+        const char *why = v->loading     ? "Loading…"
+                          : a->filter[0] ? "Nothing matches the search"
+                          : v->query     ? "Nothing found"
+                                         : "Nothing here";
+        draw_text(w, 2, 2, cols - 4, why, color_attr(a, C_DIM), false);
+        return;
+    }
+    /* Keep the cursor's row in sight. */
+    if (sel < v->top)
+        v->top = sel;
+    if (sel >= v->top + body)
+        v->top = sel - body + 1;
+    if (v->top > n - body)
+        v->top = n - body > 0 ? n - body : 0;
+    for (int r = 0; r < body && v->top + r < n; r++) {
+        json_t *t = rows_buf[v->top + r];
+        json_t *c = json_object_get(t, "contact");
+        json_t *co = json_object_get(t, "company");
+        const char *pri = json_string_value(json_object_get(t, "priority"));
+        const char *due = json_string_value(json_object_get(t, "due_at"));
+        const char *owner = json_string_value(json_object_get(t, "owner"));
+        const char *gowner =
+            json_string_value(json_object_get(t, "graphics_owner"));
+        bool selected = v->top + r == sel;
+        int base = selected ? color_attr(a, C_SELECTED) : 0;
+        int pattr = base;
+        if (!selected && pri)
+            pattr = pri[0] == 'h'   ? color_attr(a, C_HIGH) | (int)A_BOLD
+                    : pri[0] == 'm' ? color_attr(a, C_MEDIUM)
+                                    : color_attr(a, C_LOW);
+        char who[256], agebuf[32], when[48];
+        long due_t = due ? text_time(due) : -1;
+        int y = r + 1, x = 0;
+
+        if (selected) {
+            wattron(w, base);
+            mvwhline(w, y, 0, ' ', cols);
+            wattroff(w, base);
+        }
+        snprintf(line, sizeof(line), "%-5lld",
+                 (long long)json_integer_value(json_object_get(t, "id")));
+        draw_text(w, y, x, 5, line, base, true);
+        x += 6;
+        draw_text(w, y, x, 4,
+                  !pri ? "" : pri[0] == 'h' ? "High" : pri[0] == 'm' ? "Med"
+                                                                    : "Low",
+                  pattr, true);
+        x += 5;
+        draw_text(w, y, x, subj_w,
+                  json_string_value(json_object_get(t, "subject")), base,
+                  true);
+        x += subj_w + 1;
+        snprintf(who, sizeof(who), "%s%s%s",
+                 json_string_value(json_object_get(c, "name")) ?: "",
+                 co && !json_is_null(co) ? " / " : "",
+                 co && !json_is_null(co)
+                     ? json_string_value(json_object_get(co, "name")) ?: ""
+                     : "");
+        draw_text(w, y, x, who_w, who, base, true);
+        x += who_w + 1;
+        draw_text(w, y, x, stage_w,
+                  stage_name(json_string_value(json_object_get(t, "stage"))),
+                  base, true);
+        x += stage_w + 1;
+        draw_text(w, y, x, owner_w,
+                  gowner && !strcmp(json_string_value(json_object_get(
+                                        t, "pipeline")) ?: "",
+                                    "graphics")
+                      ? gowner
+                      : owner ? owner : "—",
+                  base | (owner ? 0 : color_attr(a, C_DIM)), true);
+        x += owner_w + 1;
+        if (due_t > 0 && !ticket_is_closed(t)) {
+            text_age(agebuf, sizeof(agebuf), due, now);
+            if (due_t < now) {
+                snprintf(when, sizeof(when), "late %s", agebuf);
+                draw_text(w, y, x, cols - x, when,
+                          selected ? base | (int)A_BOLD
+                                   : color_attr(a, C_OVERDUE),
+                          false);
+            } else {
+                snprintf(when, sizeof(when), "due %s", agebuf);
+                draw_text(w, y, x, cols - x, when, base, false);
+            }
+        } else {
+            text_age(agebuf, sizeof(agebuf),
+                     json_string_value(json_object_get(t, "created_at")), now);
+            draw_text(w, y, x, cols - x, agebuf,
+                      base | (selected ? 0 : color_attr(a, C_DIM)), false);
+        }
+    }
+    /* The terminal cursor sits on the selected row (screen readers). */
+    wmove(w, sel - v->top + 1, 0);
+}
+
+static bool action(struct app *a, enum action act)
+{
+    int n = (int)app_visible(a, rows_buf, MAX_ROWS);
+    int sel = index_of_selected(a, rows_buf, n);
+    int rows = LINES - 4;
+    json_t *t = n ? rows_buf[sel] : NULL;
+
+    switch (act) {
+    case ACT_DOWN:
+        select_index(a, rows_buf, n, sel + 1);
+        return true;
+    case ACT_UP:
+        select_index(a, rows_buf, n, sel - 1);
+        return true;
+    case ACT_FIRST:
+        select_index(a, rows_buf, n, 0);
+        return true;
+    case ACT_LAST:
+        select_index(a, rows_buf, n, n - 1);
+        return true;
+    case ACT_PAGE_DOWN:
+        select_index(a, rows_buf, n, sel + rows);
+        return true;
+    case ACT_PAGE_UP:
+        select_index(a, rows_buf, n, sel - rows);
+        return true;
+    case ACT_OPEN:
+        if (t)
+            app_open_ticket(a, json_integer_value(json_object_get(t, "id")));
+        return true;
+    case ACT_BACK:
+        if (a->filter[0] || a->views[a->current].query) {
+            a->filter[0] = '\0';
+            if (a->views[a->current].query) {
+                free(a->views[a->current].query);
+                a->views[a->current].query = NULL;
+                app_load_view(a, a->current, false);
+            }
+        } else {
+            a->quit = true;
+            uv_stop(a->loop);
+        }
+        return true;
+    default:
+        if (t && ticket_action(a, act, t))
+            return true;
+        return false;
+    }
+}
+
+const struct screen_ops screen_list = {"list", draw, action, NULL};

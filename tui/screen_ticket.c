@@ -1,0 +1,409 @@
+/*
+ * screen_ticket.c - one ticket: "About this ticket", the description, the
+ * contact card and school, attachments, the conversation, notes, tasks
+ * and the timeline, wrapped at word boundaries and scrolled as one page.
+ * It is rebuilt from a->ticket on every draw, so a push that reloads the
+ * ticket updates it in place.  Also the ticket actions shared with the
+ * list (claim, close, priority...).
+ */
+#include "app.h"
+#include "dk_mem.h"
+#include "text.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static const struct {
+    const char *id, *name;
+} stages[] = {
+    {"new", "New"},
+    {"in_progress", "In Progress"},
+    {"waiting_on_contact", "Waiting on contact"},
+    {"closed", "Closed"},
+    {"waiting_on_graphics", "Waiting on Graphics"},
+    {"graphics_in_progress", "Graphics in progress"},
+    {"graphics_complete", "Graphics Complete"},
+};
+#define NSTAGES (sizeof(stages) / sizeof(stages[0]))
+
+const char *stage_name(const char *id)
+{
+    for (size_t i = 0; id && i < NSTAGES; i++)
+        if (strcmp(stages[i].id, id) == 0)
+            return stages[i].name;
+    return id ? id : "";
+}
+
+static const char *pipeline_of(const char *stage)
+{
+    return strstr(stage, "graphics") ? "graphics" : "support";
+}
+
+/* ---- the page, as lines -------------------------------------------------- */
+
+struct page {
+    char **text;
+    int *attr;
+    int n, cap;
+    int cols;
+    int indent_attr;
+};
+
+static void add(struct page *p, const char *s, size_t len, int attr)
+{
+    if (p->n == p->cap) {
+        p->cap = p->cap ? p->cap * 2 : 64;
+        p->text = dk_xrealloc(p->text, (size_t)p->cap * sizeof(*p->text));
+        p->attr = dk_xrealloc(p->attr, (size_t)p->cap * sizeof(*p->attr));
+    }
+    p->text[p->n] = dk_xstrndup(s, len);
+    p->attr[p->n++] = attr;
+}
+
+static void addf(struct page *p, int attr, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void addf(struct page *p, int attr, const char *fmt, ...)
+{
+    char buf[1024];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    add(p, buf, strlen(buf), attr);
+}
+
+struct wrap_ctx {
+    struct page *p;
+    const char *indent;
+    int attr;
+};
+
+static void wrap_line(void *arg, const char *text, size_t len)
+{
+    struct wrap_ctx *w = arg;
+    char buf[2048];
+
+    snprintf(buf, sizeof(buf), "%s%.*s", w->indent, (int)len, text);
+    add(w->p, buf, strlen(buf), w->attr);
+}
+
+/* Body text, wrapped at word boundaries under an indent. */
+static void add_wrapped(struct page *p, const char *s, const char *indent,
+                        int attr)
+{
+    struct wrap_ctx w = {p, indent, attr};
+
+    text_wrap(s ? s : "", p->cols - text_width(indent) - 1, wrap_line, &w);
+}
+
+static void free_page(struct page *p)
+{
+    for (int i = 0; i < p->n; i++)
+        free(p->text[i]);
+    free(p->text);
+    free(p->attr);
+}
+
+static const char *str(json_t *o, const char *k)
+{
+    const char *s = json_string_value(json_object_get(o, k));
+
+    return s ? s : "";
+}
+
+/* "2026-11-12 16:49 (3d ago)" from an RFC 3339 time. */
+static const char *when(char *out, size_t size, const char *t)
+{
+    char age[16];
+    long at = text_time(t), now = (long)time(NULL);
+
+    if (at < 0)
+        return snprintf(out, size, "—"), out;
+    text_age(age, sizeof(age), t, now);
+    snprintf(out, size, "%.10s %.5s (%s %s)", t, t + 11,
+             at <= now ? age : "in", at <= now ? "ago" : age);
+    return out;
+}
+
+static void heading(struct app *a, struct page *p, const char *title)
+{
+    add(p, "", 0, 0);
+    add(p, title, strlen(title), color_attr(a, C_HEADING) | A_BOLD);
+}
+
+static void build(struct app *a, struct page *p)
+{
+    json_t *t = a->ticket, *c = json_object_get(t, "contact"),
+           *co = json_object_get(t, "company"), *x;
+    const char *pri = str(t, "priority");
+    char w1[96], w2[96];
+    size_t i;
+    long due = text_time(str(t, "due_at"));
+
+    addf(p, A_BOLD, "#%lld  %s", (long long)json_integer_value(
+                                      json_object_get(t, "id")),
+         str(t, "subject"));
+    heading(a, p, "About this ticket");
+    addf(p, 0, "  Created   %s", when(w1, sizeof(w1), str(t, "created_at")));
+    addf(p, pri[0] == 'h' ? color_attr(a, C_HIGH) | A_BOLD : 0,
+         "  Priority  %s — %s", pri, priority_label(pri));
+    addf(p, 0, "  Pipeline  %s    Stage  %s",
+         strcmp(str(t, "pipeline"), "graphics") ? "Customer Support"
+                                                : "Graphic Support",
+         stage_name(str(t, "stage")));
+    addf(p, 0, "  Owner     %s    Graphics  %s",
+         json_is_string(json_object_get(t, "owner")) ? str(t, "owner") : "—",
+         json_is_string(json_object_get(t, "graphics_owner"))
+             ? str(t, "graphics_owner")
+             : "—");
+    if (due > 0)
+        addf(p,
+             due < (long)time(NULL) && !ticket_is_closed(t)
+                 ? color_attr(a, C_OVERDUE)
+                 : 0,
+             "  Due       %s%s", when(w2, sizeof(w2), str(t, "due_at")),
+             due < (long)time(NULL) && !ticket_is_closed(t) ? "  OVERDUE"
+                                                            : "");
+    addf(p, 0, "  Source    %s    Updated  %s", str(t, "source"),
+         when(w1, sizeof(w1), str(t, "last_activity_at")));
+    heading(a, p, "Description");
+    add_wrapped(p, *str(t, "description") ? str(t, "description") : "—",
+                "  ", 0);
+    heading(a, p, "Contact");
+    addf(p, 0, "  %s%s%s", str(c, "name"), *str(c, "title") ? ", " : "",
+         str(c, "title"));
+    addf(p, 0, "  %s%s%s", str(c, "email"), *str(c, "phone") ? " · " : "",
+         str(c, "phone"));
+    if (co && !json_is_null(co)) {
+        heading(a, p, "School");
+        addf(p, 0, "  %s%s%s", str(co, "name"), *str(co, "website") ? " · " : "",
+             str(co, "website"));
+    }
+    if (json_array_size(json_object_get(t, "attachments"))) {
+        heading(a, p, "Attachments");
+        json_array_foreach(json_object_get(t, "attachments"), i, x)
+        {
+            addf(p, 0, "  %s (%s, %lld bytes)", str(x, "filename"),
+                 str(x, "content_type"),
+                 (long long)json_integer_value(json_object_get(x, "size")));
+        }
+    }
+    heading(a, p, "Conversation");
+    if (!json_array_size(json_object_get(t, "messages")))
+        add(p, "  —", 3, color_attr(a, C_DIM));
+    json_array_foreach(json_object_get(t, "messages"), i, x)
+    {
+        bool in = strcmp(str(x, "direction"), "in") == 0;
+        addf(p, A_BOLD, "  %s %s, %s", in ? "◀" : "▶", str(x, "author"),
+             when(w1, sizeof(w1), str(x, "created_at")));
+        add_wrapped(p, str(x, "body"), "    ", 0);
+    }
+    heading(a, p, "Notes (staff only)");
+    if (!json_array_size(json_object_get(t, "notes")))
+        add(p, "  —", 3, color_attr(a, C_DIM));
+    json_array_foreach(json_object_get(t, "notes"), i, x)
+    {
+        addf(p, color_attr(a, C_NOTE) | A_BOLD, "  %s, %s", str(x, "author"),
+             when(w1, sizeof(w1), str(x, "created_at")));
+        add_wrapped(p, str(x, "body"), "    ", color_attr(a, C_NOTE));
+    }
+    if (json_array_size(json_object_get(t, "tasks"))) {
+        heading(a, p, "Tasks");
+        json_array_foreach(json_object_get(t, "tasks"), i, x)
+        {
+            bool done = json_is_string(json_object_get(x, "done_at"));
+            addf(p, done ? color_attr(a, C_DIM) : 0, "  [%s] %s — %s%s%s",
+                 done ? "x" : " ", str(x, "title"), str(x, "staff"),
+                 json_is_string(json_object_get(x, "due_at")) ? ", due " : "",
+                 json_is_string(json_object_get(x, "due_at"))
+                     ? when(w1, sizeof(w1), str(x, "due_at"))
+                     : "");
+        }
+    }
+    heading(a, p, "Timeline");
+    json_array_foreach(json_object_get(t, "events"), i, x)
+    {
+        char change[512] = "";
+        size_t len = 0;
+        const char *key;
+        json_t *v;
+        json_object_foreach(json_object_get(x, "change"), key, v)
+        {
+            if (json_is_array(v) && json_array_size(v) == 2 &&
+                len < sizeof(change))
+                len += (size_t)snprintf(
+                    change + len, sizeof(change) - len, " %s %s→%s", key,
+                    json_is_string(json_array_get(v, 0))
+                        ? json_string_value(json_array_get(v, 0))
+                        : "—",
+                    json_is_string(json_array_get(v, 1))
+                        ? json_string_value(json_array_get(v, 1))
+                        : "—");
+        }
+        addf(p, color_attr(a, C_DIM), "  %.10s %.5s  %-18s %s%s",
+             str(x, "created_at"), str(x, "created_at") + 11, str(x, "action"),
+             str(x, "by"), change);
+    }
+}
+
+static void draw(struct app *a, WINDOW *w, int rows, int cols)
+{
+    struct page p = {0};
+
+    if (!a->ticket) {
+        char msg[64];
+        snprintf(msg, sizeof(msg), "Loading #%lld…", a->ticket_id);
+        draw_text(w, 1, 2, cols - 4, msg, color_attr(a, C_DIM), false);
+        return;
+    }
+    p.cols = cols;
+    build(a, &p);
+    if (a->ticket_top > p.n - rows)
+        a->ticket_top = p.n - rows > 0 ? p.n - rows : 0;
+    for (int r = 0; r < rows && a->ticket_top + r < p.n; r++)
+        draw_text(w, r, 0, cols, p.text[a->ticket_top + r],
+                  p.attr[a->ticket_top + r], false);
+    free_page(&p);
+}
+
+/* ---- actions ------------------------------------------------------------- */
+
+static long long prompt_ticket; /* the ticket a prompt is about */
+
+static void priority_done(struct app *a, const char *key)
+{
+    const char *p;
+
+    if (!key)
+        return;
+    p = key[0] == 'h' ? "high" : key[0] == 'm' ? "medium" : "low";
+    app_ticket_action(a, "tickets.set_priority", prompt_ticket,
+                      json_pack("{s:s}", "priority", p));
+}
+
+static void move_done(struct app *a, const char *key)
+{
+    int i;
+
+    if (!key)
+        return;
+    i = key[0] - '1';
+    if (i < 0 || i >= (int)NSTAGES)
+        return;
+    app_ticket_action(a, "tickets.move", prompt_ticket,
+                      json_pack("{s:s, s:s}", "pipeline",
+                                pipeline_of(stages[i].id), "stage",
+                                stages[i].id));
+}
+
+static void task_done(struct app *a, const char *title)
+{
+    if (!title || !*title)
+        return;
+    app_call(a, "tasks.add",
+             json_pack("{s:I, s:s}", "ticket", (json_int_t)prompt_ticket,
+                       "title", title),
+             NULL, NULL);
+    app_message(a, false, "Task added to #%lld", prompt_ticket);
+}
+
+bool ticket_action(struct app *a, enum action act, json_t *t)
+{
+    long long id = json_integer_value(json_object_get(t, "id"));
+    const char *stage = str(t, "stage");
+    bool graphics = strcmp(str(t, "pipeline"), "graphics") == 0;
+
+    prompt_ticket = id;
+    switch (act) {
+    case ACT_CLAIM:
+        /* On a ticket waiting on graphics, c is the graphics claim. */
+        app_ticket_action(a,
+                          graphics ? "tickets.graphics_claim"
+                                   : "tickets.claim",
+                          id, NULL);
+        return true;
+    case ACT_UNCLAIM:
+        app_ticket_action(a,
+                          graphics && strcmp(stage, "graphics_in_progress") ==
+                                          0
+                              ? "tickets.graphics_unclaim"
+                              : "tickets.unclaim",
+                          id, NULL);
+        return true;
+    case ACT_HAND:
+        app_ticket_action(a, "tickets.hand_to_graphics", id, NULL);
+        return true;
+    case ACT_COMPLETE:
+        app_ticket_action(a, "tickets.graphics_complete", id, NULL);
+        return true;
+    case ACT_CLOSE:
+        app_ticket_action(a, "tickets.close", id, NULL);
+        return true;
+    case ACT_REOPEN:
+        app_ticket_action(a, "tickets.reopen", id, NULL);
+        return true;
+    case ACT_PRIORITY:
+        app_prompt(a, "Priority: h high (urgent)  m medium  l low", "hml",
+                   priority_done, NULL);
+        return true;
+    case ACT_MOVE:
+        app_prompt(a,
+                   "Move to: 1 New 2 In Progress 3 Waiting on contact "
+                   "4 Closed 5 Waiting on Graphics 6 Graphics in progress "
+                   "7 Graphics Complete",
+                   "1234567", move_done, NULL);
+        return true;
+    case ACT_TASK:
+        app_prompt(a, "Task title: ", NULL, task_done, NULL);
+        return true;
+    case ACT_NOTE:
+        composer_open(a, id, false);
+        return true;
+    case ACT_REPLY:
+        composer_open(a, id, true);
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool action(struct app *a, enum action act)
+{
+    int page = LINES - 5;
+
+    switch (act) {
+    case ACT_DOWN:
+        a->ticket_top++;
+        return true;
+    case ACT_UP:
+        if (a->ticket_top > 0)
+            a->ticket_top--;
+        return true;
+    case ACT_PAGE_DOWN:
+        a->ticket_top += page;
+        return true;
+    case ACT_PAGE_UP:
+        a->ticket_top = a->ticket_top > page ? a->ticket_top - page : 0;
+        return true;
+    case ACT_FIRST:
+        a->ticket_top = 0;
+        return true;
+    case ACT_LAST:
+        a->ticket_top = 1 << 20;
+        return true;
+    case ACT_BACK:
+        app_set_screen(a, a->back && a->back != &screen_ticket ? a->back
+                                                              : &screen_list);
+        return true;
+    case ACT_OPEN:
+        return true;
+    default:
+        return a->ticket && ticket_action(a, act, a->ticket);
+    }
+}
+
+const struct screen_ops screen_ticket = {"ticket", draw, action, NULL};
