@@ -1,0 +1,70 @@
+"""screen_basics.py - the help screen lists every bound key (read from
+keys.def, the same list the client is built from), resizing relayouts at
+once, UTF-8 names and subjects (Norwegian, Dutch, CJK, emoji) keep the
+columns aligned, and after docketd restarts the client reconnects, resumes
+and shows what changed meanwhile without a keypress."""
+import sys, os, pwd, re
+sys.path.insert(0, os.path.dirname(__file__))
+from term import *
+
+me = pwd.getpwuid(os.geteuid()).pw_name
+cl = Cluster()
+cl.ctl("staff", "add", "carla", "--name", "Carla Content", "--email", "carla@agency.example",
+       "--role", "content", "--unix-user", me)
+for email, first, last, subject in (
+        ("oystein@nordlys.example.no", "Øystein", "Brå", "Nytt banner på forsiden"),
+        ("ijsbrand@ijssel.example.nl", "Ĳsbrand", "de Jong", "Nieuwe foto’s voor de site"),
+        ("wang@school.example.cn", "王", "小明", "更新学校日历 (calendar)"),
+        ("zoe@lakeview.example.org", "Zoë", "Fischer", "🎉 Party photos for Sports Day")):
+    cl.ctl("contact", "add", email, "--first", first, "--last", last)
+    cl.new_ticket(email, subject)
+d = cl.start_server("d1")
+
+# --- help is the keymap ------------------------------------------------------
+t = Term("help", ["--server", "unix:" + d.sock], 100, 50)
+t.sees(r"carla · .* · live", "logged in")
+t.keys("?")
+t.sees(r"Keys\s+\(q to go back\)", "? opens help")
+helps = re.findall(r'ACTION\(\w+, "([^"]+)"',
+                   open(os.path.join(SOURCE, "tui", "keys.def")).read())
+screen = t.screen()
+missing = [h for h in helps if h not in screen]
+eq(missing, [], "help lists every action of keys.def (%d)" % len(helps))
+ok(re.search(r"^\s+c\s+claim", screen, re.M) and re.search(r"^\s+j Down\s+next line", screen, re.M),
+   "help shows each action's keys")
+t.keys("q")
+t.sees(r"#\s+Pri\s+Subject", "q goes back to the list")
+
+# --- resize ------------------------------------------------------------------
+t.resize(130, 40)
+t.sees(r"1 My Open Tickets 0", "wider: full view titles")
+t.resize(80, 24)
+t.sees(r"1 My Open 0", "narrower: short titles again")
+ok(all(display_width(l) <= 80 for l in t.screen().splitlines()), "nothing drawn past 80 columns")
+
+# --- UTF-8 columns -------------------------------------------------------------
+t.keys("5")
+t.sees(r"Party photos", "the emoji subject is listed")
+rows = [l for l in t.screen().splitlines() if re.match(r"\d{4} ", l)]
+eq(len(rows), 4, "four tickets in Open")
+cols = sorted({display_width(l[:l.index(" New ")]) for l in rows})
+eq(len(cols), 1, "the Stage column starts at the same screen column on every row (%s)" % cols)
+ok(any("Øystein Brå" in l for l in rows) and any("王 小明" in l for l in rows) and
+   any("Ĳsbrand" in l for l in rows), "names in Norwegian, Dutch and Chinese are shown")
+ok(all(display_width(l) <= 80 for l in rows), "wide characters are cut to the column, not past it")
+
+# --- losing the server ---------------------------------------------------------
+t.keys("2")
+t.sees(r"2 Unassigned 4", "Unassigned before the restart")
+d.stop()
+t.sees(r"Disconnected from unix:.*retry in", "a banner says the server is gone and when it retries")
+t.sees(r"offline, retry in \d+s", "the status line says offline")
+new = cl.new_ticket("zoe@lakeview.example.org", "Made while the server was down")
+d = cl.start_server("d1")
+t.sees(r"carla · .* · live", "reconnected and resumed by itself", timeout=30)
+t.sees(r"Made while the", "the change made meanwhile shows up without a keypress")
+t.sees(r"2 Unassigned 5", "counts caught up")
+ok(d.proc.poll() is None, "the restarted server runs")
+ok("session.resume" in d.log_text(), "the client resumed its session by token")
+t.keys("Q")
+done()
