@@ -84,8 +84,7 @@ struct dk_client *dk_client_new(uv_loop_t *loop, const char *server,
         size_t n = (size_t)(colon - server);
         if (server[0] == '[' && n >= 2) {
             snprintf(host, sizeof(host), "%.*s", (int)n - 2, server + 1);
-            if (uv_ip6_addr(host, port, (struct sockaddr_in6 *)&cl->addr) ==
-                0)
+            if (uv_ip6_addr(host, port, (struct sockaddr_in6 *)&cl->addr) == 0)
                 return cl;
         } else {
             snprintf(host, sizeof(host), "%.*s", (int)n, server);
@@ -186,8 +185,8 @@ static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
         cl->in_cap = cl->in_cap ? cl->in_cap * 2 : 131072;
         cl->in = dk_xrealloc(cl->in, cl->in_cap);
     }
-    *buf = uv_buf_init(cl->in + cl->in_len,
-                       (unsigned)(cl->in_cap - cl->in_len));
+    *buf =
+        uv_buf_init(cl->in + cl->in_len, (unsigned)(cl->in_cap - cl->in_len));
 }
 
 static void read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)

@@ -32,8 +32,8 @@ typedef void (*dk_client_push_cb)(struct dk_client *cl, const char *method,
                                   json_t *params, void *arg);
 /* The connection changed state; why is set when it went down. */
 typedef void (*dk_client_state_cb)(struct dk_client *cl,
-                                   enum dk_client_state state,
-                                   const char *why, void *arg);
+                                   enum dk_client_state state, const char *why,
+                                   void *arg);
 
 /* server: "unix:/path", "/path" or "host:port".  NULL if it cannot be
  * parsed.  Callbacks may be NULL. */

@@ -30,6 +30,7 @@ enum key_type {
     KEY_ADDR,     /* HOST:PORT or [V6]:PORT, or "" for off */
     KEY_URL,      /* text starting with one of choices' schemes */
     KEY_NAMES,    /* list of lower-case identifiers */
+    KEY_PAIRS,    /* mapping of names to text (client.keys) */
 };
 
 struct config_key {
@@ -47,6 +48,10 @@ static const char *const accesses[] = {"list", "self_registration", NULL};
 static const char *const visibilities[] = {"own", "company", NULL};
 static const char *const smtp_schemes[] = {"smtp://", "smtps://", NULL};
 static const char *const http_schemes[] = {"http://", "https://", NULL};
+const char *const dk_config_views[] = {
+    "my_open", "unassigned", "waiting_on_graphics", "my_graphics", "open",
+    "closed",  NULL};
+static const char *const color_schemes[] = {"default", "mono", NULL};
 
 #define OFF(field) offsetof(struct dk_config, field)
 #define MIB        (1024LL * 1024)
@@ -107,6 +112,13 @@ static const struct config_key config_keys[] = {
      OFF(portal.sso.jwt_public_key_file), 0, 0, NULL, ""},
     {"portal.sso.jwt_audience", KEY_STR, OFF(portal.sso.jwt_audience), 0, 0,
      NULL, ""},
+    {"client.default_view", KEY_ENUM, OFF(client.default_view), 0, 0,
+     dk_config_views, "my_open"},
+    {"client.date_format", KEY_STR, OFF(client.date_format), 0, 0, NULL,
+     "%Y-%m-%d %H:%M"},
+    {"client.colors", KEY_ENUM, OFF(client.colors), 0, 0, color_schemes,
+     "default"},
+    {"client.keys", KEY_PAIRS, OFF(client.keys), 0, 0, NULL, ""},
 };
 
 #define NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))
@@ -131,6 +143,19 @@ static void strlist_free(struct dk_strlist *l)
     free(l->v);
     l->n = 0;
     l->v = NULL;
+}
+
+static void pairs_free(struct dk_pairs *p)
+{
+    for (size_t i = 0; i < p->n; i++) {
+        free(p->key[i]);
+        free(p->value[i]);
+    }
+    free(p->key);
+    free(p->value);
+    free(p->line);
+    free(p->column);
+    memset(p, 0, sizeof(*p));
 }
 
 static bool name_valid(const char *s)
@@ -253,6 +278,10 @@ static const char *convert(struct dk_config *cfg, const struct config_key *k,
                                     i ? "," : "", k->choices[i]);
         return buf;
     }
+    case KEY_PAIRS:
+        /* Defaults only, and the default is empty. */
+        pairs_free(dst);
+        return NULL;
     case KEY_NAMES: {
         /* Defaults only: comma-separated names. */
         struct dk_strlist *l = dst;
@@ -301,6 +330,9 @@ void dk_config_cleanup(struct dk_config *cfg)
             break;
         case KEY_NAMES:
             strlist_free(field(cfg, k));
+            break;
+        case KEY_PAIRS:
+            pairs_free(field(cfg, k));
             break;
         default:
             break;
@@ -398,6 +430,39 @@ static void load_names(struct loader *L, const struct config_key *k,
     *(struct dk_strlist *)field(L->cfg, k) = list;
 }
 
+static void load_pairs(struct loader *L, const struct config_key *k,
+                       yaml_node_t *node, const char *path)
+{
+    struct dk_pairs *p = field(L->cfg, k);
+
+    if (is_null(node))
+        return;
+    if (node->type != YAML_MAPPING_NODE) {
+        report(L, node, path, "expected a mapping, like {claim: C}");
+        return;
+    }
+    pairs_free(p);
+    for (yaml_node_pair_t *it = node->data.mapping.pairs.start;
+         it < node->data.mapping.pairs.top; it++) {
+        yaml_node_t *key = yaml_document_get_node(L->doc, it->key);
+        yaml_node_t *val = yaml_document_get_node(L->doc, it->value);
+        if (!key || !val || key->type != YAML_SCALAR_NODE ||
+            val->type != YAML_SCALAR_NODE) {
+            report(L, key ? key : node, path, "expected name: value pairs");
+            continue;
+        }
+        p->key = dk_xrealloc(p->key, (p->n + 1) * sizeof(*p->key));
+        p->value = dk_xrealloc(p->value, (p->n + 1) * sizeof(*p->value));
+        p->line = dk_xrealloc(p->line, (p->n + 1) * sizeof(*p->line));
+        p->column = dk_xrealloc(p->column, (p->n + 1) * sizeof(*p->column));
+        p->key[p->n] = dk_xstrdup((const char *)key->data.scalar.value);
+        p->value[p->n] = dk_xstrdup((const char *)val->data.scalar.value);
+        p->line[p->n] = (unsigned)key->start_mark.line + 1;
+        p->column[p->n] = (unsigned)key->start_mark.column + 1;
+        p->n++;
+    }
+}
+
 static void load_value(struct loader *L, const struct config_key *k,
                        yaml_node_t *node, const char *path)
 {
@@ -406,6 +471,10 @@ static void load_value(struct loader *L, const struct config_key *k,
 
     if (k->type == KEY_NAMES) {
         load_names(L, k, node, path);
+        return;
+    }
+    if (k->type == KEY_PAIRS) {
+        load_pairs(L, k, node, path);
         return;
     }
     if (node->type != YAML_SCALAR_NODE) {

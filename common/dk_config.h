@@ -16,6 +16,16 @@ struct dk_strlist {
     char **v; /* owned */
 };
 
+/* A mapping of names to values (client.keys), with where each was. */
+struct dk_pairs {
+    size_t n;
+    char **key;   /* owned */
+    char **value; /* owned */
+    unsigned *line, *column;
+};
+
+enum dk_client_colors { DK_COLORS_DEFAULT, DK_COLORS_MONO };
+
 enum dk_portal_access { DK_ACCESS_LIST, DK_ACCESS_SELF_REGISTRATION };
 enum dk_portal_visibility { DK_VISIBILITY_OWN, DK_VISIBILITY_COMPANY };
 
@@ -70,7 +80,16 @@ struct dk_config {
             char *jwt_audience;
         } sso;
     } portal;
+    struct {
+        int default_view;     /* index into dk_config_views */
+        char *date_format;    /* strftime(3) */
+        int colors;           /* enum dk_client_colors */
+        struct dk_pairs keys; /* action name -> key(s) */
+    } client;
 };
+
+/* The view names of client.default_view, in tab order. */
+extern const char *const dk_config_views[];
 
 /* Fill cfg with every default.  Pair with dk_config_cleanup(). */
 void dk_config_defaults(struct dk_config *cfg);

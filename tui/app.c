@@ -9,6 +9,7 @@
  */
 #include "app.h"
 #include "dk_mem.h"
+#include "keymap.h"
 #include "text.h"
 
 #include <signal.h>
@@ -47,7 +48,11 @@ static void describe_key(int k, char *out, size_t size)
 {
     switch (k) {
     case '\n':
+    case '\r':
         snprintf(out, size, "Enter");
+        return;
+    case 27:
+        snprintf(out, size, "Esc");
         return;
     case '\t':
         snprintf(out, size, "Tab");
@@ -92,7 +97,7 @@ void action_keys(struct app *a, enum action act, char *out, size_t size)
     char name[32], last[32] = "";
 
     out[0] = '\0';
-    for (int k = 0; k <= KEY_MAX && len + 1 < size; k++) {
+    for (int k = 0; k < KEYMAP_SIZE && len + 1 < size; k++) {
         if (a->keymap[k] != (int)act)
             continue;
         describe_key(k, name, sizeof(name));
@@ -102,19 +107,6 @@ void action_keys(struct app *a, enum action act, char *out, size_t size)
         len += (size_t)snprintf(out + len, size - len, "%s%s", len ? " " : "",
                                 name);
     }
-}
-
-static void keymap_init(struct app *a)
-{
-    memset(a->keymap, 0, sizeof(a->keymap));
-#define ACTION(id, help, k1, k2)                                              \
-    if ((k1) > 0)                                                             \
-        a->keymap[(k1)] = ACT_##id;                                           \
-    if ((k2) > 0)                                                             \
-        a->keymap[(k2)] = ACT_##id;
-#include "keys.def"
-#undef ACTION
-    a->keymap['\r'] = ACT_OPEN;
 }
 
 void app_dirty(struct app *a)
@@ -182,8 +174,9 @@ static void show_error(struct app *a, json_t *error)
                 name = json_string_value(json_object_get(s, "name"));
         }
         if (strstr(msg ? msg : "", "changed since"))
-            app_message(a, true, "Changed by someone else meanwhile; "
-                                 "reloaded, try again");
+            app_message(a, true,
+                        "Changed by someone else meanwhile; "
+                        "reloaded, try again");
         else
             app_message(a, true, "Already claimed by %s", name);
         return;
@@ -334,8 +327,8 @@ static void view_loaded(struct dk_client *cl, json_t *result, json_t *error,
         }
         json_array_extend(v->rows, json_object_get(result, "tickets"));
         free(v->next);
-        v->next = json_is_string(next) ? dk_xstrdup(json_string_value(next))
-                                       : NULL;
+        v->next =
+            json_is_string(next) ? dk_xstrdup(json_string_value(next)) : NULL;
         v->complete = v->next == NULL;
     }
     free(l);
@@ -362,8 +355,8 @@ void app_load_view(struct app *a, int view, bool more)
     app_call(a, "tickets.view", p, view_loaded, l);
 }
 
-static void counts_loaded(struct dk_client *cl, json_t *result,
-                          json_t *error, void *arg)
+static void counts_loaded(struct dk_client *cl, json_t *result, json_t *error,
+                          void *arg)
 {
     struct app *a = arg;
 
@@ -372,8 +365,8 @@ static void counts_loaded(struct dk_client *cl, json_t *result,
             json_integer_value(json_object_get(result, a->views[v].name));
 }
 
-static void ticket_loaded(struct dk_client *cl, json_t *result,
-                          json_t *error, void *arg)
+static void ticket_loaded(struct dk_client *cl, json_t *result, json_t *error,
+                          void *arg)
 {
     struct app *a = arg;
 
@@ -481,7 +474,8 @@ json_t *app_selected(struct app *a)
 static bool matches_filter(json_t *s, const char *f)
 {
     char buf[1024];
-    json_t *c = json_object_get(s, "contact"), *co = json_object_get(s, "company");
+    json_t *c = json_object_get(s, "contact"),
+           *co = json_object_get(s, "company");
 
     if (!*f)
         return true;
@@ -542,18 +536,18 @@ static void action_done(struct dk_client *cl, json_t *result, json_t *error,
     if (!result) {
         /* A stale version: show what is true now. */
         if (json_integer_value(json_object_get(error, "code")) == 4009) {
-            json_t *t = json_object_get(json_object_get(error, "data"),
-                                        "ticket");
+            json_t *t =
+                json_object_get(json_object_get(error, "data"), "ticket");
             if (t)
                 apply_summary(a, t);
         }
         return;
     }
     apply_summary(a, result);
-    app_message(a, false, "%s #%lld (%s)", words,
-                (long long)json_integer_value(json_object_get(result, "id")),
-                stage_name(json_string_value(json_object_get(result,
-                                                              "stage"))));
+    app_message(
+        a, false, "%s #%lld (%s)", words,
+        (long long)json_integer_value(json_object_get(result, "id")),
+        stage_name(json_string_value(json_object_get(result, "stage"))));
     a->counts_wanted = true;
     a->ticket_wanted = a->ticket_id != 0;
 }
@@ -610,7 +604,8 @@ static void prompt_key(struct app *a, wint_t ch, bool is_key)
         p->active = false;
         if (done)
             done(a, NULL);
-    } else if (p->choices && !is_key && ch < 128 && strchr(p->choices, (int)ch)) {
+    } else if (p->choices && !is_key && ch < 128 &&
+               strchr(p->choices, (int)ch)) {
         text[0] = (char)ch;
         text[1] = '\0';
         p->active = false;
@@ -697,8 +692,8 @@ static void global_action(struct app *a, enum action act)
         break;
     case ACT_NEXT_VIEW:
     case ACT_PREV_VIEW:
-        a->current = (a->current + (act == ACT_NEXT_VIEW ? 1 : NVIEWS - 1)) %
-                     NVIEWS;
+        a->current =
+            (a->current + (act == ACT_NEXT_VIEW ? 1 : NVIEWS - 1)) % NVIEWS;
         a->filter[0] = '\0';
         app_set_screen(a, &screen_list);
         break;
@@ -728,7 +723,7 @@ static void handle_key(struct app *a, wint_t ch, bool is_key)
         app_dirty(a);
         return;
     }
-    if (ch <= KEY_MAX)
+    if (ch < KEYMAP_SIZE)
         act = (enum action)a->keymap[ch];
     if (act == ACT_NONE)
         return;
@@ -792,8 +787,8 @@ static void login(struct app *a)
     a->conn = CS_LOGGING_IN;
     if (a->token) {
         /* Resume first; a refusal falls back to a fresh login. */
-        app_call(a, "session.resume",
-                 json_pack("{s:s}", "token", a->token), logged_in, a);
+        app_call(a, "session.resume", json_pack("{s:s}", "token", a->token),
+                 logged_in, a);
         free(a->token);
         a->token = NULL;
     } else if (dk_client_is_unix(a->client) && !a->password) {
@@ -925,7 +920,8 @@ static void timer_cb(uv_timer_t *t)
         app_dirty(a); /* the countdown */
 }
 
-/* ---- drawing --------------------------------------------------------------- */
+/* ---- drawing ---------------------------------------------------------------
+ */
 
 static const short color_pairs[C_COUNT][2] = {
     [C_NORMAL] = {-1, -1},
@@ -946,13 +942,20 @@ static const short color_pairs[C_COUNT][2] = {
 
 /* The monochrome scheme: meaning by attribute alone. */
 static const int mono_attrs[C_COUNT] = {
-    [C_NORMAL] = A_NORMAL,    [C_TAB] = A_NORMAL,
-    [C_TAB_ACTIVE] = A_REVERSE, [C_SELECTED] = A_REVERSE,
-    [C_HIGH] = A_BOLD,        [C_MEDIUM] = A_NORMAL,
-    [C_LOW] = A_NORMAL,       [C_OVERDUE] = A_BOLD | A_UNDERLINE,
-    [C_DIM] = A_DIM,          [C_HEADING] = A_BOLD,
-    [C_STATUS] = A_REVERSE,   [C_ERROR] = A_REVERSE | A_BOLD,
-    [C_BANNER] = A_REVERSE | A_BOLD, [C_NOTE] = A_NORMAL,
+    [C_NORMAL] = A_NORMAL,
+    [C_TAB] = A_NORMAL,
+    [C_TAB_ACTIVE] = A_REVERSE,
+    [C_SELECTED] = A_REVERSE,
+    [C_HIGH] = A_BOLD,
+    [C_MEDIUM] = A_NORMAL,
+    [C_LOW] = A_NORMAL,
+    [C_OVERDUE] = A_BOLD | A_UNDERLINE,
+    [C_DIM] = A_DIM,
+    [C_HEADING] = A_BOLD,
+    [C_STATUS] = A_REVERSE,
+    [C_ERROR] = A_REVERSE | A_BOLD,
+    [C_BANNER] = A_REVERSE | A_BOLD,
+    [C_NOTE] = A_NORMAL,
 };
 
 int color_attr(struct app *a, enum color c)
@@ -966,7 +969,7 @@ static void colors_init(struct app *a)
 {
     const char *no_color = getenv("NO_COLOR");
 
-    a->mono = (no_color && *no_color) || !has_colors();
+    a->mono = a->mono || (no_color && *no_color) || !has_colors();
     if (a->mono)
         return;
     start_color();
@@ -1057,7 +1060,8 @@ static void draw_status(struct app *a, int rows, int cols)
         draw_text(stdscr, rows - 2, 0, cols, line, A_BOLD, false);
     } else if (a->message[0]) {
         draw_text(stdscr, rows - 2, 0, cols, a->message,
-                  a->message_error ? color_attr(a, C_ERROR) : (int)A_BOLD, false);
+                  a->message_error ? color_attr(a, C_ERROR) : (int)A_BOLD,
+                  false);
     }
     if (a->conn == CS_OFFLINE) {
         char banner[160];
@@ -1138,10 +1142,10 @@ int app_run(struct app *a)
         a->views[v].name = view_names[v].name;
         a->views[v].title = view_names[v].title;
     }
-    keymap_init(a);
     colors_init(a);
     a->screen = &screen_list;
     a->back = &screen_list;
+    a->current = a->default_view;
     a->conn = CS_CONNECTING;
     a->client = dk_client_new(a->loop, a->server, on_push, on_state, a);
     if (!a->client)

@@ -14,6 +14,7 @@
 #include <uv.h>
 
 #include "dk_client.h"
+#include "dk_config.h"
 
 enum action {
     ACT_NONE = 0,
@@ -54,11 +55,11 @@ enum color {
 };
 
 struct view {
-    const char *name;   /* "my_open": the server's name */
-    const char *title;  /* "My Open Tickets" */
-    json_t *rows;       /* owned: array of summaries, in the view's order */
-    bool complete;      /* every row is loaded (no next page) */
-    char *next;         /* owned: cursor for the next page */
+    const char *name;  /* "my_open": the server's name */
+    const char *title; /* "My Open Tickets" */
+    json_t *rows;      /* owned: array of summaries, in the view's order */
+    bool complete;     /* every row is loaded (no next page) */
+    char *next;        /* owned: cursor for the next page */
     bool loading;
     long long count;    /* from tickets.counts */
     long long selected; /* ticket id the cursor is on (0: first row) */
@@ -77,7 +78,13 @@ struct screen_ops {
     bool (*key)(struct app *a, wint_t ch, bool is_key);
 };
 
-enum conn_state { CS_CONNECTING, CS_LOGGING_IN, CS_SYNCING, CS_LIVE, CS_OFFLINE };
+enum conn_state {
+    CS_CONNECTING,
+    CS_LOGGING_IN,
+    CS_SYNCING,
+    CS_LIVE,
+    CS_OFFLINE
+};
 
 struct prompt {
     bool active;
@@ -93,9 +100,9 @@ struct prompt {
 
 struct composer {
     bool active;
-    bool reply;      /* a reply to the client, else a note */
+    bool reply; /* a reply to the client, else a note */
     long long ticket;
-    char *text;      /* owned: the draft, UTF-8 */
+    char *text; /* owned: the draft, UTF-8 */
     size_t len, cap;
     bool confirm_discard;
     bool sending;
@@ -110,7 +117,7 @@ struct app {
     char *token;              /* owned: the session token */
     char me[40];
     char my_name[96];
-    unsigned roles;           /* bit 0 content, 1 graphics, 2 coord, 3 admin */
+    unsigned roles; /* bit 0 content, 1 graphics, 2 coord, 3 admin */
     enum conn_state conn;
     unsigned retry_ms;
     uint64_t retry_at;
@@ -124,14 +131,14 @@ struct app {
     const struct screen_ops *back;   /* where q returns to from a ticket */
     json_t *ticket;                  /* owned: tickets.get of the open one */
     long long ticket_id;
-    int ticket_top;                  /* first line shown */
-    json_t *notifications;           /* owned: notifications.list */
+    int ticket_top;        /* first line shown */
+    json_t *notifications; /* owned: notifications.list */
     int notif_sel;
     int unread;
-    json_t *staff;                   /* owned: staff.list, for @ completion */
+    json_t *staff; /* owned: staff.list, for @ completion */
     int help_top;
 
-    char filter[128];                /* search as you type, local */
+    char filter[128]; /* search as you type, local */
     struct prompt prompt;
     struct composer composer;
 
@@ -144,7 +151,9 @@ struct app {
     uv_timer_t timer; /* reconnects, countdown, debounced reloads */
     uv_prepare_t redraw;
     bool counts_wanted, ticket_wanted;
-    int keymap[KEY_MAX + 1]; /* key -> action */
+    int keymap[1024];        /* key -> action (KEYMAP_SIZE) */
+    const char *date_format; /* strftime, from client.date_format */
+    int default_view;
 };
 
 extern const struct screen_ops screen_list, screen_ticket, screen_help,

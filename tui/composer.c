@@ -60,8 +60,7 @@ static void complete(struct app *a)
     {
         const char *u = json_string_value(json_object_get(s, "username"));
         size_t have = c->len - start;
-        if (u && strncmp(u, c->text + start, have) == 0 &&
-            strlen(u) > have) {
+        if (u && strncmp(u, c->text + start, have) == 0 && strlen(u) > have) {
             append(c, u + have, strlen(u) - have);
             append(c, " ", 1);
             app_message(a, false, "@%s: %s", u,
@@ -71,8 +70,7 @@ static void complete(struct app *a)
     }
 }
 
-static void sent(struct dk_client *cl, json_t *result, json_t *error,
-                 void *arg)
+static void sent(struct dk_client *cl, json_t *result, json_t *error, void *arg)
 {
     struct app *a = arg;
     struct composer *c = &a->composer;
@@ -86,8 +84,8 @@ static void sent(struct dk_client *cl, json_t *result, json_t *error,
     if (json_array_size(m))
         app_message(a, false, "Note added; %zu tagged", json_array_size(m));
     else
-        app_message(a, false, c->reply ? "Reply sent to the client"
-                                       : "Note added");
+        app_message(a, false,
+                    c->reply ? "Reply sent to the client" : "Note added");
     free(c->text);
     c->text = NULL;
     c->len = c->cap = 0;
@@ -103,8 +101,9 @@ static void send_draft(struct app *a)
         return;
     }
     if (a->conn != CS_LIVE) {
-        app_message(a, true, "Offline: the draft is kept; send it again "
-                             "when live");
+        app_message(a, true,
+                    "Offline: the draft is kept; send it again "
+                    "when live");
         return;
     }
     c->sending = true;
@@ -145,7 +144,8 @@ bool composer_key(struct app *a, wint_t ch, bool is_key)
         append(c, "\n", 1);
     } else if ((is_key && ch == KEY_BACKSPACE) ||
                (!is_key && (ch == 127 || ch == 8))) {
-        while (c->len > 0 && ((unsigned char)c->text[c->len - 1] & 0xc0) == 0x80)
+        while (c->len > 0 &&
+               ((unsigned char)c->text[c->len - 1] & 0xc0) == 0x80)
             c->len--;
         if (c->len > 0)
             c->len--;
@@ -184,8 +184,9 @@ void composer_draw(struct app *a, WINDOW *w, int rows, int cols)
     struct draw_ctx d = {w, 2, rows, cols, 1};
     char title[160];
 
-    snprintf(title, sizeof(title), "%s #%lld — Ctrl-S send · Esc cancel · "
-                                   "Tab completes @names",
+    snprintf(title, sizeof(title),
+             "%s #%lld — Ctrl-S send · Esc cancel · "
+             "Tab completes @names",
              c->reply ? "Reply to the client on" : "Internal note on",
              c->ticket);
     draw_text(w, 0, 0, cols, title, color_attr(a, C_HEADING) | A_BOLD, true);

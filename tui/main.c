@@ -6,6 +6,7 @@
 #include "app.h"
 #include "dk_config.h"
 #include "dk_mem.h"
+#include "keymap.h"
 
 #include <getopt.h>
 #include <langinfo.h>
@@ -66,26 +67,28 @@ static char *ask_password(const char *user)
     return line;
 }
 
-/* The server from a config file: its socket, else its TCP address. */
-static char *server_from_config(const char *path, bool required)
+/*
+ * Load a configuration file into cfg: the server to use (its socket, else
+ * its TCP address) and the client's settings.  Returns 0; or 1 after
+ * printing every problem when the file exists but is wrong.
+ */
+static int load_config(const char *path, struct dk_config *cfg, char **server)
 {
-    struct dk_config cfg;
     struct dk_diag diag;
-    char *server = NULL;
+    int rc;
 
     dk_diag_init(&diag);
-    if (dk_config_load(&cfg, path, &diag) != 0) {
-        if (required)
-            for (size_t i = 0; i < diag.n; i++)
-                fprintf(stderr, "docket: %s\n", diag.lines[i]);
-    } else if (cfg.server.socket[0]) {
-        server = dk_xasprintf("unix:%s", cfg.server.socket);
-    } else if (cfg.server.listen[0]) {
-        server = dk_xstrdup(cfg.server.listen);
-    }
+    rc = dk_config_load(cfg, path, &diag);
+    for (size_t i = 0; i < diag.n; i++)
+        fprintf(stderr, "docket: %s\n", diag.lines[i]);
     dk_diag_cleanup(&diag);
-    dk_config_cleanup(&cfg);
-    return server;
+    if (rc != 0)
+        return 1;
+    if (cfg->server.socket[0])
+        *server = dk_xasprintf("unix:%s", cfg->server.socket);
+    else if (cfg->server.listen[0])
+        *server = dk_xstrdup(cfg->server.listen);
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -98,6 +101,7 @@ int main(int argc, char **argv)
         {"version", no_argument, NULL, 'V'},
         {0}};
     static struct app a;
+    static struct dk_config cfg;
     const char *config = NULL, *server = NULL;
     char *found = NULL, xdg[4096];
     int opt;
@@ -135,26 +139,46 @@ int main(int argc, char **argv)
         fprintf(stderr, "docket: unexpected argument \"%s\"\n", argv[optind]);
         return 2;
     }
-    if (!server) {
-        if (config) {
-            if (!(found = server_from_config(config, true)))
-                return 1;
-        } else {
-            const char *home = getenv("XDG_CONFIG_HOME");
-            if (home && *home)
-                snprintf(xdg, sizeof(xdg), "%s/docket/config.yaml", home);
-            else
-                snprintf(xdg, sizeof(xdg), "%s/.config/docket/config.yaml",
-                         getenv("HOME") ? getenv("HOME") : "");
-            if (access(xdg, R_OK) == 0)
-                found = server_from_config(xdg, true);
-            else if (getenv("DOCKET_CONFIG"))
-                found = server_from_config(getenv("DOCKET_CONFIG"), true);
-            else if (access("/etc/docket/config.yaml", R_OK) == 0)
-                found = server_from_config("/etc/docket/config.yaml", false);
-        }
-        server = found ? found : "unix:/run/docket/docket.sock";
+    /* The configuration: --config, else the user's, else the system's. */
+    if (!config) {
+        const char *home = getenv("XDG_CONFIG_HOME");
+        if (home && *home)
+            snprintf(xdg, sizeof(xdg), "%s/docket/config.yaml", home);
+        else
+            snprintf(xdg, sizeof(xdg), "%s/.config/docket/config.yaml",
+                     getenv("HOME") ? getenv("HOME") : "");
+        if (access(xdg, R_OK) == 0)
+            config = xdg;
+        else if (getenv("DOCKET_CONFIG") && *getenv("DOCKET_CONFIG"))
+            config = getenv("DOCKET_CONFIG");
+        else if (access("/etc/docket/config.yaml", R_OK) == 0)
+            config = "/etc/docket/config.yaml";
     }
+    if (config) {
+        struct dk_diag diag;
+        if (load_config(config, &cfg, &found) != 0) {
+            dk_config_cleanup(&cfg);
+            return 1;
+        }
+        dk_diag_init(&diag);
+        keymap_defaults(a.keymap);
+        if (keymap_apply(a.keymap, &cfg.client.keys, config, &diag) > 0) {
+            for (size_t i = 0; i < diag.n; i++)
+                fprintf(stderr, "docket: %s\n", diag.lines[i]);
+            dk_diag_cleanup(&diag);
+            dk_config_cleanup(&cfg);
+            return 1;
+        }
+        dk_diag_cleanup(&diag);
+    } else {
+        dk_config_defaults(&cfg);
+        keymap_defaults(a.keymap);
+    }
+    a.default_view = cfg.client.default_view;
+    a.mono = cfg.client.colors == DK_COLORS_MONO;
+    a.date_format = cfg.client.date_format;
+    if (!server)
+        server = found ? found : "unix:/run/docket/docket.sock";
     a.server = dk_xstrdup(server);
     /* Over TCP, or as another user, log in with a password. */
     if (a.user || !(strncmp(server, "unix:", 5) == 0 || server[0] == '/')) {
@@ -206,10 +230,14 @@ int main(int argc, char **argv)
     if (a.conn == CS_OFFLINE && a.quit && !a.me[0] && a.message[0]) {
         fprintf(stderr, "docket: %s\n", a.message);
         free(found);
+        free(a.server);
+        free(a.password);
+        dk_config_cleanup(&cfg);
         return 1;
     }
     free(found);
     free(a.server);
     free(a.password);
+    dk_config_cleanup(&cfg);
     return 0;
 }

@@ -53,7 +53,7 @@ static bool action(struct app *a, enum action act)
     case ACT_BACK:
     case ACT_HELP:
         app_set_screen(a, a->back && a->back != &screen_help ? a->back
-                                                            : &screen_list);
+                                                             : &screen_list);
         return true;
     default:
         return false;

@@ -115,13 +115,14 @@ static void draw(struct app *a, WINDOW *w, int rows, int cols)
         draw_text(w, y, x, 5, line, base, true);
         x += 6;
         draw_text(w, y, x, 4,
-                  !pri ? "" : pri[0] == 'h' ? "High" : pri[0] == 'm' ? "Med"
-                                                                    : "Low",
+                  !pri            ? ""
+                  : pri[0] == 'h' ? "High"
+                  : pri[0] == 'm' ? "Med"
+                                  : "Low",
                   pattr, true);
         x += 5;
         draw_text(w, y, x, subj_w,
-                  json_string_value(json_object_get(t, "subject")), base,
-                  true);
+                  json_string_value(json_object_get(t, "subject")), base, true);
         x += subj_w + 1;
         snprintf(who, sizeof(who), "%s%s%s",
                  json_string_value(json_object_get(c, "name")) ?: "",
@@ -135,13 +136,15 @@ static void draw(struct app *a, WINDOW *w, int rows, int cols)
                   stage_name(json_string_value(json_object_get(t, "stage"))),
                   base, true);
         x += stage_w + 1;
-        draw_text(w, y, x, owner_w,
-                  gowner && !strcmp(json_string_value(json_object_get(
-                                        t, "pipeline")) ?: "",
-                                    "graphics")
-                      ? gowner
-                      : owner ? owner : "—",
-                  base | (owner ? 0 : color_attr(a, C_DIM)), true);
+        draw_text(
+            w, y, x, owner_w,
+            gowner && !strcmp(json_string_value(json_object_get(t, "pipeline"))
+                                  ?: "",
+                              "graphics")
+                ? gowner
+            : owner ? owner
+                    : "—",
+            base | (owner ? 0 : color_attr(a, C_DIM)), true);
         x += owner_w + 1;
         if (due_t > 0 && !ticket_is_closed(t)) {
             text_age(agebuf, sizeof(agebuf), due, now);

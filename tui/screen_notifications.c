@@ -34,8 +34,8 @@ static void draw(struct app *a, WINDOW *w, int rows, int cols)
     draw_text(w, 0, 0, cols, "Notifications  (Enter opens, q goes back)",
               color_attr(a, C_HEADING) | A_BOLD, false);
     if (n == 0) {
-        draw_text(w, 2, 2, cols - 4, "No notifications",
-                  color_attr(a, C_DIM), false);
+        draw_text(w, 2, 2, cols - 4, "No notifications", color_attr(a, C_DIM),
+                  false);
         return;
     }
     if (a->notif_sel >= (int)n)
@@ -49,14 +49,13 @@ static void draw(struct app *a, WINDOW *w, int rows, int cols)
         snprintf(line, sizeof(line), " %s #%-6lld %-10s %-24s %s ago",
                  unread ? "●" : " ",
                  (long long)json_integer_value(json_object_get(x, "ticket")),
-                 by ? by : "", kind_name(json_string_value(
-                                   json_object_get(x, "kind"))),
+                 by ? by : "",
+                 kind_name(json_string_value(json_object_get(x, "kind"))),
                  text_age(age, sizeof(age),
                           json_string_value(json_object_get(x, "created_at")),
                           (long)time(NULL)));
         draw_text(w, r + 1, 0, cols, line,
-                  (sel ? color_attr(a, C_SELECTED) : 0) |
-                      (unread ? A_BOLD : 0),
+                  (sel ? color_attr(a, C_SELECTED) : 0) | (unread ? A_BOLD : 0),
                   true);
     }
     wmove(w, a->notif_sel - top + 1, 0);

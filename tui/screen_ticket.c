@@ -115,19 +115,28 @@ static const char *str(json_t *o, const char *k)
     return s ? s : "";
 }
 
-/* "2026-11-12 16:49 (3d ago)" from an RFC 3339 time. */
-static const char *when(char *out, size_t size, const char *t)
+/* "2026-11-12 16:49 (3d ago)" from an RFC 3339 time, in local time and
+ * client.date_format. */
+static const char *fmt_when(struct app *a, char *out, size_t size,
+                            const char *t)
 {
-    char age[16];
+    char age[16], date[48];
     long at = text_time(t), now = (long)time(NULL);
+    time_t tt = (time_t)at;
+    struct tm tm;
 
     if (at < 0)
         return snprintf(out, size, "—"), out;
     text_age(age, sizeof(age), t, now);
-    snprintf(out, size, "%.10s %.5s (%s %s)", t, t + 11,
-             at <= now ? age : "in", at <= now ? "ago" : age);
+    if (!localtime_r(&tt, &tm) ||
+        !strftime(date, sizeof(date),
+                  a->date_format ? a->date_format : "%Y-%m-%d %H:%M", &tm))
+        snprintf(date, sizeof(date), "%.10s", t);
+    snprintf(out, size, "%s (%s %s)", date, at <= now ? age : "in",
+             at <= now ? "ago" : age);
     return out;
 }
+#define when(out, size, t) fmt_when(a, out, size, t)
 
 static void heading(struct app *a, struct page *p, const char *title)
 {
@@ -140,12 +149,12 @@ static void build(struct app *a, struct page *p)
     json_t *t = a->ticket, *c = json_object_get(t, "contact"),
            *co = json_object_get(t, "company"), *x;
     const char *pri = str(t, "priority");
-    char w1[96], w2[96];
+    char w1[128], w2[128];
     size_t i;
     long due = text_time(str(t, "due_at"));
 
-    addf(p, A_BOLD, "#%lld  %s", (long long)json_integer_value(
-                                      json_object_get(t, "id")),
+    addf(p, A_BOLD, "#%lld  %s",
+         (long long)json_integer_value(json_object_get(t, "id")),
          str(t, "subject"));
     heading(a, p, "About this ticket");
     addf(p, 0, "  Created   %s", when(w1, sizeof(w1), str(t, "created_at")));
@@ -166,13 +175,12 @@ static void build(struct app *a, struct page *p)
                  ? color_attr(a, C_OVERDUE)
                  : 0,
              "  Due       %s%s", when(w2, sizeof(w2), str(t, "due_at")),
-             due < (long)time(NULL) && !ticket_is_closed(t) ? "  OVERDUE"
-                                                            : "");
+             due < (long)time(NULL) && !ticket_is_closed(t) ? "  OVERDUE" : "");
     addf(p, 0, "  Source    %s    Updated  %s", str(t, "source"),
          when(w1, sizeof(w1), str(t, "last_activity_at")));
     heading(a, p, "Description");
-    add_wrapped(p, *str(t, "description") ? str(t, "description") : "—",
-                "  ", 0);
+    add_wrapped(p, *str(t, "description") ? str(t, "description") : "—", "  ",
+                0);
     heading(a, p, "Contact");
     addf(p, 0, "  %s%s%s", str(c, "name"), *str(c, "title") ? ", " : "",
          str(c, "title"));
@@ -180,8 +188,8 @@ static void build(struct app *a, struct page *p)
          str(c, "phone"));
     if (co && !json_is_null(co)) {
         heading(a, p, "School");
-        addf(p, 0, "  %s%s%s", str(co, "name"), *str(co, "website") ? " · " : "",
-             str(co, "website"));
+        addf(p, 0, "  %s%s%s", str(co, "name"),
+             *str(co, "website") ? " · " : "", str(co, "website"));
     }
     if (json_array_size(json_object_get(t, "attachments"))) {
         heading(a, p, "Attachments");
@@ -321,15 +329,12 @@ bool ticket_action(struct app *a, enum action act, json_t *t)
     switch (act) {
     case ACT_CLAIM:
         /* On a ticket waiting on graphics, c is the graphics claim. */
-        app_ticket_action(a,
-                          graphics ? "tickets.graphics_claim"
-                                   : "tickets.claim",
-                          id, NULL);
+        app_ticket_action(
+            a, graphics ? "tickets.graphics_claim" : "tickets.claim", id, NULL);
         return true;
     case ACT_UNCLAIM:
         app_ticket_action(a,
-                          graphics && strcmp(stage, "graphics_in_progress") ==
-                                          0
+                          graphics && strcmp(stage, "graphics_in_progress") == 0
                               ? "tickets.graphics_unclaim"
                               : "tickets.unclaim",
                           id, NULL);
@@ -397,7 +402,7 @@ static bool action(struct app *a, enum action act)
         return true;
     case ACT_BACK:
         app_set_screen(a, a->back && a->back != &screen_ticket ? a->back
-                                                              : &screen_list);
+                                                               : &screen_list);
         return true;
     case ACT_OPEN:
         return true;

@@ -82,8 +82,7 @@ char *text_fit(char *out, size_t size, const char *s, int cols, int pad)
 }
 
 int text_wrap(const char *s, int cols,
-              void (*line)(void *arg, const char *text, size_t len),
-              void *arg)
+              void (*line)(void *arg, const char *text, size_t len), void *arg)
 {
     int lines = 0;
 
@@ -132,8 +131,7 @@ long text_time(const char *t)
     struct tm tm;
     memset(&tm, 0, sizeof(tm));
     if (!t || sscanf(t, "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon,
-                     &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
-                     &tm.tm_sec) != 6)
+                     &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6)
         return -1;
     tm.tm_year -= 1900;
     tm.tm_mon -= 1;

@@ -26,8 +26,7 @@ char *text_fit(char *out, size_t size, const char *s, int cols, int pad);
  * NUL-terminated).  Returns the number of lines.
  */
 int text_wrap(const char *s, int cols,
-              void (*line)(void *arg, const char *text, size_t len),
-              void *arg);
+              void (*line)(void *arg, const char *text, size_t len), void *arg);
 
 /* Age of an RFC 3339 UTC time relative to now: "5m", "3h", "2d", "6w". */
 const char *text_age(char *out, size_t size, const char *rfc3339, long now);

@@ -35,6 +35,25 @@ ok(re.search(r"^\s+c\s+claim", screen, re.M) and re.search(r"^\s+j Down\s+next l
 t.keys("q")
 t.sees(r"#\s+Pri\s+Subject", "q goes back to the list")
 
+# --- configuration: rebinding shows in help; mistakes name file and line ---
+conf = os.path.join(cl.dir, "client.yaml")
+with open(conf, "w") as f:
+    f.write("server:\n  socket: %s\nclient:\n  default_view: unassigned\n"
+            "  keys: {claim: C, help: \"? F1x\"}\n" % d.sock)
+bad = Term("bad", ["--config", conf], 100, 10)
+bad.sees(r'docket: %s:5:20: client.keys.help: "F1x" is not a key' % re.escape(conf),
+         "a bad key binding is refused with file, line and column")
+bad.sees(r"docket exited 1", "  ...and docket exits 1 before taking the screen")
+with open(conf, "w") as f:
+    f.write("server:\n  socket: %s\nclient:\n  default_view: unassigned\n"
+            "  keys: {claim: C}\n" % d.sock)
+k = Term("keys", ["--config", conf], 100, 50)
+k.sees(r"\[?2 Unassigned 4", "client.default_view opens Unassigned")
+k.keys("?")
+k.sees(r"(?m)^\s+C\s+claim", "help shows the rebound key")
+ok(not re.search(r"^\s+c\s+claim", k.screen(), re.M), "  ...and not the old one")
+k.keys("Q")
+
 # --- resize ------------------------------------------------------------------
 t.resize(130, 40)
 t.sees(r"1 My Open Tickets 0", "wider: full view titles")

@@ -350,6 +350,40 @@ static void test_dk_config__example_file_loads_with_the_defaults(void **state)
     dk_diag_cleanup(&d);
 }
 
+static void test_dk_config__client_section(void **state)
+{
+    struct dk_config cfg;
+    struct dk_diag d;
+
+    assert_int_equal(load(&cfg, &d,
+                          "client:\n"
+                          "  default_view: unassigned\n"
+                          "  colors: mono\n"
+                          "  keys: {claim: C, note: \"a n\"}\n"),
+                     0);
+    assert_int_equal(cfg.client.default_view, 1);
+    assert_string_equal(dk_config_views[cfg.client.default_view], "unassigned");
+    assert_int_equal(cfg.client.colors, DK_COLORS_MONO);
+    assert_int_equal(cfg.client.keys.n, 2);
+    assert_string_equal(cfg.client.keys.key[1], "note");
+    assert_string_equal(cfg.client.keys.value[1], "a n");
+    assert_int_equal(cfg.client.keys.line[0], 4);
+    assert_int_equal(cfg.client.keys.column[0], 10);
+    dk_config_cleanup(&cfg);
+    dk_diag_cleanup(&d);
+    assert_int_equal(load(&cfg, &d,
+                          "client:\n  keys: [c]\n  default_view: "
+                          "mine\n"),
+                     DK_EINVAL);
+    assert_true(has_line(&d, "t.yaml:2:9: client.keys: expected a mapping, "
+                             "like {claim: C}"));
+    assert_true(has_line(&d, "t.yaml:3:17: client.default_view: must be one "
+                             "of: my_open, unassigned, waiting_on_graphics, "
+                             "my_graphics, open, closed"));
+    dk_config_cleanup(&cfg);
+    dk_diag_cleanup(&d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -363,6 +397,7 @@ int main(void)
         cmocka_unit_test(test_dk_config__malformed_yaml),
         cmocka_unit_test(test_dk_config__missing_file_is_an_error),
         cmocka_unit_test(test_dk_config__example_file_loads_with_the_defaults),
+        cmocka_unit_test(test_dk_config__client_section),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -40,9 +40,8 @@ static void test_text_fit__cuts_and_pads_to_columns(void **state)
     assert_string_equal(text_fit(out, sizeof(out), "abcdef", 4, 1), "abc…");
     assert_string_equal(text_fit(out, sizeof(out), "Åsa Lindqvist", 6, 1),
                         "Åsa L…");
-    assert_int_equal(text_width(text_fit(out, sizeof(out), "日本語テキスト",
-                                         7, 1)),
-                     7);
+    assert_int_equal(
+        text_width(text_fit(out, sizeof(out), "日本語テキスト", 7, 1)), 7);
     assert_string_equal(text_fit(out, sizeof(out), "日本語", 5, 1), "日本…");
     assert_string_equal(text_fit(out, sizeof(out), "a\tb", 3, 0), "a b");
     assert_string_equal(text_fit(out, sizeof(out), "abc", 3, 0), "abc");
@@ -96,17 +95,13 @@ static void test_text_age__units(void **state)
     long now = text_time("2026-11-23T12:00:00Z");
 
     assert_true(now > 0);
-    assert_string_equal(text_age(out, sizeof(out), "2026-11-23T11:55:00Z",
-                                 now),
+    assert_string_equal(text_age(out, sizeof(out), "2026-11-23T11:55:00Z", now),
                         "5m");
-    assert_string_equal(text_age(out, sizeof(out), "2026-11-23T09:00:00Z",
-                                 now),
+    assert_string_equal(text_age(out, sizeof(out), "2026-11-23T09:00:00Z", now),
                         "3h");
-    assert_string_equal(text_age(out, sizeof(out), "2026-11-20T12:00:00Z",
-                                 now),
+    assert_string_equal(text_age(out, sizeof(out), "2026-11-20T12:00:00Z", now),
                         "3d");
-    assert_string_equal(text_age(out, sizeof(out), "2026-10-01T12:00:00Z",
-                                 now),
+    assert_string_equal(text_age(out, sizeof(out), "2026-10-01T12:00:00Z", now),
                         "7w");
     assert_string_equal(text_age(out, sizeof(out), "garbage", now), "-");
     assert_int_equal(text_time(NULL), -1);

@@ -1,0 +1,35 @@
+/*
+ * keymap.h - which key does what: the defaults of keys.def, and the
+ * client.keys overrides of the configuration, checked with the file and
+ * line of each mistake.  No terminal needed: unit-tested alone.
+ */
+#ifndef KEYMAP_H
+#define KEYMAP_H
+
+#include "dk_config.h"
+#include "dk_diag.h"
+
+/* keymap[key] = action (enum action), for key codes up to KEYMAP_SIZE. */
+#define KEYMAP_SIZE 1024
+
+void keymap_defaults(int *keymap);
+
+/* The action named name ("claim", "page_down"), or 0 (ACT_NONE). */
+int keymap_action(const char *name);
+/* The lower-case name of an action. */
+const char *keymap_action_name(int act);
+
+/* A key from its written form: "c", "C-x", "Enter", "PgDn"...; -1 if
+ * it is not one. */
+int keymap_parse_key(const char *spec);
+
+/*
+ * Apply client.keys: each action given loses its default keys and takes
+ * the listed ones (space-separated).  Problems go to diag as
+ * "FILE:LINE:COLUMN: client.keys.NAME: ..."; returns their count, and
+ * changes nothing when there is any.
+ */
+int keymap_apply(int *keymap, const struct dk_pairs *keys, const char *file,
+                 struct dk_diag *diag);
+
+#endif
