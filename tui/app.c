@@ -10,6 +10,7 @@
 #include "app.h"
 #include "dk_mem.h"
 #include "keymap.h"
+#include "model.h"
 #include "text.h"
 
 #include <signal.h>
@@ -133,8 +134,7 @@ void app_set_screen(struct app *a, const struct screen_ops *s)
 
 bool ticket_is_closed(json_t *s)
 {
-    return strcmp(json_string_value(json_object_get(s, "stage")) ?: "",
-                  "closed") == 0;
+    return model_closed(s);
 }
 
 const char *priority_label(const char *p)
@@ -219,91 +219,12 @@ void app_call(struct app *a, const char *method, json_t *params,
 
 /* ---- the views --------------------------------------------------------- */
 
-static int prank(json_t *s)
-{
-    const char *p = json_string_value(json_object_get(s, "priority"));
-
-    return !p ? 3 : !strcmp(p, "high") ? 0 : !strcmp(p, "medium") ? 1 : 2;
-}
-
-/* The views' order: priority, oldest first, id. */
-static int row_cmp(json_t *x, json_t *y)
-{
-    int c = prank(x) - prank(y);
-    long long ix, iy;
-
-    if (c)
-        return c;
-    c = strcmp(json_string_value(json_object_get(x, "created_at")) ?: "",
-               json_string_value(json_object_get(y, "created_at")) ?: "");
-    if (c)
-        return c;
-    ix = json_integer_value(json_object_get(x, "id"));
-    iy = json_integer_value(json_object_get(y, "id"));
-    return ix < iy ? -1 : ix > iy;
-}
-
-static bool str_is(json_t *s, const char *key, const char *want)
-{
-    const char *v = json_string_value(json_object_get(s, key));
-
-    return want ? (v && strcmp(v, want) == 0) : v == NULL;
-}
-
-/* Whether a summary belongs in a view: SPEC section 4, client side. */
-static bool in_view(struct app *a, int view, json_t *s)
-{
-    bool closed = ticket_is_closed(s);
-
-    switch (view) {
-    case VIEW_MY_OPEN:
-        return str_is(s, "owner", a->me) && !closed;
-    case VIEW_UNASSIGNED:
-        return str_is(s, "owner", NULL) && str_is(s, "pipeline", "support") &&
-               !closed;
-    case VIEW_WAITING_ON_GRAPHICS:
-        return str_is(s, "pipeline", "graphics") &&
-               str_is(s, "stage", "waiting_on_graphics");
-    case VIEW_MY_GRAPHICS:
-        return str_is(s, "graphics_owner", a->me) &&
-               str_is(s, "stage", "graphics_in_progress");
-    case VIEW_OPEN:
-        return !closed;
-    case VIEW_CLOSED:
-        return closed;
-    }
-    return false;
-}
-
 /* Put a changed ticket where it now belongs in every loaded view. */
 static void apply_summary(struct app *a, json_t *s)
 {
-    long long id = json_integer_value(json_object_get(s, "id"));
-
-    for (int v = 0; v < NVIEWS; v++) {
-        struct view *vw = &a->views[v];
-        size_t i, n;
-        json_t *row;
-        if (!vw->rows || vw->query)
-            continue;
-        json_array_foreach(vw->rows, i, row)
-        {
-            if (json_integer_value(json_object_get(row, "id")) == id) {
-                json_array_remove(vw->rows, i);
-                break;
-            }
-        }
-        if (!in_view(a, v, s))
-            continue;
-        n = json_array_size(vw->rows);
-        for (i = 0; i < n; i++)
-            if (row_cmp(s, json_array_get(vw->rows, i)) < 0)
-                break;
-        /* Past the loaded part of a long view: it shows up when paged. */
-        if (i == n && !vw->complete)
-            continue;
-        json_array_insert(vw->rows, i, s);
-    }
+    for (int v = 0; v < NVIEWS; v++)
+        if (a->views[v].rows && !a->views[v].query)
+            model_apply(a->views[v].rows, a->views[v].complete, v, s, a->me);
 }
 
 struct load {
@@ -471,23 +392,6 @@ json_t *app_selected(struct app *a)
     return n ? rows[0] : NULL;
 }
 
-static bool matches_filter(json_t *s, const char *f)
-{
-    char buf[1024];
-    json_t *c = json_object_get(s, "contact"),
-           *co = json_object_get(s, "company");
-
-    if (!*f)
-        return true;
-    snprintf(buf, sizeof(buf), "%lld %s %s %s %s",
-             (long long)json_integer_value(json_object_get(s, "id")),
-             json_string_value(json_object_get(s, "subject")) ?: "",
-             json_string_value(json_object_get(c, "name")) ?: "",
-             json_string_value(json_object_get(c, "email")) ?: "",
-             json_string_value(json_object_get(co, "name")) ?: "");
-    return strcasestr(buf, f) != NULL;
-}
-
 size_t app_visible(struct app *a, json_t **out, size_t max)
 {
     struct view *v = &a->views[a->current];
@@ -496,7 +400,7 @@ size_t app_visible(struct app *a, json_t **out, size_t max)
 
     json_array_foreach(v->rows, i, row)
     {
-        if (n < max && matches_filter(row, a->filter))
+        if (n < max && model_matches(row, a->filter))
             out[n++] = row;
     }
     return n;

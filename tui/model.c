@@ -1,0 +1,139 @@
+/*
+ * model.c - view membership and order on the client, the same rules the
+ * server's view queries apply, so a pushed change moves a ticket between
+ * tabs without asking the server.
+ */
+#include "model.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
+#include <wctype.h>
+
+static const char *str(json_t *o, const char *key)
+{
+    return json_string_value(json_object_get(o, key));
+}
+
+static bool str_is(json_t *s, const char *key, const char *want)
+{
+    const char *v = str(s, key);
+
+    return want ? (v && strcmp(v, want) == 0) : v == NULL;
+}
+
+bool model_closed(json_t *s)
+{
+    /* The seeded pipelines have one closed stage. */
+    return str_is(s, "stage", "closed");
+}
+
+bool model_in_view(int view, json_t *s, const char *me)
+{
+    bool closed = model_closed(s);
+
+    switch (view) {
+    case MODEL_MY_OPEN:
+        return str_is(s, "owner", me) && !closed;
+    case MODEL_UNASSIGNED:
+        return str_is(s, "owner", NULL) && str_is(s, "pipeline", "support") &&
+               !closed;
+    case MODEL_WAITING_ON_GRAPHICS:
+        return str_is(s, "pipeline", "graphics") &&
+               str_is(s, "stage", "waiting_on_graphics");
+    case MODEL_MY_GRAPHICS:
+        return str_is(s, "graphics_owner", me) &&
+               str_is(s, "stage", "graphics_in_progress");
+    case MODEL_OPEN:
+        return !closed;
+    case MODEL_CLOSED:
+        return closed;
+    }
+    return false;
+}
+
+static int rank(json_t *s)
+{
+    const char *p = str(s, "priority");
+
+    return !p ? 3 : !strcmp(p, "high") ? 0 : !strcmp(p, "medium") ? 1 : 2;
+}
+
+int model_cmp(json_t *x, json_t *y)
+{
+    int c = rank(x) - rank(y);
+    long long ix, iy;
+    const char *cx = str(x, "created_at"), *cy = str(y, "created_at");
+
+    if (c)
+        return c;
+    /* RFC 3339 UTC times of one width compare as text. */
+    c = strcmp(cx ? cx : "", cy ? cy : "");
+    if (c)
+        return c;
+    ix = json_integer_value(json_object_get(x, "id"));
+    iy = json_integer_value(json_object_get(y, "id"));
+    return ix < iy ? -1 : ix > iy;
+}
+
+/* Lower-case wide copy of a UTF-8 string (in the current locale, which
+ * docket makes a UTF-8 one); NULL when it is not valid text. */
+static wchar_t *fold(const char *s, wchar_t *out, size_t size)
+{
+    size_t n = mbstowcs(out, s, size - 1);
+
+    if (n == (size_t)-1)
+        return NULL;
+    out[n] = L'\0';
+    for (size_t i = 0; i < n; i++)
+        out[i] = (wchar_t)towlower((wint_t)out[i]);
+    return out;
+}
+
+bool model_matches(json_t *s, const char *f)
+{
+    wchar_t hay[1024], needle[256];
+    json_t *c = json_object_get(s, "contact"),
+           *co = json_object_get(s, "company");
+    char buf[1024];
+
+    if (!f || !*f)
+        return true;
+    snprintf(buf, sizeof(buf), "%lld %s %s %s %s",
+             (long long)json_integer_value(json_object_get(s, "id")),
+             str(s, "subject") ? str(s, "subject") : "",
+             str(c, "name") ? str(c, "name") : "",
+             str(c, "email") ? str(c, "email") : "",
+             str(co, "name") ? str(co, "name") : "");
+    /* Case folding beyond ASCII: "øystein" finds "Øystein". */
+    if (!fold(buf, hay, 1024) || !fold(f, needle, 256))
+        return strcasestr(buf, f) != NULL;
+    return wcsstr(hay, needle) != NULL;
+}
+
+void model_apply(json_t *rows, bool complete, int view, json_t *s,
+                 const char *me)
+{
+    long long id = json_integer_value(json_object_get(s, "id"));
+    size_t i, n;
+    json_t *row;
+
+    json_array_foreach(rows, i, row)
+    {
+        if (json_integer_value(json_object_get(row, "id")) == id) {
+            json_array_remove(rows, i);
+            break;
+        }
+    }
+    if (!model_in_view(view, s, me))
+        return;
+    n = json_array_size(rows);
+    for (i = 0; i < n; i++)
+        if (model_cmp(s, json_array_get(rows, i)) < 0)
+            break;
+    /* Past the loaded part of a long view: it shows up when paged to. */
+    if (i == n && !complete)
+        return;
+    json_array_insert(rows, i, s);
+}
