@@ -615,6 +615,15 @@ static void handle_key(struct app *a, wint_t ch, bool is_key)
 {
     enum action act = ACT_NONE;
 
+    a->last_key_ms = uv_now(a->loop);
+    if (a->locked && !a->prompt.active) {
+        if ((!is_key && (ch == '\n' || ch == '\r')) ||
+            (is_key && ch == KEY_ENTER))
+            app_unlock(a);
+        else if (!is_key && ch == 'Q')
+            a->quit = true;
+        return;
+    }
     if (a->prompt.active) {
         prompt_key(a, ch, is_key);
         return;
@@ -635,6 +644,16 @@ static void handle_key(struct app *a, wint_t ch, bool is_key)
     if (!a->screen->action(a, act))
         global_action(a, act);
     app_dirty(a);
+}
+
+static void stdin_cb(uv_poll_t *h, int status, int events);
+
+void app_pause_input(struct app *a, bool pause)
+{
+    if (pause)
+        uv_poll_stop(&a->stdin_poll);
+    else
+        uv_poll_start(&a->stdin_poll, UV_READABLE, stdin_cb);
 }
 
 static void stdin_cb(uv_poll_t *h, int status, int events)
@@ -726,6 +745,7 @@ static void logged_in(struct dk_client *cl, json_t *result, json_t *error,
     }
     free(a->token);
     a->token = dk_xstrdup(json_string_value(json_object_get(result, "token")));
+    a->idle_s = json_integer_value(json_object_get(result, "idle_timeout_s"));
     snprintf(a->me, sizeof(a->me), "%s",
              json_string_value(json_object_get(staff, "username")));
     snprintf(a->my_name, sizeof(a->my_name), "%s",
@@ -742,6 +762,42 @@ static void logged_in(struct dk_client *cl, json_t *result, json_t *error,
     if (a->message_error)
         a->message[0] = '\0';
     subscribe(a);
+}
+
+static void unlocked(struct dk_client *cl, json_t *result, json_t *error,
+                     void *arg)
+{
+    struct app *a = arg;
+
+    if (!result)
+        return; /* the reason is on the status line; still locked */
+    free(a->token);
+    a->token = dk_xstrdup(json_string_value(json_object_get(result, "token")));
+    a->locked = false;
+    a->last_key_ms = uv_now(a->loop);
+    app_message(a, false, "Welcome back, %s", a->my_name);
+}
+
+static void password_given(struct app *a, const char *password)
+{
+    if (!password)
+        return;
+    free(a->password);
+    a->password = dk_xstrdup(password);
+    app_call(a, "session.login",
+             json_pack("{s:s, s:s}", "username", a->me, "password", password),
+             unlocked, a);
+}
+
+void app_unlock(struct app *a)
+{
+    if (dk_client_is_unix(a->client) && !a->user) {
+        /* Peer credentials re-authenticate by themselves. */
+        app_call(a, "session.peer", json_object(), unlocked, a);
+        return;
+    }
+    app_prompt(a, "Password: ", NULL, password_given, NULL);
+    a->prompt.secret = true;
 }
 
 static void on_push(struct dk_client *cl, const char *method, json_t *params,
@@ -822,6 +878,13 @@ static void timer_cb(uv_timer_t *t)
     flush_wanted(a);
     if (a->conn == CS_OFFLINE)
         app_dirty(a); /* the countdown */
+    if (!a->locked && a->idle_s > 0 && a->conn == CS_LIVE &&
+        !a->composer.editing &&
+        uv_now(a->loop) - a->last_key_ms > (uint64_t)a->idle_s * 1000) {
+        a->locked = true;
+        a->prompt.active = false;
+        app_dirty(a);
+    }
 }
 
 /* ---- drawing ---------------------------------------------------------------
@@ -959,8 +1022,12 @@ static void draw_status(struct app *a, int rows, int cols)
     move(rows - 2, 0);
     clrtoeol();
     if (a->prompt.active) {
-        char line[512];
-        snprintf(line, sizeof(line), "%s%s", a->prompt.label, a->prompt.text);
+        char line[512], stars[256];
+        size_t n = strlen(a->prompt.text);
+        memset(stars, '*', n < sizeof(stars) - 1 ? n : sizeof(stars) - 1);
+        stars[n < sizeof(stars) - 1 ? n : sizeof(stars) - 1] = '\0';
+        snprintf(line, sizeof(line), "%s%s", a->prompt.label,
+                 a->prompt.secret ? stars : a->prompt.text);
         draw_text(stdscr, rows - 2, 0, cols, line, A_BOLD, false);
     } else if (a->message[0]) {
         draw_text(stdscr, rows - 2, 0, cols, a->message,
@@ -996,7 +1063,15 @@ static void redraw_cb(uv_prepare_t *h)
         WINDOW *body = derwin(stdscr, rows - 3, cols, 1, 0);
         int cy = 1, cx = 0;
         if (body) {
-            if (a->composer.active)
+            if (a->locked) {
+                char msg[160];
+                snprintf(msg, sizeof(msg),
+                         "Locked after %lld minutes without a key. Press "
+                         "Enter to sign in again as %s (Q quits).",
+                         a->idle_s / 60, a->me);
+                draw_text(body, (rows - 3) / 2, 2, cols - 4, msg,
+                          color_attr(a, C_BANNER), false);
+            } else if (a->composer.active)
                 composer_draw(a, body, rows - 3, cols);
             else
                 a->screen->draw(a, body, rows - 3, cols);
@@ -1008,7 +1083,9 @@ static void redraw_cb(uv_prepare_t *h)
         }
         draw_status(a, rows, cols);
         if (a->prompt.active) {
-            int x = text_width(a->prompt.label) + text_width(a->prompt.text);
+            int x = text_width(a->prompt.label) +
+                    (a->prompt.secret ? (int)strlen(a->prompt.text)
+                                      : text_width(a->prompt.text));
             move(rows - 2, x < cols ? x : cols - 1);
             curs_set(1);
         } else {
@@ -1056,6 +1133,7 @@ int app_run(struct app *a)
         return -1;
     uv_poll_init(a->loop, &a->stdin_poll, STDIN_FILENO);
     a->stdin_poll.data = a;
+    a->last_key_ms = uv_now(a->loop);
     uv_poll_start(&a->stdin_poll, UV_READABLE, stdin_cb);
     uv_signal_init(a->loop, &a->sigwinch);
     a->sigwinch.data = a;

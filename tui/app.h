@@ -96,6 +96,7 @@ struct prompt {
     void (*changed)(struct app *a, const char *text);
     /* Single-key choice (priority, move): keys accepted, or NULL. */
     const char *choices;
+    bool secret; /* a password: shown as stars */
 };
 
 struct composer {
@@ -106,6 +107,8 @@ struct composer {
     size_t len, cap;
     bool confirm_discard;
     bool sending;
+    bool editing;   /* $EDITOR is running on the draft file */
+    char path[512]; /* the draft's file while the editor has it */
 };
 
 struct app {
@@ -146,6 +149,9 @@ struct app {
     bool message_error;
     bool dirty;
     bool mono;
+    bool locked;      /* idle too long: sign in again */
+    long long idle_s; /* the session's idle timeout */
+    uint64_t last_key_ms;
     uv_poll_t stdin_poll;
     uv_signal_t sigwinch, sigterm, sigint, sighup;
     uv_timer_t timer; /* reconnects, countdown, debounced reloads */
@@ -192,6 +198,11 @@ json_t *app_selected(struct app *a); /* the summary under the cursor */
 void app_prompt(struct app *a, const char *label, const char *choices,
                 void (*done)(struct app *a, const char *text),
                 void (*changed)(struct app *a, const char *text));
+
+/* Stop or resume reading the terminal (while $EDITOR has it). */
+void app_pause_input(struct app *a, bool pause);
+/* Lock after idling; unlock by signing in again. */
+void app_unlock(struct app *a);
 
 /* The composer (notes, replies). */
 void composer_open(struct app *a, long long ticket, bool reply);

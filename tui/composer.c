@@ -1,17 +1,24 @@
 /*
  * composer.c - writing a note or a reply in place: type, Enter for a new
- * line, Tab completes an @name from the staff list, Ctrl-S sends, Esc
- * cancels (asking first when there is text).  The draft lives in the app,
- * not the connection, so it survives a reconnect; it is sent only when
- * the server is live, and kept if sending fails.
+ * line, Tab completes an @name from the staff list, Ctrl-E opens $VISUAL
+ * or $EDITOR on the draft, Ctrl-S sends, Esc cancels (asking first when
+ * there is text).  The draft lives in the app, not the connection, so it
+ * survives a reconnect; it is sent only when the server is live, and kept
+ * if sending fails.  While an editor has it, it is a file under
+ * $XDG_STATE_HOME/docket/, kept until the draft is sent or discarded, so
+ * nothing is lost if the editor or docket dies; live updates keep
+ * arriving meanwhile.
  */
 #include "app.h"
 #include "dk_mem.h"
 #include "text.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define CTRL_KEY(c) ((c)&0x1f)
 
@@ -70,6 +77,127 @@ static void complete(struct app *a)
     }
 }
 
+static void forget_file(struct composer *c)
+{
+    if (c->path[0])
+        unlink(c->path);
+    c->path[0] = '\0';
+}
+
+/* The draft file: $XDG_STATE_HOME/docket/draft-TICKET-KIND.txt. */
+static void draft_path(struct composer *c, char *out, size_t size)
+{
+    const char *state = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+    char dir[400];
+
+    if (state && *state)
+        snprintf(dir, sizeof(dir), "%s/docket", state);
+    else if (home && *home)
+        snprintf(dir, sizeof(dir), "%s/.local/state/docket", home);
+    else
+        snprintf(dir, sizeof(dir), "/tmp/docket-%d", (int)getuid());
+    /* mkdir -p, one level at a time. */
+    for (char *p = dir + 1; *p; p++) {
+        if (*p == '/') {
+            *p = '\0';
+            mkdir(dir, 0700);
+            *p = '/';
+        }
+    }
+    mkdir(dir, 0700);
+    snprintf(out, size, "%s/draft-%lld-%s.txt", dir, c->ticket,
+             c->reply ? "reply" : "note");
+}
+
+static void editor_closed_cb(uv_handle_t *h)
+{
+    free(h);
+}
+
+static void editor_exit_cb(uv_process_t *p, int64_t status, int sig)
+{
+    struct app *a = p->data;
+    struct composer *c = &a->composer;
+    FILE *fp = fopen(c->path, "rb");
+    char buf[4096];
+    size_t n;
+
+    uv_close((uv_handle_t *)p, editor_closed_cb);
+    if (fp) {
+        c->len = 0;
+        if (c->text)
+            c->text[0] = '\0';
+        while ((n = fread(buf, 1, sizeof(buf), fp)) > 0)
+            append(c, buf, n);
+        fclose(fp);
+        /* Editors end files with a newline; the note should not. */
+        while (c->len && (c->text[c->len - 1] == '\n'))
+            c->text[--c->len] = '\0';
+    }
+    c->editing = false;
+    reset_prog_mode();
+    app_pause_input(a, false);
+    clearok(stdscr, TRUE);
+    if (status != 0)
+        app_message(a, true,
+                    "The editor exited with status %lld; the draft "
+                    "is as it left it",
+                    (long long)status);
+    app_dirty(a);
+}
+
+static void open_editor(struct app *a)
+{
+    struct composer *c = &a->composer;
+    uv_process_options_t opt;
+    uv_stdio_container_t stdio[3];
+    uv_process_t *proc;
+    char *args[6];
+    FILE *fp;
+    int rc;
+
+    draft_path(c, c->path, sizeof(c->path));
+    if (!(fp = fopen(c->path, "wb"))) {
+        app_message(a, true, "Could not write the draft to %s: %s", c->path,
+                    strerror(errno));
+        return;
+    }
+    if (c->len)
+        fwrite(c->text, 1, c->len, fp);
+    fclose(fp);
+    memset(&opt, 0, sizeof(opt));
+    args[0] = "/bin/sh";
+    args[1] = "-c";
+    args[2] = "exec ${VISUAL:-${EDITOR:-vi}} \"$1\"";
+    args[3] = "sh";
+    args[4] = c->path;
+    args[5] = NULL;
+    for (int i = 0; i < 3; i++) {
+        stdio[i].flags = UV_INHERIT_FD;
+        stdio[i].data.fd = i;
+    }
+    opt.file = args[0];
+    opt.args = args;
+    opt.stdio = stdio;
+    opt.stdio_count = 3;
+    opt.exit_cb = editor_exit_cb;
+    /* Hand the terminal over; keys are the editor's until it exits. */
+    def_prog_mode();
+    endwin();
+    app_pause_input(a, true);
+    proc = dk_xcalloc(1, sizeof(*proc));
+    proc->data = a;
+    rc = uv_spawn(a->loop, proc, &opt);
+    if (rc < 0) {
+        free(proc);
+        reset_prog_mode();
+        app_pause_input(a, false);
+        app_message(a, true, "Could not start the editor: %s", uv_strerror(rc));
+        return;
+    }
+    c->editing = true;
+}
+
 static void sent(struct dk_client *cl, json_t *result, json_t *error, void *arg)
 {
     struct app *a = arg;
@@ -89,6 +217,7 @@ static void sent(struct dk_client *cl, json_t *result, json_t *error, void *arg)
     free(c->text);
     c->text = NULL;
     c->len = c->cap = 0;
+    forget_file(c);
     a->ticket_wanted = true;
 }
 
@@ -121,6 +250,7 @@ bool composer_key(struct app *a, wint_t ch, bool is_key)
     if (c->confirm_discard) {
         c->confirm_discard = false;
         if (!is_key && (ch == 'y' || ch == 'Y')) {
+            forget_file(c);
             free(c->text);
             c->text = NULL;
             c->len = c->cap = 0;
@@ -139,6 +269,8 @@ bool composer_key(struct app *a, wint_t ch, bool is_key)
         send_draft(a);
     } else if (!is_key && ch == '\t') {
         complete(a);
+    } else if (!is_key && ch == CTRL_KEY('e')) {
+        open_editor(a);
     } else if ((!is_key && (ch == '\n' || ch == '\r')) ||
                (is_key && ch == KEY_ENTER)) {
         append(c, "\n", 1);
@@ -186,7 +318,7 @@ void composer_draw(struct app *a, WINDOW *w, int rows, int cols)
 
     snprintf(title, sizeof(title),
              "%s #%lld — Ctrl-S send · Esc cancel · "
-             "Tab completes @names",
+             "Tab @names · Ctrl-E editor",
              c->reply ? "Reply to the client on" : "Internal note on",
              c->ticket);
     draw_text(w, 0, 0, cols, title, color_attr(a, C_HEADING) | A_BOLD, true);

@@ -29,7 +29,8 @@ static void draw(struct app *a, WINDOW *w, int rows, int cols)
     if (y < rows - 1) {
         y++;
         draw_text(w, y++, 0, cols,
-                  "In a note or reply: Tab completes @names, Ctrl-S sends, "
+                  "In a note or reply: Tab completes @names, Ctrl-E opens "
+                  "$EDITOR, Ctrl-S sends, "
                   "Esc cancels.",
                   color_attr(a, C_DIM), false);
     }

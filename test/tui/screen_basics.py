@@ -18,7 +18,36 @@ for email, first, last, subject in (
         ("zoe@lakeview.example.org", "Zoë", "Fischer", "🎉 Party photos for Sports Day")):
     cl.ctl("contact", "add", email, "--first", first, "--last", last)
     cl.new_ticket(email, subject)
-d = cl.start_server("d1")
+d = cl.start_server("d1", session={"idle_timeout": "10s"})
+editor = os.path.join(cl.dir, "fake-editor")
+with open(editor, "w") as f:
+    # Stands in for the person at the editor: adds a line and saves.
+    f.write("#!/bin/sh\nprintf 'Written in the editor\\n' >> \"$1\"\n")
+os.chmod(editor, 0o755)
+
+# --- $EDITOR on a draft, and the idle lock ------------------------------------
+e = Term("editor", ["--server", "unix:" + d.sock], 100, 30,
+         env={"EDITOR": editor, "VISUAL": "", "XDG_STATE_HOME": cl.dir})
+e.sees(r"carla · .* · live", "logged in (editor)")
+e.keys("5", "Enter")
+e.sees(r"About this ticket", "a ticket is open")
+e.keys("n")
+e.type("Typed here. ")
+e.keys("C-e")
+e.sees(r"Typed here. Written in the editor", "Ctrl-E: the editor's text comes back into the draft")
+ok(any(n.startswith("draft-") for n in os.listdir(os.path.join(cl.dir, "docket"))),
+   "  ...kept in a draft file under $XDG_STATE_HOME/docket while unsent")
+e.keys("C-s")
+e.sees(r"Note added", "the edited note is sent")
+e.sees(r"Typed here. Written in the editor", "  ...and shows on the ticket")
+ok(not any(n.startswith("draft-") for n in os.listdir(os.path.join(cl.dir, "docket"))),
+   "  ...and its draft file is gone")
+e.sees(r"Locked after 0 minutes without a key", "idle past session.idle_timeout: the screen locks",
+       timeout=20)
+e.keys("Enter")
+e.sees(r"Welcome back, Carla Content", "Enter signs in again by peer credentials")
+e.sees(r"About this ticket", "  ...back where it was")
+e.keys("Q")
 
 # --- help is the keymap ------------------------------------------------------
 t = Term("help", ["--server", "unix:" + d.sock], 100, 50)
