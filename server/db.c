@@ -12,6 +12,7 @@
 #include "dk_log.h"
 #include "dk_mem.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,8 @@ enum dbc_state { DBC_DOWN, DBC_CONNECTING, DBC_IDLE, DBC_BUSY };
 
 struct db_query {
     char *sql;
+    bool prepared; /* run as a named prepared statement */
+    uint64_t hash; /* of sql: the statement's name */
     int nparams;
     char **params; /* owned copies */
     db_query_cb cb;
@@ -40,6 +43,9 @@ struct db_conn {
     enum dbc_state state;
     struct db_query *q; /* in flight, owned until its callback */
     PGresult *last;     /* owned: the latest result of q */
+    bool preparing;     /* q's PQsendPrepare is in flight */
+    uint64_t *stmts;    /* owned: statements prepared on this session */
+    size_t nstmts;
     uv_timer_t retry;
     unsigned backoff_ms;
 };
@@ -73,6 +79,24 @@ struct db_query *db_query_new(const char *sql, int nparams)
     q->nparams = nparams;
     q->params = dk_xcalloc((size_t)(nparams ? nparams : 1), sizeof(char *));
     return q;
+}
+
+void db_query_prepared(struct db_query *q)
+{
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+
+    for (const char *p = q->sql; *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+    q->prepared = true;
+    q->hash = h;
+}
+
+static bool is_prepared(const struct db_conn *dc, uint64_t h)
+{
+    for (size_t i = 0; i < dc->nstmts; i++)
+        if (dc->stmts[i] == h)
+            return true;
+    return false;
 }
 
 void db_param(struct db_query *q, int i, const char *s)
@@ -214,6 +238,11 @@ static void conn_drop(struct db_conn *dc, const char *why)
         dc->last = NULL;
     }
     dc->q = NULL;
+    dc->preparing = false;
+    /* A new session has no prepared statements. */
+    free(dc->stmts);
+    dc->stmts = NULL;
+    dc->nstmts = 0;
     dc->state = DBC_DOWN;
     if (was_up && --db->up == 0) {
         fail_queue(db);
@@ -288,17 +317,28 @@ static void conn_start(struct db_conn *dc)
 /* Send q on an idle connection. */
 static void send_query(struct db_conn *dc, struct db_query *q)
 {
-    char buf[256];
-    int rc;
+    char buf[256], name[24];
+    int rc, ok;
 
     dc->q = q;
     dc->state = DBC_BUSY;
-    /* Without parameters, the simple protocol: it allows several
-     * statements (LISTEN a; LISTEN b) in one round trip. */
-    if (!(q->nparams == 0 ? PQsendQuery(dc->pg, q->sql)
-                          : PQsendQueryParams(dc->pg, q->sql, q->nparams, NULL,
-                                              (const char *const *)q->params,
-                                              NULL, NULL, 0))) {
+    snprintf(name, sizeof(name), "dk_%016llx", (unsigned long long)q->hash);
+    if (q->prepared && !is_prepared(dc, q->hash)) {
+        /* Prepare first; read_results() then sends the execution. */
+        dc->preparing = true;
+        ok = PQsendPrepare(dc->pg, name, q->sql, q->nparams, NULL);
+    } else if (q->prepared) {
+        ok = PQsendQueryPrepared(dc->pg, name, q->nparams,
+                                 (const char *const *)q->params, NULL, NULL, 0);
+    } else if (q->nparams == 0) {
+        /* Without parameters, the simple protocol: it allows several
+         * statements (LISTEN a; LISTEN b) in one round trip. */
+        ok = PQsendQuery(dc->pg, q->sql);
+    } else {
+        ok = PQsendQueryParams(dc->pg, q->sql, q->nparams, NULL,
+                               (const char *const *)q->params, NULL, NULL, 0);
+    }
+    if (!ok) {
         conn_drop(dc, pq_error(dc->pg, buf, sizeof(buf)));
         return;
     }
@@ -350,6 +390,19 @@ static void read_results(struct db_conn *dc)
         dc->q = NULL;
         dc->last = NULL;
         dc->state = DBC_IDLE;
+        if (dc->preparing) {
+            dc->preparing = false;
+            if (db_ok(last)) {
+                PQclear(last);
+                dc->stmts = dk_xrealloc(dc->stmts,
+                                        (dc->nstmts + 1) * sizeof(*dc->stmts));
+                dc->stmts[dc->nstmts++] = q->hash;
+                send_query(dc, q); /* prepared: now execute it */
+                if (dc->state == DBC_DOWN)
+                    return;
+                continue;
+            }
+        }
         finish(q, last);
     }
     if (PQstatus(dc->pg) == CONNECTION_BAD) {
@@ -468,6 +521,8 @@ void db_free(struct db *db)
 {
     if (!db)
         return;
+    for (int i = 0; i < db->size; i++)
+        free(db->conns[i].stmts);
     free(db->conns);
     free(db->conninfo);
     free(db);

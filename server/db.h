@@ -30,6 +30,22 @@ struct db_query *db_query_new(const char *sql, int nparams);
 void db_param(struct db_query *q, int i, const char *s);
 void db_param_ll(struct db_query *q, int i, long long v);
 void db_param_bool(struct db_query *q, int i, bool v);
+/*
+ * Run q as a named prepared statement: each connection prepares its SQL
+ * once and then only binds and executes, saving the planning.  For the
+ * hot read queries whose text repeats (views); their generic plans must
+ * be good ones (test/integration/schema_views.sh checks the views').
+ */
+void db_query_prepared(struct db_query *q);
+
+/*
+ * Run q as a named prepared statement: each connection prepares its SQL
+ * once, then only binds and executes it, saving the planning.  For hot
+ * read queries whose text repeats (the views); their generic plans must
+ * be good ones (test/integration/schema_views.sh checks the views').
+ */
+void db_query_prepared(struct db_query *q);
+
 /* Free a query that was never submitted. */
 void db_query_free(struct db_query *q);
 

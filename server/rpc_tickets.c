@@ -123,13 +123,17 @@ void rpc_tickets_view(struct conn *c, json_t *params)
         query = NULL;
     /* Only fixed fragments go into the text; values are parameters. */
     sql = dk_xasprintf(
-        "SELECT coalesce(jsonb_agg(ticket_summary(t) ORDER BY t.priority_rank,"
-        " t.created_at, t.id), '[]')::text, "
+        "SELECT coalesce(jsonb_agg(summary_json(t, o.username, g.username, "
+        "c, co) ORDER BY t.priority_rank, t.created_at, t.id), '[]')::text, "
         "CASE WHEN count(*) = $2 THEN (array_agg(t.priority_rank || '.' || "
         "(extract(epoch FROM t.created_at) * 1000000)::bigint || '.' || t.id "
         "ORDER BY t.priority_rank DESC, t.created_at DESC, t.id DESC))[1] END "
         "FROM (SELECT * FROM ticket t WHERE $1::bigint > 0 AND %s%s%s "
-        "ORDER BY t.priority_rank, t.created_at, t.id LIMIT $2) t",
+        "ORDER BY t.priority_rank, t.created_at, t.id LIMIT $2) t "
+        "JOIN contact c ON c.id = t.contact_id "
+        "LEFT JOIN staff o ON o.id = t.owner_id "
+        "LEFT JOIN staff g ON g.id = t.graphics_owner_id "
+        "LEFT JOIN company co ON co.id = t.company_id",
         v->where,
         after ? " AND (t.priority_rank, t.created_at, t.id) > ($4::smallint, "
                 "'epoch'::timestamptz + $5::bigint * interval '1 microsecond', "
@@ -145,6 +149,7 @@ void rpc_tickets_view(struct conn *c, json_t *params)
                 " AND strpos(lower(co.name), lower($3)) > 0))"
               : " AND $3::text IS NULL");
     q = db_query_new(sql, after ? 6 : 3);
+    db_query_prepared(q); /* 24 texts at most: views x cursor x query */
     free(sql);
     db_param_ll(q, 0, c->staff_id);
     db_param_ll(q, 1, limit);

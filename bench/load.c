@@ -1,0 +1,373 @@
+/*
+ * load.c - docketd load generator: many JSON-RPC connections on one libuv
+ * loop, speaking through the same client library as docket.  Each mode
+ * measures one figure of SPEC section 13 and prints one line of results:
+ *
+ *   load claims  SERVER TOKENS SECONDS   writes/s: each connection claims
+ *                                        and unclaims its own ticket
+ *   load fanout  SERVER TOKENS WRITES    a change reaching every subscriber:
+ *                                        p50/p99/max after the writer's ack
+ *   load idle    SERVER TOKENS PID       RSS of docketd (PID) with every
+ *                                        connection logged in and idle
+ *   load views   SERVER TOKENS N         tickets.view latency per view
+ *
+ * TOKENS is a file of "token ticket-id" lines, one per connection: the
+ * sessions are made in SQL beforehand (logins would measure Argon2id).
+ */
+#include "dk_client.h"
+#include "dk_mem.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+struct bconn {
+    struct dk_client *cl;
+    struct bench *b;
+    char token[128];
+    long long ticket;
+    int version;
+    bool ready, claimed;
+    long long seen; /* fanout: events received */
+};
+
+struct bench {
+    uv_loop_t *loop;
+    const char *mode;
+    struct bconn *c;
+    int n, ready, stopped;
+    uint64_t start, deadline;
+    long long writes, errors;
+    /* fanout */
+    int writes_wanted, writes_done;
+    uint64_t *ack_ns; /* per write: when the writer's answer came */
+    double *lat_ms;   /* per delivery */
+    size_t nlat, caplat;
+    long long expect_per_sub;
+    /* views */
+    int view, reps, rep;
+    double *view_ms;
+    uv_timer_t timer;
+};
+
+static const char *const views[] = {
+    "my_open",     "unassigned", "waiting_on_graphics",
+    "my_graphics", "open",       "closed"};
+
+static int cmp_double(const void *x, const void *y)
+{
+    double a = *(const double *)x, b = *(const double *)y;
+
+    return a < b ? -1 : a > b;
+}
+
+static double pct(double *v, size_t n, double p)
+{
+    size_t i;
+
+    if (n == 0)
+        return 0;
+    i = (size_t)(p * (double)(n - 1) + 0.5);
+    return v[i < n ? i : n - 1];
+}
+
+static void stop(struct bench *b)
+{
+    uv_stop(b->loop);
+}
+
+/* ---- claims ------------------------------------------------------------ */
+
+static void claim_next(struct bconn *c);
+
+static void claim_done(struct dk_client *cl, json_t *result, json_t *error,
+                       void *arg)
+{
+    struct bconn *c = arg;
+    struct bench *b = c->b;
+
+    if (error) {
+        b->errors++;
+    } else {
+        b->writes++;
+        c->claimed = !c->claimed;
+    }
+    if (uv_now(b->loop) < b->deadline)
+        claim_next(c);
+    else if (++b->stopped == b->n) /* every connection has stopped */
+        stop(b);
+}
+
+static void claim_next(struct bconn *c)
+{
+    dk_client_call(c->cl, c->claimed ? "tickets.unclaim" : "tickets.claim",
+                   json_pack("{s:I}", "id", (json_int_t)c->ticket), claim_done,
+                   c);
+}
+
+/* ---- fanout ------------------------------------------------------------- */
+
+static void fanout_write(struct bench *b);
+
+static void fanout_written(struct dk_client *cl, json_t *result, json_t *error,
+                           void *arg)
+{
+    struct bench *b = arg;
+    long long v = json_integer_value(json_object_get(result, "version"));
+
+    if (error || v <= 0 || v >= b->writes_wanted + 2) {
+        b->errors++;
+        return;
+    }
+    b->ack_ns[v] = uv_hrtime();
+}
+
+/* One write every 20 ms: a busy team, not a flood. */
+static void fanout_tick(uv_timer_t *t)
+{
+    struct bench *b = t->data;
+
+    if (b->writes_done >= b->writes_wanted) {
+        uv_timer_stop(t);
+        return;
+    }
+    fanout_write(b);
+}
+
+static void fanout_write(struct bench *b)
+{
+    struct bconn *w = &b->c[0];
+
+    b->writes_done++;
+    dk_client_call(w->cl, w->claimed ? "tickets.unclaim" : "tickets.claim",
+                   json_pack("{s:I}", "id", (json_int_t)w->ticket),
+                   fanout_written, b);
+    w->claimed = !w->claimed;
+}
+
+static void fanout_push(struct bconn *c, json_t *params)
+{
+    struct bench *b = c->b;
+    json_t *t = json_object_get(params, "ticket");
+    long long v = json_integer_value(json_object_get(t, "version"));
+    uint64_t now = uv_hrtime();
+    double ms;
+
+    if (json_integer_value(json_object_get(t, "id")) != b->c[0].ticket ||
+        v <= 1 || v >= b->writes_wanted + 2)
+        return;
+    /* The push may overtake the writer's own answer: count that as 0. */
+    ms = b->ack_ns[v] && now > b->ack_ns[v] ? (double)(now - b->ack_ns[v]) / 1e6
+                                            : 0.0;
+    if (b->nlat == b->caplat) {
+        b->caplat = b->caplat ? b->caplat * 2 : 65536;
+        b->lat_ms = dk_xrealloc(b->lat_ms, b->caplat * sizeof(double));
+    }
+    b->lat_ms[b->nlat++] = ms;
+    if (++c->seen == b->writes_wanted &&
+        b->nlat == (size_t)b->writes_wanted * (size_t)(b->n - 1))
+        stop(b);
+}
+
+/* ---- views ----------------------------------------------------------------
+ */
+
+static void view_next(struct bench *b);
+
+static void view_done(struct dk_client *cl, json_t *result, json_t *error,
+                      void *arg)
+{
+    struct bench *b = arg;
+
+    if (error)
+        b->errors++;
+    b->view_ms[b->rep++] = (double)(uv_hrtime() - b->start) / 1e6;
+    if (b->rep < b->reps) {
+        view_next(b);
+        return;
+    }
+    qsort(b->view_ms, (size_t)b->reps, sizeof(double), cmp_double);
+    printf("view %-20s n=%d p50=%.2fms p99=%.2fms max=%.2fms rows=%zu\n",
+           views[b->view], b->reps, pct(b->view_ms, (size_t)b->reps, 0.5),
+           pct(b->view_ms, (size_t)b->reps, 0.99), b->view_ms[b->reps - 1],
+           json_array_size(json_object_get(result, "tickets")));
+    fflush(stdout);
+    if (++b->view == 6) {
+        stop(b);
+        return;
+    }
+    b->rep = 0;
+    view_next(b);
+}
+
+static void view_next(struct bench *b)
+{
+    b->start = uv_hrtime();
+    dk_client_call(b->c[0].cl, "tickets.view",
+                   json_pack("{s:s, s:i}", "view", views[b->view], "limit", 50),
+                   view_done, b);
+}
+
+/* ---- set-up ---------------------------------------------------------------
+ */
+
+static void all_ready(struct bench *b)
+{
+    if (strcmp(b->mode, "claims") == 0) {
+        b->deadline = uv_now(b->loop) + b->deadline;
+        b->start = uv_hrtime();
+        for (int i = 0; i < b->n; i++)
+            claim_next(&b->c[i]);
+    } else if (strcmp(b->mode, "fanout") == 0) {
+        uv_timer_init(b->loop, &b->timer);
+        b->timer.data = b;
+        uv_timer_start(&b->timer, fanout_tick, 100, 20);
+    } else if (strcmp(b->mode, "views") == 0) {
+        view_next(b);
+    } else {
+        stop(b); /* idle: measured once everyone is in */
+    }
+}
+
+static void subscribed(struct dk_client *cl, json_t *result, json_t *error,
+                       void *arg)
+{
+    struct bconn *c = arg;
+
+    if (error) {
+        fprintf(stderr, "load: subscribe failed\n");
+        exit(1);
+    }
+    if (++c->b->ready == c->b->n)
+        all_ready(c->b);
+}
+
+static void resumed(struct dk_client *cl, json_t *result, json_t *error,
+                    void *arg)
+{
+    struct bconn *c = arg;
+
+    if (error) {
+        fprintf(stderr, "load: session.resume failed: %s\n",
+                json_string_value(json_object_get(error, "message")));
+        exit(1);
+    }
+    if (strcmp(c->b->mode, "fanout") == 0 || strcmp(c->b->mode, "idle") == 0)
+        dk_client_call(cl, "events.subscribe", json_object(), subscribed, c);
+    else
+        subscribed(cl, json_object(), NULL, c);
+}
+
+static void on_state(struct dk_client *cl, enum dk_client_state st,
+                     const char *why, void *arg)
+{
+    struct bconn *c = arg;
+
+    if (st == DK_CLIENT_UP)
+        dk_client_call(cl, "session.resume",
+                       json_pack("{s:s}", "token", c->token), resumed, c);
+    else if (st == DK_CLIENT_DOWN && !c->b->deadline)
+        fprintf(stderr, "load: connection lost: %s\n", why ? why : "?");
+}
+
+static void on_push(struct dk_client *cl, const char *method, json_t *params,
+                    void *arg)
+{
+    struct bconn *c = arg;
+
+    if (strcmp(method, "event") == 0 && strcmp(c->b->mode, "fanout") == 0 &&
+        c != &c->b->c[0])
+        fanout_push(c, params);
+}
+
+static long rss_kb(long pid)
+{
+    char path[64], line[256];
+    long kb = -1;
+    FILE *fp;
+
+    snprintf(path, sizeof(path), "/proc/%ld/status", pid);
+    if (!(fp = fopen(path, "r")))
+        return -1;
+    while (fgets(line, sizeof(line), fp))
+        if (sscanf(line, "VmRSS: %ld", &kb) == 1)
+            break;
+    fclose(fp);
+    return kb;
+}
+
+int main(int argc, char **argv)
+{
+    struct bench b = {0};
+    struct rlimit rl;
+    char line[256];
+    FILE *fp;
+    long arg;
+
+    if (argc != 5) {
+        fprintf(stderr, "usage: load claims|fanout|idle|views SERVER TOKENS "
+                        "SECONDS|WRITES|PID|N\n");
+        return 2;
+    }
+    b.mode = argv[1];
+    arg = atol(argv[4]);
+    /* Thousands of connections need thousands of descriptors. */
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+    if (!(fp = fopen(argv[3], "r"))) {
+        fprintf(stderr, "load: %s: %s\n", argv[3], strerror(errno));
+        return 1;
+    }
+    b.loop = uv_default_loop();
+    while (fgets(line, sizeof(line), fp)) {
+        struct bconn *c;
+        b.c = dk_xrealloc(b.c, (size_t)(b.n + 1) * sizeof(*b.c));
+        c = &b.c[b.n++];
+        memset(c, 0, sizeof(*c));
+        c->b = &b;
+        if (sscanf(line, "%127s %lld", c->token, &c->ticket) < 1)
+            b.n--;
+    }
+    fclose(fp);
+    for (int i = 0; i < b.n; i++) {
+        b.c[i].cl = dk_client_new(b.loop, argv[2], on_push, on_state, &b.c[i]);
+        if (!b.c[i].cl) {
+            fprintf(stderr, "load: bad server %s\n", argv[2]);
+            return 2;
+        }
+        dk_client_connect(b.c[i].cl);
+    }
+    if (strcmp(b.mode, "claims") == 0) {
+        b.deadline = (uint64_t)arg * 1000; /* made absolute when all ready */
+    } else if (strcmp(b.mode, "fanout") == 0) {
+        b.writes_wanted = (int)arg;
+        b.ack_ns = dk_xcalloc((size_t)arg + 2, sizeof(uint64_t));
+    } else if (strcmp(b.mode, "views") == 0) {
+        b.reps = (int)arg;
+        b.view_ms = dk_xcalloc((size_t)arg, sizeof(double));
+    }
+    uv_run(b.loop, UV_RUN_DEFAULT);
+
+    if (strcmp(b.mode, "claims") == 0) {
+        double secs = (double)(uv_hrtime() - b.start) / 1e9;
+        printf("claims connections=%d writes=%lld errors=%lld seconds=%.2f "
+               "writes_per_s=%.0f\n",
+               b.n, b.writes, b.errors, secs, (double)b.writes / secs);
+    } else if (strcmp(b.mode, "fanout") == 0) {
+        qsort(b.lat_ms, b.nlat, sizeof(double), cmp_double);
+        printf("fanout subscribers=%d writes=%d deliveries=%zu p50=%.2fms "
+               "p99=%.2fms max=%.2fms errors=%lld\n",
+               b.n - 1, b.writes_wanted, b.nlat, pct(b.lat_ms, b.nlat, 0.5),
+               pct(b.lat_ms, b.nlat, 0.99), b.nlat ? b.lat_ms[b.nlat - 1] : 0.0,
+               b.errors);
+    } else if (strcmp(b.mode, "idle") == 0) {
+        printf("idle connections=%d docketd_rss_kb=%ld\n", b.n, rss_kb(arg));
+    }
+    fflush(stdout);
+    /* The process ends here; the kernel closes the connections. */
+    _exit(b.errors ? 1 : 0);
+}
