@@ -663,6 +663,9 @@ DECLARE
     old ticket := ticket_lock(p_id, p_version);
     t ticket;
 BEGIN
+    IF NOT has_role(a, 'content') THEN
+        RAISE EXCEPTION 'only content updaters (or admins) do that' USING ERRCODE = 'DK403';
+    END IF;
     IF old.owner_id = p_actor THEN
         RETURN ticket_summary(old);                 -- already yours: no change
     END IF;
@@ -690,6 +693,9 @@ DECLARE
     old ticket := ticket_lock(p_id, p_version);
     t ticket;
 BEGIN
+    IF NOT has_role(a, 'content') THEN
+        RAISE EXCEPTION 'only content updaters (or admins) do that' USING ERRCODE = 'DK403';
+    END IF;
     IF old.owner_id IS NULL THEN
         RETURN ticket_summary(old);                 -- nobody's: no change
     END IF;
@@ -716,6 +722,9 @@ DECLARE
     o staff;
     t ticket;
 BEGIN
+    IF NOT has_role(a, 'content') THEN
+        RAISE EXCEPTION 'only content updaters (or admins) do that' USING ERRCODE = 'DK403';
+    END IF;
     IF p_owner IS NOT NULL THEN
         SELECT * INTO o FROM staff WHERE username = p_owner AND active;
         IF NOT FOUND THEN
@@ -758,6 +767,9 @@ DECLARE
     old ticket := ticket_lock(p_id, p_version);
     t ticket;
 BEGIN
+    IF NOT has_role(a, 'content') THEN
+        RAISE EXCEPTION 'only content updaters (or admins) do that' USING ERRCODE = 'DK403';
+    END IF;
     IF old.closed OR old.pipeline <> 'support' THEN
         RAISE EXCEPTION 'ticket % is % (%): only an open support ticket can go to graphics',
                         p_id, old.stage, old.pipeline USING ERRCODE = 'DK422';
@@ -869,6 +881,9 @@ DECLARE
     old ticket := ticket_lock(p_id, p_version);
     t ticket;
 BEGIN
+    IF NOT has_role(a, 'content') THEN
+        RAISE EXCEPTION 'only content updaters (or admins) do that' USING ERRCODE = 'DK403';
+    END IF;
     IF old.closed THEN
         RAISE EXCEPTION 'ticket % is already closed', p_id USING ERRCODE = 'DK422';
     END IF;
@@ -894,6 +909,9 @@ DECLARE
     old ticket := ticket_lock(p_id, p_version);
     t ticket;
 BEGIN
+    IF NOT has_role(a, 'content') THEN
+        RAISE EXCEPTION 'only content updaters (or admins) do that' USING ERRCODE = 'DK403';
+    END IF;
     IF NOT old.closed THEN
         RAISE EXCEPTION 'ticket % is not closed', p_id USING ERRCODE = 'DK422';
     END IF;
@@ -914,6 +932,9 @@ DECLARE
     st stage;
     t ticket;
 BEGIN
+    IF NOT has_role(a, 'content') THEN
+        RAISE EXCEPTION 'only content updaters (or admins) do that' USING ERRCODE = 'DK403';
+    END IF;
     SELECT * INTO st FROM stage WHERE pipeline = p_pipeline
        AND (id = p_stage OR (p_stage IS NULL AND is_default));
     IF NOT FOUND THEN
@@ -922,6 +943,19 @@ BEGIN
     END IF;
     IF old.pipeline = st.pipeline AND old.stage = st.id THEN
         RETURN ticket_summary(old);
+    END IF;
+    -- Moves that would skip a rule have their own methods.
+    IF old.closed THEN
+        RAISE EXCEPTION 'ticket % is closed; reopen it first', p_id USING ERRCODE = 'DK422';
+    END IF;
+    IF st.is_closed THEN
+        RAISE EXCEPTION 'close ticket % with tickets.close, so the client is told', p_id
+            USING ERRCODE = 'DK422';
+    END IF;
+    IF st.id IN ('graphics_in_progress', 'graphics_complete')
+       AND old.graphics_owner_id IS NULL THEN
+        RAISE EXCEPTION 'ticket % has no graphics owner: a graphics updater claims it first', p_id
+            USING ERRCODE = 'DK422';
     END IF;
     UPDATE ticket SET pipeline = st.pipeline, stage = st.id,
                       graphics_owner_id = CASE WHEN st.id = 'waiting_on_graphics' THEN NULL
@@ -954,6 +988,9 @@ DECLARE
     old ticket := ticket_lock(p_id, p_version);
     t ticket;
 BEGIN
+    IF NOT has_role(a, 'content') THEN
+        RAISE EXCEPTION 'only content updaters (or admins) do that' USING ERRCODE = 'DK403';
+    END IF;
     IF p_priority NOT IN ('low', 'medium', 'high') THEN
         RAISE EXCEPTION 'priority "%" is not one of low, medium, high', p_priority
             USING ERRCODE = 'DK400';
@@ -1074,7 +1111,8 @@ DECLARE
     old ticket;
     t ticket;
 BEGIN
-    SELECT * INTO k FROM task WHERE id = p_task;
+    -- Locked, so that two "done" at once make one change and one event.
+    SELECT * INTO k FROM task WHERE id = p_task FOR UPDATE;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'task % does not exist', p_task USING ERRCODE = 'DK404';
     END IF;

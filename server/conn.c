@@ -213,7 +213,11 @@ static void read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
     struct conn *c = (struct conn *)s;
 
     if (nread == UV_EOF) {
-        conn_close(c, "client closed the connection");
+        /* A half-close (a script's "send and wait"): answer what came,
+         * then close once the answers are written. */
+        c->eof = true;
+        uv_read_stop(&c->h.stream);
+        conn_process(c);
         return;
     }
     if (nread < 0) {
@@ -264,6 +268,30 @@ static void too_long(struct conn *c, size_t max)
     conn_close(c, "line longer than %zu bytes", max);
 }
 
+static void shutdown_cb(uv_shutdown_t *req, int status)
+{
+    struct conn *c = req->data;
+
+    free(req);
+    conn_close(c, "client closed the connection");
+    conn_unref(c);
+}
+
+/* Everything answered after the client's half-close: flush, then close. */
+static void finish_after_eof(struct conn *c)
+{
+    uv_shutdown_t *req = dk_xmalloc(sizeof(*req));
+
+    c->shutting = true;
+    req->data = c;
+    conn_ref(c);
+    if (uv_shutdown(req, &c->h.stream, shutdown_cb) < 0) {
+        free(req);
+        conn_unref(c);
+        conn_close(c, "client closed the connection");
+    }
+}
+
 static void conn_process(struct conn *c)
 {
     size_t max = c->srv->cfg.server.max_line_bytes;
@@ -302,6 +330,12 @@ static void conn_process(struct conn *c)
         free(c->in);
         c->in = NULL;
         c->in_cap = 0;
+    }
+    if (c->eof) {
+        if (c->state == CONN_READING && !c->shutting &&
+            !(c->in_len && memchr(c->in, '\n', c->in_len)))
+            finish_after_eof(c);
+        return;
     }
     /* Back-pressure: a full buffer of waiting lines pauses reading. */
     if (c->in_len >= max + 1)

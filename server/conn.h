@@ -42,6 +42,8 @@ struct conn {
     enum conn_state state;
     bool is_unix;
     bool processing; /* inside conn_process(): replies must not recurse */
+    bool eof;        /* the client half-closed: answer, then close */
+    bool shutting;   /* uv_shutdown() under way */
     uint64_t id;
     char peer[64];
     uid_t peer_uid; /* Unix sockets: SO_PEERCRED */

@@ -271,8 +271,14 @@ static const char *pq_error(PGconn *pg, char *buf, size_t size)
 static void connect_step(struct db_conn *dc)
 {
     char buf[256];
+    PostgresPollingStatusType st;
 
-    switch (PQconnectPoll(dc->pg)) {
+    /* PQconnectPoll may close its socket and open another (the next host
+     * or address, an SSL fallback), often with the same number: the old
+     * watch is void then, so each step gets a fresh one. */
+    close_poll(dc);
+    st = PQconnectPoll(dc->pg);
+    switch (st) {
     case PGRES_POLLING_READING:
         if (watch(dc, UV_READABLE) < 0)
             conn_drop(dc, "no socket");
@@ -405,6 +411,9 @@ static void read_results(struct db_conn *dc)
         }
         finish(q, last);
     }
+    /* A callback may have lost the connection already. */
+    if (dc->state == DBC_DOWN || !dc->pg)
+        return;
     if (PQstatus(dc->pg) == CONNECTION_BAD) {
         conn_drop(dc, pq_error(dc->pg, buf, sizeof(buf)));
         return;

@@ -32,6 +32,7 @@
 #define READ_TICKS 10
 #define LOCK_TICKS 20                 /* standby instances try for the lock */
 #define RETRY_MS   2                  /* rows waiting on an older transaction */
+#define NUDGE_MS   3                  /* writes gathered before numbering */
 #define FEED_LOCK  "7234600152010001" /* advisory lock key: the sequencer */
 
 struct feed {
@@ -48,6 +49,7 @@ struct feed {
     bool read_running, read_again;
     bool lock_running;
     bool wake_running;
+    unsigned retry_ms; /* back-off while rows wait on old transactions */
     void (*done_cb)(void *arg);
     void *done_arg;
     int closing_handles;
@@ -77,8 +79,18 @@ static char *event_line(const char *payload, size_t *len)
 static void deliver(struct conn *c, long long seq, long long for_staff,
                     const char *line, size_t len)
 {
+    struct srv *srv = c->srv;
+
     if (seq <= c->feed_seq)
         return;
+    /* An expired session hears nothing more, notifications least of
+     * all: it ends here rather than at its next request. */
+    if (srv_now_ms(srv) - c->last_request_ms >
+        (uint64_t)srv->cfg.session.idle_timeout * 1000) {
+        conn_log(c, DK_LOG_INFO, "session expired");
+        rpc_session_end(c);
+        return;
+    }
     c->feed_seq = seq;
     if (for_staff && for_staff != c->staff_id)
         return;
@@ -233,8 +245,14 @@ static void sequence_done(struct db_query *q, PGresult *res, void *arg)
         f->seq_again = false;
         sequence(f);
     } else if (waiting > 0) {
-        /* Rows of transactions that were still running: try very soon. */
-        uv_timer_start(&f->soon, soon_cb, RETRY_MS, 0);
+        /* Rows of transactions that were still running: try again soon,
+         * backing off while a long transaction holds them back. */
+        f->retry_ms = f->retry_ms ? f->retry_ms * 2 : RETRY_MS;
+        if (f->retry_ms > TICK_MS)
+            f->retry_ms = TICK_MS;
+        uv_timer_start(&f->soon, soon_cb, f->retry_ms, 0);
+    } else {
+        f->retry_ms = 0;
     }
 }
 
@@ -280,7 +298,10 @@ void feed_nudge(struct feed *f)
     struct db_query *q;
 
     if (f->sequencer) {
-        sequence(f);
+        /* Gather a few milliseconds of writes into one numbering
+         * transaction instead of one per write. */
+        if (!uv_is_active((uv_handle_t *)&f->soon))
+            uv_timer_start(&f->soon, soon_cb, NUDGE_MS, 0);
         return;
     }
     /* Another instance sequences: wake it (outside any write). */

@@ -187,13 +187,23 @@ static void show_error(struct app *a, json_t *error)
         app_message(a, true, "%s", msg ? msg : "refused");
 }
 
+static void login(struct app *a);
+
 static void call_done(struct dk_client *cl, json_t *result, json_t *error,
                       void *arg)
 {
     struct call *c = arg;
+    long long code = json_integer_value(json_object_get(error, "code"));
 
     if (error)
         show_error(c->a, error);
+    /* The server forgot the session (expired, or the member was
+     * disabled): sign in again, which also resubscribes from our seq. */
+    if ((code == 4010 || code == 4001) && c->a->conn == CS_LIVE) {
+        free(c->a->token);
+        c->a->token = NULL;
+        login(c->a);
+    }
     if (c->cb)
         c->cb(cl, result, error, c->arg);
     app_dirty(c->a);
@@ -457,7 +467,7 @@ static void action_done(struct dk_client *cl, json_t *result, json_t *error,
 }
 
 void app_ticket_action(struct app *a, const char *method, long long id,
-                       json_t *extra)
+                       long long version, json_t *extra)
 {
     json_t *p = extra ? extra : json_object();
 
@@ -469,6 +479,8 @@ void app_ticket_action(struct app *a, const char *method, long long id,
         if (strcmp(action_words[i].method, method) == 0)
             ac->words = action_words[i].done;
     json_object_set_new(p, "id", json_integer(id));
+    if (version > 0) /* the version we saw: a change meanwhile is a 4009 */
+        json_object_set_new(p, "version", json_integer(version));
     app_call(a, method, p, action_done, ac);
 }
 
@@ -737,10 +749,20 @@ static void logged_in(struct dk_client *cl, json_t *result, json_t *error,
             login(a);
             return;
         }
-        a->conn = CS_OFFLINE;
         a->quit = code == 4003; /* wrong password or not a staff member */
-        if (a->quit)
+        if (a->quit) {
+            a->conn = CS_OFFLINE;
             uv_stop(a->loop);
+            return;
+        }
+        /* Anything else (the database starting, too many attempts):
+         * drop the connection so that the back-off retries. */
+        dk_client_disconnect(cl, "could not log in");
+        return;
+    }
+    if (!json_is_string(json_object_get(result, "token")) ||
+        !json_is_string(json_object_get(staff, "username"))) {
+        dk_client_disconnect(cl, "the server's login answer is incomplete");
         return;
     }
     free(a->token);
@@ -749,11 +771,13 @@ static void logged_in(struct dk_client *cl, json_t *result, json_t *error,
     snprintf(a->me, sizeof(a->me), "%s",
              json_string_value(json_object_get(staff, "username")));
     snprintf(a->my_name, sizeof(a->my_name), "%s",
-             json_string_value(json_object_get(staff, "name")));
+             json_string_value(json_object_get(staff, "name"))
+                 ? json_string_value(json_object_get(staff, "name"))
+                 : a->me);
     a->roles = 0;
     json_array_foreach(json_object_get(staff, "roles"), i, r)
     {
-        const char *s = json_string_value(r);
+        const char *s = json_string_value(r) ? json_string_value(r) : "";
         a->roles |= !strcmp(s, "content")    ? 1u
                     : !strcmp(s, "graphics") ? 2u
                     : !strcmp(s, "admin")    ? 8u
@@ -764,6 +788,8 @@ static void logged_in(struct dk_client *cl, json_t *result, json_t *error,
     subscribe(a);
 }
 
+static void subscribe(struct app *a);
+
 static void unlocked(struct dk_client *cl, json_t *result, json_t *error,
                      void *arg)
 {
@@ -771,9 +797,14 @@ static void unlocked(struct dk_client *cl, json_t *result, json_t *error,
 
     if (!result)
         return; /* the reason is on the status line; still locked */
+    if (!json_is_string(json_object_get(result, "token")))
+        return;
     free(a->token);
     a->token = dk_xstrdup(json_string_value(json_object_get(result, "token")));
     a->locked = false;
+    /* The old session may have been ended meanwhile, and its feed with
+     * it: subscribe again from the last change we saw. */
+    subscribe(a);
     a->last_key_ms = uv_now(a->loop);
     app_message(a, false, "Welcome back, %s", a->my_name);
 }

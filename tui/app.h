@@ -185,7 +185,7 @@ void app_call(struct app *a, const char *method, json_t *params,
               dk_client_reply_cb cb, void *arg);
 /* A ticket action (claim, close...) on id, with the version we saw. */
 void app_ticket_action(struct app *a, const char *method, long long id,
-                       json_t *extra);
+                       long long version, json_t *extra);
 void app_open_ticket(struct app *a, long long id);
 void app_load_view(struct app *a, int view, bool more);
 void app_load_notifications(struct app *a);

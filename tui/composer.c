@@ -28,6 +28,11 @@ void composer_open(struct app *a, long long ticket, bool reply)
 
     if (c->active)
         return;
+    if (c->sending) {
+        /* One draft at a time: the one on its way owns the buffer. */
+        app_message(a, true, "Still sending the last one; a moment");
+        return;
+    }
     if (c->ticket != ticket || c->reply != reply) {
         free(c->text);
         c->text = NULL;

@@ -252,9 +252,10 @@ static void build(struct app *a, struct page *p)
                         ? json_string_value(json_array_get(v, 1))
                         : "—");
         }
-        addf(p, color_attr(a, C_DIM), "  %.10s %.5s  %-18s %s%s",
-             str(x, "created_at"), str(x, "created_at") + 11, str(x, "action"),
-             str(x, "by"), change);
+        const char *at = str(x, "created_at");
+        addf(p, color_attr(a, C_DIM), "  %.10s %.5s  %-18s %s%s", at,
+             strlen(at) > 11 ? at + 11 : "", str(x, "action"), str(x, "by"),
+             change);
     }
 }
 
@@ -280,7 +281,8 @@ static void draw(struct app *a, WINDOW *w, int rows, int cols)
 
 /* ---- actions ------------------------------------------------------------- */
 
-static long long prompt_ticket; /* the ticket a prompt is about */
+static long long prompt_ticket;  /* the ticket a prompt is about */
+static long long prompt_version; /* ...and the version seen */
 
 static void priority_done(struct app *a, const char *key)
 {
@@ -289,9 +291,13 @@ static void priority_done(struct app *a, const char *key)
     if (!key)
         return;
     p = key[0] == 'h' ? "high" : key[0] == 'm' ? "medium" : "low";
-    app_ticket_action(a, "tickets.set_priority", prompt_ticket,
+    app_ticket_action(a, "tickets.set_priority", prompt_ticket, prompt_version,
                       json_pack("{s:s}", "priority", p));
 }
+
+/* The moves offered: closing and graphics work have their own keys. */
+static const char *const move_targets[] = {
+    "new", "in_progress", "waiting_on_contact", "waiting_on_graphics"};
 
 static void move_done(struct app *a, const char *key)
 {
@@ -300,12 +306,12 @@ static void move_done(struct app *a, const char *key)
     if (!key)
         return;
     i = key[0] - '1';
-    if (i < 0 || i >= (int)NSTAGES)
+    if (i < 0 || i >= (int)(sizeof(move_targets) / sizeof(*move_targets)))
         return;
-    app_ticket_action(a, "tickets.move", prompt_ticket,
+    app_ticket_action(a, "tickets.move", prompt_ticket, prompt_version,
                       json_pack("{s:s, s:s}", "pipeline",
-                                pipeline_of(stages[i].id), "stage",
-                                stages[i].id));
+                                pipeline_of(move_targets[i]), "stage",
+                                move_targets[i]));
 }
 
 static void task_done(struct app *a, const char *title)
@@ -325,31 +331,35 @@ bool ticket_action(struct app *a, enum action act, json_t *t)
     const char *stage = str(t, "stage");
     bool graphics = strcmp(str(t, "pipeline"), "graphics") == 0;
 
+    long long version = json_integer_value(json_object_get(t, "version"));
+
     prompt_ticket = id;
+    prompt_version = version;
     switch (act) {
     case ACT_CLAIM:
         /* On a ticket waiting on graphics, c is the graphics claim. */
-        app_ticket_action(
-            a, graphics ? "tickets.graphics_claim" : "tickets.claim", id, NULL);
+        app_ticket_action(a,
+                          graphics ? "tickets.graphics_claim" : "tickets.claim",
+                          id, version, NULL);
         return true;
     case ACT_UNCLAIM:
         app_ticket_action(a,
                           graphics && strcmp(stage, "graphics_in_progress") == 0
                               ? "tickets.graphics_unclaim"
                               : "tickets.unclaim",
-                          id, NULL);
+                          id, version, NULL);
         return true;
     case ACT_HAND:
-        app_ticket_action(a, "tickets.hand_to_graphics", id, NULL);
+        app_ticket_action(a, "tickets.hand_to_graphics", id, version, NULL);
         return true;
     case ACT_COMPLETE:
-        app_ticket_action(a, "tickets.graphics_complete", id, NULL);
+        app_ticket_action(a, "tickets.graphics_complete", id, version, NULL);
         return true;
     case ACT_CLOSE:
-        app_ticket_action(a, "tickets.close", id, NULL);
+        app_ticket_action(a, "tickets.close", id, version, NULL);
         return true;
     case ACT_REOPEN:
-        app_ticket_action(a, "tickets.reopen", id, NULL);
+        app_ticket_action(a, "tickets.reopen", id, version, NULL);
         return true;
     case ACT_PRIORITY:
         app_prompt(a, "Priority: h high (urgent)  m medium  l low", "hml",
@@ -357,10 +367,9 @@ bool ticket_action(struct app *a, enum action act, json_t *t)
         return true;
     case ACT_MOVE:
         app_prompt(a,
-                   "Move to: 1 New 2 In Progress 3 Waiting on contact "
-                   "4 Closed 5 Waiting on Graphics 6 Graphics in progress "
-                   "7 Graphics Complete",
-                   "1234567", move_done, NULL);
+                   "Move to: 1 New  2 In Progress  3 Waiting on contact  "
+                   "4 Waiting on Graphics   (x closes)",
+                   "1234", move_done, NULL);
         return true;
     case ACT_TASK:
         app_prompt(a, "Task title: ", NULL, task_done, NULL);

@@ -133,6 +133,12 @@ eq(dora.error("tickets.set_stage", id=tid, stage="graphics_complete").code, -326
 eq(dora.error("tickets.graphics_claim", id=tid).code, 4003, "content may not graphics-claim: 4003")
 eq(gus.error("tickets.graphics_claim", id=tid).code, 4022,
    "graphics claim on a ticket not waiting on graphics: 4022")
+eq(dora.error("tickets.move", id=tid, pipeline="support", stage="closed").code, 4022,
+   "moving to Closed is refused: tickets.close tells the client")
+eq(dora.error("tickets.move", id=tid, pipeline="graphics", stage="graphics_in_progress").code,
+   4022, "moving to graphics in progress with no graphics owner is refused")
+eq(gus.error("tickets.move", id=tid, pipeline="graphics").code, 4003,
+   "graphics may not move tickets (content's job)")
 s = dora.call("tickets.move", id=tid, pipeline="graphics")
 eq((s["pipeline"], s["stage"]), ("graphics", "waiting_on_graphics"), "tickets.move to a pipeline's default stage")
 eq(dora.error("tickets.unclaim", id=tid).code, 4022, "unclaim while with graphics: 4022")
@@ -152,6 +158,8 @@ eq((s["stage"], s["owner"]), ("in_progress", "dora"), "tickets.reopen (owner kep
 eq(dora.error("tickets.reopen", id=tid).code, 4022, "reopening an open ticket: 4022")
 dora.call("tickets.unclaim", id=tid)
 dora.call("tickets.close", id=tid)
+eq(dora.error("tickets.move", id=tid, pipeline="support", stage="new").code, 4022,
+   "a closed ticket is not moved: it is reopened")
 eq(dora.call("tickets.reopen", id=tid)["stage"], "new", "reopen without owner: New")
 
 # --- notes, messages, tasks, notifications, attachments ---------------------

@@ -96,6 +96,19 @@ r = json.loads(big2.read_line())
 eq(err(r), (None, -32600), "a line with no end past the limit is refused too")
 eq(big2.read_line(), None, "  ...and closed")
 
+# A client that sends and half-closes (a shell script's way) gets every answer.
+half = d.client()
+half.send_raw(b'{"jsonrpc":"2.0","id":1,"method":"server.info"}\n'
+              b'{"jsonrpc":"2.0","id":2,"method":"tickets.counts"}\n')
+half.sock.shutdown(socket.SHUT_WR)
+got = []
+while True:
+    line = half.read_line()
+    if line is None:
+        break
+    got.append(json.loads(line)["id"])
+eq(got, [1, 2], "after a half-close, every request is answered, then the server closes")
+
 eq(bystander.call("server.info")["instance"], "d1", "other clients never noticed")
 eq(c.call("server.info")["instance"], "d1", "the connection that sent bad input still works")
 ok("line longer than 4096 bytes" in d.log_text(), "the server logged why it closed the connection")
