@@ -239,8 +239,10 @@ static void sequence_done(struct db_query *q, PGresult *res, void *arg)
     }
     numbered = atoll(PQgetvalue(res, 0, 0));
     waiting = atoll(PQgetvalue(res, 0, 1));
-    if (numbered > 0)
+    if (numbered > 0) {
         read_new(f); /* our own NOTIFY will come too; reading now is sooner */
+        f->retry_ms = 0;
+    }
     if (numbered == BATCH * 5 || f->seq_again) {
         f->seq_again = false;
         sequence(f);
@@ -300,7 +302,9 @@ void feed_nudge(struct feed *f)
     if (f->sequencer) {
         /* Gather a few milliseconds of writes into one numbering
          * transaction instead of one per write. */
-        if (!uv_is_active((uv_handle_t *)&f->soon))
+        /* A back-off for an old transaction must not delay new writes. */
+        if (!uv_is_active((uv_handle_t *)&f->soon) ||
+            uv_timer_get_due_in(&f->soon) > NUDGE_MS)
             uv_timer_start(&f->soon, soon_cb, NUDGE_MS, 0);
         return;
     }

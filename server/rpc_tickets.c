@@ -359,6 +359,7 @@ void rpc_tickets_write(struct conn *c, json_t *params)
     sql = dk_xasprintf("SELECT %s($1, $2, $3::int%s%s)::text", w->function,
                        n > 0 ? ", $4" : "", n > 1 ? ", $5" : "");
     q = db_query_new(sql, 3 + n);
+    db_query_prepared(q); /* one text per method */
     free(sql);
     db_param_ll(q, 0, c->staff_id);
     db_param_ll(q, 1, id);
