@@ -17,8 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define BACKOFF_MIN_MS 100
-#define BACKOFF_MAX_MS 5000
+#define CONNECT_TIMEOUT_MS 10000 /* libpq's connect_timeout is not async */
+#define BACKOFF_MIN_MS     100
+#define BACKOFF_MAX_MS     5000
 
 enum dbc_state { DBC_DOWN, DBC_CONNECTING, DBC_IDLE, DBC_BUSY };
 
@@ -68,6 +69,7 @@ struct db {
 };
 
 static void conn_start(struct db_conn *dc);
+static void conn_drop(struct db_conn *dc, const char *why);
 static void conn_poll_cb(uv_poll_t *h, int status, int events);
 static void pump(struct db *db);
 
@@ -209,11 +211,15 @@ static int watch(struct db_conn *dc, int events)
     return 0;
 }
 
+/* The one timer of a connection: a connect that takes too long, or the
+ * back-off before the next attempt. */
 static void retry_cb(uv_timer_t *t)
 {
     struct db_conn *dc = t->data;
 
-    if (!dc->db->closing)
+    if (dc->state == DBC_CONNECTING)
+        conn_drop(dc, "timed out connecting");
+    else if (!dc->db->closing)
         conn_start(dc);
 }
 
@@ -294,6 +300,7 @@ static void connect_step(struct db_conn *dc)
         }
         dc->state = DBC_IDLE;
         dc->backoff_ms = 0;
+        uv_timer_stop(&dc->retry);
         if (dc->db->up++ == 0) {
             dk_log(DK_LOG_INFO, "database connected");
             if (dc->db->state_cb)
@@ -317,6 +324,7 @@ static void conn_start(struct db_conn *dc)
         return;
     }
     dc->state = DBC_CONNECTING;
+    uv_timer_start(&dc->retry, retry_cb, CONNECT_TIMEOUT_MS, 0);
     connect_step(dc);
 }
 

@@ -257,7 +257,10 @@ static void signal_cb(uv_signal_t *h, int signum)
  */
 static int check_schema(const struct dk_config *cfg)
 {
-    PGconn *pg = PQconnectdb(cfg->database.conninfo);
+    /* A default connect_timeout that the conninfo's own overrides. */
+    const char *const keys[] = {"connect_timeout", "dbname", NULL};
+    const char *const values[] = {"10", cfg->database.conninfo, NULL};
+    PGconn *pg = PQconnectdbParams(keys, values, 1);
     PGresult *res;
     int version, rc = 0;
 

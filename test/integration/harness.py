@@ -69,7 +69,8 @@ def done():
             srv.checked = True
             rc = srv.stop()
             log = srv.log_text()
-            ok(rc == 0 and "Sanitizer" not in log and "runtime error:" not in log,
+            ok(rc == 0 and "Sanitizer" not in log and "runtime error:" not in log
+               and "definitely lost" not in log,
                "%s stopped cleanly (exit %s, no sanitizer report)" % (srv.name, rc),
                log[-3000:])
     print("%d passed, %d failed" % (_passed, _failed))
@@ -300,8 +301,14 @@ class Cluster:
             cfg.setdefault(section, {}).update(values)
         path = self.write_config(name, cfg)
         log = open(os.path.join(self.dir, name + ".log"), "a")
-        proc = subprocess.Popen([DOCKETD, "--config", path], stdout=log,
-                                stderr=subprocess.STDOUT)
+        cmd = [DOCKETD, "--config", path]
+        if os.environ.get("DOCKET_VALGRIND"):
+            # Suppressions only for the libraries' own, each explained there.
+            cmd = ["valgrind", "--quiet", "--leak-check=full",
+                   "--show-leak-kinds=definite,indirect", "--errors-for-leak-kinds=definite,indirect",
+                   "--error-exitcode=99",
+                   "--suppressions=%s/test/valgrind.supp" % SOURCE] + cmd
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
         server = Server(name, proc, sock, port, log.name)
         self.servers.append(server)
         def listening():
