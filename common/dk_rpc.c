@@ -60,6 +60,11 @@ int dk_rpc_parse(struct dk_rpc_req *req, const char *line, size_t len,
     if (!req->root) {
         snprintf(msg, msgsize, "parse error at byte %d: %s", jerr.position,
                  jerr.text);
+        /* jansson quotes the input near the error: it may be anything,
+         * and the message must be text that a reply can carry. */
+        for (char *p = msg; *p; p++)
+            if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
+                *p = '?';
         return DK_RPC_PARSE_ERROR;
     }
     if (!json_is_object(req->root)) {
@@ -142,6 +147,11 @@ char *dk_rpc_error(json_t *id, int code, const char *message, json_t *data,
                             message ? message : dk_rpc_code_message(code));
     json_t *obj;
 
+    /* A message that is not UTF-8 cannot be sent: every error is still
+     * answered, in the code's own words. */
+    if (!err)
+        err = json_pack("{s:i, s:s}", "code", code, "message",
+                        dk_rpc_code_message(code));
     if (!err)
         return NULL;
     if (data)

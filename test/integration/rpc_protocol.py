@@ -39,6 +39,10 @@ eq(err(r), (11, -32601), "unknown method: -32601")
 eq(r["error"]["message"], 'unrecognized method "no.such"', "  ...naming it")
 eq(err(raw(c, b'{"jsonrpc": "2.0", "id": 12, "method": "server.info", "x": "\xff\xfe"}\n')),
    (None, -32700), "invalid UTF-8: -32700")
+# Found by fuzz_rpc: the parser's message quoted these bytes, and no reply
+# could be built, so the client heard nothing.
+eq(err(raw(c, b'{"ie\\\xde\xbc\x01\x00\x00\x00null}\n')), (None, -32700),
+   "bytes that garble the parser's own message still get -32700")
 eq(err(raw(c, b'{"jsonrpc": "2.0", "id": 123456789012345678901234567890, "method": "server.info"}\n')),
    (None, -32700), "an integer too big for any id: -32700")
 eq(err(raw(c, b'{"jsonrpc": "2.0", "id": 13, "method": "server.info", "params": {"v": 1e999}}\n')),

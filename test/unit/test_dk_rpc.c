@@ -116,6 +116,31 @@ static void test_dk_rpc__replies_are_one_line(void **state)
     json_decref(data);
 }
 
+/* Found by fuzz_rpc: jansson's message quoted the bad bytes, the error
+ * text was not UTF-8, and no reply at all could be built for it. */
+static void test_dk_rpc__bad_bytes_still_get_an_error_reply(void **state)
+{
+    static const char line[] = "{\"ie\\\xde\xbc\x01\0\0\0null}";
+    struct dk_rpc_req req;
+    char msg[256];
+    size_t len;
+    char *reply;
+    int code = dk_rpc_parse(&req, line, sizeof(line) - 1, msg, sizeof(msg));
+
+    assert_int_equal(code, DK_RPC_PARSE_ERROR);
+    reply = dk_rpc_error(req.id, code, msg, NULL, &len);
+    assert_non_null(reply);
+    assert_int_equal(reply[len - 1], '\n');
+    assert_null(memchr(reply, '\n', len - 1));
+    free(reply);
+    /* A message that is not UTF-8 falls back to the code's own words. */
+    reply = dk_rpc_error(NULL, DK_RPC_BAD_PARAMS, "bad \xff", NULL, &len);
+    assert_non_null(reply);
+    assert_non_null(strstr(reply, "invalid params"));
+    free(reply);
+    dk_rpc_req_cleanup(&req);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -123,6 +148,7 @@ int main(void)
         cmocka_unit_test(test_dk_rpc_parse__empty_and_bad_input),
         cmocka_unit_test(test_dk_rpc_parse__notification_has_no_id),
         cmocka_unit_test(test_dk_rpc__replies_are_one_line),
+        cmocka_unit_test(test_dk_rpc__bad_bytes_still_get_an_error_reply),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
