@@ -50,6 +50,9 @@ struct dk_config {
     struct {
         char *smtp_url;
         char *from;
+        bool send;               /* deliver the outbox from this server */
+        int max_attempts;        /* then the row is marked failed */
+        long long retry_backoff; /* seconds before the 2nd try; doubles */
     } mail;
     struct {
         char *listen; /* "" disables HTTP */

@@ -12,8 +12,10 @@
 #include "dk_rpc.h"
 #include "dk_secret.h"
 #include "feed.h"
+#include "outbox.h"
 #include "srv.h"
 
+#include <curl/curl.h>
 #include <errno.h>
 #include <getopt.h>
 #include <libpq-fe.h>
@@ -152,6 +154,7 @@ static void finish_drain(struct srv *srv)
         return;
     done = true;
     uv_timer_stop(&srv->drain_timer);
+    outbox_close(srv->outbox);
     feed_close(srv->feed, feed_closed, srv);
 }
 
@@ -386,6 +389,11 @@ int main(int argc, char **argv)
     srv.db =
         db_new(srv.loop, srv.cfg.database.conninfo, srv.cfg.database.pool_size);
     srv.feed = feed_new(&srv);
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
+        dk_log(DK_LOG_ERROR, "could not initialise libcurl");
+        return 1;
+    }
+    srv.outbox = outbox_new(&srv);
     uv_timer_init(srv.loop, &srv.drain_timer);
     srv.drain_timer.data = &srv;
     if ((srv.cfg.server.socket[0] &&
@@ -412,6 +420,8 @@ int main(int argc, char **argv)
     if (rc != 0)
         dk_log(DK_LOG_WARN, "loop not closed cleanly: %s", uv_strerror(rc));
     feed_free(srv.feed);
+    outbox_free(srv.outbox);
+    curl_global_cleanup();
     db_free(srv.db);
     free(srv.logins);
     if (srv.cfg.server.socket[0])

@@ -12,6 +12,7 @@
 #include "dk_log.h"
 #include "dk_mem.h"
 #include "feed.h"
+#include "outbox.h"
 #include "srv.h"
 
 #include <stdio.h>
@@ -360,8 +361,10 @@ static void write_json_done(struct db_query *q, PGresult *res, void *arg)
 {
     struct conn *c = arg;
 
-    if (db_ok(res))
+    if (db_ok(res)) {
         feed_nudge(c->srv->feed);
+        outbox_nudge(c->srv->outbox);
+    }
     query_json_done(q, res, arg);
 }
 

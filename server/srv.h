@@ -15,6 +15,7 @@ struct conn;
 struct db;
 struct feed;
 struct limiter;
+struct outbox;
 
 struct srv {
     uv_loop_t *loop;      /* borrowed: main()'s */
@@ -22,6 +23,7 @@ struct srv {
     const char *config_path;
     struct db *db;          /* owned */
     struct feed *feed;      /* owned */
+    struct outbox *outbox;  /* owned */
     struct limiter *logins; /* owned: failed-login counts */
     uv_pipe_t unix_listener;
     uv_tcp_t tcp_listener;

@@ -296,7 +296,9 @@ class Cluster:
         port = free_port()
         cfg = {"server": {"socket": sock, "listen": "127.0.0.1:%d" % port,
                           "instance": name},
-               "http": {"listen": ""}}
+               "http": {"listen": ""},
+               # Only the mail tests send: elsewhere nothing listens on :25.
+               "mail": {"send": False}}
         for section, values in extra.items():
             cfg.setdefault(section, {}).update(values)
         path = self.write_config(name, cfg)

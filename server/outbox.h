@@ -1,0 +1,20 @@
+/*
+ * outbox.h - the SMTP sender: delivers the outbox table's rows to
+ * mail.smtp_url from the server's loop, each row once across every server
+ * sharing the database.
+ */
+#ifndef OUTBOX_H
+#define OUTBOX_H
+
+struct srv;
+struct outbox;
+
+/* Start looking for due rows (every second, and soon after writes). */
+struct outbox *outbox_new(struct srv *srv);
+/* A write may have queued email: look soon. */
+void outbox_nudge(struct outbox *o);
+/* Stop: sends in flight are abandoned to their lease. */
+void outbox_close(struct outbox *o);
+void outbox_free(struct outbox *o);
+
+#endif

@@ -1,0 +1,127 @@
+"""rpc_mail.py - the outbox delivered over SMTP to a real server on
+loopback (Debian's aiosmtpd): the handbook's emails (mention, reply,
+close) with their recipients, threading and encodings; a 4xx answer
+retried with back-off; a 5xx answer failing the row for good with the
+server's words; two docketd instances sending each row exactly once."""
+import sys, os, time, email, email.policy
+from email.header import decode_header, make_header
+sys.path.insert(0, os.path.dirname(__file__))
+from harness import *
+from aiosmtpd.controller import Controller
+
+
+class Sink:
+    """Keeps every message; answers DATA from self.refuse first."""
+    def __init__(self):
+        self.messages = []
+        self.refuse = []
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.refuse:
+            return self.refuse.pop(0)
+        self.messages.append((envelope.mail_from, envelope.rcpt_tos,
+                              email.message_from_bytes(envelope.content,
+                                                       policy=email.policy.default)))
+        return "250 OK"
+
+
+sink = Sink()
+port = free_port()
+smtp = Controller(sink, hostname="127.0.0.1", port=port)
+smtp.start()
+atexit.register(smtp.stop)
+
+cl = Cluster()
+cl.add_staff("carla", "content", "Carla Content")
+cl.add_staff("gus", "graphics", "Gus Graphics")
+cl.ctl("company", "add", "Nordlys skole")
+cl.ctl("contact", "add", "oystein@nordlys.example.no", "--first", "Øystein", "--last", "Brå",
+       "--company", "Nordlys skole")
+tid = cl.new_ticket("oystein@nordlys.example.no", "Nytt banner på forsiden")
+cl.sql("INSERT INTO message (ticket_id, direction, author_contact_id, body, message_id) "
+       "SELECT %d, 'in', id, 'Kan dere bytte banneret?', '<CAF-client-1@mail.example>' "
+       "FROM contact" % tid)
+mail = {"send": True, "smtp_url": "smtp://127.0.0.1:%d" % port,
+        "from": "Støtte <support@agency.example>", "retry_backoff": "1s", "max_attempts": 3}
+d = cl.start_server("d1", mail=mail)
+carla = d.login(cl, "carla")
+
+def wait_mail(n, what):
+    try:
+        wait_for(lambda: len(sink.messages) >= n, timeout=20, what=what)
+        return ok(True, what)
+    except TimeoutError as e:
+        return ok(False, what, "%s; outbox: %s" % (e, cl.sql(
+            "SELECT id, kind, attempts, last_error, sent_at, failed_at FROM outbox")))
+
+def by_kind(kind):
+    mid = cl.sql1("SELECT coalesce(message_id, '<outbox-' || id || '@agency.example>') "
+                  "FROM outbox WHERE kind = '%s' ORDER BY id DESC LIMIT 1" % kind)
+    for frm, rcpt, msg in sink.messages:
+        if msg["Message-ID"] == mid:
+            return frm, rcpt, msg
+    return None, None, None
+
+carla.call("tickets.claim", id=tid)
+carla.call("notes.add", ticket=tid, body="@gus kan du lage et banner? 1920×600")
+carla.call("messages.send", ticket=tid, body="Hei Øystein, vi er i gang.")
+carla.call("tickets.close", id=tid)
+wait_mail(3, "the mention, the reply and the close email arrive")
+
+frm, rcpt, m = by_kind("mention")
+eq((frm, rcpt), ("support@agency.example", ["gus@agency.example"]), "mention: to the tagged person")
+eq(str(m["Subject"]), "[#%d] Carla Content mentioned you: Nytt banner på forsiden" % tid,
+   "mention: a UTF-8 subject, decoded intact")
+ok("1920×600" in m.get_content(), "mention: the note's text, UTF-8 intact")
+
+frm, rcpt, m = by_kind("reply")
+eq(rcpt, ["oystein@nordlys.example.no"], "reply: to the contact")
+eq(str(m["Subject"]), "Re: [#%d] Nytt banner på forsiden" % tid, "reply: Re: and [#ID] in the subject")
+ok(m["Message-ID"].startswith("<ticket-%d." % tid), "reply: a stable Message-ID of its own")
+eq((m["In-Reply-To"], m["References"]), ("<CAF-client-1@mail.example>",) * 2,
+   "reply: threaded under the client's message")
+eq(m.get_content().strip(), "Hei Øystein, vi er i gang.", "reply: the body, UTF-8 intact")
+eq(str(m["From"]), "Støtte <support@agency.example>", "From: the display name encoded and decoded")
+ok(m["Date"] is not None and m["MIME-Version"] == "1.0", "Date and MIME-Version headers")
+
+frm, rcpt, m = by_kind("closed")
+eq(rcpt, ["oystein@nordlys.example.no"], "close: to the contact")
+eq(str(m["Subject"]), "[#%d] Your request is complete: Nytt banner på forsiden" % tid,
+   "close: the subject says so")
+ok(m["In-Reply-To"] and m["In-Reply-To"].startswith("<ticket-%d." % tid),
+   "close: threaded under the last message")
+eq(cl.sql1("SELECT count(*) FROM outbox WHERE sent_at IS NOT NULL AND attempts = 1"), "3",
+   "each row marked sent after one attempt")
+
+# A 4xx answer: tried again after the back-off, then sent.
+sink.refuse.append("451 4.3.0 Mailbox busy, try later")
+before = len(sink.messages)
+carla.call("tickets.reopen", id=tid)
+carla.call("messages.send", ticket=tid, body="En ting til.")
+wait_mail(before + 1, "after a 451, the message is retried and delivered")
+row = cl.sql("SELECT attempts, last_error IS NULL, sent_at IS NOT NULL FROM outbox "
+             "WHERE kind = 'reply' ORDER BY id DESC LIMIT 1")[0]
+eq(row, ["2", "t", "t"], "  ...on the second attempt")
+
+# A 5xx answer: failed for good, with the server's words.
+sink.refuse.append("550 5.1.1 No such user here")
+carla.call("messages.send", ticket=tid, body="Og en til.")
+wait_for(lambda: cl.sql1("SELECT failed_at IS NOT NULL FROM outbox ORDER BY id DESC LIMIT 1") == "t",
+         timeout=20, what="the permanent failure")
+row = cl.sql("SELECT attempts, last_error, sent_at IS NULL FROM outbox ORDER BY id DESC LIMIT 1")[0]
+ok(row[0] == "1" and "550 5.1.1 No such user here" in row[1] and row[2] == "t",
+   "a 550 fails the row at once, recording the server's reply (%s)" % row[1])
+
+# Two servers share one outbox: each row goes out once.
+d2 = cl.start_server("d2", mail=mail)
+before = len(sink.messages)
+cl.sql("INSERT INTO outbox (kind, to_addr, subject, body) "
+       "SELECT 'workflow_step', 'bulk' || g || '@school.example', 'Bulk ' || g, 'Body ' || g "
+       "FROM generate_series(1, 40) g")
+wait_mail(before + 40, "40 queued messages are delivered by two servers")
+time.sleep(1.5)
+ids = [m["Message-ID"] for _, _, m in sink.messages[before:]]
+eq((len(ids), len(set(ids))), (40, 40), "each exactly once")
+eq(cl.sql1("SELECT count(*) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL"), "0",
+   "nothing left in the outbox")
+done()
