@@ -871,8 +871,19 @@ static void on_push(struct dk_client *cl, const char *method, json_t *params,
         json_t *s = json_object_get(params, "ticket");
         if (json_is_object(s)) {
             apply_summary(a, s);
-            if (json_integer_value(json_object_get(s, "id")) == a->ticket_id)
+            if (json_integer_value(json_object_get(s, "id")) == a->ticket_id) {
+                /* The summary's fields (stage, owner, version) now; the
+                 * rest (notes, timeline) with the reload. */
+                const char *key;
+                json_t *v;
+                json_object_foreach(s, key, v)
+                {
+                    /* Not contact and company: the ticket has the cards. */
+                    if (a->ticket && !json_is_object(v))
+                        json_object_set(a->ticket, key, v);
+                }
                 a->ticket_wanted = true;
+            }
         }
         a->counts_wanted = true;
     }
