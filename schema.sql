@@ -1131,6 +1131,30 @@ BEGIN
 END
 $$;
 
+-- Task reminders that are due: each sent once (its notification, its
+-- feed event, its email), never for a task that is done.  SKIP LOCKED, so
+-- that several servers calling this at once share the work.
+CREATE FUNCTION task_remind_due() RETURNS integer LANGUAGE plpgsql AS $$
+DECLARE
+    k task;
+    n integer := 0;
+BEGIN
+    FOR k IN SELECT * FROM task
+              WHERE remind_at <= now() AND done_at IS NULL AND reminded_at IS NULL
+              ORDER BY remind_at, id LIMIT 100
+              FOR UPDATE SKIP LOCKED
+    LOOP
+        UPDATE task SET reminded_at = now() WHERE id = k.id;
+        PERFORM notify_staff(k.staff_id, 'task_reminder', k.ticket_id, NULL, k.id,
+                             NULL, format('[#%s] Reminder: %s', k.ticket_id, k.title),
+                             format(E'A reminder you set on ticket #%s:\n\n%s\n',
+                                    k.ticket_id, k.title));
+        n := n + 1;
+    END LOOP;
+    RETURN n;
+END
+$$;
+
 -- Everything tickets.get shows: the ticket, its people and its history.
 CREATE FUNCTION ticket_full(p_id bigint) RETURNS jsonb LANGUAGE sql STABLE AS $$
     SELECT ticket_summary(t) || jsonb_build_object(

@@ -17,6 +17,7 @@
 #include "dk_log.h"
 #include "dk_mail.h"
 #include "dk_mem.h"
+#include "feed.h"
 #include "srv.h"
 
 #include <curl/curl.h>
@@ -38,7 +39,7 @@ struct outbox {
     uv_timer_t poll_timer;
     int in_flight;
     struct send *sends; /* in flight: a list, to abandon them on close */
-    bool claiming, closing;
+    bool claiming, closing, reminding;
     char from_addr[256];
     char domain[200];
 };
@@ -360,9 +361,37 @@ static void claim(struct outbox *o)
         o->claiming = false;
 }
 
+static void reminded(struct db_query *q, PGresult *res, void *arg)
+{
+    struct outbox *o = arg;
+
+    o->reminding = false;
+    if (!db_ok(res) || atoi(PQgetvalue(res, 0, 0)) == 0)
+        return;
+    /* Notifications to push and emails to send. */
+    feed_nudge(o->srv->feed);
+    outbox_nudge(o);
+}
+
+/* Due task reminders become notifications and outbox rows. */
+static void remind(struct outbox *o)
+{
+    struct db_query *q;
+
+    if (o->reminding || o->closing)
+        return;
+    q = db_query_new("SELECT task_remind_due()", 0);
+    o->reminding = true;
+    if (db_submit(o->srv->db, q, reminded, o) != 0)
+        o->reminding = false;
+}
+
 static void poll_timer_cb(uv_timer_t *t)
 {
-    claim(t->data);
+    struct outbox *o = t->data;
+
+    remind(o);
+    claim(o);
 }
 
 void outbox_nudge(struct outbox *o)

@@ -112,6 +112,25 @@ row = cl.sql("SELECT attempts, last_error, sent_at IS NULL FROM outbox ORDER BY 
 ok(row[0] == "1" and "550 5.1.1 No such user here" in row[1] and row[2] == "t",
    "a 550 fails the row at once, recording the server's reply (%s)" % row[1])
 
+# Task reminders: due ones are sent once, as a notification and an email;
+# a done task is never reminded.
+gus = d.login(cl, "gus")
+gus.subscribe()
+before = len(sink.messages)
+t1 = gus.call("tasks.add", ticket=tid, title="Send the banner files", remind_at="2000-01-01T00:00:00Z")
+t2 = gus.call("tasks.add", ticket=tid, title="Never mind this one", remind_at="2000-01-01T00:00:00Z")
+gus.call("tasks.done", id=t2["id"])
+note = gus.wait_push(lambda p: p["params"].get("type") == "notification" and
+                     p["params"]["notification"]["kind"] == "task_reminder", timeout=15)
+eq(note["params"]["notification"]["task"], t1["id"], "a due reminder raises a live notification")
+wait_mail(before + 1, "  ...and emails its owner")
+frm, rcpt, m = by_kind("task_reminder")
+eq((rcpt, str(m["Subject"])), (["gus@agency.example"], "[#%d] Reminder: Send the banner files" % tid),
+   "  ...with the task in the subject")
+time.sleep(2.5)
+eq(cl.sql1("SELECT count(*) FROM outbox WHERE kind = 'task_reminder'"), "1",
+   "sent once; the done task is never reminded")
+
 # Two servers share one outbox: each row goes out once.
 d2 = cl.start_server("d2", mail=mail)
 before = len(sink.messages)
