@@ -95,10 +95,11 @@ int ctl_ticket_create(struct ctl *c, int argc, char **argv)
     params[2] = description;
     params[3] = o.priority;
     params[4] = o.source;
-    res = ctl_exec(c,
-                   "SELECT ticket_create((SELECT id FROM contact "
-                   "  WHERE lower(email) = lower($1)), $2, $3, $4, $5, NULL)->>'id'",
-                   5, params, NULL, NULL);
+    res = ctl_exec(
+        c,
+        "SELECT ticket_create((SELECT id FROM contact "
+        "  WHERE lower(email) = lower($1)), $2, $3, $4, $5, NULL)->>'id'",
+        5, params, NULL, NULL);
     free(description);
     if (!res)
         return 1;

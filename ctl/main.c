@@ -40,6 +40,12 @@ static const struct ctl_cmd commands[] = {
      "docketctl ticket create --contact EMAIL --subject S "
      "[--priority low|medium|high] [--source phone|email|form|portal] "
      "(description on stdin)"},
+    {"template", "add", ctl_template_add,
+     "docketctl template add FOLDER NAME --subject S   (body on stdin)"},
+    {"workflow", "add", ctl_workflow_add,
+     "docketctl workflow add NAME --step FOLDER/TEMPLATE:DELAY [--step ...]"},
+    {"workflow", "enroll", ctl_workflow_enroll,
+     "docketctl workflow enroll WORKFLOW EMAIL"},
     {"demo-data", NULL, ctl_demo_data,
      "docketctl demo-data [--unix-user USER] [--password-stdin]"},
 };

@@ -1,0 +1,232 @@
+/*
+ * cmd_template.c - docketctl template add | workflow add | workflow
+ * enroll: the coordinators' template emails and timed sequences of them.
+ * Fields like {{contact.first_name}} are checked when a template is added,
+ * so that a typo is an error now, not a blank in a client's inbox later.
+ */
+#include "ctl.h"
+#include "dk_text.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Every {{field}} in text must be one of template_fields(). */
+static int check_fields(struct ctl *c, const char *what, const char *text)
+{
+    static const char *const fields[] = {
+        "contact.first_name", "contact.last_name", "contact.email",
+        "contact.title",      "company.name",      "company.website"};
+    const char *p = text;
+
+    while ((p = strstr(p, "{{")) != NULL) {
+        const char *end = strstr(p + 2, "}}");
+        size_t n, i;
+        if (!end)
+            return ctl_fail(c, "%s: \"{{\" without \"}}\"", what);
+        n = (size_t)(end - p - 2);
+        for (i = 0; i < sizeof(fields) / sizeof(*fields); i++)
+            if (strlen(fields[i]) == n && strncmp(fields[i], p + 2, n) == 0)
+                break;
+        if (i == sizeof(fields) / sizeof(*fields))
+            return ctl_fail(c,
+                            "%s: unknown field {{%.*s}} (known: "
+                            "contact.first_name, contact.last_name, "
+                            "contact.email, contact.title, company.name, "
+                            "company.website)",
+                            what, (int)n, p + 2);
+        p = end + 2;
+    }
+    return 0;
+}
+
+static int subject_opt(struct ctl *c, int opt, const char *val, void *arg)
+{
+    *(const char **)arg = val;
+    return 0;
+}
+
+int ctl_template_add(struct ctl *c, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"subject", required_argument, NULL, 's'}, {0}};
+    const char *subject = NULL, *params[4];
+    char *pos[2], *body, state[6], constraint[64];
+    PGresult *res;
+    int n =
+        ctl_getopt(c, argc, argv, argv[0], opts, pos, 2, subject_opt, &subject);
+
+    if (n < 0)
+        return 2;
+    if (n < 2)
+        return ctl_fail(c, "missing %s\nusage: %s", n ? "NAME" : "FOLDER",
+                        argv[0]);
+    if (!subject || !*subject)
+        return ctl_fail(c, "--subject is required");
+    if (strchr(pos[0], '/') || strchr(pos[1], '/') || !*pos[0] || !*pos[1])
+        return ctl_fail(c, "folder and name may not be empty or contain "
+                           "\"/\"");
+    if (!dk_utf8_valid(subject, strlen(subject)))
+        return ctl_fail(c, "subject is not UTF-8 text");
+    if (check_fields(c, "subject", subject))
+        return 1;
+    if (!ctl_db(c) || !(body = ctl_read_stdin(c, "body", 100000)))
+        return 1;
+    if (check_fields(c, "body", body)) {
+        free(body);
+        return 1;
+    }
+    params[0] = pos[0];
+    params[1] = pos[1];
+    params[2] = subject;
+    params[3] = body;
+    res = ctl_exec(c,
+                   "INSERT INTO email_template (folder, name, subject, body) "
+                   "VALUES ($1, $2, $3, $4)",
+                   4, params, state, constraint);
+    free(body);
+    if (!res) {
+        if (!strcmp(state, "23505"))
+            return ctl_fail(c, "template %s/%s already exists", pos[0], pos[1]);
+        return ctl_fail(c, "could not add the template (SQLSTATE %s)", state);
+    }
+    PQclear(res);
+    return 0;
+}
+
+struct steps {
+    char *step[32];
+    int n;
+};
+
+static int step_opt(struct ctl *c, int opt, const char *val, void *arg)
+{
+    struct steps *s = arg;
+
+    if (s->n == 32)
+        return ctl_fail(c, "at most 32 steps");
+    s->step[s->n++] = (char *)val;
+    return 0;
+}
+
+int ctl_workflow_add(struct ctl *c, int argc, char **argv)
+{
+    static const struct option opts[] = {{"step", required_argument, NULL, 's'},
+                                         {0}};
+    struct steps st = {{0}, 0};
+    char *pos[1], state[6], constraint[64], delay[32], pos_s[8];
+    const char *params[5];
+    PGresult *res;
+    int n = ctl_getopt(c, argc, argv, argv[0], opts, pos, 1, step_opt, &st);
+
+    if (n < 0)
+        return 2;
+    if (n < 1)
+        return ctl_fail(c, "missing NAME\nusage: %s", argv[0]);
+    if (st.n == 0)
+        return ctl_fail(c, "a workflow needs at least one --step "
+                           "FOLDER/TEMPLATE:DELAY");
+    if (!ctl_db(c) || ctl_begin(c))
+        return 1;
+    params[0] = pos[0];
+    res = ctl_exec(c, "INSERT INTO workflow (name) VALUES ($1) RETURNING id", 1,
+                   params, state, constraint);
+    if (!res) {
+        ctl_rollback(c);
+        if (!strcmp(state, "23505"))
+            return ctl_fail(c, "workflow \"%s\" already exists", pos[0]);
+        return ctl_fail(c, "could not add the workflow (SQLSTATE %s)", state);
+    }
+    params[0] = PQgetvalue(res, 0, 0);
+    for (int i = 0; i < st.n; i++) {
+        char *spec = st.step[i], *slash = strchr(spec, '/');
+        char *colon = strrchr(spec, ':');
+        long long secs;
+        PGresult *r;
+        if (!slash || !colon || colon < slash ||
+            dk_duration_parse(colon + 1, "smhdw", &secs) < 0) {
+            ctl_rollback(c);
+            PQclear(res);
+            return ctl_fail(c,
+                            "step \"%s\" is not FOLDER/TEMPLATE:DELAY (a "
+                            "delay like 0, 2d, 1w)",
+                            spec);
+        }
+        *slash = '\0';
+        *colon = '\0';
+        snprintf(delay, sizeof(delay), "%lld", secs);
+        snprintf(pos_s, sizeof(pos_s), "%d", i + 1);
+        params[1] = pos_s;
+        params[2] = spec;
+        params[3] = slash + 1;
+        params[4] = delay;
+        r = ctl_exec(c,
+                     "INSERT INTO workflow_step (workflow_id, position, "
+                     "template_id, delay) "
+                     "SELECT $1::bigint, $2::int, id, "
+                     "make_interval(secs => $5::bigint) FROM email_template "
+                     "WHERE folder = $3 AND name = $4 RETURNING 1",
+                     5, params, NULL, NULL);
+        if (!r || PQntuples(r) == 0) {
+            if (r)
+                PQclear(r);
+            ctl_rollback(c);
+            PQclear(res);
+            return ctl_fail(c,
+                            "no template %s/%s (add it with docketctl "
+                            "template add)",
+                            spec, slash + 1);
+        }
+        PQclear(r);
+    }
+    PQclear(res);
+    return ctl_commit(c);
+}
+
+int ctl_workflow_enroll(struct ctl *c, int argc, char **argv)
+{
+    char *pos[2], state[6];
+    const char *params[2];
+    PGresult *res;
+    int n = ctl_getopt(c, argc, argv, argv[0], NULL, pos, 2, NULL, NULL);
+
+    if (n < 0)
+        return 2;
+    if (n < 2)
+        return ctl_fail(c, "missing %s\nusage: %s", n ? "EMAIL" : "WORKFLOW",
+                        argv[0]);
+    params[0] = pos[0];
+    params[1] = pos[1];
+    res = ctl_exec(c,
+                   "SELECT (SELECT id FROM workflow WHERE name = $1), "
+                   "(SELECT id FROM contact WHERE lower(email) = lower($2))",
+                   2, params, NULL, NULL);
+    if (!res)
+        return 1;
+    if (PQgetisnull(res, 0, 0)) {
+        PQclear(res);
+        return ctl_fail(c, "no workflow \"%s\"", pos[0]);
+    }
+    if (PQgetisnull(res, 0, 1)) {
+        PQclear(res);
+        return ctl_fail(c, "no contact with email \"%s\"", pos[1]);
+    }
+    params[0] = PQgetvalue(res, 0, 0);
+    params[1] = PQgetvalue(res, 0, 1);
+    {
+        PGresult *r = ctl_exec(c, "SELECT workflow_enroll($1, $2)", 2, params,
+                               state, NULL);
+        PQclear(res);
+        if (!r) {
+            if (!strcmp(state, "DK409"))
+                return ctl_fail(c, "%s is already enrolled in \"%s\"", pos[1],
+                                pos[0]);
+            return ctl_fail(c, "could not enrol (SQLSTATE %s)", state);
+        }
+        printf("enrolled %s in \"%s\": %s emails scheduled\n", pos[1], pos[0],
+               PQgetvalue(r, 0, 0));
+        PQclear(r);
+    }
+    return 0;
+}
