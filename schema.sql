@@ -1155,6 +1155,34 @@ BEGIN
 END
 $$;
 
+-- A client's email on an existing ticket (docketctl mail-in): appended to
+-- the conversation, the ticket touched, its event written, the servers
+-- woken.  Only the ticket's contact may add to it.
+CREATE FUNCTION message_receive(p_ticket bigint, p_contact bigint, p_body text,
+                                p_message_id text, p_in_reply_to text)
+RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+    old ticket := ticket_lock(p_ticket, NULL);
+    t ticket;
+    mid bigint;
+BEGIN
+    IF old.contact_id <> p_contact THEN
+        RAISE EXCEPTION 'ticket % belongs to another contact', p_ticket
+            USING ERRCODE = 'DK403';
+    END IF;
+    INSERT INTO message (ticket_id, direction, author_contact_id, body,
+                         message_id, in_reply_to)
+    VALUES (p_ticket, 'in', p_contact, p_body, p_message_id, p_in_reply_to)
+    RETURNING id INTO mid;
+    t := ticket_touch(p_ticket);
+    INSERT INTO event (type, action, ticket_id, contact_id, change, summary)
+    VALUES ('ticket.changed', 'message_received', p_ticket, p_contact,
+            jsonb_build_object('message', mid), ticket_summary(t));
+    PERFORM pg_notify('docket_wake', '');
+    RETURN mid;
+END
+$$;
+
 -- A template's {{fields}} filled in for one contact.  The fields a
 -- template may use are exactly these; docketctl refuses others at add time.
 CREATE FUNCTION template_fields() RETURNS text[] LANGUAGE sql IMMUTABLE AS $$

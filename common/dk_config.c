@@ -52,6 +52,7 @@ const char *const dk_config_views[] = {
     "my_open", "unassigned", "waiting_on_graphics", "my_graphics", "open",
     "closed",  NULL};
 static const char *const color_schemes[] = {"default", "mono", NULL};
+static const char *const sender_choices[] = {"reject", "create", NULL};
 
 #define OFF(field) offsetof(struct dk_config, field)
 #define MIB        (1024LL * 1024)
@@ -83,6 +84,8 @@ static const struct config_key config_keys[] = {
     {"mail.max_attempts", KEY_INT, OFF(mail.max_attempts), 1, 100, NULL, "8"},
     {"mail.retry_backoff", KEY_DURATION, OFF(mail.retry_backoff), 1, 86400,
      NULL, "30s"},
+    {"mail.unknown_senders", KEY_ENUM, OFF(mail.unknown_senders), 0, 0,
+     sender_choices, "reject"},
     {"http.listen", KEY_ADDR, OFF(http.listen), 0, 0, NULL, "127.0.0.1:8080"},
     {"log.level", KEY_ENUM, OFF(log.level), 0, 0, log_levels, "info"},
     {"portal.enabled", KEY_BOOL, OFF(portal.enabled), 0, 0, NULL, "true"},

@@ -25,6 +25,7 @@ struct dk_pairs {
 };
 
 enum dk_client_colors { DK_COLORS_DEFAULT, DK_COLORS_MONO };
+enum dk_unknown_senders { DK_SENDERS_REJECT, DK_SENDERS_CREATE };
 
 enum dk_portal_access { DK_ACCESS_LIST, DK_ACCESS_SELF_REGISTRATION };
 enum dk_portal_visibility { DK_VISIBILITY_OWN, DK_VISIBILITY_COMPANY };
@@ -53,6 +54,7 @@ struct dk_config {
         bool send;               /* deliver the outbox from this server */
         int max_attempts;        /* then the row is marked failed */
         long long retry_backoff; /* seconds before the 2nd try; doubles */
+        int unknown_senders;     /* mail-in: enum dk_unknown_senders */
     } mail;
     struct {
         char *listen; /* "" disables HTTP */

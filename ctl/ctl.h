@@ -101,6 +101,7 @@ int ctl_list_members(struct ctl *c, int argc, char **argv);
 int ctl_ticket_create(struct ctl *c, int argc, char **argv);
 int ctl_demo_data(struct ctl *c, int argc, char **argv);
 int ctl_template_add(struct ctl *c, int argc, char **argv);
+int ctl_mail_in(struct ctl *c, int argc, char **argv);
 int ctl_workflow_add(struct ctl *c, int argc, char **argv);
 int ctl_workflow_enroll(struct ctl *c, int argc, char **argv);
 

@@ -46,6 +46,8 @@ static const struct ctl_cmd commands[] = {
      "docketctl workflow add NAME --step FOLDER/TEMPLATE:DELAY [--step ...]"},
     {"workflow", "enroll", ctl_workflow_enroll,
      "docketctl workflow enroll WORKFLOW EMAIL"},
+    {"mail-in", NULL, ctl_mail_in,
+     "docketctl mail-in   (one RFC 5322 message on stdin)"},
     {"demo-data", NULL, ctl_demo_data,
      "docketctl demo-data [--unix-user USER] [--password-stdin]"},
 };
