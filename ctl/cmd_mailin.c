@@ -11,6 +11,7 @@
 #include "ctl.h"
 #include "dk_mem.h"
 #include "dk_text.h"
+#include "mailparse.h"
 
 #include <ctype.h>
 #include <gmime/gmime.h>
@@ -29,159 +30,6 @@ enum {
 };
 
 #define MAIL_MAX (25u * 1024 * 1024)
-
-struct found {
-    char *text; /* owned (g_free): the first text/plain part */
-    char *html; /* owned (g_free): the first text/html part, as a fallback */
-    GPtrArray *attachments; /* GMimePart, borrowed from the message */
-};
-
-static void collect(GMimeObject *parent, GMimeObject *part, gpointer arg)
-{
-    struct found *f = arg;
-    GMimeContentType *ct;
-
-    if (!GMIME_IS_PART(part))
-        return;
-    if (g_mime_part_is_attachment(GMIME_PART(part))) {
-        g_ptr_array_add(f->attachments, part);
-        return;
-    }
-    ct = g_mime_object_get_content_type(part);
-    if (!GMIME_IS_TEXT_PART(part))
-        return;
-    /* g_mime_text_part_get_text() converts any charset to UTF-8. */
-    if (g_mime_content_type_is_type(ct, "text", "plain") && !f->text)
-        f->text = g_mime_text_part_get_text(GMIME_TEXT_PART(part));
-    else if (g_mime_content_type_is_type(ct, "text", "html") && !f->html)
-        f->html = g_mime_text_part_get_text(GMIME_TEXT_PART(part));
-}
-
-static const struct {
-    const char *name, *utf8;
-} entities[] = {
-    {"amp", "&"},    {"lt", "<"},     {"gt", ">"},     {"quot", "\""},
-    {"apos", "'"},   {"nbsp", " "},   {"aring", "å"},  {"Aring", "Å"},
-    {"oslash", "ø"}, {"Oslash", "Ø"}, {"aelig", "æ"},  {"AElig", "Æ"},
-    {"auml", "ä"},   {"Auml", "Ä"},   {"ouml", "ö"},   {"Ouml", "Ö"},
-    {"uuml", "ü"},   {"Uuml", "Ü"},   {"euml", "ë"},   {"iuml", "ï"},
-    {"eacute", "é"}, {"Eacute", "É"}, {"egrave", "è"}, {"agrave", "à"},
-    {"ccedil", "ç"}, {"szlig", "ß"},  {"ndash", "–"},  {"mdash", "—"},
-    {"hellip", "…"}, {"lsquo", "‘"},  {"rsquo", "’"},  {"ldquo", "“"},
-    {"rdquo", "”"},  {"euro", "€"},   {"copy", "©"},   {"laquo", "«"},
-    {"raquo", "»"},
-};
-
-/* One entity at h ("&...;") into out; returns bytes of input used, or 0. */
-static size_t entity(const char *h, char *out, size_t *o)
-{
-    const char *semi = strchr(h, ';');
-    size_t len = semi ? (size_t)(semi - h) + 1 : 0;
-
-    if (!semi || len > 12)
-        return 0;
-    if (h[1] == '#') {
-        unsigned long cp = h[2] == 'x' || h[2] == 'X'
-                               ? strtoul(h + 3, NULL, 16)
-                               : strtoul(h + 2, NULL, 10);
-        if (cp == 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-            return 0;
-        if (cp < 0x80) {
-            out[(*o)++] = (char)cp;
-        } else if (cp < 0x800) {
-            out[(*o)++] = (char)(0xc0 | (cp >> 6));
-            out[(*o)++] = (char)(0x80 | (cp & 0x3f));
-        } else if (cp < 0x10000) {
-            out[(*o)++] = (char)(0xe0 | (cp >> 12));
-            out[(*o)++] = (char)(0x80 | ((cp >> 6) & 0x3f));
-            out[(*o)++] = (char)(0x80 | (cp & 0x3f));
-        } else {
-            out[(*o)++] = (char)(0xf0 | (cp >> 18));
-            out[(*o)++] = (char)(0x80 | ((cp >> 12) & 0x3f));
-            out[(*o)++] = (char)(0x80 | ((cp >> 6) & 0x3f));
-            out[(*o)++] = (char)(0x80 | (cp & 0x3f));
-        }
-        return len;
-    }
-    for (size_t k = 0; k < sizeof(entities) / sizeof(*entities); k++) {
-        size_t n = strlen(entities[k].name);
-        if (n == len - 2 && strncmp(h + 1, entities[k].name, n) == 0) {
-            memcpy(out + *o, entities[k].utf8, strlen(entities[k].utf8));
-            *o += strlen(entities[k].utf8);
-            return len;
-        }
-    }
-    return 0;
-}
-
-/* HTML-only mail as readable text: tags dropped (style and script with
- * their content), blocks on their own lines, entities decoded. */
-static char *html_to_text(const char *h)
-{
-    size_t n = strlen(h), o = 0;
-    /* An entity never grows: "&#x10000;" (9) becomes 4 bytes at most. */
-    char *out = dk_xmalloc(n + 1);
-    bool in_tag = false, skip = false;
-
-    for (size_t i = 0; i < n; i++) {
-        size_t used;
-        if (in_tag) {
-            if (h[i] == '>')
-                in_tag = false;
-            continue;
-        }
-        if (h[i] == '<') {
-            if (!strncasecmp(h + i, "<br", 3) ||
-                !strncasecmp(h + i, "</p", 3) ||
-                !strncasecmp(h + i, "</div", 5) ||
-                !strncasecmp(h + i, "</li", 4) ||
-                !strncasecmp(h + i, "</tr", 4))
-                if (o && out[o - 1] != '\n')
-                    out[o++] = '\n';
-            if (!strncasecmp(h + i, "<style", 6) ||
-                !strncasecmp(h + i, "<script", 7))
-                skip = true;
-            if (!strncasecmp(h + i, "</style", 7) ||
-                !strncasecmp(h + i, "</script", 8))
-                skip = false;
-            in_tag = true;
-            continue;
-        }
-        if (skip || h[i] == '\r')
-            continue;
-        if (h[i] == '&' && (used = entity(h + i, out, &o)) > 0) {
-            i += used - 1;
-            continue;
-        }
-        if (h[i] == '\n' && o && out[o - 1] == '\n')
-            continue;
-        out[o++] = h[i];
-    }
-    out[o] = '\0';
-    return dk_trim(out);
-}
-
-/* Mail lines end in CRLF; the conversation's in LF. */
-static char *unix_lines(char *s)
-{
-    size_t o = 0;
-
-    for (size_t i = 0; s[i]; i++)
-        if (s[i] != '\r' || s[i + 1] != '\n')
-            s[o++] = s[i];
-    s[o] = '\0';
-    return dk_trim(s);
-}
-
-/* The first <...> of a header value (In-Reply-To, References). */
-static char *first_id(const char *v)
-{
-    const char *lt = v ? strchr(v, '<') : NULL, *gt;
-
-    if (!lt || !(gt = strchr(lt, '>')))
-        return NULL;
-    return dk_xstrndup(lt, (size_t)(gt - lt + 1));
-}
 
 /* Every <...> of a header value, last first (the parent comes last). */
 static int find_by_ids(struct ctl *c, const char *v, char *ticket)
@@ -263,45 +111,24 @@ static int store_attachments(struct ctl *c, GPtrArray *parts,
     return 0;
 }
 
-static int deliver(struct ctl *c, GMimeMessage *msg, struct found *f)
+static int deliver(struct ctl *c, struct mail *m)
 {
-    InternetAddressList *from = g_mime_message_get_from(msg);
-    InternetAddress *ia = from && internet_address_list_length(from)
-                              ? internet_address_list_get_address(from, 0)
-                              : NULL;
-    const char *addr, *subject = g_mime_message_get_subject(msg);
-    const char *mid = g_mime_message_get_message_id(msg);
-    const char *name, *params[6];
-    char *body, msgid[512], ticket[24] = "", contact[24], *irt;
-    char *refs = NULL;
+    const char *addr = m->from, *subject = m->subject, *name, *params[6];
+    char *body = m->body, *msgid = m->message_id, ticket[24] = "";
+    char contact[24], *irt = m->in_reply_to;
     PGresult *res;
     int rc = EX_SOFTWARE_;
 
-    if (!ia || !INTERNET_ADDRESS_IS_MAILBOX(ia) ||
-        !(addr = internet_address_mailbox_get_addr(
-              INTERNET_ADDRESS_MAILBOX(ia))) ||
-        !dk_email_valid(addr)) {
+    if (!addr || !dk_email_valid(addr)) {
         ctl_fail(c, "the message has no sender address");
         return EX_DATAERR_;
     }
-    body = f->text   ? unix_lines(dk_xstrdup(f->text))
-           : f->html ? html_to_text(f->html)
-                     : dk_xstrdup("");
     if (!dk_utf8_valid(body, strlen(body))) {
-        free(body);
         ctl_fail(c, "the message's text is not readable");
         return EX_DATAERR_;
     }
-    if (mid && *mid)
-        snprintf(msgid, sizeof(msgid), "<%s>", mid);
-    else
-        msgid[0] = '\0';
-    irt = first_id(g_mime_object_get_header(GMIME_OBJECT(msg), "In-Reply-To"));
-    if (ctl_begin(c)) {
-        free(body);
-        free(irt);
+    if (ctl_begin(c))
         return EX_TEMPFAIL_;
-    }
     /* Delivered before (an MTA retrying)?  Then done. */
     if (msgid[0]) {
         params[0] = msgid;
@@ -311,8 +138,6 @@ static int deliver(struct ctl *c, GMimeMessage *msg, struct found *f)
             PQclear(res);
             ctl_rollback(c);
             printf("already delivered: %s\n", msgid);
-            free(body);
-            free(irt);
             return EX_OK_;
         }
         if (res)
@@ -331,7 +156,7 @@ static int deliver(struct ctl *c, GMimeMessage *msg, struct found *f)
             rc = EX_NOUSER_;
             goto fail;
         }
-        name = internet_address_get_name(ia);
+        name = internet_address_get_name(m->sender);
         params[1] = name && *name ? name : addr;
         res = ctl_exec(c,
                        "INSERT INTO contact (email, first_name) "
@@ -358,12 +183,8 @@ static int deliver(struct ctl *c, GMimeMessage *msg, struct found *f)
                 PQclear(res);
         }
     }
-    if (!ticket[0]) {
-        const char *r =
-            g_mime_object_get_header(GMIME_OBJECT(msg), "References");
-        refs = dk_xasprintf("%s %s", r ? r : "", irt ? irt : "");
-        find_by_ids(c, refs, ticket);
-    }
+    if (!ticket[0])
+        find_by_ids(c, m->references, ticket);
     if (ticket[0]) {
         char state[6];
         params[0] = ticket;
@@ -408,39 +229,30 @@ static int deliver(struct ctl *c, GMimeMessage *msg, struct found *f)
     {
         /* The message row the attachments belong to. */
         const char *p2[1] = {ticket};
-        PGresult *m = ctl_exec(c,
-                               "SELECT max(id) FROM message "
-                               "WHERE ticket_id = $1::bigint AND "
-                               "direction = 'in'",
-                               1, p2, NULL, NULL);
-        if (!m ||
-            store_attachments(c, f->attachments, ticket, PQgetvalue(m, 0, 0))) {
-            if (m)
-                PQclear(m);
+        PGresult *row = ctl_exec(c,
+                                 "SELECT max(id) FROM message "
+                                 "WHERE ticket_id = $1::bigint AND "
+                                 "direction = 'in'",
+                                 1, p2, NULL, NULL);
+        if (!row || store_attachments(c, m->attachments, ticket,
+                                      PQgetvalue(row, 0, 0))) {
+            if (row)
+                PQclear(row);
             PQclear(res);
             goto fail;
         }
-        PQclear(m);
+        PQclear(row);
     }
     PQclear(res);
-    free(body);
-    free(irt);
-    free(refs);
     return ctl_commit(c) ? EX_TEMPFAIL_ : EX_OK_;
 fail:
     ctl_rollback(c);
-    free(body);
-    free(irt);
-    free(refs);
     return rc;
 }
 
 int ctl_mail_in(struct ctl *c, int argc, char **argv)
 {
-    struct found f = {NULL, NULL, NULL};
-    GMimeStream *stream;
-    GMimeParser *parser;
-    GMimeMessage *msg;
+    struct mail m;
     char *data, *pos[1];
     size_t len = 0, cap = 65536, n;
     int rc;
@@ -464,23 +276,13 @@ int ctl_mail_in(struct ctl *c, int argc, char **argv)
         return EX_TEMPFAIL_;
     }
     g_mime_init();
-    stream = g_mime_stream_mem_new_with_buffer(data, len);
-    parser = g_mime_parser_new_with_stream(stream);
-    msg = g_mime_parser_construct_message(parser, NULL);
-    if (!msg) {
+    if (mail_parse(&m, data, len) != 0) {
         ctl_fail(c, "standard input is not an RFC 5322 message");
         rc = EX_DATAERR_;
     } else {
-        f.attachments = g_ptr_array_new();
-        g_mime_message_foreach(msg, collect, &f);
-        rc = deliver(c, msg, &f);
-        g_ptr_array_free(f.attachments, TRUE);
-        g_free(f.text);
-        g_free(f.html);
-        g_object_unref(msg);
+        rc = deliver(c, &m);
+        mail_free(&m);
     }
-    g_object_unref(parser);
-    g_object_unref(stream);
     g_mime_shutdown();
     free(data);
     return rc;
