@@ -386,6 +386,43 @@ CREATE TABLE email_template (
     UNIQUE (folder, name)
 );
 
+-- The texts of Docket's own emails, as templates an admin can change
+-- (docketctl template add system NAME --replace).  Their {{fields}} are
+-- filled by email_text() from what the sending function passes.
+INSERT INTO email_template (folder, name, subject, body) VALUES
+    ('system', 'mention', '[#{{ticket.id}}] {{staff.name}} mentioned you: {{ticket.subject}}',
+     E'{{staff.name}} wrote on ticket #{{ticket.id}} "{{ticket.subject}}":\n\n{{note.body}}\n'),
+    ('system', 'graphics_complete', '[#{{ticket.id}}] Graphics complete: {{ticket.subject}}',
+     E'{{staff.name}} has finished the graphics for ticket #{{ticket.id}} "{{ticket.subject}}".\n'),
+    ('system', 'closed', '[#{{ticket.id}}] Your request is complete: {{ticket.subject}}',
+     E'Hello {{contact.first_name}},\n\nYour request "{{ticket.subject}}" (#{{ticket.id}}) is complete.\n\n'
+     || E'If something is not right, reply to this email and we will look at it again.\n'),
+    ('system', 'reply', 'Re: [#{{ticket.id}}] {{ticket.subject}}', '{{message.body}}'),
+    ('system', 'task_reminder', '[#{{ticket.id}}] Reminder: {{task.title}}',
+     E'A reminder you set on ticket #{{ticket.id}} "{{ticket.subject}}":\n\n{{task.title}}\n'),
+    ('system', 'portal_registration', 'Your {{portal.title}} account',
+     E'Hello {{contact.first_name}},\n\nYou now have access to {{portal.title}}, where you can '
+     || E'follow your requests and send new ones.\n\nChoose your password here (the link works for '
+     || E'{{link.days}} days):\n{{link.url}}\n');
+
+-- A system template's subject and body with {{name}} replaced by vars' values.
+CREATE FUNCTION email_text(p_name text, p_vars jsonb, OUT subject text, OUT body text)
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    v record;
+BEGIN
+    SELECT t.subject, t.body INTO subject, body
+      FROM email_template t WHERE t.folder = 'system' AND t.name = p_name;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no email template system/%', p_name USING ERRCODE = 'DK404';
+    END IF;
+    FOR v IN SELECT key, value FROM jsonb_each_text(p_vars) LOOP
+        subject := replace(subject, '{{' || v.key || '}}', coalesce(v.value, ''));
+        body := replace(body, '{{' || v.key || '}}', coalesce(v.value, ''));
+    END LOOP;
+END
+$$;
+
 CREATE TABLE workflow (
     id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     name        text NOT NULL UNIQUE CHECK (btrim(name) <> ''),
@@ -589,9 +626,10 @@ CREATE FUNCTION ticket_touch(p_id bigint) RETURNS ticket LANGUAGE sql AS $$
 $$;
 
 -- A notification for one staff member: its row, its feed event (for that
--- person only) and, when subject is given, its email.
+-- person only) and, when vars are given, its email from the system
+-- template named like the kind.
 CREATE FUNCTION notify_staff(p_for bigint, p_kind text, p_ticket bigint, p_note bigint,
-                             p_task bigint, p_by bigint, p_subject text, p_body text)
+                             p_task bigint, p_by bigint, p_vars jsonb)
 RETURNS bigint LANGUAGE plpgsql AS $$
 DECLARE
     nid bigint;
@@ -600,9 +638,10 @@ BEGIN
     VALUES (p_for, p_kind, p_ticket, p_note, p_task, p_by) RETURNING id INTO nid;
     INSERT INTO event (type, action, ticket_id, staff_id, for_staff_id, notification_id)
     VALUES ('notification', 'notified', p_ticket, p_by, p_for, nid);
-    IF p_subject IS NOT NULL THEN
+    IF p_vars IS NOT NULL THEN
         INSERT INTO outbox (kind, to_addr, subject, body, ticket_id)
-        SELECT p_kind, email, p_subject, p_body, p_ticket FROM staff WHERE id = p_for;
+        SELECT p_kind, s.email, e.subject, e.body, p_ticket
+          FROM staff s, email_text(p_kind, p_vars) e WHERE s.id = p_for;
     END IF;
     RETURN nid;
 END
@@ -754,7 +793,7 @@ BEGIN
      WHERE id = p_id RETURNING * INTO t;
     IF o.id IS NOT NULL AND o.id <> a.id THEN
         -- A live notification; no email (SPEC section 7 lists none for it).
-        PERFORM notify_staff(o.id, 'assigned', p_id, NULL, NULL, a.id, NULL, NULL);
+        PERFORM notify_staff(o.id, 'assigned', p_id, NULL, NULL, a.id, NULL);
     END IF;
     RETURN ticket_changed(old, t, p_actor, 'assigned');
 END
@@ -866,9 +905,8 @@ BEGIN
      WHERE id = p_id RETURNING * INTO t;
     IF t.owner_id IS NOT NULL THEN
         PERFORM notify_staff(t.owner_id, 'graphics_complete', p_id, NULL, NULL, a.id,
-                             format('[#%s] Graphics complete: %s', p_id, t.subject),
-                             format('%s has finished the graphics for ticket #%s "%s".',
-                                    a.name, p_id, t.subject));
+                             jsonb_build_object('ticket.id', p_id, 'ticket.subject', t.subject,
+                                                'staff.name', a.name));
     END IF;
     RETURN ticket_changed(old, t, a.id, 'graphics_completed');
 END
@@ -891,13 +929,13 @@ BEGIN
                       version = version + 1, updated_at = now(), last_activity_at = now()
      WHERE id = p_id RETURNING * INTO t;
     INSERT INTO outbox (kind, to_addr, subject, body, ticket_id, in_reply_to)
-    SELECT 'closed', c.email, format('[#%s] Your request is complete: %s', t.id, t.subject),
-           format(E'Hello %s,\n\nYour request "%s" (#%s) is complete.\n\n'
-                  'If something is not right, reply to this email and we will reopen it.\n',
-                  c.first_name, t.subject, t.id), t.id,
+    SELECT 'closed', c.email, e.subject, e.body, t.id,
            (SELECT message_id FROM message WHERE ticket_id = t.id AND message_id IS NOT NULL
              ORDER BY created_at DESC, id DESC LIMIT 1)
-      FROM contact c WHERE c.id = t.contact_id;
+      FROM contact c,
+           email_text('closed', jsonb_build_object('ticket.id', t.id, 'ticket.subject', t.subject,
+                                                   'contact.first_name', c.first_name)) e
+     WHERE c.id = t.contact_id;
     RETURN ticket_changed(old, t, a.id, 'closed');
 END
 $$;
@@ -1035,9 +1073,9 @@ BEGIN
         tagged := tagged || m.username;
         IF m.id <> a.id THEN
             PERFORM notify_staff(m.id, 'mention', p_ticket, nid, NULL, a.id,
-                                 format('[#%s] %s mentioned you: %s', p_ticket, a.name, t.subject),
-                                 format(E'%s wrote on ticket #%s "%s":\n\n%s\n', a.name,
-                                        p_ticket, t.subject, p_body));
+                                 jsonb_build_object('ticket.id', p_ticket,
+                                                    'ticket.subject', t.subject,
+                                                    'staff.name', a.name, 'note.body', p_body));
         END IF;
     END LOOP;
     RETURN jsonb_build_object('id', nid, 'mentions', to_jsonb(coalesce(tagged, '{}')));
@@ -1069,9 +1107,12 @@ BEGIN
     t := ticket_touch(p_ticket);
     PERFORM ticket_changed(old, t, a.id, 'message_sent', jsonb_build_object('message', mid));
     INSERT INTO outbox (kind, to_addr, subject, body, message_id, in_reply_to, ticket_id)
-    SELECT 'reply', c.email, format('Re: [#%s] %s', t.id, t.subject),
-           p_body, msgid, parent, t.id
-      FROM contact c WHERE c.id = t.contact_id;
+    SELECT 'reply', c.email, e.subject, e.body, msgid, parent, t.id
+      FROM contact c,
+           email_text('reply', jsonb_build_object('ticket.id', t.id, 'ticket.subject', t.subject,
+                                                  'message.body', p_body,
+                                                  'contact.first_name', c.first_name)) e
+     WHERE c.id = t.contact_id;
     RETURN jsonb_build_object('id', mid);
 END
 $$;
@@ -1145,10 +1186,11 @@ BEGIN
               FOR UPDATE SKIP LOCKED
     LOOP
         UPDATE task SET reminded_at = now() WHERE id = k.id;
-        PERFORM notify_staff(k.staff_id, 'task_reminder', k.ticket_id, NULL, k.id,
-                             NULL, format('[#%s] Reminder: %s', k.ticket_id, k.title),
-                             format(E'A reminder you set on ticket #%s:\n\n%s\n',
-                                    k.ticket_id, k.title));
+        PERFORM notify_staff(k.staff_id, 'task_reminder', k.ticket_id, NULL, k.id, NULL,
+                             jsonb_build_object('ticket.id', k.ticket_id,
+                                                'ticket.subject', (SELECT subject FROM ticket
+                                                                    WHERE id = k.ticket_id),
+                                                'task.title', k.title));
         n := n + 1;
     END LOOP;
     RETURN n;

@@ -74,14 +74,12 @@ static int queue_registration(struct ctl *c, const char *contact_id)
         "           VALUES (decode($2, 'hex'), $1::bigint, 'register', "
         "                   now() + make_interval(days => $3::int))) "
         "INSERT INTO outbox (kind, to_addr, subject, body) "
-        "SELECT 'portal_registration', email, 'Your ' || $5 || ' account', "
-        "  'Hello ' || first_name || E',\\n\\n' || "
-        "  'You now have access to ' || $5 || ', where you can follow your "
-        "requests and send new ones.' || E'\\n\\n' || "
-        "  'Choose your password here (the link works for ' || $3 || "
-        "  ' days):' || E'\\n' || rtrim($4, '/') || '/register?token=' || $6 "
-        "  || E'\\n' "
-        "FROM contact WHERE id = $1::bigint",
+        "SELECT 'portal_registration', c.email, e.subject, e.body "
+        "FROM contact c, email_text('portal_registration', "
+        "  jsonb_build_object('contact.first_name', c.first_name, "
+        "    'portal.title', $5::text, 'link.days', $3::text, "
+        "    'link.url', rtrim($4, '/') || '/register?token=' || $6)) e "
+        "WHERE c.id = $1::bigint",
         6, params, NULL, NULL);
     if (!res)
         return 1;

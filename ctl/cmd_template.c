@@ -12,83 +12,139 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Every {{field}} in text must be one of template_fields(). */
-static int check_fields(struct ctl *c, const char *what, const char *text)
+/* The fields each system template is given (email_text()'s vars). */
+static const struct {
+    const char *name, *fields;
+} system_templates[] = {
+    {"mention", "ticket.id ticket.subject staff.name note.body"},
+    {"graphics_complete", "ticket.id ticket.subject staff.name"},
+    {"closed", "ticket.id ticket.subject contact.first_name"},
+    {"reply", "ticket.id ticket.subject message.body contact.first_name"},
+    {"task_reminder", "ticket.id ticket.subject task.title"},
+    {"portal_registration", "contact.first_name portal.title link.days "
+                            "link.url"},
+};
+
+/* A contact's fields, for the coordinators' templates and workflows. */
+#define CONTACT_FIELDS                                                         \
+    "contact.first_name contact.last_name contact.email contact.title "        \
+    "company.name company.website"
+
+static bool in_words(const char *words, const char *s, size_t n)
 {
-    static const char *const fields[] = {
-        "contact.first_name", "contact.last_name", "contact.email",
-        "contact.title",      "company.name",      "company.website"};
+    for (const char *p = words; *p;) {
+        size_t len = strcspn(p, " ");
+        if (len == n && strncmp(p, s, n) == 0)
+            return true;
+        p += len;
+        p += strspn(p, " ");
+    }
+    return false;
+}
+
+/* Every {{field}} in text must be one the template will be given. */
+static int check_fields(struct ctl *c, const char *what, const char *text,
+                        const char *known)
+{
     const char *p = text;
 
     while ((p = strstr(p, "{{")) != NULL) {
         const char *end = strstr(p + 2, "}}");
-        size_t n, i;
+        size_t n;
         if (!end)
             return ctl_fail(c, "%s: \"{{\" without \"}}\"", what);
         n = (size_t)(end - p - 2);
-        for (i = 0; i < sizeof(fields) / sizeof(*fields); i++)
-            if (strlen(fields[i]) == n && strncmp(fields[i], p + 2, n) == 0)
-                break;
-        if (i == sizeof(fields) / sizeof(*fields))
-            return ctl_fail(c,
-                            "%s: unknown field {{%.*s}} (known: "
-                            "contact.first_name, contact.last_name, "
-                            "contact.email, contact.title, company.name, "
-                            "company.website)",
-                            what, (int)n, p + 2);
+        if (!in_words(known, p + 2, n))
+            return ctl_fail(c, "%s: unknown field {{%.*s}} (known: %s)", what,
+                            (int)n, p + 2, known);
         p = end + 2;
     }
     return 0;
 }
 
-static int subject_opt(struct ctl *c, int opt, const char *val, void *arg)
+struct template_opts {
+    const char *subject;
+    bool replace;
+};
+
+static int template_opt(struct ctl *c, int opt, const char *val, void *arg)
 {
-    *(const char **)arg = val;
+    struct template_opts *o = arg;
+
+    if (opt == 's')
+        o->subject = val;
+    else
+        o->replace = true;
     return 0;
 }
 
 int ctl_template_add(struct ctl *c, int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"subject", required_argument, NULL, 's'}, {0}};
-    const char *subject = NULL, *params[4];
+        {"subject", required_argument, NULL, 's'},
+        {"replace", no_argument, NULL, 'r'},
+        {0}};
+    struct template_opts o = {NULL, false};
+    const char *params[4], *known = CONTACT_FIELDS;
     char *pos[2], *body, state[6], constraint[64];
     PGresult *res;
-    int n =
-        ctl_getopt(c, argc, argv, argv[0], opts, pos, 2, subject_opt, &subject);
+    int n = ctl_getopt(c, argc, argv, argv[0], opts, pos, 2, template_opt, &o);
 
     if (n < 0)
         return 2;
     if (n < 2)
         return ctl_fail(c, "missing %s\nusage: %s", n ? "NAME" : "FOLDER",
                         argv[0]);
-    if (!subject || !*subject)
+    if (!o.subject || !*o.subject)
         return ctl_fail(c, "--subject is required");
     if (strchr(pos[0], '/') || strchr(pos[1], '/') || !*pos[0] || !*pos[1])
         return ctl_fail(c, "folder and name may not be empty or contain "
                            "\"/\"");
-    if (!dk_utf8_valid(subject, strlen(subject)))
+    if (strcmp(pos[0], "system") == 0) {
+        /* Docket's own emails: only the ones it sends, their fields. */
+        known = NULL;
+        for (size_t i = 0;
+             i < sizeof(system_templates) / sizeof(*system_templates); i++)
+            if (strcmp(system_templates[i].name, pos[1]) == 0)
+                known = system_templates[i].fields;
+        if (!known)
+            return ctl_fail(c,
+                            "Docket sends no email called \"%s\" (system "
+                            "templates: mention, graphics_complete, closed, "
+                            "reply, task_reminder, portal_registration)",
+                            pos[1]);
+    }
+    if (!dk_utf8_valid(o.subject, strlen(o.subject)))
         return ctl_fail(c, "subject is not UTF-8 text");
-    if (check_fields(c, "subject", subject))
+    if (check_fields(c, "subject", o.subject, known))
         return 1;
     if (!ctl_db(c) || !(body = ctl_read_stdin(c, "body", 100000)))
         return 1;
-    if (check_fields(c, "body", body)) {
+    if (check_fields(c, "body", body, known)) {
         free(body);
         return 1;
     }
     params[0] = pos[0];
     params[1] = pos[1];
-    params[2] = subject;
+    params[2] = o.subject;
     params[3] = body;
     res = ctl_exec(c,
-                   "INSERT INTO email_template (folder, name, subject, body) "
-                   "VALUES ($1, $2, $3, $4)",
+                   o.replace
+                       ? "INSERT INTO email_template (folder, name, subject, "
+                         "body) VALUES ($1, $2, $3, $4) "
+                         "ON CONFLICT (folder, name) DO UPDATE SET "
+                         "subject = excluded.subject, body = excluded.body, "
+                         "updated_at = now()"
+                       : "INSERT INTO email_template (folder, name, subject, "
+                         "body) VALUES ($1, $2, $3, $4)",
                    4, params, state, constraint);
     free(body);
     if (!res) {
         if (!strcmp(state, "23505"))
-            return ctl_fail(c, "template %s/%s already exists", pos[0], pos[1]);
+            return ctl_fail(c,
+                            "template %s/%s already exists (--replace "
+                            "changes it)",
+                            pos[0], pos[1]);
         return ctl_fail(c, "could not add the template (SQLSTATE %s)", state);
     }
     PQclear(res);

@@ -165,7 +165,6 @@ static char *first_id(const char *v)
     return dk_xstrndup(lt, (size_t)(gt - lt + 1));
 }
 
-
 int mail_parse(struct mail *m, const char *data, size_t len)
 {
     GMimeStream *stream = g_mime_stream_mem_new_with_buffer(data, len);

@@ -41,7 +41,8 @@ static const struct ctl_cmd commands[] = {
      "[--priority low|medium|high] [--source phone|email|form|portal] "
      "(description on stdin)"},
     {"template", "add", ctl_template_add,
-     "docketctl template add FOLDER NAME --subject S   (body on stdin)"},
+     "docketctl template add FOLDER NAME --subject S [--replace]   (body on "
+     "stdin)"},
     {"workflow", "add", ctl_workflow_add,
      "docketctl workflow add NAME --step FOLDER/TEMPLATE:DELAY [--step ...]"},
     {"workflow", "enroll", ctl_workflow_enroll,

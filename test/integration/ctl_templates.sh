@@ -11,14 +11,25 @@ run_in 'Hei {{contact.first_name}},
 velkommen til portalen for {{company.name}} ({{company.website}}).' ctl template add onboarding welcome --subject "Velkommen, {{contact.first_name}}"
 expect_ok "template add"
 run_in 'x' ctl template add onboarding welcome --subject "Again"
-expect_err "a template's folder/name is unique" 'docketctl: template add: template onboarding/welcome already exists'
+expect_err "a template's folder/name is unique" 'docketctl: template add: template onboarding/welcome already exists (--replace changes it)'
 run_in 'Hi {{contact.firstname}}' ctl template add onboarding typo --subject "Hi"
 expect_err_has "an unknown field is refused when the template is added" 'docketctl: template add: body: unknown field {{contact.firstname}}'
 run_in 'x' ctl template add onboarding bad --subject "Hi {{oops"
 expect_err 'an unclosed field' 'docketctl: template add: subject: "{{" without "}}"'
 run_in 'Tips: {{contact.title}}' ctl template add onboarding tips --subject "Tips"
 expect_ok "a second template"
-expect_eq "nothing else was added" "$(sql "SELECT count(*) FROM email_template")" 2
+expect_eq "nothing else was added" "$(sql "SELECT count(*) FROM email_template WHERE folder <> 'system'")" 2
+
+# Docket's own emails are templates too: an admin rewrites them.
+run_in 'Hei {{contact.first_name}}, saken "{{ticket.subject}}" er ferdig.' ctl template add system closed --subject "Ferdig: [#{{ticket.id}}] {{ticket.subject}}" --replace
+expect_ok "a system template is replaced"
+expect_eq "  ...and is what the close email says now" \
+    "$(sql "SELECT subject || '|' || body FROM email_text('closed', '{\"ticket.id\": \"7\", \"ticket.subject\": \"Kalender\", \"contact.first_name\": \"Øystein\"}')")" \
+    'Ferdig: [#7] Kalender|Hei Øystein, saken "Kalender" er ferdig.'
+run_in 'x {{note.body}}' ctl template add system closed --subject "S" --replace
+expect_err_has "a field the email is not given is refused" 'body: unknown field {{note.body}} (known: ticket.id ticket.subject contact.first_name)'
+run_in 'x' ctl template add system invented --subject "S"
+expect_err_has "no such system email" 'Docket sends no email called "invented"'
 
 run ctl workflow add onboard --step onboarding/welcome:0 --step onboarding/tips:2d
 expect_ok "workflow add"
