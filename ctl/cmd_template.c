@@ -171,7 +171,7 @@ int ctl_workflow_add(struct ctl *c, int argc, char **argv)
     static const struct option opts[] = {{"step", required_argument, NULL, 's'},
                                          {0}};
     struct steps st = {{0}, 0};
-    char *pos[1], state[6], constraint[64], delay[32], pos_s[8];
+    char *pos[1], state[6], constraint[64], delay[32], pos_s[16];
     const char *params[5];
     PGresult *res;
     int n = ctl_getopt(c, argc, argv, argv[0], opts, pos, 1, step_opt, &st);
