@@ -569,6 +569,15 @@ CREATE FUNCTION has_role(s staff, r text) RETURNS boolean LANGUAGE sql IMMUTABLE
     SELECT r = ANY (s.roles) OR 'admin' = ANY (s.roles)
 $$;
 
+-- Refuse (DK403) a staff member without role r (admins have every role).
+CREATE FUNCTION require_role(s staff, r text) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    IF NOT has_role(s, r) THEN
+        RAISE EXCEPTION 'only % updaters (or admins) do that', r USING ERRCODE = 'DK403';
+    END IF;
+END
+$$;
+
 -- Lock a ticket for a change, checking it exists and, when the caller
 -- says which version it saw, that nobody has changed it since.
 CREATE FUNCTION ticket_lock(p_id bigint, p_version integer) RETURNS ticket
@@ -702,9 +711,7 @@ DECLARE
     old ticket := ticket_lock(p_id, p_version);
     t ticket;
 BEGIN
-    IF NOT has_role(a, 'content') THEN
-        RAISE EXCEPTION 'only content updaters (or admins) do that' USING ERRCODE = 'DK403';
-    END IF;
+    PERFORM require_role(a, 'content');
     IF old.owner_id = p_actor THEN
         RETURN ticket_summary(old);                 -- already yours: no change
     END IF;
@@ -732,9 +739,7 @@ DECLARE
     old ticket := ticket_lock(p_id, p_version);
     t ticket;
 BEGIN
-    IF NOT has_role(a, 'content') THEN
-        RAISE EXCEPTION 'only content updaters (or admins) do that' USING ERRCODE = 'DK403';
-    END IF;
+    PERFORM require_role(a, 'content');
     IF old.owner_id IS NULL THEN
         RETURN ticket_summary(old);                 -- nobody's: no change
     END IF;
@@ -761,9 +766,7 @@ DECLARE
     o staff;
     t ticket;
 BEGIN
-    IF NOT has_role(a, 'content') THEN
-        RAISE EXCEPTION 'only content updaters (or admins) do that' USING ERRCODE = 'DK403';
-    END IF;
+    PERFORM require_role(a, 'content');
     IF p_owner IS NOT NULL THEN
         SELECT * INTO o FROM staff WHERE username = p_owner AND active;
         IF NOT FOUND THEN
@@ -806,9 +809,7 @@ DECLARE
     old ticket := ticket_lock(p_id, p_version);
     t ticket;
 BEGIN
-    IF NOT has_role(a, 'content') THEN
-        RAISE EXCEPTION 'only content updaters (or admins) do that' USING ERRCODE = 'DK403';
-    END IF;
+    PERFORM require_role(a, 'content');
     IF old.closed OR old.pipeline <> 'support' THEN
         RAISE EXCEPTION 'ticket % is % (%): only an open support ticket can go to graphics',
                         p_id, old.stage, old.pipeline USING ERRCODE = 'DK422';
@@ -830,9 +831,7 @@ DECLARE
     old ticket := ticket_lock(p_id, p_version);
     t ticket;
 BEGIN
-    IF NOT has_role(a, 'graphics') THEN
-        RAISE EXCEPTION 'only graphics updaters work graphics tickets' USING ERRCODE = 'DK403';
-    END IF;
+    PERFORM require_role(a, 'graphics');
     IF old.graphics_owner_id = p_actor AND old.stage = 'graphics_in_progress' THEN
         RETURN ticket_summary(old);
     END IF;
@@ -861,9 +860,7 @@ DECLARE
     old ticket := ticket_lock(p_id, p_version);
     t ticket;
 BEGIN
-    IF NOT has_role(a, 'graphics') THEN
-        RAISE EXCEPTION 'only graphics updaters work graphics tickets' USING ERRCODE = 'DK403';
-    END IF;
+    PERFORM require_role(a, 'graphics');
     IF old.graphics_owner_id IS NULL AND old.stage = 'waiting_on_graphics' THEN
         RETURN ticket_summary(old);
     END IF;
@@ -889,9 +886,7 @@ DECLARE
     old ticket := ticket_lock(p_id, p_version);
     t ticket;
 BEGIN
-    IF NOT has_role(a, 'graphics') THEN
-        RAISE EXCEPTION 'only graphics updaters work graphics tickets' USING ERRCODE = 'DK403';
-    END IF;
+    PERFORM require_role(a, 'graphics');
     IF old.stage <> 'graphics_in_progress' THEN
         RAISE EXCEPTION 'ticket % is % (%): only graphics in progress can be completed',
                         p_id, old.stage, old.pipeline USING ERRCODE = 'DK422';
@@ -919,9 +914,7 @@ DECLARE
     old ticket := ticket_lock(p_id, p_version);
     t ticket;
 BEGIN
-    IF NOT has_role(a, 'content') THEN
-        RAISE EXCEPTION 'only content updaters (or admins) do that' USING ERRCODE = 'DK403';
-    END IF;
+    PERFORM require_role(a, 'content');
     IF old.closed THEN
         RAISE EXCEPTION 'ticket % is already closed', p_id USING ERRCODE = 'DK422';
     END IF;
@@ -947,9 +940,7 @@ DECLARE
     old ticket := ticket_lock(p_id, p_version);
     t ticket;
 BEGIN
-    IF NOT has_role(a, 'content') THEN
-        RAISE EXCEPTION 'only content updaters (or admins) do that' USING ERRCODE = 'DK403';
-    END IF;
+    PERFORM require_role(a, 'content');
     IF NOT old.closed THEN
         RAISE EXCEPTION 'ticket % is not closed', p_id USING ERRCODE = 'DK422';
     END IF;
@@ -970,9 +961,7 @@ DECLARE
     st stage;
     t ticket;
 BEGIN
-    IF NOT has_role(a, 'content') THEN
-        RAISE EXCEPTION 'only content updaters (or admins) do that' USING ERRCODE = 'DK403';
-    END IF;
+    PERFORM require_role(a, 'content');
     SELECT * INTO st FROM stage WHERE pipeline = p_pipeline
        AND (id = p_stage OR (p_stage IS NULL AND is_default));
     IF NOT FOUND THEN
@@ -1026,9 +1015,7 @@ DECLARE
     old ticket := ticket_lock(p_id, p_version);
     t ticket;
 BEGIN
-    IF NOT has_role(a, 'content') THEN
-        RAISE EXCEPTION 'only content updaters (or admins) do that' USING ERRCODE = 'DK403';
-    END IF;
+    PERFORM require_role(a, 'content');
     IF p_priority NOT IN ('low', 'medium', 'high') THEN
         RAISE EXCEPTION 'priority "%" is not one of low, medium, high', p_priority
             USING ERRCODE = 'DK400';
