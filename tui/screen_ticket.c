@@ -159,7 +159,8 @@ static void build(struct app *a, struct page *p)
     heading(a, p, "About this ticket");
     addf(p, 0, "  Created   %s", when(w1, sizeof(w1), str(t, "created_at")));
     addf(p, pri[0] == 'h' ? color_attr(a, C_HIGH) | A_BOLD : 0,
-         "  Priority  %s — %s", pri, priority_label(pri));
+         "  Priority  %c%s — %s", pri[0] ? pri[0] - 'a' + 'A' : ' ',
+         pri[0] ? pri + 1 : "", priority_label(pri));
     addf(p, 0, "  Pipeline  %s    Stage  %s",
          strcmp(str(t, "pipeline"), "graphics") ? "Customer Support"
                                                 : "Graphic Support",
