@@ -1,15 +1,23 @@
 /*
- * dk_log.c - stderr logging: "PROG LEVEL message", one line per call.
+ * dk_log.c - stderr logging, one line per call: "PROG LEVEL message" on a
+ * terminal or in a file, "<N>message" when stderr is the journal, whose
+ * N (a syslog priority) journald keeps as the entry's PRIORITY.
  */
 #include "dk_log.h"
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 
 int dk_log_level = DK_LOG_INFO;
 static const char *log_prog = "docket";
+static bool log_journal;
+static FILE *log_stream; /* NULL: stderr */
 
 static const char *const level_names[] = {"error", "warn", "info", "debug"};
+/* syslog(3) priorities: LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG. */
+static const int level_prios[] = {3, 4, 6, 7};
 
 void dk_log_init(const char *prog, int level)
 {
@@ -24,14 +32,46 @@ const char *dk_log_level_name(int level)
     return level_names[level];
 }
 
+bool dk_log_stderr_is_journal(void)
+{
+    /* systemd sets JOURNAL_STREAM=DEV:INODE for the stream it connected;
+     * compare, since a child may have had stderr redirected since. */
+    const char *env = getenv("JOURNAL_STREAM");
+    unsigned long long dev, ino;
+    struct stat st;
+
+    if (!env || sscanf(env, "%llu:%llu", &dev, &ino) != 2)
+        return false;
+    if (fstat(2, &st) != 0)
+        return false;
+    return (unsigned long long)st.st_dev == dev &&
+           (unsigned long long)st.st_ino == ino;
+}
+
+void dk_log_set_journal(bool on)
+{
+    log_journal = on;
+}
+
+void dk_log_set_stream(FILE *fp)
+{
+    log_stream = fp;
+}
+
 void dk__log(int level, const char *fmt, ...)
 {
+    FILE *fp = log_stream ? log_stream : stderr;
     char line[2048];
     va_list ap;
 
+    if (level < DK_LOG_ERROR || level > DK_LOG_DEBUG)
+        level = DK_LOG_ERROR;
     va_start(ap, fmt);
     vsnprintf(line, sizeof(line), fmt, ap);
     va_end(ap);
     /* One fprintf so concurrent writers do not interleave within a line. */
-    fprintf(stderr, "%s %s %s\n", log_prog, dk_log_level_name(level), line);
+    if (log_journal)
+        fprintf(fp, "<%d>%s\n", level_prios[level], line);
+    else
+        fprintf(fp, "%s %s %s\n", log_prog, level_names[level], line);
 }

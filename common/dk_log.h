@@ -5,6 +5,9 @@
 #ifndef DK_LOG_H
 #define DK_LOG_H
 
+#include <stdbool.h>
+#include <stdio.h>
+
 enum dk_log_level {
     DK_LOG_ERROR = 0,
     DK_LOG_WARN = 1,
@@ -18,6 +21,14 @@ extern int dk_log_level;
 void dk_log_init(const char *prog, int level);
 /* "error", "warn", "info", "debug"; NULL for an out-of-range level. */
 const char *dk_log_level_name(int level);
+
+/* True when stderr is the stream systemd connected to the journal. */
+bool dk_log_stderr_is_journal(void);
+/* Write "<N>message" lines (syslog priority N) instead of "PROG LEVEL
+ * message": journald then files each line at its own priority. */
+void dk_log_set_journal(bool on);
+/* Log to fp instead of stderr (tests); NULL goes back to stderr. */
+void dk_log_set_stream(FILE *fp);
 
 #define dk_log(level, ...)                                                     \
     do {                                                                       \

@@ -8,6 +8,7 @@
 #include "dk_log.h"
 #include "dk_mem.h"
 #include "feed.h"
+#include "metrics.h"
 #include "rpc.h"
 #include "srv.h"
 
@@ -131,9 +132,16 @@ void conn_send(struct conn *c, char *line, size_t len)
     conn_ref(c);
 }
 
-/* The request is answered: ready for the next line. */
-static void request_done(struct conn *c)
+/* The request is answered (code 0, or the error's): count it, and be
+ * ready for the next line. */
+static void request_done(struct conn *c, int code)
 {
+    uint64_t ns = uv_hrtime() - c->req_started_ns;
+
+    metrics_request(c->srv->metrics, c->req.method, code, ns);
+    conn_log(c, DK_LOG_DEBUG, "%s: %s%.0d in %.3f ms",
+             c->req.method ? c->req.method : "(invalid)",
+             code ? "error " : "ok", code, (double)ns / 1e6);
     dk_rpc_req_cleanup(&c->req);
     if (c->state == CONN_BUSY)
         c->state = CONN_READING;
@@ -157,7 +165,7 @@ void conn_reply(struct conn *c, json_t *result)
         conn_send(c, line, len);
     }
     json_decref(result);
-    request_done(c);
+    request_done(c, 0);
 }
 
 void conn_reply_raw(struct conn *c, const char *result_json)
@@ -172,7 +180,7 @@ void conn_reply_raw(struct conn *c, const char *result_json)
         free(idtext);
         conn_send(c, line, strlen(line));
     }
-    request_done(c);
+    request_done(c, 0);
 }
 
 void conn_reply_error(struct conn *c, int code, const char *message,
@@ -188,7 +196,7 @@ void conn_reply_error(struct conn *c, int code, const char *message,
         json_decref(data);
     if (code == DK_RPC_INTERNAL)
         conn_log(c, DK_LOG_ERROR, "internal error: %s", message ? message : "");
-    request_done(c);
+    request_done(c, code);
 }
 
 static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
@@ -240,14 +248,14 @@ static void handle_line(struct conn *c, char *line, size_t len)
         return;
     code = dk_rpc_parse(&c->req, line, len, msg, sizeof(msg));
     c->state = CONN_BUSY;
-    c->req_started_ms = srv_now_ms(c->srv);
+    c->req_started_ns = uv_hrtime();
     if (code != 0) {
         /* A malformed request is always answered (id null if it had none
          * we could use), and the connection stays usable. */
         size_t n;
         char *reply = dk_rpc_error(c->req.id, code, msg, NULL, &n);
         conn_send(c, reply, n);
-        request_done(c);
+        request_done(c, code);
         return;
     }
     rpc_dispatch(c);
@@ -354,6 +362,7 @@ struct conn *conn_new(struct srv *srv, bool is_unix)
     c->refs = 1;
     c->state = CONN_READING;
     c->id = ++srv->next_conn_id;
+    metrics_accepted(srv->metrics);
     rc = is_unix ? uv_pipe_init(srv->loop, &c->h.pipe, 0)
                  : uv_tcp_init(srv->loop, &c->h.tcp);
     if (rc < 0) {

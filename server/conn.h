@@ -52,8 +52,8 @@ struct conn {
     char *in; /* owned: unparsed input, dropped when empty */
     size_t in_len, in_cap;
 
-    struct dk_rpc_req req; /* the request in flight */
-    uint64_t req_started_ms;
+    struct dk_rpc_req req;   /* the request in flight */
+    uint64_t req_started_ns; /* uv_hrtime() when its line was parsed */
 
     /* Session, once logged in. */
     long long staff_id; /* 0: not logged in */

@@ -20,6 +20,7 @@
 #define CONNECT_TIMEOUT_MS 10000 /* libpq's connect_timeout is not async */
 #define BACKOFF_MIN_MS     100
 #define BACKOFF_MAX_MS     5000
+#define POOL_MAX           100 /* database.pool_size's bound */
 
 enum dbc_state { DBC_DOWN, DBC_CONNECTING, DBC_IDLE, DBC_BUSY };
 
@@ -47,15 +48,18 @@ struct db_conn {
     bool preparing;     /* q's PQsendPrepare is in flight */
     uint64_t *stmts;    /* owned: statements prepared on this session */
     size_t nstmts;
-    uv_timer_t retry;
+    uv_timer_t retry; /* initialised when the slot is first used */
+    bool inited;
     unsigned backoff_ms;
 };
 
 struct db {
     uv_loop_t *loop;
     char *conninfo;
-    int size, up;
-    struct db_conn *conns;
+    int size, up;          /* slots at and past size are retired */
+    int used;              /* slots ever started: their timers exist */
+    struct db_conn *conns; /* POOL_MAX slots, so db_resize() never moves
+                              a handle */
     struct db_query *head, *tail;
     size_t queued;
     bool closing;
@@ -219,7 +223,7 @@ static void retry_cb(uv_timer_t *t)
 
     if (dc->state == DBC_CONNECTING)
         conn_drop(dc, "timed out connecting");
-    else if (!dc->db->closing)
+    else if (!dc->db->closing && dc->index < dc->db->size)
         conn_start(dc);
 }
 
@@ -230,9 +234,13 @@ static void conn_drop(struct db_conn *dc, const char *why)
     bool was_up = dc->state == DBC_IDLE || dc->state == DBC_BUSY;
     struct db_query *q = dc->q;
 
-    if (was_up)
+    if (was_up && dc->index >= db->size)
+        dk_log(DK_LOG_INFO, "database connection %d closed: %s", dc->index,
+               why);
+    else if (was_up)
         dk_log(DK_LOG_WARN, "database connection %d lost: %s", dc->index, why);
-    else if (dc->backoff_ms >= BACKOFF_MAX_MS || dc->backoff_ms == 0)
+    else if (dc->index < db->size &&
+             (dc->backoff_ms >= BACKOFF_MAX_MS || dc->backoff_ms == 0))
         dk_log(DK_LOG_WARN, "could not connect to database: %s", why);
     close_poll(dc);
     if (dc->pg) {
@@ -257,8 +265,8 @@ static void conn_drop(struct db_conn *dc, const char *why)
     }
     if (q)
         finish(q, NULL);
-    if (db->closing)
-        return; /* db_close() closes the retry timer */
+    if (db->closing || dc->index >= db->size)
+        return; /* db_close() closes the retry timer; retired: stay down */
     dc->backoff_ms = dc->backoff_ms ? dc->backoff_ms * 2 : BACKOFF_MIN_MS;
     if (dc->backoff_ms > BACKOFF_MAX_MS)
         dc->backoff_ms = BACKOFF_MAX_MS;
@@ -422,6 +430,10 @@ static void read_results(struct db_conn *dc)
     /* A callback may have lost the connection already. */
     if (dc->state == DBC_DOWN || !dc->pg)
         return;
+    if (dc->state == DBC_IDLE && dc->index >= dc->db->size) {
+        conn_drop(dc, "pool shrunk");
+        return;
+    }
     if (PQstatus(dc->pg) == CONNECTION_BAD) {
         conn_drop(dc, pq_error(dc->pg, buf, sizeof(buf)));
         return;
@@ -496,18 +508,51 @@ struct db *db_new(uv_loop_t *loop, const char *conninfo, int size)
 
     db->loop = loop;
     db->conninfo = dk_xstrdup(conninfo);
-    db->size = size;
-    db->conns = dk_xcalloc((size_t)size, sizeof(*db->conns));
-    for (int i = 0; i < size; i++) {
-        struct db_conn *dc = &db->conns[i];
-        dc->db = db;
-        dc->index = i;
-        dc->fd = -1;
-        uv_timer_init(loop, &dc->retry);
-        dc->retry.data = dc;
-        conn_start(dc);
-    }
+    db->conns = dk_xcalloc(POOL_MAX, sizeof(*db->conns));
+    db_resize(db, size);
     return db;
+}
+
+void db_resize(struct db *db, int size)
+{
+    if (size < 1)
+        size = 1;
+    if (size > POOL_MAX)
+        size = POOL_MAX;
+    if (db->closing || size == db->size)
+        return;
+    if (size > db->size) {
+        int from = db->size;
+        db->size = size;
+        for (int i = from; i < size; i++) {
+            struct db_conn *dc = &db->conns[i];
+            if (!dc->inited) {
+                dc->db = db;
+                dc->index = i;
+                dc->fd = -1;
+                uv_timer_init(db->loop, &dc->retry);
+                dc->retry.data = dc;
+                dc->inited = true;
+                db->used = i + 1;
+            }
+            if (dc->state == DBC_DOWN) {
+                uv_timer_stop(&dc->retry);
+                dc->backoff_ms = 0;
+                conn_start(dc);
+            }
+        }
+        pump(db);
+        return;
+    }
+    /* Shrink: idle and unconnected slots go now, busy ones once their
+     * query is answered (read_results()). */
+    db->size = size;
+    for (int i = size; i < db->used; i++) {
+        struct db_conn *dc = &db->conns[i];
+        uv_timer_stop(&dc->retry);
+        if (dc->state == DBC_IDLE || dc->state == DBC_CONNECTING)
+            conn_drop(dc, "pool shrunk");
+    }
 }
 
 static void timer_closed_cb(uv_handle_t *h)
@@ -524,7 +569,7 @@ void db_close(struct db *db, void (*done_cb)(void *arg), void *arg)
     db->done_cb = done_cb;
     db->done_arg = arg;
     fail_queue(db);
-    for (int i = 0; i < db->size; i++) {
+    for (int i = 0; i < db->used; i++) {
         struct db_conn *dc = &db->conns[i];
         if (dc->pg)
             conn_drop(dc, "shutting down");
@@ -538,7 +583,7 @@ void db_free(struct db *db)
 {
     if (!db)
         return;
-    for (int i = 0; i < db->size; i++)
+    for (int i = 0; i < db->used; i++)
         free(db->conns[i].stmts);
     free(db->conns);
     free(db->conninfo);

@@ -32,14 +32,6 @@ void db_param_ll(struct db_query *q, int i, long long v);
 void db_param_bool(struct db_query *q, int i, bool v);
 /*
  * Run q as a named prepared statement: each connection prepares its SQL
- * once and then only binds and executes, saving the planning.  For the
- * hot read queries whose text repeats (views); their generic plans must
- * be good ones (test/integration/schema_views.sh checks the views').
- */
-void db_query_prepared(struct db_query *q);
-
-/*
- * Run q as a named prepared statement: each connection prepares its SQL
  * once, then only binds and executes it, saving the planning.  For hot
  * read queries whose text repeats (the views); their generic plans must
  * be good ones (test/integration/schema_views.sh checks the views').
@@ -57,6 +49,9 @@ int db_submit(struct db *db, struct db_query *q, db_query_cb cb, void *arg);
 
 /* New pool of size connections to conninfo; connecting starts at once. */
 struct db *db_new(uv_loop_t *loop, const char *conninfo, int size);
+/* Keep size connections from now on (a reload): new ones connect at once;
+ * surplus ones close when idle, so no query is cut short. */
+void db_resize(struct db *db, int size);
 /*
  * Stop: fail queued queries, wait for those in flight, close every
  * connection; done_cb runs when the last handle is closed.

@@ -12,11 +12,15 @@
 #include "dk_rpc.h"
 #include "dk_secret.h"
 #include "feed.h"
+#include "http.h"
+#include "metrics.h"
+#include "notify.h"
 #include "outbox.h"
 #include "srv.h"
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <stddef.h>
 #include <getopt.h>
 #include <libpq-fe.h>
 #include <signal.h>
@@ -92,24 +96,37 @@ static int listen_unix(struct srv *srv, const char *path)
     return 0;
 }
 
+int srv_parse_addr(const char *addr, struct sockaddr_storage *sa)
+{
+    char host[256];
+    const char *colon = strrchr(addr, ':');
+    int port;
+    size_t hlen;
+
+    /* The config loader checked the form (KEY_ADDR); this is for safety. */
+    if (!colon || colon == addr)
+        return -1;
+    port = atoi(colon + 1);
+    hlen = (size_t)(colon - addr);
+    memset(sa, 0, sizeof(*sa));
+    if (addr[0] == '[') { /* [v6]:port */
+        if (hlen < 2 || addr[hlen - 1] != ']')
+            return -1;
+        snprintf(host, sizeof(host), "%.*s", (int)hlen - 2, addr + 1);
+        return uv_ip6_addr(host, port, (struct sockaddr_in6 *)sa) < 0 ? -1 : 0;
+    }
+    snprintf(host, sizeof(host), "%.*s", (int)hlen, addr);
+    if (strcmp(host, "localhost") == 0)
+        snprintf(host, sizeof(host), "127.0.0.1");
+    return uv_ip4_addr(host, port, (struct sockaddr_in *)sa) < 0 ? -1 : 0;
+}
+
 static int listen_tcp(struct srv *srv, const char *addr)
 {
     struct sockaddr_storage sa;
-    char host[256];
-    const char *colon = strrchr(addr, ':');
-    int port = atoi(colon + 1), rc;
-    size_t hlen = (size_t)(colon - addr);
+    int rc;
 
-    if (addr[0] == '[') { /* [v6]:port */
-        snprintf(host, sizeof(host), "%.*s", (int)hlen - 2, addr + 1);
-        rc = uv_ip6_addr(host, port, (struct sockaddr_in6 *)&sa);
-    } else {
-        snprintf(host, sizeof(host), "%.*s", (int)hlen, addr);
-        if (strcmp(host, "localhost") == 0)
-            snprintf(host, sizeof(host), "127.0.0.1");
-        rc = uv_ip4_addr(host, port, (struct sockaddr_in *)&sa);
-    }
-    if (rc < 0) {
+    if (srv_parse_addr(addr, &sa) < 0) {
         dk_log(DK_LOG_ERROR,
                "server.listen: \"%s\" is not an IP address "
                "and port",
@@ -154,6 +171,7 @@ static void finish_drain(struct srv *srv)
         return;
     done = true;
     uv_timer_stop(&srv->drain_timer);
+    http_close(srv->http);
     outbox_close(srv->outbox);
     feed_close(srv->feed, feed_closed, srv);
 }
@@ -191,6 +209,7 @@ void srv_drain(struct srv *srv, const char *why)
         return;
     srv->draining = true;
     dk_log(DK_LOG_INFO, "%s: draining %zu connections", why, srv->nconns);
+    notify_stopping(srv->notify);
     if (srv->has_unix)
         uv_close((uv_handle_t *)&srv->unix_listener, NULL);
     if (srv->has_tcp)
@@ -208,12 +227,39 @@ void srv_drain(struct srv *srv, const char *why)
 
 /* ---- signals ----------------------------------------------------------- */
 
+/* Settings read once at start: a change waits for a restart. */
+static void warn_restart_only(const struct dk_config *cur,
+                              const struct dk_config *next)
+{
+    static const struct {
+        const char *key;
+        size_t off;
+    } keys[] = {
+        {"server.socket", offsetof(struct dk_config, server.socket)},
+        {"server.listen", offsetof(struct dk_config, server.listen)},
+        {"server.instance", offsetof(struct dk_config, server.instance)},
+        {"http.listen", offsetof(struct dk_config, http.listen)},
+        {"database.conninfo", offsetof(struct dk_config, database.conninfo)},
+    };
+
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        const char *a = *(char *const *)((const char *)cur + keys[i].off);
+        const char *b = *(char *const *)((const char *)next + keys[i].off);
+        if (strcmp(a, b) != 0)
+            dk_log(DK_LOG_WARN,
+                   "reload: %s changed; it takes effect only on "
+                   "restart",
+                   keys[i].key);
+    }
+}
+
 static void reload(struct srv *srv)
 {
-    struct dk_config next;
+    struct dk_config next, *cur = &srv->cfg;
     struct dk_diag diag;
-    struct dk_config *cur = &srv->cfg;
 
+    notify_reloading(srv->notify);
+    dk_log(DK_LOG_INFO, "reload: reading %s", srv->config_path);
     dk_diag_init(&diag);
     if (dk_config_load(&next, srv->config_path, &diag) != 0) {
         for (size_t i = 0; i < diag.n; i++)
@@ -222,31 +268,47 @@ static void reload(struct srv *srv)
                              "running one");
         dk_diag_cleanup(&diag);
         dk_config_cleanup(&next);
+        notify_reloaded(srv->notify);
         return;
     }
     dk_diag_cleanup(&diag);
-    if (strcmp(next.server.socket, cur->server.socket) ||
-        strcmp(next.server.listen, cur->server.listen) ||
-        strcmp(next.database.conninfo, cur->database.conninfo) ||
-        next.database.pool_size != cur->database.pool_size)
-        dk_log(DK_LOG_WARN, "reload: listen addresses and database settings "
-                            "change only on restart");
-    /* What can change live. */
+    warn_restart_only(cur, &next);
+
+    /* What changes live: swap each section in, so next's cleanup frees
+     * the old strings.  Nothing keeps a pointer into cfg across a loop
+     * turn (the outbox copies what it needs in outbox_reconfigure()). */
     cur->log.level = next.log.level;
     dk_log_level = next.log.level;
     cur->session = next.session;
     cur->server.max_line_bytes = next.server.max_line_bytes;
     cur->server.max_output_bytes = next.server.max_output_bytes;
+    {
+        unsigned char mail[sizeof(cur->mail)];
+        memcpy(mail, &cur->mail, sizeof(mail));
+        memcpy(&cur->mail, &next.mail, sizeof(mail));
+        memcpy(&next.mail, mail, sizeof(mail));
+    }
+    outbox_reconfigure(srv->outbox);
+    if (next.database.pool_size != cur->database.pool_size) {
+        dk_log(DK_LOG_INFO, "reload: database pool from %d to %d connections",
+               cur->database.pool_size, next.database.pool_size);
+        cur->database.pool_size = next.database.pool_size;
+        db_resize(srv->db, cur->database.pool_size);
+    }
     dk_config_cleanup(&next);
-    dk_log(DK_LOG_INFO, "reload: configuration reloaded");
+    dk_log(DK_LOG_INFO, "reload: configuration reloaded (log level %s)",
+           dk_log_level_name(dk_log_level));
+    notify_reloaded(srv->notify);
 }
 
 static void signal_cb(uv_signal_t *h, int signum)
 {
     struct srv *srv = h->data;
 
-    if (signum == SIGHUP)
+    if (signum == SIGHUP && !srv->draining)
         reload(srv);
+    else if (signum == SIGHUP)
+        dk_log(DK_LOG_INFO, "reload: ignored while draining");
     else
         srv_drain(srv, signum == SIGTERM ? "SIGTERM" : "SIGINT");
 }
@@ -290,6 +352,14 @@ static int check_schema(const struct dk_config *cfg)
     PQclear(res);
     PQfinish(pg);
     return rc;
+}
+
+static void db_state_cb(bool up, void *arg)
+{
+    struct srv *srv = arg;
+
+    if (up)
+        notify_check_ready(srv->notify);
 }
 
 static void close_walk_cb(uv_handle_t *h, void *arg)
@@ -362,6 +432,7 @@ int main(int argc, char **argv)
     }
     srv.config_path = path;
     dk_log_init("docketd", srv.cfg.log.level);
+    dk_log_set_journal(dk_log_stderr_is_journal());
     if (dk_secret_init() != 0) {
         dk_log(DK_LOG_ERROR, "could not initialise libsodium");
         return 1;
@@ -386,8 +457,12 @@ int main(int argc, char **argv)
         snprintf(srv.instance, sizeof(srv.instance), "%.40s:%d", host,
                  (int)getpid());
     }
+    srv.started = time(NULL);
+    srv.metrics = metrics_new();
+    srv.notify = notify_new(&srv);
     srv.db =
         db_new(srv.loop, srv.cfg.database.conninfo, srv.cfg.database.pool_size);
+    db_set_state_cb(srv.db, db_state_cb, &srv);
     srv.feed = feed_new(&srv);
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
         dk_log(DK_LOG_ERROR, "could not initialise libcurl");
@@ -401,6 +476,12 @@ int main(int argc, char **argv)
         (srv.cfg.server.listen[0] &&
          listen_tcp(&srv, srv.cfg.server.listen) < 0))
         return 1;
+    if (srv.cfg.http.listen[0]) {
+        srv.http = http_new(&srv);
+        if (http_listen(srv.http, srv.cfg.http.listen) < 0)
+            return 1;
+    }
+    srv.listening = true;
     uv_signal_init(srv.loop, &srv.sigterm);
     uv_signal_init(srv.loop, &srv.sigint);
     uv_signal_init(srv.loop, &srv.sighup);
@@ -410,6 +491,7 @@ int main(int argc, char **argv)
     uv_signal_start(&srv.sighup, signal_cb, SIGHUP);
     dk_log(DK_LOG_INFO, "docketd %s started (instance %s)", DOCKET_VERSION,
            srv.instance);
+    notify_check_ready(srv.notify);
 
     uv_run(srv.loop, UV_RUN_DEFAULT);
 
@@ -421,6 +503,9 @@ int main(int argc, char **argv)
         dk_log(DK_LOG_WARN, "loop not closed cleanly: %s", uv_strerror(rc));
     feed_free(srv.feed);
     outbox_free(srv.outbox);
+    http_free(srv.http);
+    notify_free(srv.notify);
+    metrics_free(srv.metrics);
     curl_global_cleanup();
     db_free(srv.db);
     free(srv.logins);

@@ -13,6 +13,7 @@
  * and the row is tried again: at most one copy per lease.
  */
 #include "outbox.h"
+#include "metrics.h"
 #include "db.h"
 #include "dk_log.h"
 #include "dk_mail.h"
@@ -165,6 +166,7 @@ static void record(struct send *s, bool ok, long smtp, const char *why)
                          1);
         db_param_ll(q, 0, s->id);
         dk_log(DK_LOG_INFO, "outbox: sent message %lld", s->id);
+        metrics_mail(o->srv->metrics, true);
     } else if (permanent || s->attempts >= o->srv->cfg.mail.max_attempts) {
         q = db_query_new("UPDATE outbox SET failed_at = now(), last_error = $2"
                          " WHERE id = $1",
@@ -175,6 +177,7 @@ static void record(struct send *s, bool ok, long smtp, const char *why)
                "outbox: message %lld failed for good after %d "
                "attempts: %s",
                s->id, s->attempts, why);
+        metrics_mail(o->srv->metrics, false);
     } else {
         backoff = base;
         for (int i = 1; i < s->attempts && backoff < MAX_BACKOFF_S; i++)
@@ -397,21 +400,29 @@ static void poll_timer_cb(uv_timer_t *t)
 void outbox_nudge(struct outbox *o)
 {
     /* Soon, not now: the writes of a few milliseconds share one claim. */
+    if (o->closing)
+        return;
     if (uv_timer_get_due_in(&o->poll_timer) > NUDGE_MS)
         uv_timer_start(&o->poll_timer, poll_timer_cb, NUDGE_MS, POLL_MS);
+}
+
+void outbox_reconfigure(struct outbox *o)
+{
+    const char *at;
+
+    if (!dk_mail_address(o->srv->cfg.mail.from, o->from_addr,
+                         sizeof(o->from_addr)))
+        snprintf(o->from_addr, sizeof(o->from_addr), "docket@localhost");
+    at = strchr(o->from_addr, '@');
+    snprintf(o->domain, sizeof(o->domain), "%s", at ? at + 1 : "docket");
+    outbox_nudge(o); /* mail.send may have just been turned on */
 }
 
 struct outbox *outbox_new(struct srv *srv)
 {
     struct outbox *o = dk_xcalloc(1, sizeof(*o));
-    const char *at;
 
     o->srv = srv;
-    if (!dk_mail_address(srv->cfg.mail.from, o->from_addr,
-                         sizeof(o->from_addr)))
-        snprintf(o->from_addr, sizeof(o->from_addr), "docket@localhost");
-    at = strchr(o->from_addr, '@');
-    snprintf(o->domain, sizeof(o->domain), "%s", at ? at + 1 : "docket");
     o->multi = curl_multi_init();
     curl_multi_setopt(o->multi, CURLMOPT_SOCKETFUNCTION, socket_cb);
     curl_multi_setopt(o->multi, CURLMOPT_SOCKETDATA, o);
@@ -422,6 +433,7 @@ struct outbox *outbox_new(struct srv *srv)
     uv_timer_init(srv->loop, &o->poll_timer);
     o->poll_timer.data = o;
     uv_timer_start(&o->poll_timer, poll_timer_cb, POLL_MS, POLL_MS);
+    outbox_reconfigure(o);
     return o;
 }
 

@@ -13,6 +13,8 @@ struct outbox;
 struct outbox *outbox_new(struct srv *srv);
 /* A write may have queued email: look soon. */
 void outbox_nudge(struct outbox *o);
+/* srv->cfg.mail changed (a reload): pick up the new sender settings. */
+void outbox_reconfigure(struct outbox *o);
 /* Stop: sends in flight are abandoned to their lease. */
 void outbox_close(struct outbox *o);
 void outbox_free(struct outbox *o);

@@ -113,6 +113,24 @@ const char *rpc_method_name(const struct conn *c)
     return c->req.method;
 }
 
+size_t rpc_method_count(void)
+{
+    return NMETHODS;
+}
+
+const char *rpc_method_at(size_t i)
+{
+    return i < NMETHODS ? rpc_methods[i].name : NULL;
+}
+
+int rpc_method_index(const char *name)
+{
+    const struct rpc_method *m =
+        bsearch(name, rpc_methods, NMETHODS, sizeof(*m), method_cmp);
+
+    return m ? (int)(m - rpc_methods) : -1;
+}
+
 /* True if name is one of the space-separated words in list. */
 static bool in_list(const char *list, const char *name)
 {

@@ -9,6 +9,7 @@
 #include <jansson.h>
 #include <libpq-fe.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 struct conn;
 struct db_query;
@@ -78,5 +79,11 @@ void rpc_events_subscribe(struct conn *c, json_t *params);
 
 /* The method being run (for handlers shared by several methods). */
 const char *rpc_method_name(const struct conn *c);
+
+/* The method table, for metrics: its size, the name at i (NULL past the
+ * end), and the index of a name (-1 if no method has it). */
+size_t rpc_method_count(void);
+const char *rpc_method_at(size_t i);
+int rpc_method_index(const char *name);
 
 #endif

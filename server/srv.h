@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 #include <uv.h>
 
 #include "dk_config.h"
@@ -14,17 +15,25 @@
 struct conn;
 struct db;
 struct feed;
+struct http;
 struct limiter;
+struct metrics;
+struct notify;
 struct outbox;
 
 struct srv {
     uv_loop_t *loop;      /* borrowed: main()'s */
     struct dk_config cfg; /* owned: dk_config_cleanup() at exit */
     const char *config_path;
-    struct db *db;          /* owned */
-    struct feed *feed;      /* owned */
-    struct outbox *outbox;  /* owned */
-    struct limiter *logins; /* owned: failed-login counts */
+    struct db *db;           /* owned */
+    struct feed *feed;       /* owned */
+    struct outbox *outbox;   /* owned */
+    struct limiter *logins;  /* owned: failed-login counts */
+    struct metrics *metrics; /* owned */
+    struct http *http;       /* owned; NULL when http.listen is "" */
+    struct notify *notify;   /* owned: systemd */
+    time_t started;
+    bool listening; /* every listener is up */
     uv_pipe_t unix_listener;
     uv_tcp_t tcp_listener;
     bool has_unix, has_tcp;
@@ -36,6 +45,10 @@ struct srv {
     bool draining;
     char instance[64]; /* server.instance, or host:pid */
 };
+
+/* Parse "HOST:PORT" or "[V6]:PORT" ("localhost" is 127.0.0.1); -1 if
+ * it is not an IP address and a port. */
+int srv_parse_addr(const char *addr, struct sockaddr_storage *sa);
 
 /* Milliseconds of the loop's clock, for timeouts and rate limits. */
 uint64_t srv_now_ms(const struct srv *srv);

@@ -291,7 +291,9 @@ class Cluster:
         rows = self.sql(query)
         return rows[0][0] if rows else None
 
-    def start_server(self, name="d1", **extra):
+    def start_server(self, name="d1", env=None, **extra):
+        """docketd with the harness's settings, then extra's sections
+        over them; env adds to its environment."""
         sock = os.path.join(self.dir, name + ".sock")
         port = free_port()
         cfg = {"server": {"socket": sock, "listen": "127.0.0.1:%d" % port,
@@ -310,8 +312,10 @@ class Cluster:
                    "--show-leak-kinds=definite,indirect", "--errors-for-leak-kinds=definite,indirect",
                    "--error-exitcode=99",
                    "--suppressions=%s/test/valgrind.supp" % SOURCE] + cmd
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,
+                                env={**os.environ, **(env or {})})
         server = Server(name, proc, sock, port, log.name)
+        server.config_path = path
         self.servers.append(server)
         def listening():
             if proc.poll() is not None:

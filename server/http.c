@@ -1,0 +1,468 @@
+/*
+ * http.c - a small HTTP/1.1 server on the main loop for /healthz and
+ * /metrics.  Each connection reads one request (http-parser does the
+ * parsing), answers it, shuts down and closes: monitoring needs nothing
+ * more, and it keeps the state to one request.  Answers that need the
+ * database wait for it at most QUERY_TIMEOUT_MS, so a scrape or a health
+ * check never hangs on a stuck database.
+ */
+#include "http.h"
+#include "conn.h"
+#include "db.h"
+#include "dk_log.h"
+#include "dk_mem.h"
+#include "metrics.h"
+#include "srv.h"
+
+#include <http_parser.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_CONNS        256
+#define MAX_URL          1024
+#define IDLE_TIMEOUT_MS  10000 /* a client that sends no whole request */
+#define QUERY_TIMEOUT_MS 2000
+#define SWEEP_MS         250
+
+struct http {
+    struct srv *srv; /* borrowed */
+    uv_tcp_t listener;
+    uv_timer_t sweep;
+    struct http_conn *conns;
+    size_t nconns;
+    bool closing;
+};
+
+struct http_conn;
+typedef void (*route_fn)(struct http_conn *hc);
+typedef void (*finish_fn)(struct http_conn *hc, const PGresult *res);
+
+struct http_conn {
+    uv_tcp_t tcp; /* first: the handle's memory is the connection's */
+    struct http *http;
+    int refs; /* the handle's, plus one for a query in flight */
+    http_parser parser;
+    char url[MAX_URL + 1];
+    size_t url_len;
+    bool url_too_long;
+    bool head;       /* HEAD: headers only */
+    bool answered;   /* the response is written or on its way */
+    bool closing;    /* uv_close() called */
+    finish_fn query; /* set while waiting on the database */
+    uint64_t since_ms;
+    char in[4096];
+    struct http_conn *prev, *next;
+};
+
+struct write_req {
+    uv_write_t req;
+    char *data; /* owned */
+};
+
+static void hc_unref(struct http_conn *hc)
+{
+    if (--hc->refs == 0)
+        free(hc);
+}
+
+static void hc_closed_cb(uv_handle_t *h)
+{
+    hc_unref((struct http_conn *)h);
+}
+
+static void hc_close(struct http_conn *hc)
+{
+    struct http *http = hc->http;
+
+    if (hc->closing)
+        return;
+    hc->closing = true;
+    if (hc->prev)
+        hc->prev->next = hc->next;
+    else
+        http->conns = hc->next;
+    if (hc->next)
+        hc->next->prev = hc->prev;
+    http->nconns--;
+    uv_close((uv_handle_t *)&hc->tcp, hc_closed_cb);
+}
+
+static void shutdown_cb(uv_shutdown_t *req, int status)
+{
+    (void)status;
+    hc_close(req->data);
+    free(req);
+}
+
+static void write_cb(uv_write_t *req, int status)
+{
+    struct write_req *w = (struct write_req *)req;
+    struct http_conn *hc = req->data;
+
+    free(w->data);
+    free(w);
+    if (hc->closing)
+        return;
+    if (status < 0) {
+        hc_close(hc);
+        return;
+    }
+    /* Let the client read to the end before the close. */
+    uv_shutdown_t *sd = dk_xcalloc(1, sizeof(*sd));
+    sd->data = hc;
+    if (uv_shutdown(sd, (uv_stream_t *)&hc->tcp, shutdown_cb) < 0) {
+        free(sd);
+        hc_close(hc);
+    }
+}
+
+static const char *reason(int status)
+{
+    switch (status) {
+    case 200:
+        return "OK";
+    case 400:
+        return "Bad Request";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 414:
+        return "URI Too Long";
+    case 503:
+        return "Service Unavailable";
+    default:
+        return "Error";
+    }
+}
+
+static void respond(struct http_conn *hc, int status, const char *type,
+                    const char *body, size_t len)
+{
+    struct write_req *w;
+    uv_buf_t buf;
+    int rc;
+
+    if (hc->answered || hc->closing)
+        return;
+    hc->answered = true;
+    hc->query = NULL;
+    uv_read_stop((uv_stream_t *)&hc->tcp);
+    w = dk_xcalloc(1, sizeof(*w));
+    w->data = dk_xasprintf("HTTP/1.1 %d %s\r\n"
+                           "Content-Type: %s\r\n"
+                           "Content-Length: %zu\r\n"
+                           "Cache-Control: no-store\r\n"
+                           "Connection: close\r\n"
+                           "%s"
+                           "\r\n"
+                           "%.*s",
+                           status, reason(status), type, len,
+                           status == 405 ? "Allow: GET, HEAD\r\n" : "",
+                           hc->head ? 0 : (int)len, body);
+    w->req.data = hc;
+    buf = uv_buf_init(w->data, (unsigned)strlen(w->data));
+    if ((rc = uv_write(&w->req, (uv_stream_t *)&hc->tcp, &buf, 1, write_cb)) <
+        0) {
+        free(w->data);
+        free(w);
+        hc_close(hc);
+    }
+}
+
+static void respond_text(struct http_conn *hc, int status, const char *text)
+{
+    respond(hc, status, "text/plain; charset=utf-8", text, strlen(text));
+}
+
+/* ---- routes -------------------------------------------------------------- */
+
+static void query_done(struct db_query *q, PGresult *res, void *arg)
+{
+    struct http_conn *hc = arg;
+    finish_fn finish = hc->query;
+
+    (void)q;
+    /* Timed out or gone meanwhile: the answer was already given. */
+    if (finish && !hc->answered && !hc->closing)
+        finish(hc, res);
+    hc_unref(hc);
+}
+
+/* Ask the database sql; finish runs with its result (NULL: no answer). */
+static void ask(struct http_conn *hc, const char *sql, finish_fn finish)
+{
+    struct db_query *q = db_query_new(sql, 0);
+
+    hc->query = finish;
+    hc->since_ms = uv_now(hc->http->srv->loop);
+    hc->refs++;
+    if (db_submit(hc->http->srv->db, q, query_done, hc) != 0) {
+        hc->refs--;
+        hc->query = NULL;
+        finish(hc, NULL);
+    }
+}
+
+static void healthz_done(struct http_conn *hc, const PGresult *res)
+{
+    struct srv *srv = hc->http->srv;
+    bool up = res && db_ok(res);
+    json_t *body;
+    char *text;
+
+    body = json_pack("{s:s, s:s, s:s, s:I}", "status",
+                     srv->draining ? "draining" : (up ? "ok" : "unavailable"),
+                     "database", up ? "up" : "down", "instance", srv->instance,
+                     "connections", (json_int_t)srv->nconns);
+    text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    if (text)
+        respond(hc, up && !srv->draining ? 200 : 503, "application/json", text,
+                strlen(text));
+    else
+        respond_text(hc, 503, "unavailable\n");
+    free(text);
+    json_decref(body);
+}
+
+static void route_healthz(struct http_conn *hc)
+{
+    ask(hc, "SELECT 1", healthz_done);
+}
+
+static void metrics_done(struct http_conn *hc, const PGresult *res)
+{
+    struct metrics_db st = {0};
+    const char *cols[5];
+    char *text;
+    size_t len;
+
+    if (res && db_ok(res) && PQntuples(res) == 1 && PQnfields(res) == 5) {
+        for (int i = 0; i < 5; i++)
+            cols[i] = PQgetvalue(res, 0, i);
+        metrics_db_parse(&st, cols);
+    }
+    text = metrics_render(hc->http->srv->metrics, hc->http->srv, &st, &len);
+    if (!text) {
+        respond_text(hc, 503, "out of memory\n");
+        return;
+    }
+    respond(hc, 200, "text/plain; version=0.0.4; charset=utf-8", text, len);
+    free(text);
+}
+
+static void route_metrics(struct http_conn *hc)
+{
+    ask(hc, metrics_db_sql, metrics_done);
+}
+
+static const struct route {
+    const char *path;
+    route_fn fn;
+} routes[] = {
+    {"/healthz", route_healthz},
+    {"/metrics", route_metrics},
+};
+
+static void dispatch(struct http_conn *hc)
+{
+    struct http_parser_url u;
+    const char *path;
+    size_t len;
+
+    if (hc->url_too_long) {
+        respond_text(hc, 414, "the request line is too long\n");
+        return;
+    }
+    if (hc->parser.method != HTTP_GET && hc->parser.method != HTTP_HEAD) {
+        respond_text(hc, 405, "only GET and HEAD are served here\n");
+        return;
+    }
+    http_parser_url_init(&u);
+    if (http_parser_parse_url(hc->url, hc->url_len, 0, &u) != 0 ||
+        !(u.field_set & (1 << UF_PATH))) {
+        respond_text(hc, 400, "the request target is not a path\n");
+        return;
+    }
+    path = hc->url + u.field_data[UF_PATH].off;
+    len = u.field_data[UF_PATH].len;
+    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
+        if (strlen(routes[i].path) == len &&
+            memcmp(routes[i].path, path, len) == 0) {
+            routes[i].fn(hc);
+            return;
+        }
+    respond_text(hc, 404, "not found: try /healthz or /metrics\n");
+}
+
+/* ---- parsing ------------------------------------------------------------- */
+
+static int on_url(http_parser *p, const char *at, size_t len)
+{
+    struct http_conn *hc = p->data;
+
+    if (hc->url_len + len > MAX_URL) {
+        hc->url_too_long = true;
+        return 0;
+    }
+    memcpy(hc->url + hc->url_len, at, len);
+    hc->url_len += len;
+    hc->url[hc->url_len] = '\0';
+    return 0;
+}
+
+static int on_headers_complete(http_parser *p)
+{
+    struct http_conn *hc = p->data;
+
+    hc->head = p->method == HTTP_HEAD;
+    return 0;
+}
+
+static int on_message_complete(http_parser *p)
+{
+    struct http_conn *hc = p->data;
+
+    /* One request per connection: anything pipelined after is ignored. */
+    http_parser_pause(p, 1);
+    dispatch(hc);
+    return 0;
+}
+
+static const http_parser_settings settings = {
+    .on_url = on_url,
+    .on_headers_complete = on_headers_complete,
+    .on_message_complete = on_message_complete,
+};
+
+static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+    struct http_conn *hc = (struct http_conn *)h;
+
+    (void)suggested;
+    *buf = uv_buf_init(hc->in, sizeof(hc->in));
+}
+
+static void read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+{
+    struct http_conn *hc = (struct http_conn *)s;
+
+    if (nread == 0)
+        return;
+    if (nread < 0) {
+        /* EOF before a whole request, or an error: nothing to answer. */
+        if (!hc->answered && hc->query == NULL)
+            hc_close(hc);
+        else
+            uv_read_stop(s);
+        return;
+    }
+    if (hc->answered || hc->query)
+        return;
+    http_parser_execute(&hc->parser, &settings, buf->base, (size_t)nread);
+    if (HTTP_PARSER_ERRNO(&hc->parser) != HPE_OK &&
+        HTTP_PARSER_ERRNO(&hc->parser) != HPE_PAUSED) {
+        char msg[160];
+        snprintf(msg, sizeof(msg), "bad request: %s\n",
+                 http_errno_description(HTTP_PARSER_ERRNO(&hc->parser)));
+        respond_text(hc, 400, msg);
+    }
+}
+
+static void on_connection(uv_stream_t *listener, int status)
+{
+    struct http *http = listener->data;
+    struct http_conn *hc;
+
+    if (status < 0) {
+        dk_log(DK_LOG_WARN, "http: accept failed: %s", uv_strerror(status));
+        return;
+    }
+    hc = dk_xcalloc(1, sizeof(*hc));
+    hc->http = http;
+    hc->refs = 1;
+    hc->since_ms = uv_now(http->srv->loop);
+    uv_tcp_init(http->srv->loop, &hc->tcp);
+    hc->next = http->conns;
+    if (http->conns)
+        http->conns->prev = hc;
+    http->conns = hc;
+    http->nconns++;
+    if (uv_accept(listener, (uv_stream_t *)&hc->tcp) < 0 ||
+        http->nconns > MAX_CONNS) {
+        /* Over the limit: monitoring retries; the server goes on. */
+        hc_close(hc);
+        return;
+    }
+    http_parser_init(&hc->parser, HTTP_REQUEST);
+    hc->parser.data = hc;
+    if (uv_read_start((uv_stream_t *)&hc->tcp, alloc_cb, read_cb) < 0)
+        hc_close(hc);
+}
+
+/* Answer database waits that took too long; drop idle connections. */
+static void sweep_cb(uv_timer_t *t)
+{
+    struct http *http = t->data;
+    uint64_t now = uv_now(http->srv->loop);
+
+    for (struct http_conn *hc = http->conns, *next; hc; hc = next) {
+        next = hc->next;
+        if (hc->query && now - hc->since_ms >= QUERY_TIMEOUT_MS)
+            hc->query(hc, NULL);
+        else if (!hc->answered && !hc->query &&
+                 now - hc->since_ms >= IDLE_TIMEOUT_MS)
+            hc_close(hc);
+    }
+}
+
+struct http *http_new(struct srv *srv)
+{
+    struct http *http = dk_xcalloc(1, sizeof(*http));
+
+    http->srv = srv;
+    uv_tcp_init(srv->loop, &http->listener);
+    http->listener.data = http;
+    uv_timer_init(srv->loop, &http->sweep);
+    http->sweep.data = http;
+    return http;
+}
+
+int http_listen(struct http *http, const char *addr)
+{
+    struct sockaddr_storage sa;
+    int rc;
+
+    if (srv_parse_addr(addr, &sa) != 0) {
+        dk_log(DK_LOG_ERROR,
+               "http.listen: \"%s\" is not an IP address and port", addr);
+        return -1;
+    }
+    if ((rc = uv_tcp_bind(&http->listener, (struct sockaddr *)&sa, 0)) < 0 ||
+        (rc = uv_listen((uv_stream_t *)&http->listener, 128, on_connection)) <
+            0) {
+        dk_log(DK_LOG_ERROR, "could not listen on http %s: %s", addr,
+               uv_strerror(rc));
+        return -1;
+    }
+    uv_timer_start(&http->sweep, sweep_cb, SWEEP_MS, SWEEP_MS);
+    dk_log(DK_LOG_INFO, "listening on http:%s", addr);
+    return 0;
+}
+
+void http_close(struct http *http)
+{
+    if (!http || http->closing)
+        return;
+    http->closing = true;
+    uv_close((uv_handle_t *)&http->listener, NULL);
+    uv_close((uv_handle_t *)&http->sweep, NULL);
+    while (http->conns)
+        hc_close(http->conns);
+}
+
+void http_free(struct http *http)
+{
+    free(http);
+}

@@ -1,0 +1,309 @@
+/*
+ * metrics.c - request, connection and mail counters kept in fixed arrays
+ * (methods come from rpc.c's table, codes from codes[] below, so label
+ * sets stay bounded whatever clients send), rendered in the Prometheus
+ * text exposition format, version 0.0.4.
+ */
+#include "metrics.h"
+#include "conn.h"
+#include "db.h"
+#include "dk_mem.h"
+#include "dk_rpc.h"
+#include "feed.h"
+#include "rpc.h"
+#include "srv.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef DOCKET_VERSION
+#define DOCKET_VERSION "0.1.0"
+#endif
+
+/* Every error code docketd answers with; anything else is "other". */
+static const int codes[] = {
+    DK_RPC_PARSE_ERROR, DK_RPC_INVALID_REQUEST, DK_RPC_NO_METHOD,
+    DK_RPC_BAD_PARAMS,  DK_RPC_INTERNAL,        DK_RPC_NOT_LOGGED_IN,
+    DK_RPC_FORBIDDEN,   DK_RPC_NOT_FOUND,       DK_RPC_CONFLICT,
+    DK_RPC_EXPIRED,     DK_RPC_NOT_ALLOWED,     DK_RPC_TOO_MANY,
+    DK_RPC_UNAVAILABLE,
+};
+#define NCODES (sizeof(codes) / sizeof(codes[0]))
+
+/* Upper bounds in seconds; the +Inf bucket is the count. */
+static const double buckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                 0.05,   0.1,   0.25,   0.5,   1,    2.5};
+#define NBUCKETS (sizeof(buckets) / sizeof(buckets[0]))
+
+struct method_stats {
+    unsigned long long requests;
+    unsigned long long errors[NCODES + 1]; /* [NCODES]: other codes */
+    unsigned long long le[NBUCKETS];       /* cumulative when rendered */
+    double seconds;
+};
+
+struct metrics {
+    size_t nmethods; /* rpc_method_count(), then "(unknown)", "(invalid)" */
+    struct method_stats *methods;
+    unsigned long long accepted, mail_sent, mail_failed;
+};
+
+const char metrics_db_sql[] =
+    "SELECT (SELECT count(*) FROM outbox"
+    "         WHERE sent_at IS NULL AND failed_at IS NULL),"
+    "       (SELECT count(*) FROM outbox WHERE failed_at IS NOT NULL),"
+    "       (SELECT coalesce(extract(epoch FROM now() - min(created_at)), 0)"
+    "          FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL),"
+    "       (SELECT count(*) FROM event WHERE seq IS NULL),"
+    "       (SELECT coalesce(extract(epoch FROM now() - min(created_at)), 0)"
+    "          FROM event WHERE seq IS NULL)";
+
+void metrics_db_parse(struct metrics_db *st, const char *const cols[5])
+{
+    st->ok = true;
+    st->outbox_pending = atoll(cols[0]);
+    st->outbox_failed = atoll(cols[1]);
+    st->outbox_oldest_pending_s = atof(cols[2]);
+    st->feed_unsequenced = atoll(cols[3]);
+    st->feed_oldest_unsequenced_s = atof(cols[4]);
+}
+
+struct metrics *metrics_new(void)
+{
+    struct metrics *m = dk_xcalloc(1, sizeof(*m));
+
+    m->nmethods = rpc_method_count() + 2;
+    m->methods = dk_xcalloc(m->nmethods, sizeof(*m->methods));
+    return m;
+}
+
+void metrics_free(struct metrics *m)
+{
+    if (!m)
+        return;
+    free(m->methods);
+    free(m);
+}
+
+static const char *method_label(const struct metrics *m, size_t i)
+{
+    if (i + 2 == m->nmethods)
+        return "(unknown)";
+    if (i + 1 == m->nmethods)
+        return "(invalid)";
+    return rpc_method_at(i);
+}
+
+void metrics_request(struct metrics *m, const char *method, int code,
+                     uint64_t elapsed_ns)
+{
+    int i = method ? rpc_method_index(method) : -1;
+    struct method_stats *s;
+    double secs = (double)elapsed_ns / 1e9;
+    size_t c;
+
+    if (!method)
+        s = &m->methods[m->nmethods - 1];
+    else if (i < 0)
+        s = &m->methods[m->nmethods - 2];
+    else
+        s = &m->methods[i];
+    s->requests++;
+    s->seconds += secs;
+    for (size_t b = 0; b < NBUCKETS; b++)
+        if (secs <= buckets[b]) {
+            s->le[b]++;
+            break;
+        }
+    if (code != 0) {
+        for (c = 0; c < NCODES && codes[c] != code; c++)
+            ;
+        s->errors[c]++;
+    }
+}
+
+void metrics_accepted(struct metrics *m)
+{
+    m->accepted++;
+}
+
+void metrics_mail(struct metrics *m, bool sent)
+{
+    if (sent)
+        m->mail_sent++;
+    else
+        m->mail_failed++;
+}
+
+static void help(FILE *fp, const char *name, const char *type, const char *text)
+{
+    fprintf(fp, "# HELP %s %s\n# TYPE %s %s\n", name, text, name, type);
+}
+
+/* A label value: \, " and newline escaped, as the format requires. */
+static void label(FILE *fp, const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '\\' || *s == '"')
+            fprintf(fp, "\\%c", *s);
+        else if (*s == '\n')
+            fputs("\\n", fp);
+        else
+            fputc(*s, fp);
+    }
+}
+
+static void render_requests(FILE *fp, const struct metrics *m)
+{
+    help(fp, "docket_requests_total", "counter",
+         "JSON-RPC requests answered, by method.");
+    for (size_t i = 0; i < m->nmethods; i++)
+        if (m->methods[i].requests)
+            fprintf(fp, "docket_requests_total{method=\"%s\"} %llu\n",
+                    method_label(m, i), m->methods[i].requests);
+    help(fp, "docket_request_errors_total", "counter",
+         "JSON-RPC requests answered with an error, by method and code.");
+    for (size_t i = 0; i < m->nmethods; i++)
+        for (size_t c = 0; c <= NCODES; c++) {
+            if (!m->methods[i].errors[c])
+                continue;
+            fprintf(fp, "docket_request_errors_total{method=\"%s\",code=\"",
+                    method_label(m, i));
+            if (c < NCODES)
+                fprintf(fp, "%d", codes[c]);
+            else
+                fputs("other", fp);
+            fprintf(fp, "\"} %llu\n", m->methods[i].errors[c]);
+        }
+    help(fp, "docket_request_duration_seconds", "histogram",
+         "Time from a request's line read to its answer queued, by method.");
+    for (size_t i = 0; i < m->nmethods; i++) {
+        const struct method_stats *s = &m->methods[i];
+        unsigned long long cum = 0;
+        if (!s->requests)
+            continue;
+        for (size_t b = 0; b < NBUCKETS; b++) {
+            cum += s->le[b];
+            fprintf(fp,
+                    "docket_request_duration_seconds_bucket{method=\"%s\","
+                    "le=\"%g\"} %llu\n",
+                    method_label(m, i), buckets[b], cum);
+        }
+        fprintf(fp,
+                "docket_request_duration_seconds_bucket{method=\"%s\","
+                "le=\"+Inf\"} %llu\n",
+                method_label(m, i), s->requests);
+        fprintf(fp, "docket_request_duration_seconds_sum{method=\"%s\"} %.6f\n",
+                method_label(m, i), s->seconds);
+        fprintf(fp,
+                "docket_request_duration_seconds_count{method=\"%s\"} %llu\n",
+                method_label(m, i), s->requests);
+    }
+}
+
+static void render_server(FILE *fp, const struct metrics *m,
+                          const struct srv *srv)
+{
+    size_t unix_conns = 0, tcp_conns = 0, sessions = 0, subscribers = 0;
+    int up, size;
+    size_t queued;
+
+    for (const struct conn *c = srv->conns; c; c = c->next) {
+        if (c->is_unix)
+            unix_conns++;
+        else
+            tcp_conns++;
+        sessions += c->staff_id != 0;
+        subscribers += c->subscribed;
+    }
+    help(fp, "docket_build_info", "gauge",
+         "Always 1; the version and instance name as labels.");
+    fprintf(fp, "docket_build_info{version=\"%s\",instance=\"", DOCKET_VERSION);
+    label(fp, srv->instance);
+    fputs("\"} 1\n", fp);
+    help(fp, "docket_start_time_seconds", "gauge",
+         "When this docketd started, in seconds since the Unix epoch.");
+    fprintf(fp, "docket_start_time_seconds %lld\n", (long long)srv->started);
+    help(fp, "docket_connections", "gauge",
+         "Open JSON-RPC connections, by transport.");
+    fprintf(fp, "docket_connections{transport=\"unix\"} %zu\n", unix_conns);
+    fprintf(fp, "docket_connections{transport=\"tcp\"} %zu\n", tcp_conns);
+    help(fp, "docket_connections_accepted_total", "counter",
+         "JSON-RPC connections accepted since start.");
+    fprintf(fp, "docket_connections_accepted_total %llu\n", m->accepted);
+    help(fp, "docket_sessions", "gauge", "Connections logged in as staff.");
+    fprintf(fp, "docket_sessions %zu\n", sessions);
+    help(fp, "docket_subscribers", "gauge",
+         "Connections subscribed to the change feed.");
+    fprintf(fp, "docket_subscribers %zu\n", subscribers);
+
+    db_stats(srv->db, &up, &size, &queued);
+    help(fp, "docket_db_pool_size", "gauge",
+         "Connections the database pool keeps (database.pool_size).");
+    fprintf(fp, "docket_db_pool_size %d\n", size);
+    help(fp, "docket_db_connections_up", "gauge",
+         "Pool connections currently connected.");
+    fprintf(fp, "docket_db_connections_up %d\n", up);
+    help(fp, "docket_db_queries_queued", "gauge",
+         "Queries waiting for a free pool connection.");
+    fprintf(fp, "docket_db_queries_queued %zu\n", queued);
+    help(fp, "docket_feed_head", "gauge",
+         "Newest change-feed seq this instance has pushed to clients.");
+    fprintf(fp, "docket_feed_head %lld\n", feed_head(srv->feed));
+    help(fp, "docket_feed_sequencer", "gauge",
+         "1 if this instance numbers the feed (holds the advisory lock).");
+    fprintf(fp, "docket_feed_sequencer %d\n", feed_is_sequencer(srv->feed));
+    help(fp, "docket_mail_sent_total", "counter",
+         "Emails this instance delivered to the SMTP server.");
+    fprintf(fp, "docket_mail_sent_total %llu\n", m->mail_sent);
+    help(fp, "docket_mail_failed_total", "counter",
+         "Emails this instance gave up on (permanent error or last retry).");
+    fprintf(fp, "docket_mail_failed_total %llu\n", m->mail_failed);
+}
+
+static void render_db(FILE *fp, const struct metrics_db *st)
+{
+    help(fp, "docket_db_up", "gauge",
+         "1 if the database answered this scrape's query.");
+    fprintf(fp, "docket_db_up %d\n", st && st->ok);
+    if (!st || !st->ok)
+        return;
+    help(fp, "docket_feed_unsequenced_events", "gauge",
+         "Committed changes not yet numbered for the feed.");
+    fprintf(fp, "docket_feed_unsequenced_events %lld\n", st->feed_unsequenced);
+    help(fp, "docket_feed_oldest_unsequenced_seconds", "gauge",
+         "Age of the oldest change not yet numbered: the feed's lag.");
+    fprintf(fp, "docket_feed_oldest_unsequenced_seconds %.3f\n",
+            st->feed_oldest_unsequenced_s);
+    help(fp, "docket_outbox_pending", "gauge",
+         "Emails waiting to be sent (including ones waiting to retry).");
+    fprintf(fp, "docket_outbox_pending %lld\n", st->outbox_pending);
+    help(fp, "docket_outbox_failed", "gauge",
+         "Emails given up on, in the outbox table (all instances).");
+    fprintf(fp, "docket_outbox_failed %lld\n", st->outbox_failed);
+    help(fp, "docket_outbox_oldest_pending_seconds", "gauge",
+         "Age of the oldest email waiting to be sent.");
+    fprintf(fp, "docket_outbox_oldest_pending_seconds %.3f\n",
+            st->outbox_oldest_pending_s);
+}
+
+char *metrics_render(const struct metrics *m, const struct srv *srv,
+                     const struct metrics_db *st, size_t *len)
+{
+    char *buf = NULL;
+    size_t size = 0;
+    FILE *fp = open_memstream(&buf, &size);
+
+    if (!fp)
+        return NULL;
+    render_server(fp, m, srv);
+    render_db(fp, st);
+    render_requests(fp, m);
+    if (fclose(fp) != 0) {
+        free(buf);
+        return NULL;
+    }
+    *len = size;
+    return buf;
+}
