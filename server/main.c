@@ -48,7 +48,10 @@ static void usage(FILE *fp)
                 "$DOCKET_CONFIG or /etc/docket/config.yaml)\n"
                 "  --check-config   validate the configuration and exit 0 "
                 "(valid) or 1\n"
-                "  --version        print the version\n");
+                "  --version        print the version\n"
+                "  --help           print this\n"
+                "Signals: HUP reloads the configuration, TERM drains and "
+                "exits.  See docketd(8).\n");
 }
 
 static void on_connection(uv_stream_t *listener, int status)

@@ -36,7 +36,9 @@ static void usage(FILE *fp)
             "($DOCKET_PASSWORD, or asked);\n"
             "                  without it, the Unix socket logs you in by "
             "your Unix user\n"
-            "Press ? inside docket for the keys.\n");
+            "  --help          print this and exit\n"
+            "  --version       print the version and exit\n"
+            "Press ? inside docket for the keys; see docket(1).\n");
 }
 
 static char *ask_password(const char *user)
