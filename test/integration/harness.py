@@ -20,6 +20,10 @@ import time
 
 SOURCE = os.environ["DOCKET_SOURCE_DIR"]
 DOCKETCTL = os.environ["DOCKETCTL"]
+# With DOCKET_VALGRIND=1 (scripts/test --valgrind) docketd and docketctl
+# run under memcheck: an error or a leak makes them exit 99.
+VALGRIND = ([os.path.join(SOURCE, "test", "valgrind.sh")]
+            if os.environ.get("DOCKET_VALGRIND") else [])
 DOCKETD = os.environ["DOCKETD"]
 
 _passed = 0
@@ -275,7 +279,7 @@ class Cluster:
 
     def ctl(self, *args, input=None):
         path = self.write_config("ctl", {})
-        return subprocess.run([DOCKETCTL, "--config", path, *args],
+        return subprocess.run([*VALGRIND, DOCKETCTL, "--config", path, *args],
                               input=input, check=True, capture_output=True,
                               text=True).stdout
 
@@ -306,12 +310,7 @@ class Cluster:
         path = self.write_config(name, cfg)
         log = open(os.path.join(self.dir, name + ".log"), "a")
         cmd = [DOCKETD, "--config", path]
-        if os.environ.get("DOCKET_VALGRIND"):
-            # Suppressions only for the libraries' own, each explained there.
-            cmd = ["valgrind", "--quiet", "--leak-check=full",
-                   "--show-leak-kinds=definite,indirect", "--errors-for-leak-kinds=definite,indirect",
-                   "--error-exitcode=99",
-                   "--suppressions=%s/test/valgrind.supp" % SOURCE] + cmd
+        cmd = VALGRIND + cmd
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,
                                 env={**os.environ, **(env or {})})
         server = Server(name, proc, sock, port, log.name)

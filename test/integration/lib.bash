@@ -26,6 +26,15 @@ database:
   conninfo: "$DK_PG_CONNINFO"
 YAML
 
+# scripts/test --valgrind: every docketctl this script runs is under
+# memcheck (an error or a leak exits 99, failing the check that ran it).
+if [ -n "${DOCKET_VALGRIND:-}" ]; then
+    printf '#!/bin/sh\nexec "%s/test/valgrind.sh" "%s" "$@"\n' \
+        "$DOCKET_SOURCE_DIR" "$DOCKETCTL" > "$T/docketctl"
+    chmod 755 "$T/docketctl"
+    DOCKETCTL=$T/docketctl
+fi
+
 PASSED=0
 FAILED=0
 
