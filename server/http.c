@@ -7,6 +7,7 @@
  * check never hangs on a stuck database.
  */
 #include "http.h"
+#include "http_req.h"
 #include "conn.h"
 #include "db.h"
 #include "dk_log.h"
@@ -14,13 +15,11 @@
 #include "metrics.h"
 #include "srv.h"
 
-#include <http_parser.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define MAX_CONNS        256
-#define MAX_URL          1024
 #define IDLE_TIMEOUT_MS  10000 /* a client that sends no whole request */
 #define QUERY_TIMEOUT_MS 2000
 #define SWEEP_MS         250
@@ -42,11 +41,7 @@ struct http_conn {
     uv_tcp_t tcp; /* first: the handle's memory is the connection's */
     struct http *http;
     int refs; /* the handle's, plus one for a query in flight */
-    http_parser parser;
-    char url[MAX_URL + 1];
-    size_t url_len;
-    bool url_too_long;
-    bool head;       /* HEAD: headers only */
+    struct http_req req;
     bool answered;   /* the response is written or on its way */
     bool closing;    /* uv_close() called */
     finish_fn query; /* set while waiting on the database */
@@ -160,7 +155,7 @@ static void respond(struct http_conn *hc, int status, const char *type,
                            "%.*s",
                            status, reason(status), type, len,
                            status == 405 ? "Allow: GET, HEAD\r\n" : "",
-                           hc->head ? 0 : (int)len, body);
+                           hc->req.head ? 0 : (int)len, body);
     w->req.data = hc;
     buf = uv_buf_init(w->data, (unsigned)strlen(w->data));
     if ((rc = uv_write(&w->req, (uv_stream_t *)&hc->tcp, &buf, 1, write_cb)) <
@@ -267,74 +262,23 @@ static const struct route {
 
 static void dispatch(struct http_conn *hc)
 {
-    struct http_parser_url u;
-    const char *path;
-    size_t len;
+    const struct http_req *r = &hc->req;
+    char msg[200];
 
-    if (hc->url_too_long) {
-        respond_text(hc, 414, "the request line is too long\n");
+    if (r->status) {
+        snprintf(msg, sizeof(msg), "%s%s%s\n", r->why, r->detail[0] ? ": " : "",
+                 r->detail);
+        respond_text(hc, r->status, msg);
         return;
     }
-    if (hc->parser.method != HTTP_GET && hc->parser.method != HTTP_HEAD) {
-        respond_text(hc, 405, "only GET and HEAD are served here\n");
-        return;
-    }
-    http_parser_url_init(&u);
-    if (http_parser_parse_url(hc->url, hc->url_len, 0, &u) != 0 ||
-        !(u.field_set & (1 << UF_PATH))) {
-        respond_text(hc, 400, "the request target is not a path\n");
-        return;
-    }
-    path = hc->url + u.field_data[UF_PATH].off;
-    len = u.field_data[UF_PATH].len;
     for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
-        if (strlen(routes[i].path) == len &&
-            memcmp(routes[i].path, path, len) == 0) {
+        if (strlen(routes[i].path) == r->path_len &&
+            memcmp(routes[i].path, r->path, r->path_len) == 0) {
             routes[i].fn(hc);
             return;
         }
     respond_text(hc, 404, "not found: try /healthz or /metrics\n");
 }
-
-/* ---- parsing ------------------------------------------------------------- */
-
-static int on_url(http_parser *p, const char *at, size_t len)
-{
-    struct http_conn *hc = p->data;
-
-    if (hc->url_len + len > MAX_URL) {
-        hc->url_too_long = true;
-        return 0;
-    }
-    memcpy(hc->url + hc->url_len, at, len);
-    hc->url_len += len;
-    hc->url[hc->url_len] = '\0';
-    return 0;
-}
-
-static int on_headers_complete(http_parser *p)
-{
-    struct http_conn *hc = p->data;
-
-    hc->head = p->method == HTTP_HEAD;
-    return 0;
-}
-
-static int on_message_complete(http_parser *p)
-{
-    struct http_conn *hc = p->data;
-
-    /* One request per connection: anything pipelined after is ignored. */
-    http_parser_pause(p, 1);
-    dispatch(hc);
-    return 0;
-}
-
-static const http_parser_settings settings = {
-    .on_url = on_url,
-    .on_headers_complete = on_headers_complete,
-    .on_message_complete = on_message_complete,
-};
 
 static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
@@ -358,16 +302,10 @@ static void read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
             uv_read_stop(s);
         return;
     }
-    if (hc->answered || hc->query)
+    if (hc->answered || hc->query || hc->req.done)
         return;
-    http_parser_execute(&hc->parser, &settings, buf->base, (size_t)nread);
-    if (HTTP_PARSER_ERRNO(&hc->parser) != HPE_OK &&
-        HTTP_PARSER_ERRNO(&hc->parser) != HPE_PAUSED) {
-        char msg[160];
-        snprintf(msg, sizeof(msg), "bad request: %s\n",
-                 http_errno_description(HTTP_PARSER_ERRNO(&hc->parser)));
-        respond_text(hc, 400, msg);
-    }
+    if (http_req_feed(&hc->req, buf->base, (size_t)nread) == HTTP_REQ_DONE)
+        dispatch(hc);
 }
 
 static void on_connection(uv_stream_t *listener, int status)
@@ -395,8 +333,7 @@ static void on_connection(uv_stream_t *listener, int status)
         hc_close(hc);
         return;
     }
-    http_parser_init(&hc->parser, HTTP_REQUEST);
-    hc->parser.data = hc;
+    http_req_init(&hc->req);
     if (uv_read_start((uv_stream_t *)&hc->tcp, alloc_cb, read_cb) < 0)
         hc_close(hc);
 }
