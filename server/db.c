@@ -234,7 +234,8 @@ static void conn_drop(struct db_conn *dc, const char *why)
     bool was_up = dc->state == DBC_IDLE || dc->state == DBC_BUSY;
     struct db_query *q = dc->q;
 
-    if (was_up && dc->index >= db->size)
+    /* Closed on purpose (shutting down, pool shrunk): not a problem. */
+    if (was_up && (db->closing || dc->index >= db->size))
         dk_log(DK_LOG_INFO, "database connection %d closed: %s", dc->index,
                why);
     else if (was_up)

@@ -382,7 +382,7 @@ static void state_cb(bool up, void *arg)
 
     if (!up) {
         /* The session ended: its LISTENs and its lock went with it. */
-        if (f->sequencer)
+        if (f->sequencer && !f->done_cb)
             dk_log(DK_LOG_WARN, "lost the feed connection; no longer the "
                                 "sequencer");
         f->up = false;
