@@ -269,9 +269,15 @@ static void sequence(struct feed *f)
         return;
     }
     q = db_query_new(
-        "WITH ready AS ("
-        "  SELECT id, xid FROM event"
-        "   WHERE seq IS NULL AND xid < pg_snapshot_xmin(pg_current_snapshot())"
+        /* Ready: below every running transaction.  A row this cluster
+         * could not have written yet (xid past the snapshot's xmax) came
+         * from another cluster by pg_dump and pg_restore: it is committed
+         * and ready too, else it would wait for that xid forever. */
+        "WITH snap AS (SELECT pg_current_snapshot() AS s), "
+        "ready AS ("
+        "  SELECT id, xid FROM event, snap"
+        "   WHERE seq IS NULL AND (xid < pg_snapshot_xmin(snap.s)"
+        "                          OR xid >= pg_snapshot_xmax(snap.s))"
         "   ORDER BY xid, id LIMIT 5000), "
         "base AS (SELECT coalesce(max(seq), 0) AS s FROM event), "
         "numbered AS ("

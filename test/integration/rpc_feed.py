@@ -144,4 +144,20 @@ total = int(cl.sql1("SELECT count(*) FROM event WHERE type <> 'notification'"))
 ok(total >= WRITERS * WRITES, "the writers made %d ticket events" % total)
 eq(cl.sql1("SELECT count(*) = count(DISTINCT seq) AND max(seq) = count(*) FROM event"), "t",
    "seqs are 1..N with no hole (nothing was rolled back)")
+
+# A row restored from another cluster's pg_dump keeps that cluster's xid,
+# which may be past any this cluster has given out: it is numbered all
+# the same, and pushed.
+watcher = servers[0].login(cl, subs[0].name)
+watcher.subscribe()
+rid = cl.sql1("INSERT INTO event (xid, type, action, ticket_id, summary) "
+              "SELECT (pg_current_xact_id()::text::bigint + 100000000)::text::xid8,"
+              "       'ticket.changed', 'note_added', t.id, ticket_summary(t) "
+              "  FROM ticket t ORDER BY t.id LIMIT 1 RETURNING id")
+wait_for(lambda: cl.sql1("SELECT seq FROM event WHERE id = %s" % rid) is not None,
+         what="the restored row to be numbered")
+seq = int(cl.sql1("SELECT seq FROM event WHERE id = %s" % rid))
+watcher.wait_push(lambda p: p.get("method") == "event" and
+                  p["params"]["seq"] == seq, timeout=10)
+ok(True, "a row with a foreign xid is numbered (%d) and pushed" % seq)
 done()
