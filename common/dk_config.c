@@ -53,6 +53,8 @@ const char *const dk_config_views[] = {
     "closed",  NULL};
 static const char *const color_schemes[] = {"default", "mono", NULL};
 static const char *const sender_choices[] = {"reject", "create", NULL};
+static const char *const starttls_choices[] = {"auto", "try", "require",
+                                               "never", NULL};
 
 #define OFF(field) offsetof(struct dk_config, field)
 #define MIB        (1024LL * 1024)
@@ -86,6 +88,8 @@ static const struct config_key config_keys[] = {
      NULL, "30s"},
     {"mail.unknown_senders", KEY_ENUM, OFF(mail.unknown_senders), 0, 0,
      sender_choices, "reject"},
+    {"mail.starttls", KEY_ENUM, OFF(mail.starttls), 0, 0, starttls_choices,
+     "auto"},
     {"http.listen", KEY_ADDR, OFF(http.listen), 0, 0, NULL, "127.0.0.1:8080"},
     {"log.level", KEY_ENUM, OFF(log.level), 0, 0, log_levels, "info"},
     {"portal.enabled", KEY_BOOL, OFF(portal.enabled), 0, 0, NULL, "true"},

@@ -26,6 +26,13 @@ struct dk_pairs {
 
 enum dk_client_colors { DK_COLORS_DEFAULT, DK_COLORS_MONO };
 enum dk_unknown_senders { DK_SENDERS_REJECT, DK_SENDERS_CREATE };
+/* mail.starttls: when the sender upgrades an smtp:// connection. */
+enum dk_starttls {
+    DK_STARTTLS_AUTO,    /* never to this host (loopback), else TRY */
+    DK_STARTTLS_TRY,     /* when offered, with the certificate verified */
+    DK_STARTTLS_REQUIRE, /* always; a relay without it fails the send */
+    DK_STARTTLS_NEVER,   /* plain, whatever is offered */
+};
 
 enum dk_portal_access { DK_ACCESS_LIST, DK_ACCESS_SELF_REGISTRATION };
 enum dk_portal_visibility { DK_VISIBILITY_OWN, DK_VISIBILITY_COMPANY };
@@ -55,6 +62,7 @@ struct dk_config {
         int max_attempts;        /* then the row is marked failed */
         long long retry_backoff; /* seconds before the 2nd try; doubles */
         int unknown_senders;     /* mail-in: enum dk_unknown_senders */
+        int starttls;            /* enum dk_starttls */
     } mail;
     struct {
         char *listen; /* "" disables HTTP */

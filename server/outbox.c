@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #define PARALLEL      4           /* messages in flight at once */
@@ -43,6 +44,7 @@ struct outbox {
     bool claiming, closing, reminding;
     char from_addr[256];
     char domain[200];
+    long use_ssl; /* CURLOPT_USE_SSL, from mail.starttls and the host */
 };
 
 struct curl_sock {
@@ -60,7 +62,7 @@ struct send {
     char *msg;               /* owned: the RFC 5322 text */
     size_t len, off;
     char err[CURL_ERROR_SIZE];
-    char reply[256];          /* the SMTP server's last line */
+    char reply[256];          /* the server's last line, or first refusal */
     struct send *prev, *next; /* o->sends */
 };
 
@@ -266,7 +268,10 @@ static int debug_cb(CURL *easy, curl_infotype type, char *data, size_t size,
 {
     struct send *s = arg;
 
-    if (type == CURLINFO_HEADER_IN && size > 0) {
+    /* Keep the first refusal: what follows it (QUIT's "221 Bye") says
+     * nothing about why the message was not taken. */
+    if (type == CURLINFO_HEADER_IN && size > 0 && s->reply[0] != '4' &&
+        s->reply[0] != '5') {
         while (size > 0 && (data[size - 1] == '\n' || data[size - 1] == '\r'))
             size--;
         snprintf(s->reply, sizeof(s->reply), "%.*s", (int)size, data);
@@ -312,7 +317,11 @@ static void start(struct outbox *o, PGresult *res, int row)
     curl_easy_setopt(s->easy, CURLOPT_READDATA, s);
     curl_easy_setopt(s->easy, CURLOPT_INFILESIZE_LARGE, (curl_off_t)s->len);
     /* STARTTLS when the relay offers it; smtps:// is TLS from the start. */
-    curl_easy_setopt(s->easy, CURLOPT_USE_SSL, (long)CURLUSESSL_TRY);
+    curl_easy_setopt(s->easy, CURLOPT_USE_SSL, o->use_ssl);
+    /* One connection per message: a cached one would carry the TLS state
+     * and relay of the settings before a reload.  A helpdesk's volume
+     * does not need the reuse. */
+    curl_easy_setopt(s->easy, CURLOPT_FORBID_REUSE, 1L);
     curl_easy_setopt(s->easy, CURLOPT_CONNECTTIMEOUT, 10L);
     curl_easy_setopt(s->easy, CURLOPT_TIMEOUT, 60L);
     curl_easy_setopt(s->easy, CURLOPT_NOSIGNAL, 1L);
@@ -406,15 +415,49 @@ void outbox_nudge(struct outbox *o)
         uv_timer_start(&o->poll_timer, poll_timer_cb, NUDGE_MS, POLL_MS);
 }
 
+/* True for a relay on this machine: 127.0.0.0/8, ::1 or localhost. */
+static bool loopback_host(const char *url)
+{
+    CURLU *u = curl_url();
+    char *host = NULL;
+    bool yes = false;
+
+    if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK)
+        yes = strncmp(host, "127.", 4) == 0 || strcmp(host, "[::1]") == 0 ||
+              strcasecmp(host, "localhost") == 0;
+    curl_free(host);
+    curl_url_cleanup(u);
+    return yes;
+}
+
 void outbox_reconfigure(struct outbox *o)
 {
     const char *at;
+    const struct dk_config *cfg = &o->srv->cfg;
 
     if (!dk_mail_address(o->srv->cfg.mail.from, o->from_addr,
                          sizeof(o->from_addr)))
         snprintf(o->from_addr, sizeof(o->from_addr), "docket@localhost");
     at = strchr(o->from_addr, '@');
     snprintf(o->domain, sizeof(o->domain), "%s", at ? at + 1 : "docket");
+    switch (cfg->mail.starttls) {
+    case DK_STARTTLS_AUTO:
+        /* The hop to a local MTA never leaves the machine, and Debian's
+         * offer STARTTLS there with certificates nobody can verify. */
+        o->use_ssl = loopback_host(cfg->mail.smtp_url) ? CURLUSESSL_NONE
+                                                       : CURLUSESSL_TRY;
+        break;
+    case DK_STARTTLS_REQUIRE:
+        o->use_ssl = CURLUSESSL_ALL;
+        break;
+    case DK_STARTTLS_NEVER:
+        o->use_ssl = CURLUSESSL_NONE;
+        break;
+    default:
+        o->use_ssl = CURLUSESSL_TRY;
+        break;
+    }
     outbox_nudge(o); /* mail.send may have just been turned on */
 }
 

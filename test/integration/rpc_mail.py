@@ -3,7 +3,7 @@ loopback (Debian's aiosmtpd): the handbook's emails (mention, reply,
 close) with their recipients, threading and encodings; a 4xx answer
 retried with back-off; a 5xx answer failing the row for good with the
 server's words; two docketd instances sending each row exactly once."""
-import sys, os, time, email, email.policy
+import sys, os, time, json, signal, ssl, subprocess, email, email.policy
 from email.header import decode_header, make_header
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import *
@@ -146,4 +146,67 @@ ids = [m["Message-ID"] for _, _, m in sink.messages[before:]]
 eq((len(ids), len(set(ids))), (40, 40), "each exactly once")
 eq(cl.sql1("SELECT count(*) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL"), "0",
    "nothing left in the outbox")
+
+# mail.starttls against a relay on loopback that offers STARTTLS with a
+# self-signed certificate, as Debian's Exim and Postfix do; each setting
+# applied by a reload of d2 (d1 stops sending).
+d.stop()
+subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                "-subj", "/CN=localhost", "-days", "1",
+                "-keyout", os.path.join(cl.dir, "key.pem"),
+                "-out", os.path.join(cl.dir, "cert.pem")],
+               check=True, capture_output=True)
+tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+tls.load_cert_chain(os.path.join(cl.dir, "cert.pem"), os.path.join(cl.dir, "key.pem"))
+
+
+class TlsSink(Sink):
+    async def handle_DATA(self, server, session, envelope):
+        self.tls_used = session.ssl is not None
+        return await super().handle_DATA(server, session, envelope)
+
+
+tsink = TlsSink()
+tport = free_port()
+tsmtp = Controller(tsink, hostname="127.0.0.1", port=tport, tls_context=tls)
+tsmtp.start()
+atexit.register(tsmtp.stop)
+
+
+def queue_one(subject):
+    return cl.sql1("INSERT INTO outbox (kind, to_addr, subject, body) VALUES "
+                   "('workflow_step', 'tls@school.example', '%s', 'Body') "
+                   "RETURNING id" % subject)
+
+
+def reload_mail(**settings):
+    cfg = json.load(open(d2.config_path))
+    cfg["mail"].update(settings)
+    json.dump(cfg, open(d2.config_path, "w"))
+    mark = d2.log_text().count("reload: configuration reloaded")
+    d2.proc.send_signal(signal.SIGHUP)
+    wait_for(lambda: d2.log_text().count("reload: configuration reloaded") > mark,
+             what="the reload")
+
+
+reload_mail(smtp_url="smtp://127.0.0.1:%d" % tport, starttls="auto")
+queue_one("auto")
+wait_for(lambda: tsink.messages, what="auto: delivered to the loopback relay")
+ok(not tsink.tls_used, "auto: plain SMTP to a relay on loopback, STARTTLS offered or not")
+
+reload_mail(starttls="try")
+rid = queue_one("try")
+wait_for(lambda: cl.sql1("SELECT last_error FROM outbox WHERE id = %s" % rid),
+         what="try: the first attempt")
+ok("certificate" in cl.sql1("SELECT last_error FROM outbox WHERE id = %s" % rid),
+   "try: STARTTLS is used, and an unverifiable certificate refused",
+   cl.sql1("SELECT last_error FROM outbox WHERE id = %s" % rid))
+
+reload_mail(smtp_url="smtp://127.0.0.1:%d" % port, starttls="require")
+rid = queue_one("require")
+wait_for(lambda: cl.sql1("SELECT last_error FROM outbox WHERE id = %s" % rid),
+         what="require: the first attempt")
+ok(cl.sql1("SELECT sent_at IS NULL FROM outbox WHERE id = %s" % rid) == "t",
+   "require: nothing is sent to a relay that offers no STARTTLS",
+   cl.sql1("SELECT last_error FROM outbox WHERE id = %s" % rid))
 done()
