@@ -229,12 +229,13 @@ static void route_healthz(struct http_conn *hc)
 static void metrics_done(struct http_conn *hc, const PGresult *res)
 {
     struct metrics_db st = {0};
-    const char *cols[5];
+    const char *cols[METRICS_DB_COLS];
     char *text;
     size_t len;
 
-    if (res && db_ok(res) && PQntuples(res) == 1 && PQnfields(res) == 5) {
-        for (int i = 0; i < 5; i++)
+    if (res && db_ok(res) && PQntuples(res) == 1 &&
+        PQnfields(res) == METRICS_DB_COLS) {
+        for (int i = 0; i < METRICS_DB_COLS; i++)
             cols[i] = PQgetvalue(res, 0, i);
         metrics_db_parse(&st, cols);
     }

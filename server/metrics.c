@@ -49,24 +49,34 @@ struct metrics {
     unsigned long long accepted, mail_sent, mail_failed;
 };
 
+/*
+ * The outbox's "oldest due" is how long the oldest email never tried has
+ * been due (not_before), not how long ago it was queued: workflow steps
+ * are queued days before they are due, and a retry moves not_before on,
+ * so retries are counted apart.  Pending rows come from the sender's
+ * partial index; failed ones are few.
+ */
 const char metrics_db_sql[] =
-    "SELECT (SELECT count(*) FROM outbox"
-    "         WHERE sent_at IS NULL AND failed_at IS NULL),"
+    "SELECT count(*),"
+    "       count(*) FILTER (WHERE attempts > 0),"
+    "       coalesce(extract(epoch FROM now() - min(not_before)"
+    "                FILTER (WHERE attempts = 0 AND not_before <= now())), 0),"
     "       (SELECT count(*) FROM outbox WHERE failed_at IS NOT NULL),"
-    "       (SELECT coalesce(extract(epoch FROM now() - min(created_at)), 0)"
-    "          FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL),"
     "       (SELECT count(*) FROM event WHERE seq IS NULL),"
     "       (SELECT coalesce(extract(epoch FROM now() - min(created_at)), 0)"
-    "          FROM event WHERE seq IS NULL)";
+    "          FROM event WHERE seq IS NULL)"
+    "  FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL";
 
-void metrics_db_parse(struct metrics_db *st, const char *const cols[5])
+void metrics_db_parse(struct metrics_db *st,
+                      const char *const cols[METRICS_DB_COLS])
 {
     st->ok = true;
     st->outbox_pending = atoll(cols[0]);
-    st->outbox_failed = atoll(cols[1]);
-    st->outbox_oldest_pending_s = atof(cols[2]);
-    st->feed_unsequenced = atoll(cols[3]);
-    st->feed_oldest_unsequenced_s = atof(cols[4]);
+    st->outbox_retrying = atoll(cols[1]);
+    st->outbox_oldest_due_s = atof(cols[2]);
+    st->outbox_failed = atoll(cols[3]);
+    st->feed_unsequenced = atoll(cols[4]);
+    st->feed_oldest_unsequenced_s = atof(cols[5]);
 }
 
 struct metrics *metrics_new(void)
@@ -277,15 +287,19 @@ static void render_db(FILE *fp, const struct metrics_db *st)
     fprintf(fp, "docket_feed_oldest_unsequenced_seconds %.3f\n",
             st->feed_oldest_unsequenced_s);
     help(fp, "docket_outbox_pending", "gauge",
-         "Emails waiting to be sent (including ones waiting to retry).");
+         "Emails waiting to be sent, retries and scheduled ones included.");
     fprintf(fp, "docket_outbox_pending %lld\n", st->outbox_pending);
     help(fp, "docket_outbox_failed", "gauge",
          "Emails given up on, in the outbox table (all instances).");
     fprintf(fp, "docket_outbox_failed %lld\n", st->outbox_failed);
-    help(fp, "docket_outbox_oldest_pending_seconds", "gauge",
-         "Age of the oldest email waiting to be sent.");
-    fprintf(fp, "docket_outbox_oldest_pending_seconds %.3f\n",
-            st->outbox_oldest_pending_s);
+    help(fp, "docket_outbox_retrying", "gauge",
+         "Emails waiting to be tried again after a failed attempt.");
+    fprintf(fp, "docket_outbox_retrying %lld\n", st->outbox_retrying);
+    help(fp, "docket_outbox_oldest_due_seconds", "gauge",
+         "How long the oldest email not yet tried has been due: the "
+         "sender's lag.");
+    fprintf(fp, "docket_outbox_oldest_due_seconds %.3f\n",
+            st->outbox_oldest_due_s);
 }
 
 char *metrics_render(const struct metrics *m, const struct srv *srv,

@@ -16,15 +16,17 @@ struct metrics;
 /* What /metrics reads from the database at scrape time. */
 struct metrics_db {
     bool ok; /* false: the query failed; these are left out */
-    long long outbox_pending, outbox_failed;
-    double outbox_oldest_pending_s;
+    long long outbox_pending, outbox_failed, outbox_retrying;
+    double outbox_oldest_due_s;
     long long feed_unsequenced;
     double feed_oldest_unsequenced_s;
 };
 
-/* The query that fills struct metrics_db, one row of five columns. */
+/* The query that fills struct metrics_db: one row of METRICS_DB_COLS. */
+#define METRICS_DB_COLS 6
 extern const char metrics_db_sql[];
-void metrics_db_parse(struct metrics_db *st, const char *const cols[5]);
+void metrics_db_parse(struct metrics_db *st,
+                      const char *const cols[METRICS_DB_COLS]);
 
 struct metrics *metrics_new(void);
 void metrics_free(struct metrics *m);

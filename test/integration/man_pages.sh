@@ -156,7 +156,7 @@ docket_request_duration_seconds docket_db_up docket_db_pool_size
 docket_db_connections_up docket_db_queries_queued docket_feed_head
 docket_feed_sequencer docket_feed_unsequenced_events
 docket_feed_oldest_unsequenced_seconds docket_outbox_pending
-docket_outbox_failed docket_outbox_oldest_pending_seconds
+docket_outbox_failed docket_outbox_retrying docket_outbox_oldest_due_seconds
 docket_mail_sent_total docket_mail_failed_total"
 if [ -f "$SRC/server/metrics.c" ]; then
     found=$(grep -o '"docket_[a-z_]*' "$SRC/server/metrics.c" | tr -d '"' |

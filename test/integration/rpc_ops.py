@@ -204,6 +204,24 @@ eq(metric(after, "docket_outbox_pending"),
    float(cl.sql1("SELECT count(*) FROM outbox WHERE sent_at IS NULL "
                  "AND failed_at IS NULL")),
    "outbox_pending is the outbox's backlog (mail.send is off here)")
+# The outbox gauges: a message due 100 s ago and never tried is the
+# sender's lag; one scheduled weeks ahead (a workflow step queued long
+# ago) is not; one waiting for its retry counts as retrying.
+cl.sql("INSERT INTO outbox (kind, to_addr, subject, body, created_at, "
+       "not_before, attempts) VALUES "
+       "('workflow_step', 'a@school.example', 'due', 'b', now() - interval '100 s',"
+       " now() - interval '100 s', 0),"
+       "('workflow_step', 'b@school.example', 'later', 'b', now() - interval '30 days',"
+       " now() + interval '30 days', 0),"
+       "('reply', 'c@school.example', 'retry', 'b', now() - interval '1 day',"
+       " now() + interval '1 min', 2)")
+ms = scrape(hport)
+eq(metric(ms, "docket_outbox_retrying"), 1, "outbox_retrying counts the retry")
+ok(100 <= metric(ms, "docket_outbox_oldest_due_seconds") < 160,
+   "outbox_oldest_due_seconds is the due message's wait, not the scheduled "
+   "one's age", metric(ms, "docket_outbox_oldest_due_seconds"))
+eq(metric(ms, "docket_outbox_pending"), metric(after, "docket_outbox_pending") + 3,
+   "outbox_pending counts all three")
 ok(metric(after, "docket_feed_head") is not None and
    metric(after, "docket_feed_sequencer") == 1,
    "feed head and sequencer are exported")
