@@ -5,6 +5,7 @@
  * close callback, so reconnecting never reuses a closing handle.
  */
 #include "dk_client.h"
+#include "dk_addr.h"
 #include "dk_mem.h"
 
 #include <stdio.h>
@@ -65,7 +66,7 @@ struct dk_client *dk_client_new(uv_loop_t *loop, const char *server,
                                 dk_client_state_cb state_cb, void *arg)
 {
     struct dk_client *cl = dk_xcalloc(1, sizeof(*cl));
-    const char *colon;
+    char err[300];
 
     cl->loop = loop;
     cl->server = dk_xstrdup(server);
@@ -77,24 +78,10 @@ struct dk_client *dk_client_new(uv_loop_t *loop, const char *server,
         cl->path = dk_xstrdup(server[0] == '/' ? server : server + 5);
         return cl;
     }
-    colon = strrchr(server, ':');
-    if (colon && colon != server) {
-        char host[256];
-        int port = atoi(colon + 1);
-        size_t n = (size_t)(colon - server);
-        if (server[0] == '[' && n >= 2) {
-            snprintf(host, sizeof(host), "%.*s", (int)n - 2, server + 1);
-            if (uv_ip6_addr(host, port, (struct sockaddr_in6 *)&cl->addr) == 0)
-                return cl;
-        } else {
-            snprintf(host, sizeof(host), "%.*s", (int)n, server);
-            if (strcmp(host, "localhost") == 0)
-                snprintf(host, sizeof(host), "127.0.0.1");
-            if (port > 0 &&
-                uv_ip4_addr(host, port, (struct sockaddr_in *)&cl->addr) == 0)
-                return cl;
-        }
-    }
+    /* Looked up once, here: the client starts with it, and a lookup on
+     * every reconnect would block the screen. */
+    if (dk_addr_resolve(server, false, &cl->addr, err, sizeof(err)) == 0)
+        return cl;
     free(cl->server);
     free(cl);
     return NULL;

@@ -6,6 +6,7 @@
  * libyaml's document API keeps each node's line and column for messages.
  */
 #include "dk_config.h"
+#include "dk_addr.h"
 #include "dk_err.h"
 #include "dk_log.h"
 #include "dk_mem.h"
@@ -180,24 +181,14 @@ static bool name_valid(const char *s)
     return true;
 }
 
+/* HOST:PORT or [V6]:PORT, or "" for off; names are looked up at start. */
 static bool addr_valid(const char *s)
 {
-    const char *colon;
-    unsigned long long port;
+    char host[256], err[300];
+    unsigned port;
 
-    if (*s == '\0')
-        return true; /* off */
-    if (*s == '[') {
-        const char *close = strchr(s, ']');
-        if (!close || close == s + 1 || close[1] != ':')
-            return false;
-        colon = close + 1;
-    } else {
-        colon = strrchr(s, ':');
-        if (!colon || colon == s || memchr(s, ':', (size_t)(colon - s)))
-            return false;
-    }
-    return dk_uint_parse(colon + 1, 65535, &port) == 0 && port > 0;
+    return *s == '\0' ||
+           dk_addr_split(s, host, sizeof(host), &port, err, sizeof(err)) == 0;
 }
 
 /*

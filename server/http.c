@@ -10,6 +10,7 @@
 #include "http_req.h"
 #include "conn.h"
 #include "db.h"
+#include "dk_addr.h"
 #include "dk_log.h"
 #include "dk_mem.h"
 #include "metrics.h"
@@ -370,11 +371,11 @@ struct http *http_new(struct srv *srv)
 int http_listen(struct http *http, const char *addr)
 {
     struct sockaddr_storage sa;
+    char err[300];
     int rc;
 
-    if (srv_parse_addr(addr, &sa) != 0) {
-        dk_log(DK_LOG_ERROR,
-               "http.listen: \"%s\" is not an IP address and port", addr);
+    if (dk_addr_resolve(addr, true, &sa, err, sizeof(err)) < 0) {
+        dk_log(DK_LOG_ERROR, "http.listen: %s", err);
         return -1;
     }
     if ((rc = uv_tcp_bind(&http->listener, (struct sockaddr *)&sa, 0)) < 0 ||

@@ -5,6 +5,7 @@
  * loop.
  */
 #include "conn.h"
+#include "dk_addr.h"
 #include "db.h"
 #include "dk_config.h"
 #include "dk_log.h"
@@ -99,41 +100,14 @@ static int listen_unix(struct srv *srv, const char *path)
     return 0;
 }
 
-int srv_parse_addr(const char *addr, struct sockaddr_storage *sa)
-{
-    char host[256];
-    const char *colon = strrchr(addr, ':');
-    int port;
-    size_t hlen;
-
-    /* The config loader checked the form (KEY_ADDR); this is for safety. */
-    if (!colon || colon == addr)
-        return -1;
-    port = atoi(colon + 1);
-    hlen = (size_t)(colon - addr);
-    memset(sa, 0, sizeof(*sa));
-    if (addr[0] == '[') { /* [v6]:port */
-        if (hlen < 2 || addr[hlen - 1] != ']')
-            return -1;
-        snprintf(host, sizeof(host), "%.*s", (int)hlen - 2, addr + 1);
-        return uv_ip6_addr(host, port, (struct sockaddr_in6 *)sa) < 0 ? -1 : 0;
-    }
-    snprintf(host, sizeof(host), "%.*s", (int)hlen, addr);
-    if (strcmp(host, "localhost") == 0)
-        snprintf(host, sizeof(host), "127.0.0.1");
-    return uv_ip4_addr(host, port, (struct sockaddr_in *)sa) < 0 ? -1 : 0;
-}
-
 static int listen_tcp(struct srv *srv, const char *addr)
 {
     struct sockaddr_storage sa;
+    char err[300];
     int rc;
 
-    if (srv_parse_addr(addr, &sa) < 0) {
-        dk_log(DK_LOG_ERROR,
-               "server.listen: \"%s\" is not an IP address "
-               "and port",
-               addr);
+    if (dk_addr_resolve(addr, true, &sa, err, sizeof(err)) < 0) {
+        dk_log(DK_LOG_ERROR, "server.listen: %s", err);
         return -1;
     }
     uv_tcp_init(srv->loop, &srv->tcp_listener);

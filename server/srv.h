@@ -46,10 +46,6 @@ struct srv {
     char instance[64]; /* server.instance, or host:pid */
 };
 
-/* Parse "HOST:PORT" or "[V6]:PORT" ("localhost" is 127.0.0.1); -1 if
- * it is not an IP address and a port. */
-int srv_parse_addr(const char *addr, struct sockaddr_storage *sa);
-
 /* Milliseconds of the loop's clock, for timeouts and rate limits. */
 uint64_t srv_now_ms(const struct srv *srv);
 

@@ -4,6 +4,7 @@
  * and the loop.  endwin() runs on every way out.
  */
 #include "app.h"
+#include "dk_addr.h"
 #include "dk_config.h"
 #include "dk_mem.h"
 #include "keymap.h"
@@ -182,6 +183,15 @@ int main(int argc, char **argv)
     if (!server)
         server = found ? found : "unix:/run/docket/docket.sock";
     a.server = dk_xstrdup(server);
+    if (!(strncmp(server, "unix:", 5) == 0 || server[0] == '/')) {
+        /* Before the password prompt: a typo should not cost one. */
+        struct sockaddr_storage sa;
+        char err[300];
+        if (dk_addr_resolve(server, false, &sa, err, sizeof(err)) != 0) {
+            fprintf(stderr, "docket: --server: %s\n", err);
+            return 2;
+        }
+    }
     /* Over TCP, or as another user, log in with a password. */
     if (a.user || !(strncmp(server, "unix:", 5) == 0 || server[0] == '/')) {
         if (!a.user)

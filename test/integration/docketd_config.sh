@@ -27,4 +27,22 @@ expect_err "a missing file" "docketd: $T/none.yaml: could not open: No such file
 run "$DOCKETD" --frobnicate
 expect_eq "an unknown option is a usage error" "$RC" 2
 
+# Listen addresses may be names, looked up at start (no database needed
+# for that: docketd keeps trying to reach it meanwhile).
+port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+printf 'database: {conninfo: "host=%s/nopg dbname=none"}\nserver: {socket: "%s/d.sock", listen: "LOCALHOST:%s"}\nhttp: {listen: ""}\nmail: {send: false}\n' \
+    "$T" "$T" "$port" > "$T/named.yaml"
+"$DOCKETD" --config "$T/named.yaml" 2>"$T/named.log" & pid=$!
+for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then pass "server.listen: LOCALHOST:$port (a name) is listened on"
+else fail "server.listen with a host name: nothing listens"; cat "$T/named.log"; fi
+kill -TERM "$pid"; wait "$pid"
+expect_eq "  ...and SIGTERM stops it with 0" "$?" 0
+printf 'database: {conninfo: "host=%s/nopg dbname=none"}\nserver: {socket: "%s/d.sock", listen: "no-such-host.invalid:7878"}\nhttp: {listen: ""}\n' \
+    "$T" "$T" > "$T/unknown.yaml"
+run "$DOCKETD" --config "$T/unknown.yaml"
+expect_eq "a name that does not resolve: exit 1" "$RC" 1
+expect_eq "  ...saying so" "$(grep 'server.listen' <<<"$ERR")" \
+    "docketd error server.listen: no-such-host.invalid: Name or service not known"
+
 done_testing
