@@ -30,13 +30,20 @@ struct stream {
     uv_connect_t connect;
 };
 
-struct dk_client {
-    uv_loop_t *loop;
-    char *server;
+/* One server of the list: a Unix socket or a TCP address. */
+struct endpoint {
+    char *text; /* as given, for messages */
     bool is_unix;
     char *path;                   /* unix */
     struct sockaddr_storage addr; /* tcp */
-    struct stream *st;            /* owned while up or connecting */
+};
+
+struct dk_client {
+    uv_loop_t *loop;
+    char *server;
+    struct endpoint *eps; /* several when the server list has commas */
+    size_t neps, cur;     /* eps[cur] is the one connected or tried */
+    struct stream *st;    /* owned while up or connecting */
     enum dk_client_state state;
     dk_client_push_cb push_cb;
     dk_client_state_cb state_cb;
@@ -61,30 +68,59 @@ static void set_state(struct dk_client *cl, enum dk_client_state s,
         cl->state_cb(cl, s, why, cl->arg);
 }
 
+static void free_endpoints(struct dk_client *cl)
+{
+    for (size_t i = 0; i < cl->neps; i++) {
+        free(cl->eps[i].text);
+        free(cl->eps[i].path);
+    }
+    free(cl->eps);
+}
+
+static bool parse_endpoint(struct endpoint *ep, const char *text)
+{
+    char err[300];
+
+    ep->text = dk_xstrdup(text);
+    if (strncmp(text, "unix:", 5) == 0 || text[0] == '/') {
+        ep->is_unix = true;
+        ep->path = dk_xstrdup(text[0] == '/' ? text : text + 5);
+        return ep->path[0] != '\0';
+    }
+    /* Looked up once, here: the client starts with it, and a lookup on
+     * every reconnect would block the screen. */
+    return dk_addr_resolve(text, false, &ep->addr, err, sizeof(err)) == 0;
+}
+
 struct dk_client *dk_client_new(uv_loop_t *loop, const char *server,
                                 dk_client_push_cb push_cb,
                                 dk_client_state_cb state_cb, void *arg)
 {
     struct dk_client *cl = dk_xcalloc(1, sizeof(*cl));
-    char err[300];
+    const char *p = server;
 
     cl->loop = loop;
     cl->server = dk_xstrdup(server);
     cl->push_cb = push_cb;
     cl->state_cb = state_cb;
     cl->arg = arg;
-    if (strncmp(server, "unix:", 5) == 0 || server[0] == '/') {
-        cl->is_unix = true;
-        cl->path = dk_xstrdup(server[0] == '/' ? server : server + 5);
-        return cl;
-    }
-    /* Looked up once, here: the client starts with it, and a lookup on
-     * every reconnect would block the screen. */
-    if (dk_addr_resolve(server, false, &cl->addr, err, sizeof(err)) == 0)
-        return cl;
-    free(cl->server);
-    free(cl);
-    return NULL;
+    do {
+        size_t len = strcspn(p, ",");
+        char *one = dk_xstrndup(p, len);
+        bool good;
+        cl->eps = dk_xrealloc(cl->eps, (cl->neps + 1) * sizeof(*cl->eps));
+        memset(&cl->eps[cl->neps], 0, sizeof(*cl->eps));
+        good = parse_endpoint(&cl->eps[cl->neps++], one);
+        free(one);
+        if (!good) {
+            free_endpoints(cl);
+            free(cl->server);
+            free(cl);
+            return NULL;
+        }
+        p += len;
+    } while (*p++ == ',');
+    return cl;
 }
 
 static void fail_pending(struct dk_client *cl, const char *why)
@@ -116,6 +152,10 @@ static void drop(struct dk_client *cl, const char *why)
         return;
     cl->st = NULL;
     st->cl = NULL;
+    /* The next attempt goes to the next server of the list: one that
+     * closed (drained, say) or could not be reached is likely to stay
+     * away a while, and the session and feed resume on any of them. */
+    cl->cur = (cl->cur + 1) % cl->neps;
     st->u.h.data = st;
     uv_close(&st->u.h, stream_closed_cb);
     cl->in_len = 0;
@@ -232,14 +272,16 @@ void dk_client_connect(struct dk_client *cl)
     cl->st = st;
     cl->in_len = 0;
     set_state(cl, DK_CLIENT_CONNECTING, NULL);
-    if (cl->is_unix) {
+    if (cl->eps[cl->cur].is_unix) {
         uv_pipe_init(cl->loop, &st->u.pipe, 0);
-        uv_pipe_connect(&st->connect, &st->u.pipe, cl->path, connect_cb);
+        uv_pipe_connect(&st->connect, &st->u.pipe, cl->eps[cl->cur].path,
+                        connect_cb);
     } else {
         int rc;
         uv_tcp_init(cl->loop, &st->u.tcp);
         rc = uv_tcp_connect(&st->connect, &st->u.tcp,
-                            (struct sockaddr *)&cl->addr, connect_cb);
+                            (struct sockaddr *)&cl->eps[cl->cur].addr,
+                            connect_cb);
         if (rc < 0)
             drop(cl, uv_strerror(rc));
     }
@@ -307,12 +349,12 @@ enum dk_client_state dk_client_state(const struct dk_client *cl)
 
 bool dk_client_is_unix(const struct dk_client *cl)
 {
-    return cl->is_unix;
+    return cl->eps[cl->cur].is_unix;
 }
 
 const char *dk_client_server(const struct dk_client *cl)
 {
-    return cl->server;
+    return cl->eps[cl->cur].text;
 }
 
 void dk_client_free(struct dk_client *cl)
@@ -322,7 +364,7 @@ void dk_client_free(struct dk_client *cl)
     cl->freeing = true;
     drop(cl, "closing");
     free(cl->in);
-    free(cl->path);
+    free_endpoints(cl);
     free(cl->server);
     free(cl);
 }

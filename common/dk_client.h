@@ -35,8 +35,9 @@ typedef void (*dk_client_state_cb)(struct dk_client *cl,
                                    enum dk_client_state state, const char *why,
                                    void *arg);
 
-/* server: "unix:/path", "/path" or "host:port".  NULL if it cannot be
- * parsed.  Callbacks may be NULL. */
+/* server: "unix:/path", "/path" or "host:port", or several of them
+ * separated by commas (instances on one database: each reconnect tries
+ * the next).  NULL if one cannot be parsed.  Callbacks may be NULL. */
 struct dk_client *dk_client_new(uv_loop_t *loop, const char *server,
                                 dk_client_push_cb push_cb,
                                 dk_client_state_cb state_cb, void *arg);
@@ -56,6 +57,7 @@ int dk_client_call(struct dk_client *cl, const char *method, json_t *params,
                    dk_client_reply_cb cb, void *arg);
 
 enum dk_client_state dk_client_state(const struct dk_client *cl);
+/* The server of the list being used, and whether it is a Unix socket. */
 bool dk_client_is_unix(const struct dk_client *cl);
 const char *dk_client_server(const struct dk_client *cl);
 

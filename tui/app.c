@@ -1050,7 +1050,7 @@ static void draw_status(struct app *a, int rows, int cols)
     }
     }
     snprintf(left, sizeof(left), " %s · %s · %s", a->me[0] ? a->me : "?",
-             a->server, state);
+             dk_client_server(a->client), state);
     snprintf(right, sizeof(right), "%d unread · ? help ", a->unread);
     move(rows - 1, 0);
     attron(attr);

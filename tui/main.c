@@ -183,14 +183,23 @@ int main(int argc, char **argv)
     if (!server)
         server = found ? found : "unix:/run/docket/docket.sock";
     a.server = dk_xstrdup(server);
-    if (!(strncmp(server, "unix:", 5) == 0 || server[0] == '/')) {
-        /* Before the password prompt: a typo should not cost one. */
+    /* Each server of the list, before the password prompt: a typo should
+     * not cost one. */
+    for (const char *p = server;; p++) {
+        size_t len = strcspn(p, ",");
+        char *one = dk_xstrndup(p, len), err[300];
         struct sockaddr_storage sa;
-        char err[300];
-        if (dk_addr_resolve(server, false, &sa, err, sizeof(err)) != 0) {
+        int rc = 0;
+        if (!*one || (strncmp(one, "unix:", 5) != 0 && one[0] != '/'))
+            rc = dk_addr_resolve(one, false, &sa, err, sizeof(err));
+        free(one);
+        if (rc != 0) {
             fprintf(stderr, "docket: --server: %s\n", err);
             return 2;
         }
+        p += len;
+        if (!*p)
+            break;
     }
     /* Over TCP, or as another user, log in with a password. */
     if (a.user || !(strncmp(server, "unix:", 5) == 0 || server[0] == '/')) {

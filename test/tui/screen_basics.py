@@ -2,7 +2,8 @@
 keys.def, the same list the client is built from), resizing relayouts at
 once, UTF-8 names and subjects (Norwegian, Dutch, CJK, emoji) keep the
 columns aligned, and after docketd restarts the client reconnects, resumes
-and shows what changed meanwhile without a keypress."""
+and shows what changed meanwhile without a keypress; given two servers, it
+moves to the second when the first drains."""
 import sys, os, pwd, re
 sys.path.insert(0, os.path.dirname(__file__))
 from term import *
@@ -117,4 +118,19 @@ t.sees(r"2 Unassigned 5", "counts caught up")
 ok(d.proc.poll() is None, "the restarted server runs")
 ok("session.resume" in d.log_text(), "the client resumed its session by token")
 t.keys("Q")
+
+# --- several instances: a drained server sends the client to the next ----------
+d2 = cl.start_server("d2")
+two = Term("two", ["--server", "unix:%s,unix:%s" % (d.sock, d2.sock)], 100, 30)
+two.sees(r"carla · unix:%s · live" % re.escape(d.sock), "connected to the first of two servers")
+two.keys("2")
+two.sees(r"2 Unassigned 5", "Unassigned on the first server")
+d.stop()
+two.sees(r"carla · unix:%s · live" % re.escape(d2.sock),
+         "when the first drains, the client resumes on the second", timeout=15)
+cl.new_ticket("zoe@lakeview.example.org", "Made after the failover")
+two.sees(r"Made after the failover", "and stays live there")
+two.sees(r"2 Unassigned 6", "counts follow")
+ok("session.resume" in d2.log_text(), "the session was resumed by token on the second")
+two.keys("Q")
 done()
