@@ -8,6 +8,7 @@
  * closed descriptor.
  */
 #include "db.h"
+#include "db_query.h"
 #include "dk_err.h"
 #include "dk_log.h"
 #include "dk_mem.h"
@@ -23,17 +24,6 @@
 #define POOL_MAX           100 /* database.pool_size's bound */
 
 enum dbc_state { DBC_DOWN, DBC_CONNECTING, DBC_IDLE, DBC_BUSY };
-
-struct db_query {
-    char *sql;
-    bool prepared; /* run as a named prepared statement */
-    uint64_t hash; /* of sql: the statement's name */
-    int nparams;
-    char **params; /* owned copies */
-    db_query_cb cb;
-    void *arg;
-    struct db_query *next;
-};
 
 struct db_conn {
     struct db *db; /* borrowed: the pool owns us */
@@ -77,74 +67,12 @@ static void conn_drop(struct db_conn *dc, const char *why);
 static void conn_poll_cb(uv_poll_t *h, int status, int events);
 static void pump(struct db *db);
 
-struct db_query *db_query_new(const char *sql, int nparams)
-{
-    struct db_query *q = dk_xcalloc(1, sizeof(*q));
-
-    q->sql = dk_xstrdup(sql);
-    q->nparams = nparams;
-    q->params = dk_xcalloc((size_t)(nparams ? nparams : 1), sizeof(char *));
-    return q;
-}
-
-void db_query_prepared(struct db_query *q)
-{
-    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-
-    for (const char *p = q->sql; *p; p++)
-        h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-    q->prepared = true;
-    q->hash = h;
-}
-
 static bool is_prepared(const struct db_conn *dc, uint64_t h)
 {
     for (size_t i = 0; i < dc->nstmts; i++)
         if (dc->stmts[i] == h)
             return true;
     return false;
-}
-
-void db_param(struct db_query *q, int i, const char *s)
-{
-    free(q->params[i]);
-    q->params[i] = s ? dk_xstrdup(s) : NULL;
-}
-
-void db_param_ll(struct db_query *q, int i, long long v)
-{
-    free(q->params[i]);
-    q->params[i] = dk_xasprintf("%lld", v);
-}
-
-void db_param_bool(struct db_query *q, int i, bool v)
-{
-    db_param(q, i, v ? "true" : "false");
-}
-
-void db_query_free(struct db_query *q)
-{
-    if (!q)
-        return;
-    for (int i = 0; i < q->nparams; i++)
-        free(q->params[i]);
-    free(q->params);
-    free(q->sql);
-    free(q);
-}
-
-const char *db_sqlstate(const PGresult *res)
-{
-    const char *s = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-
-    return s ? s : "";
-}
-
-bool db_ok(const PGresult *res)
-{
-    ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
-
-    return st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
 }
 
 static void finish(struct db_query *q, PGresult *res)

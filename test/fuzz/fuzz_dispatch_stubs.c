@@ -14,6 +14,7 @@
  */
 #include "conn.h"
 #include "db.h"
+#include "db_query.h"
 #include "dk_err.h"
 #include "dk_log.h"
 #include "dk_mem.h"
@@ -255,16 +256,6 @@ struct db {
     int size; /* only to tell pools apart when debugging */
 };
 
-struct db_query {
-    char *sql; /* owned */
-    bool prepared;
-    int nparams;
-    char **params; /* owned copies */
-    db_query_cb cb;
-    void *arg;
-    struct db_query *next;
-};
-
 static unsigned char script;
 static unsigned nsubmits;
 static struct db_query *pending_head, *pending_tail; /* lost: answer NULL */
@@ -274,75 +265,6 @@ void fuzz_db_script(unsigned char bits)
 {
     script = bits;
     nsubmits = 0;
-}
-
-struct db_query *db_query_new(const char *sql, int nparams)
-{
-    struct db_query *q = dk_xcalloc(1, sizeof(*q));
-
-    if (!sql || nparams < 0 || nparams > MAX_PARAMS)
-        fail("db_query_new() with %d parameters", nparams);
-    q->sql = dk_xstrdup(sql);
-    q->nparams = nparams;
-    q->params = dk_xcalloc((size_t)(nparams ? nparams : 1), sizeof(char *));
-    return q;
-}
-
-void db_query_prepared(struct db_query *q)
-{
-    q->prepared = true;
-}
-
-/* db.c indexes its array without a check: past the end is a heap
- * overflow in docketd. */
-static void check_index(const struct db_query *q, int i)
-{
-    if (i < 0 || i >= q->nparams)
-        fail("parameter %d of a query with %d: %s", i + 1, q->nparams, q->sql);
-}
-
-void db_param(struct db_query *q, int i, const char *s)
-{
-    check_index(q, i);
-    free(q->params[i]);
-    q->params[i] = s ? dk_xstrdup(s) : NULL;
-}
-
-void db_param_ll(struct db_query *q, int i, long long v)
-{
-    check_index(q, i);
-    free(q->params[i]);
-    q->params[i] = dk_xasprintf("%lld", v);
-}
-
-void db_param_bool(struct db_query *q, int i, bool v)
-{
-    db_param(q, i, v ? "true" : "false");
-}
-
-void db_query_free(struct db_query *q)
-{
-    if (!q)
-        return;
-    for (int i = 0; i < q->nparams; i++)
-        free(q->params[i]);
-    free(q->params);
-    free(q->sql);
-    free(q);
-}
-
-const char *db_sqlstate(const PGresult *res)
-{
-    const char *s = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-
-    return s ? s : "";
-}
-
-bool db_ok(const PGresult *res)
-{
-    ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
-
-    return st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
 }
 
 static void remember_prepared(const char *sql)
@@ -371,6 +293,8 @@ static void check_query(const struct db_query *q)
 
     if (!*q->sql)
         fail("empty SQL");
+    if (q->nparams < 0 || q->nparams > MAX_PARAMS)
+        fail("a query with %d parameters", q->nparams);
     for (p = q->sql; (p = strchr(p, '$'));) {
         long n;
         p++;
