@@ -28,13 +28,31 @@ static const struct {
     {DK_RPC_UNAVAILABLE, "database unavailable, try again"},
 };
 
+#define NCODES (sizeof(code_messages) / sizeof(code_messages[0]))
+
+size_t dk_rpc_code_count(void)
+{
+    return NCODES;
+}
+
+int dk_rpc_code_at(size_t i)
+{
+    return i < NCODES ? code_messages[i].code : 0;
+}
+
+int dk_rpc_code_index(int code)
+{
+    for (size_t i = 0; i < NCODES; i++)
+        if (code_messages[i].code == code)
+            return (int)i;
+    return -1;
+}
+
 const char *dk_rpc_code_message(int code)
 {
-    for (size_t i = 0; i < sizeof(code_messages) / sizeof(code_messages[0]);
-         i++)
-        if (code_messages[i].code == code)
-            return code_messages[i].message;
-    return "error";
+    int i = dk_rpc_code_index(code);
+
+    return i < 0 ? "error" : code_messages[i].message;
 }
 
 void dk_rpc_req_cleanup(struct dk_rpc_req *req)

@@ -61,5 +61,10 @@ char *dk_rpc_notification_raw(const char *method, const char *params_json,
 
 /* The standard message of a code, for when a caller has nothing better. */
 const char *dk_rpc_code_message(int code);
+/* Every code of enum dk_rpc_code, for tables indexed by code (metrics):
+ * how many, the one at i, and the index of code (-1 if it is none). */
+size_t dk_rpc_code_count(void);
+int dk_rpc_code_at(size_t i);
+int dk_rpc_code_index(int code);
 
 #endif

@@ -1,6 +1,6 @@
 /*
  * metrics.c - request, connection and mail counters kept in fixed arrays
- * (methods come from rpc.c's table, codes from codes[] below, so label
+ * (methods come from rpc.c's table, codes from dk_rpc's, so label
  * sets stay bounded whatever clients send), rendered in the Prometheus
  * text exposition format, version 0.0.4.
  */
@@ -21,15 +21,8 @@
 #define DOCKET_VERSION "0.1.0"
 #endif
 
-/* Every error code docketd answers with; anything else is "other". */
-static const int codes[] = {
-    DK_RPC_PARSE_ERROR, DK_RPC_INVALID_REQUEST, DK_RPC_NO_METHOD,
-    DK_RPC_BAD_PARAMS,  DK_RPC_INTERNAL,        DK_RPC_NOT_LOGGED_IN,
-    DK_RPC_FORBIDDEN,   DK_RPC_NOT_FOUND,       DK_RPC_CONFLICT,
-    DK_RPC_EXPIRED,     DK_RPC_NOT_ALLOWED,     DK_RPC_TOO_MANY,
-    DK_RPC_UNAVAILABLE,
-};
-#define NCODES (sizeof(codes) / sizeof(codes[0]))
+/* Error codes are counted by dk_rpc_code_index(); others as "other". */
+#define MAX_CODES 16
 
 /* Upper bounds in seconds; the +Inf bucket is the count. */
 static const double buckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
@@ -38,8 +31,8 @@ static const double buckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
 
 struct method_stats {
     unsigned long long requests;
-    unsigned long long errors[NCODES + 1]; /* [NCODES]: other codes */
-    unsigned long long le[NBUCKETS];       /* cumulative when rendered */
+    unsigned long long errors[MAX_CODES + 1]; /* [MAX_CODES]: other codes */
+    unsigned long long le[NBUCKETS];          /* cumulative when rendered */
     double seconds;
 };
 
@@ -83,6 +76,9 @@ struct metrics *metrics_new(void)
 {
     struct metrics *m = dk_xcalloc(1, sizeof(*m));
 
+    /* A new code in dk_rpc.c needs room here: fail at start, not later. */
+    if (dk_rpc_code_count() > MAX_CODES)
+        abort();
     m->nmethods = rpc_method_count() + 2;
     m->methods = dk_xcalloc(m->nmethods, sizeof(*m->methods));
     return m;
@@ -111,7 +107,6 @@ void metrics_request(struct metrics *m, const char *method, int code,
     int i = method ? rpc_method_index(method) : -1;
     struct method_stats *s;
     double secs = (double)elapsed_ns / 1e9;
-    size_t c;
 
     if (!method)
         s = &m->methods[m->nmethods - 1];
@@ -127,9 +122,8 @@ void metrics_request(struct metrics *m, const char *method, int code,
             break;
         }
     if (code != 0) {
-        for (c = 0; c < NCODES && codes[c] != code; c++)
-            ;
-        s->errors[c]++;
+        int c = dk_rpc_code_index(code);
+        s->errors[c < 0 || c >= MAX_CODES ? MAX_CODES : c]++;
     }
 }
 
@@ -175,13 +169,13 @@ static void render_requests(FILE *fp, const struct metrics *m)
     help(fp, "docket_request_errors_total", "counter",
          "JSON-RPC requests answered with an error, by method and code.");
     for (size_t i = 0; i < m->nmethods; i++)
-        for (size_t c = 0; c <= NCODES; c++) {
+        for (size_t c = 0; c <= MAX_CODES; c++) {
             if (!m->methods[i].errors[c])
                 continue;
             fprintf(fp, "docket_request_errors_total{method=\"%s\",code=\"",
                     method_label(m, i));
-            if (c < NCODES)
-                fprintf(fp, "%d", codes[c]);
+            if (c < MAX_CODES)
+                fprintf(fp, "%d", dk_rpc_code_at(c));
             else
                 fputs("other", fp);
             fprintf(fp, "\"} %llu\n", m->methods[i].errors[c]);

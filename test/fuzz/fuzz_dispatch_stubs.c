@@ -62,18 +62,8 @@ fail(const char *fmt, ...)
 
 static bool known_code(json_int_t code)
 {
-    static const int codes[] = {
-        DK_RPC_PARSE_ERROR, DK_RPC_INVALID_REQUEST, DK_RPC_NO_METHOD,
-        DK_RPC_BAD_PARAMS,  DK_RPC_INTERNAL,        DK_RPC_NOT_LOGGED_IN,
-        DK_RPC_FORBIDDEN,   DK_RPC_NOT_FOUND,       DK_RPC_CONFLICT,
-        DK_RPC_EXPIRED,     DK_RPC_NOT_ALLOWED,     DK_RPC_TOO_MANY,
-        DK_RPC_UNAVAILABLE,
-    };
-
-    for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
-        if (codes[i] == code)
-            return true;
-    return false;
+    return code >= INT32_MIN && code <= INT32_MAX &&
+           dk_rpc_code_index((int)code) >= 0;
 }
 
 void fuzz_check_reply_line(const char *line, size_t len, const json_t *id)
