@@ -1,5 +1,6 @@
 /*
- * cmd_staff.c - docketctl staff add | list | disable | passwd.
+ * cmd_staff.c - docketctl staff add | list | set | disable | enable |
+ * passwd.
  */
 #include "ctl.h"
 #include "dk_mem.h"
@@ -16,7 +17,7 @@ static const char *const valid_roles[] = {"content", "graphics", "coordinator",
 
 struct staff_opts {
     const char *name, *email, *roles, *unix_user;
-    bool password_stdin;
+    bool password_stdin, no_unix_user;
 };
 
 static int staff_opt(struct ctl *c, int opt, const char *val, void *arg)
@@ -38,6 +39,9 @@ static int staff_opt(struct ctl *c, int opt, const char *val, void *arg)
         break;
     case 'p':
         o->password_stdin = true;
+        break;
+    case 'U':
+        o->no_unix_user = true;
         break;
     }
     return 0;
@@ -278,4 +282,128 @@ int ctl_staff_passwd(struct ctl *c, int argc, char **argv)
         return 1;
     PQclear(res);
     return 0;
+}
+
+/* Look USERNAME up; 0 with its id, or 1 (printed) when there is none. */
+static int staff_id(struct ctl *c, const char *username, char *id, size_t size)
+{
+    const char *params[1] = {username};
+    PGresult *res = ctl_exec(c, "SELECT id FROM staff WHERE username = $1", 1,
+                             params, NULL, NULL);
+
+    if (!res)
+        return 1;
+    if (PQntuples(res) == 0) {
+        PQclear(res);
+        return ctl_fail(c, "no staff member \"%s\"", username);
+    }
+    snprintf(id, size, "%s", PQgetvalue(res, 0, 0));
+    PQclear(res);
+    return 0;
+}
+
+int ctl_staff_enable(struct ctl *c, int argc, char **argv)
+{
+    static const struct option opts[] = {{0}};
+    const char *params[1];
+    char *pos[1], id[24];
+    PGresult *res;
+    int n = ctl_getopt(c, argc, argv, argv[0], opts, pos, 1, NULL, NULL);
+
+    if (n < 0)
+        return 2;
+    if (n < 1)
+        return ctl_fail(c, "missing USERNAME\nusage: %s", argv[0]);
+    if (staff_id(c, pos[0], id, sizeof(id)))
+        return 1;
+    params[0] = id;
+    res = ctl_exec(c, "UPDATE staff SET active = true WHERE id = $1", 1, params,
+                   NULL, NULL);
+    if (!res)
+        return 1;
+    PQclear(res);
+    return 0;
+}
+
+int ctl_staff_set(struct ctl *c, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"name", required_argument, NULL, 'n'},
+        {"email", required_argument, NULL, 'e'},
+        {"role", required_argument, NULL, 'r'},
+        {"roles", required_argument, NULL, 'r'},
+        {"unix-user", required_argument, NULL, 'u'},
+        {"no-unix-user", no_argument, NULL, 'U'},
+        {0}};
+    struct staff_opts o = {0};
+    char *pos[1], roles[128], id[24], state[6], constraint[64];
+    const char *params[6];
+    PGresult *res;
+    int n;
+
+    n = ctl_getopt(c, argc, argv, argv[0], opts, pos, 1, staff_opt, &o);
+    if (n < 0)
+        return 2;
+    if (n < 1)
+        return ctl_fail(c, "missing USERNAME\nusage: %s", argv[0]);
+    if (!o.name && !o.email && !o.roles && !o.unix_user && !o.no_unix_user)
+        return ctl_fail(c, "nothing to change: give --name, --email, --role, "
+                           "--unix-user or --no-unix-user");
+    if (o.unix_user && o.no_unix_user)
+        return ctl_fail(c, "--unix-user and --no-unix-user contradict");
+    if (o.name &&
+        (!*dk_trim((char *)o.name) || !dk_utf8_valid(o.name, strlen(o.name))))
+        return ctl_fail(c, "--name must be UTF-8 text, not empty");
+    if (o.email && !dk_email_valid(o.email))
+        return ctl_fail(c, "email \"%s\" is not an address", o.email);
+    if (o.roles && parse_roles(c, o.roles, roles, sizeof(roles)))
+        return 1;
+    if (o.unix_user && !unix_user_valid(o.unix_user))
+        return ctl_fail(c, "\"%s\" is not a Unix user name", o.unix_user);
+    if (ctl_begin(c))
+        return 1;
+    if (staff_id(c, pos[0], id, sizeof(id)))
+        goto fail;
+    params[0] = id;
+    params[1] = o.name;
+    params[2] = o.email;
+    params[3] = o.roles ? roles : NULL;
+    params[4] = o.unix_user;
+    params[5] = o.no_unix_user ? "true" : "false";
+    res = ctl_exec(c,
+                   "UPDATE staff SET name = coalesce($2, name),"
+                   " email = coalesce($3, email),"
+                   " roles = coalesce($4::text[], roles),"
+                   " unix_user = CASE WHEN $6::boolean THEN NULL"
+                   "                  ELSE coalesce($5, unix_user) END"
+                   " WHERE id = $1",
+                   6, params, state, constraint);
+    if (!res) {
+        ctl_rollback(c);
+        if (!strcmp(constraint, "staff_unix_user_key"))
+            return ctl_fail(c,
+                            "Unix user \"%s\" is already mapped to another "
+                            "staff member",
+                            o.unix_user);
+        return ctl_fail(c, "could not change \"%s\" (SQLSTATE %s)", pos[0],
+                        state);
+    }
+    PQclear(res);
+    /* New roles, or another Unix user behind the socket: sessions made
+     * under the old ones end now, on every docketd (docket signs in
+     * again by itself), rather than keep rights the member lost. */
+    if (o.roles || o.unix_user || o.no_unix_user) {
+        res = ctl_exec(c,
+                       "WITH gone AS (DELETE FROM session WHERE staff_id = $1"
+                       " RETURNING 1) "
+                       "SELECT pg_notify('docket_staff', $1::text)",
+                       1, params, NULL, NULL);
+        if (!res)
+            goto fail;
+        PQclear(res);
+    }
+    return ctl_commit(c);
+fail:
+    ctl_rollback(c);
+    return 1;
 }

@@ -90,6 +90,8 @@ int ctl_migrate(struct ctl *c, int argc, char **argv);
 int ctl_staff_add(struct ctl *c, int argc, char **argv);
 int ctl_staff_list(struct ctl *c, int argc, char **argv);
 int ctl_staff_disable(struct ctl *c, int argc, char **argv);
+int ctl_staff_enable(struct ctl *c, int argc, char **argv);
+int ctl_staff_set(struct ctl *c, int argc, char **argv);
 int ctl_staff_passwd(struct ctl *c, int argc, char **argv);
 int ctl_company_add(struct ctl *c, int argc, char **argv);
 int ctl_company_list(struct ctl *c, int argc, char **argv);

@@ -19,7 +19,11 @@ static const struct ctl_cmd commands[] = {
      "docketctl staff add USERNAME --name NAME --email EMAIL "
      "--role ROLE[,ROLE...] [--unix-user USER] [--password-stdin]"},
     {"staff", "list", ctl_staff_list, "docketctl staff list"},
+    {"staff", "set", ctl_staff_set,
+     "docketctl staff set USERNAME [--name NAME] [--email EMAIL] "
+     "[--role ROLE[,ROLE...]] [--unix-user USER | --no-unix-user]"},
     {"staff", "disable", ctl_staff_disable, "docketctl staff disable USERNAME"},
+    {"staff", "enable", ctl_staff_enable, "docketctl staff enable USERNAME"},
     {"staff", "passwd", ctl_staff_passwd,
      "docketctl staff passwd USERNAME [--password-stdin]"},
     {"company", "add", ctl_company_add,

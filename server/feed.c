@@ -416,7 +416,7 @@ static void notify_cb(const char *channel, const char *payload, void *arg)
         for (struct conn *c = f->srv->conns; c; c = c->next) {
             if (c->staff_id == id && c->state != CONN_CLOSING) {
                 conn_log(c, DK_LOG_INFO,
-                         "staff member disabled: session "
+                         "staff member disabled or changed: session "
                          "ended");
                 rpc_session_end(c);
             }

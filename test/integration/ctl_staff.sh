@@ -1,4 +1,4 @@
-# ctl_staff.sh - docketctl staff add | list | disable | passwd: success and
+# ctl_staff.sh - docketctl staff add | list | set | disable | enable | passwd: success and
 # every failure, passwords only through stdin and stored as Argon2id.
 . "$(dirname "$0")/lib.bash"
 ctl migrate >/dev/null
@@ -59,6 +59,38 @@ run ctl staff disable alice
 expect_ok "disabling again is harmless"
 run ctl staff disable nobody
 expect_err "disable an unknown member" 'docketctl: staff disable: no staff member "nobody"'
+
+run ctl staff enable alice
+expect_ok "staff enable"
+expect_eq "enabled again" "$(sql "SELECT active FROM staff WHERE username = 'alice'")" t
+run ctl staff enable nobody
+expect_err "enable an unknown member" 'docketctl: staff enable: no staff member "nobody"'
+
+sql "INSERT INTO session (token_hash, staff_id) SELECT sha256('b'), id FROM staff WHERE username = 'bob'"
+run ctl staff set bob --name "Robert Bell" --email robert@agency.example
+expect_ok "staff set name and email"
+expect_eq "name and email changed" "$(sql "SELECT name || ' ' || email FROM staff WHERE username = 'bob'")" "Robert Bell robert@agency.example"
+expect_eq "a new name keeps the sessions" "$(sql "SELECT count(*) FROM session")" 1
+run ctl staff set bob --role content,graphics --unix-user bobby
+expect_ok "staff set roles and Unix user"
+expect_eq "roles and Unix user changed" "$(sql "SELECT array_to_string(roles, ',') || ' ' || unix_user FROM staff WHERE username = 'bob'")" "content,graphics bobby"
+expect_eq "new roles end the sessions made under the old ones" "$(sql "SELECT count(*) FROM session")" 0
+run ctl staff set bob --no-unix-user
+expect_ok "staff set --no-unix-user"
+expect_eq "the mapping is gone" "$(sql "SELECT unix_user IS NULL FROM staff WHERE username = 'bob'")" t
+run ctl staff set bob --unix-user alice
+expect_err "a Unix user mapped twice" 'docketctl: staff set: Unix user "alice" is already mapped to another staff member'
+run ctl staff set bob
+expect_err_has "nothing to change" 'docketctl: staff set: nothing to change'
+run ctl staff set bob --role janitor
+expect_err "an unknown role" 'docketctl: staff set: role "janitor" is not one of content, graphics, coordinator, admin'
+run ctl staff set bob --email nope
+expect_err "a bad email" 'docketctl: staff set: email "nope" is not an address'
+run ctl staff set bob --unix-user x --no-unix-user
+expect_err "contradicting options" 'docketctl: staff set: --unix-user and --no-unix-user contradict'
+run ctl staff set nobody --name X
+expect_err "set an unknown member" 'docketctl: staff set: no staff member "nobody"'
+expect_eq "failed changes changed nothing" "$(sql "SELECT name || ' ' || array_to_string(roles, ',') || ' ' || coalesce(unix_user, '-') FROM staff WHERE username = 'bob'")" "Robert Bell content,graphics -"
 
 old=$(sql "SELECT password_hash FROM staff WHERE username = 'alice'")
 run_in 'another-pass2

@@ -205,6 +205,13 @@ eq(idle.error("tickets.counts").code, 4001, "  ...then not logged in")
 cl.ctl("staff", "disable", "gus")
 wait_for(lambda: "disabled" in d.log_text(), what="disable to reach docketd")
 eq(gus.error("tickets.counts").code, 4001, "a disabled member's live session ends")
+cora_c = d.login(cl, "cora")
+cora_c.call("tickets.counts")
+cl.ctl("staff", "set", "cora", "--role", "content")
+wait_for(lambda: d.log_text().count("disabled or changed") >= 2,
+         what="the role change to reach docketd")
+eq(cora_c.error("tickets.counts").code, 4001,
+   "a member whose roles change signs in again (no rights kept from before)")
 
 live = d.login(cl, "ada")
 cl.pg_stop()
