@@ -140,6 +140,13 @@ static void feed_closed(void *arg)
     db_close(srv->db, all_closed, srv);
 }
 
+static void outbox_closed(void *arg)
+{
+    struct srv *srv = arg;
+
+    feed_close(srv->feed, feed_closed, srv);
+}
+
 static void finish_drain(struct srv *srv)
 {
     static bool done;
@@ -149,8 +156,9 @@ static void finish_drain(struct srv *srv)
     done = true;
     uv_timer_stop(&srv->drain_timer);
     http_close(srv->http);
-    outbox_close(srv->outbox);
-    feed_close(srv->feed, feed_closed, srv);
+    /* The outbox first: it records outcomes and hands back unsent rows
+     * on the pool, which closes after the feed. */
+    outbox_close(srv->outbox, outbox_closed, srv);
 }
 
 void srv_conn_idle(struct srv *srv)
@@ -360,6 +368,10 @@ int main(int argc, char **argv)
     char host[64];
     int opt, rc;
 
+    /* libuv's thread pool runs Argon2id for logins, user lookups and the
+     * outbox's SMTP sends (up to 4 at once, each blocking its thread):
+     * room for all of them unless the operator says otherwise. */
+    setenv("UV_THREADPOOL_SIZE", "8", 0);
     opterr = 0;
     while ((opt = getopt_long(argc, argv, ":c:h", opts, NULL)) != -1) {
         switch (opt) {

@@ -1,7 +1,10 @@
 /*
- * outbox.c - delivering the outbox over SMTP with libcurl's multi
- * interface on the server's loop: one uv_poll_t per socket curl asks to
- * watch, one uv_timer_t for curl's timeouts, never a blocking call.
+ * outbox.c - delivering the outbox over SMTP with libcurl, each message a
+ * curl_easy_perform() on libuv's thread pool.  Not the multi interface on
+ * the loop: libcurl 7.88's SMTP waits for the server's answer to the end
+ * of a message in a blocking poll() inside curl_multi_socket_action(), so
+ * a slow relay would have stopped the whole server for up to the
+ * transfer's timeout.
  *
  * Rows are leased, not locked for the length of a send: one statement
  * takes due rows with FOR UPDATE SKIP LOCKED, counts the attempt and
@@ -10,7 +13,9 @@
  * the next try (exponential back-off from mail.retry_backoff), or, after a
  * permanent refusal (5xx) or mail.max_attempts, marks it failed with the
  * server's reply.  A server that dies mid-send leaves the lease to expire
- * and the row is tried again: at most one copy per lease.
+ * and the row is tried again: at most one copy per lease.  One that is
+ * stopped hands its unfinished rows back at once, and waits for its own
+ * queries (the outcomes it is recording) before the pool closes.
  */
 #include "outbox.h"
 #include "metrics.h"
@@ -22,6 +27,7 @@
 #include "srv.h"
 
 #include <curl/curl.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,27 +42,26 @@
 
 struct outbox {
     struct srv *srv; /* borrowed */
-    CURLM *multi;    /* owned: curl_multi_cleanup() in outbox_close() */
-    uv_timer_t curl_timer;
     uv_timer_t poll_timer;
     int in_flight;
-    struct send *sends; /* in flight: a list, to abandon them on close */
+    struct send *sends; /* in flight: a list, to stop them on close */
+    char unsent[PARALLEL * 21 + 3]; /* on close: ids cut short, "{1,2}" */
     bool claiming, closing, reminding;
     char from_addr[256];
     char domain[200];
     long use_ssl; /* CURLOPT_USE_SSL, from mail.starttls and the host */
-};
-
-struct curl_sock {
-    uv_poll_t poll; /* first member: freed in its close callback */
-    curl_socket_t fd;
-    struct outbox *o;
+    int queries;  /* ours in flight on the pool */
+    void (*closed_cb)(void *arg);
+    void *closed_arg;
 };
 
 struct send {
+    uv_work_t work; /* curl_easy_perform() on the thread pool */
     struct outbox *o;
     long long id;
     int attempts;
+    atomic_bool stop;        /* set by the loop on close; read by curl */
+    CURLcode result;         /* the transfer's, for the loop */
     CURL *easy;              /* owned */
     struct curl_slist *rcpt; /* owned */
     char *msg;               /* owned: the RFC 5322 text */
@@ -68,82 +73,27 @@ struct send {
 
 static void claim(struct outbox *o);
 
-/* ---- curl on libuv ------------------------------------------------------ */
+/* ---- our queries ------------------------------------------------------- */
 
-static void check_done(struct outbox *o);
-
-static void sock_closed_cb(uv_handle_t *h)
+static int submit(struct outbox *o, struct db_query *q, db_query_cb cb)
 {
-    free(h);
-}
-
-static void poll_cb(uv_poll_t *h, int status, int events)
-{
-    struct curl_sock *cs = (struct curl_sock *)h;
-    struct outbox *o = cs->o;
-    int flags = 0, running;
-
-    if (status < 0)
-        flags = CURL_CSELECT_ERR;
-    if (events & UV_READABLE)
-        flags |= CURL_CSELECT_IN;
-    if (events & UV_WRITABLE)
-        flags |= CURL_CSELECT_OUT;
-    curl_multi_socket_action(o->multi, cs->fd, flags, &running);
-    check_done(o);
-}
-
-static int socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp,
-                     void *socketp)
-{
-    struct outbox *o = userp;
-    struct curl_sock *cs = socketp;
-    int events = 0;
-
-    if (what == CURL_POLL_REMOVE) {
-        if (cs) {
-            curl_multi_assign(o->multi, fd, NULL);
-            uv_close((uv_handle_t *)&cs->poll, sock_closed_cb);
-        }
-        return 0;
+    o->queries++;
+    if (db_submit(o->srv->db, q, cb, o) != 0) {
+        o->queries--;
+        return -1;
     }
-    if (!cs) {
-        cs = dk_xcalloc(1, sizeof(*cs));
-        cs->fd = fd;
-        cs->o = o;
-        if (uv_poll_init_socket(o->srv->loop, &cs->poll, fd) != 0) {
-            free(cs);
-            return -1;
-        }
-        curl_multi_assign(o->multi, fd, cs);
-    }
-    if (what & CURL_POLL_IN)
-        events |= UV_READABLE;
-    if (what & CURL_POLL_OUT)
-        events |= UV_WRITABLE;
-    uv_poll_start(&cs->poll, events, poll_cb);
     return 0;
 }
 
-static void curl_timeout_cb(uv_timer_t *t)
+/* One of ours is answered: the last one lets a close go on. */
+static void answered(struct outbox *o)
 {
-    struct outbox *o = t->data;
-    int running;
+    void (*cb)(void *arg) = o->closed_cb;
 
-    curl_multi_socket_action(o->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-    check_done(o);
-}
-
-static int timer_cb(CURLM *multi, long timeout_ms, void *userp)
-{
-    struct outbox *o = userp;
-
-    if (timeout_ms < 0)
-        uv_timer_stop(&o->curl_timer);
-    else /* 0 means "now": on the next loop turn, not inside curl */
-        uv_timer_start(&o->curl_timer, curl_timeout_cb, (uint64_t)timeout_ms,
-                       0);
-    return 0;
+    if (--o->queries == 0 && o->closing && cb) {
+        o->closed_cb = NULL;
+        cb(o->closed_arg);
+    }
 }
 
 /* ---- outcomes ------------------------------------------------------------ */
@@ -153,6 +103,7 @@ static void recorded(struct db_query *q, PGresult *res, void *arg)
     if (res && !db_ok(res))
         dk_log(DK_LOG_ERROR, "outbox: could not record a send: %s",
                PQresultErrorMessage(res));
+    answered(arg);
 }
 
 static void record(struct send *s, bool ok, long smtp, const char *why)
@@ -197,7 +148,7 @@ static void record(struct send *s, bool ok, long smtp, const char *why)
                "in %llds): %s",
                s->id, s->attempts, backoff, why);
     }
-    db_submit(o->srv->db, q, recorded, NULL);
+    submit(o, q, recorded);
 }
 
 static void send_free(struct send *s)
@@ -208,44 +159,73 @@ static void send_free(struct send *s)
         s->o->sends = s->next;
     if (s->next)
         s->next->prev = s->prev;
-    if (s->easy) {
-        curl_multi_remove_handle(s->o->multi, s->easy);
-        curl_easy_cleanup(s->easy);
-    }
+    curl_easy_cleanup(s->easy);
     curl_slist_free_all(s->rcpt);
     free(s->msg);
     free(s);
 }
 
-static void check_done(struct outbox *o)
+/* A PostgreSQL array of ids, "{1,2}", in a buffer like o->unsent. */
+static void ids_add(char *ids, size_t size, long long id)
 {
-    CURLMsg *m;
-    int left;
+    size_t n = strlen(ids);
 
-    while ((m = curl_multi_info_read(o->multi, &left)) != NULL) {
-        struct send *s = NULL;
-        long smtp = 0;
-        char why[CURL_ERROR_SIZE + 256];
-        if (m->msg != CURLMSG_DONE)
-            continue;
-        curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&s);
-        curl_easy_getinfo(m->easy_handle, CURLINFO_RESPONSE_CODE, &smtp);
-        if (m->data.result == CURLE_OK) {
-            record(s, true, smtp, NULL);
-        } else {
-            if (s->reply[0] && smtp >= 400)
-                snprintf(why, sizeof(why), "%s", s->reply);
-            else
-                snprintf(why, sizeof(why), "%s (SMTP %ld)",
-                         s->err[0] ? s->err
-                                   : curl_easy_strerror(m->data.result),
-                         smtp);
-            record(s, false, smtp, why);
-        }
-        o->in_flight--;
-        send_free(s);
+    snprintf(ids + (n ? n - 1 : 0), size - (n ? n - 1 : 0), "%s%lld}",
+             n ? "," : "{", id);
+}
+
+static void release(struct outbox *o, const char *ids);
+
+/* On the thread pool: the whole SMTP conversation. */
+static void perform_cb(uv_work_t *w)
+{
+    struct send *s = (struct send *)w;
+
+    s->result = curl_easy_perform(s->easy);
+}
+
+/* Back on the loop: record the outcome; or, when the server is stopping
+ * and the send was cut short, keep the row to hand back. */
+static void performed_cb(uv_work_t *w, int status)
+{
+    struct send *s = (struct send *)w;
+    struct outbox *o = s->o;
+    char why[CURL_ERROR_SIZE + 256];
+    long smtp = 0;
+
+    (void)status;
+    curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &smtp);
+    if (s->result == CURLE_OK) {
+        record(s, true, smtp, NULL);
+    } else if (o->closing) {
+        ids_add(o->unsent, sizeof(o->unsent), s->id);
+    } else {
+        if (s->reply[0] && smtp >= 400)
+            snprintf(why, sizeof(why), "%s", s->reply);
+        else
+            snprintf(why, sizeof(why), "%s (SMTP %ld)",
+                     s->err[0] ? s->err : curl_easy_strerror(s->result), smtp);
+        record(s, false, smtp, why);
     }
-    claim(o);
+    o->in_flight--;
+    send_free(s);
+    if (!o->closing) {
+        claim(o);
+    } else if (o->in_flight == 0) {
+        if (o->unsent[0])
+            release(o, o->unsent);
+        answered(o); /* the close's own hold on it */
+    }
+}
+
+/* curl calls this about once a second, and between steps: stop when the
+ * loop says so. */
+static int progress_cb(void *arg, curl_off_t dltotal, curl_off_t dlnow,
+                       curl_off_t ultotal, curl_off_t ulnow)
+{
+    struct send *s = arg;
+
+    return atomic_load(&s->stop) ? 1 : 0;
 }
 
 /* ---- starting sends --------------------------------------------------- */
@@ -303,6 +283,7 @@ static void start(struct outbox *o, PGresult *res, int row)
     s->msg = dk_mail_compose(&m, &s->len);
     snprintf(rcpt, sizeof(rcpt), "<%s>", m.to);
     s->rcpt = curl_slist_append(NULL, rcpt);
+    atomic_init(&s->stop, false);
     s->easy = curl_easy_init();
     if (!s->easy || !s->rcpt) {
         record(s, false, 0, "out of memory");
@@ -326,7 +307,9 @@ static void start(struct outbox *o, PGresult *res, int row)
     curl_easy_setopt(s->easy, CURLOPT_TIMEOUT, 60L);
     curl_easy_setopt(s->easy, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(s->easy, CURLOPT_ERRORBUFFER, s->err);
-    curl_easy_setopt(s->easy, CURLOPT_PRIVATE, s);
+    curl_easy_setopt(s->easy, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(s->easy, CURLOPT_XFERINFOFUNCTION, progress_cb);
+    curl_easy_setopt(s->easy, CURLOPT_XFERINFODATA, s);
     curl_easy_setopt(s->easy, CURLOPT_DEBUGFUNCTION, debug_cb);
     curl_easy_setopt(s->easy, CURLOPT_DEBUGDATA, s);
     curl_easy_setopt(s->easy, CURLOPT_VERBOSE, 1L);
@@ -335,7 +318,11 @@ static void start(struct outbox *o, PGresult *res, int row)
     if (o->sends)
         o->sends->prev = s;
     o->sends = s;
-    curl_multi_add_handle(o->multi, s->easy);
+    if (uv_queue_work(o->srv->loop, &s->work, perform_cb, performed_cb) != 0) {
+        o->in_flight--;
+        record(s, false, 0, "could not start the send");
+        send_free(s);
+    }
 }
 
 static void claimed(struct db_query *q, PGresult *res, void *arg)
@@ -343,10 +330,17 @@ static void claimed(struct db_query *q, PGresult *res, void *arg)
     struct outbox *o = arg;
 
     o->claiming = false;
-    if (!db_ok(res) || o->closing)
-        return;
-    for (int i = 0; i < PQntuples(res); i++)
-        start(o, res, i);
+    if (db_ok(res) && o->closing && PQntuples(res) > 0) {
+        /* Taken just as we stop: hand them back untried. */
+        char ids[sizeof(o->unsent)] = "";
+        for (int i = 0; i < PQntuples(res) && i < PARALLEL; i++)
+            ids_add(ids, sizeof(ids), atoll(PQgetvalue(res, i, 0)));
+        release(o, ids);
+    } else if (db_ok(res)) {
+        for (int i = 0; i < PQntuples(res); i++)
+            start(o, res, i);
+    }
+    answered(o);
 }
 
 static void claim(struct outbox *o)
@@ -369,7 +363,7 @@ static void claim(struct outbox *o)
         1);
     db_param_ll(q, 0, PARALLEL - o->in_flight);
     o->claiming = true;
-    if (db_submit(o->srv->db, q, claimed, o) != 0)
+    if (submit(o, q, claimed) != 0)
         o->claiming = false;
 }
 
@@ -378,11 +372,12 @@ static void reminded(struct db_query *q, PGresult *res, void *arg)
     struct outbox *o = arg;
 
     o->reminding = false;
-    if (!db_ok(res) || atoi(PQgetvalue(res, 0, 0)) == 0)
-        return;
-    /* Notifications to push and emails to send. */
-    feed_nudge(o->srv->feed);
-    outbox_nudge(o);
+    if (db_ok(res) && atoi(PQgetvalue(res, 0, 0)) > 0 && !o->closing) {
+        /* Notifications to push and emails to send. */
+        feed_nudge(o->srv->feed);
+        outbox_nudge(o);
+    }
+    answered(o);
 }
 
 /* Due task reminders become notifications and outbox rows. */
@@ -394,7 +389,7 @@ static void remind(struct outbox *o)
         return;
     q = db_query_new("SELECT task_remind_due()", 0);
     o->reminding = true;
-    if (db_submit(o->srv->db, q, reminded, o) != 0)
+    if (submit(o, q, reminded) != 0)
         o->reminding = false;
 }
 
@@ -466,13 +461,6 @@ struct outbox *outbox_new(struct srv *srv)
     struct outbox *o = dk_xcalloc(1, sizeof(*o));
 
     o->srv = srv;
-    o->multi = curl_multi_init();
-    curl_multi_setopt(o->multi, CURLMOPT_SOCKETFUNCTION, socket_cb);
-    curl_multi_setopt(o->multi, CURLMOPT_SOCKETDATA, o);
-    curl_multi_setopt(o->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
-    curl_multi_setopt(o->multi, CURLMOPT_TIMERDATA, o);
-    uv_timer_init(srv->loop, &o->curl_timer);
-    o->curl_timer.data = o;
     uv_timer_init(srv->loop, &o->poll_timer);
     o->poll_timer.data = o;
     uv_timer_start(&o->poll_timer, poll_timer_cb, POLL_MS, POLL_MS);
@@ -480,17 +468,52 @@ struct outbox *outbox_new(struct srv *srv)
     return o;
 }
 
-void outbox_close(struct outbox *o)
+static void released(struct db_query *q, PGresult *res, void *arg)
+{
+    if (res && !db_ok(res))
+        dk_log(DK_LOG_WARN,
+               "outbox: could not hand back unsent rows (they "
+               "go out when their lease ends): %s",
+               PQresultErrorMessage(res));
+    answered(arg);
+}
+
+/* Rows ids ("{1,2}") were leased but not sent: due again now, the
+ * attempt not counted, for this server's successor or another. */
+static void release(struct outbox *o, const char *ids)
+{
+    struct db_query *q =
+        db_query_new("UPDATE outbox SET not_before = now(),"
+                     "       attempts = greatest(attempts - 1, 0)"
+                     " WHERE id = ANY($1::bigint[]) AND sent_at IS NULL"
+                     "   AND failed_at IS NULL",
+                     1);
+
+    db_param(q, 0, ids);
+    dk_log(DK_LOG_INFO, "outbox: handing back unsent messages %s", ids);
+    submit(o, q, released);
+}
+
+void outbox_close(struct outbox *o, void (*closed_cb)(void *arg), void *arg)
 {
     o->closing = true;
+    o->closed_cb = closed_cb;
+    o->closed_arg = arg;
     uv_close((uv_handle_t *)&o->poll_timer, NULL);
-    /* Sends still in flight are abandoned: their lease expires and they
-     * go out later, from this server or another. */
-    while (o->sends)
-        send_free(o->sends);
-    curl_multi_cleanup(o->multi);
-    o->multi = NULL;
-    uv_close((uv_handle_t *)&o->curl_timer, NULL);
+    /* Sends in flight stop within a second (progress_cb); the last to come
+     * back hands the unfinished rows back and lets go of this hold. */
+    if (o->sends) {
+        o->queries++;
+        for (struct send *s = o->sends; s; s = s->next)
+            atomic_store(&s->stop, true);
+    }
+    /* Nothing of ours in flight (or the pool is down): go on now.  A
+     * database that never answers is left to the service manager's stop
+     * timeout. */
+    if (o->queries == 0 && o->closed_cb) {
+        o->closed_cb = NULL;
+        closed_cb(arg);
+    }
 }
 
 void outbox_free(struct outbox *o)

@@ -15,8 +15,10 @@ struct outbox *outbox_new(struct srv *srv);
 void outbox_nudge(struct outbox *o);
 /* srv->cfg.mail changed (a reload): pick up the new sender settings. */
 void outbox_reconfigure(struct outbox *o);
-/* Stop: sends in flight are abandoned to their lease. */
-void outbox_close(struct outbox *o);
+/* Stop: sends in flight are cut short and their rows handed back (due
+ * again at once); closed_cb runs once the outbox's queries are answered,
+ * so the pool may close after it. */
+void outbox_close(struct outbox *o, void (*closed_cb)(void *arg), void *arg);
 void outbox_free(struct outbox *o);
 
 #endif

@@ -3,7 +3,7 @@ loopback (Debian's aiosmtpd): the handbook's emails (mention, reply,
 close) with their recipients, threading and encodings; a 4xx answer
 retried with back-off; a 5xx answer failing the row for good with the
 server's words; two docketd instances sending each row exactly once."""
-import sys, os, time, json, signal, ssl, subprocess, email, email.policy
+import sys, os, time, json, signal, ssl, subprocess, asyncio, email, email.policy
 from email.header import decode_header, make_header
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import *
@@ -11,12 +11,20 @@ from aiosmtpd.controller import Controller
 
 
 class Sink:
-    """Keeps every message; answers DATA from self.refuse first."""
+    """Keeps every message; answers DATA from self.refuse first.  With
+    hold set, it sits on each message (then refuses it), so that a send
+    stays in flight."""
     def __init__(self):
         self.messages = []
         self.refuse = []
+        self.hold = 0
+        self.holding = 0
 
     async def handle_DATA(self, server, session, envelope):
+        if self.hold:
+            self.holding += 1
+            await asyncio.sleep(self.hold)
+            return "451 4.3.0 held by the test"
         if self.refuse:
             return self.refuse.pop(0)
         self.messages.append((envelope.mail_from, envelope.rcpt_tos,
@@ -147,10 +155,39 @@ eq((len(ids), len(set(ids))), (40, 40), "each exactly once")
 eq(cl.sql1("SELECT count(*) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL"), "0",
    "nothing left in the outbox")
 
+# A server stopped mid-send hands the message back at once (due again,
+# the attempt not counted) instead of leaving it leased for minutes, and
+# the next server sends it.
+d2.stop()
+sink.hold = 30
+rid = cl.sql1("INSERT INTO outbox (kind, to_addr, subject, body) VALUES "
+              "('workflow_step', 'held@school.example', 'Held', 'Body') RETURNING id")
+wait_for(lambda: sink.holding, what="the send to be in flight")
+eq(cl.sql1("SELECT attempts || ' ' || (not_before > now()) FROM outbox WHERE id = %s" % rid),
+   "1 true", "in flight: leased, one attempt counted")
+# libcurl's SMTP waits for the relay's answer to the message in a blocking
+# poll(): run on the loop, that froze the whole server until the relay
+# answered.  The send runs on the thread pool, so clients are served.
+t0 = time.time()
+d.client().call("server.info")
+ok(time.time() - t0 < 1.0,
+   "docketd answers at once while a send waits on a slow relay (%.3fs)"
+   % (time.time() - t0))
+eq(d.stop(), 0, "SIGTERM mid-send: exit 0")
+eq(cl.sql1("SELECT attempts || ' ' || (not_before <= now()) || ' ' || (sent_at IS NULL) "
+           "FROM outbox WHERE id = %s" % rid), "0 true true",
+   "the unsent message is handed back: due now, the cut attempt not counted")
+ok("handing back unsent messages {%s}" % rid in d.log_text(), "  ...and logged")
+sink.hold = 0
+before = len(sink.messages)
+d2 = cl.start_server("d2", mail=mail)
+wait_mail(before + 1, "the next server sends it at once")
+eq(cl.sql1("SELECT attempts || ' ' || (sent_at IS NOT NULL) FROM outbox WHERE id = %s" % rid),
+   "1 true", "  ...on its first counted attempt")
+
 # mail.starttls against a relay on loopback that offers STARTTLS with a
 # self-signed certificate, as Debian's Exim and Postfix do; each setting
-# applied by a reload of d2 (d1 stops sending).
-d.stop()
+# applied by a reload of d2.
 subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
                 "-subj", "/CN=localhost", "-days", "1",
                 "-keyout", os.path.join(cl.dir, "key.pem"),
