@@ -490,6 +490,10 @@ int main(int argc, char **argv)
     rc = uv_loop_close(srv.loop);
     if (rc != 0)
         dk_log(DK_LOG_WARN, "loop not closed cleanly: %s", uv_strerror(rc));
+    /* Stop the thread pool now, while OpenSSL still stands: its threads
+     * (the SMTP sends) hold per-thread OpenSSL state that is freed only
+     * as each thread exits. */
+    uv_library_shutdown();
     feed_free(srv.feed);
     outbox_free(srv.outbox);
     http_free(srv.http);
