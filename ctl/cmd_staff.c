@@ -238,52 +238,6 @@ fail:
     return 1;
 }
 
-static int passwd_opt(struct ctl *c, int opt, const char *val, void *arg)
-{
-    *(bool *)arg = true;
-    return 0;
-}
-
-int ctl_staff_passwd(struct ctl *c, int argc, char **argv)
-{
-    static const struct option opts[] = {
-        {"password-stdin", no_argument, NULL, 'p'}, {0}};
-    char *pos[1], *pw, hash[DK_PASS_HASH_MAX];
-    const char *params[2];
-    bool from_stdin = false;
-    PGresult *res;
-    int n = ctl_getopt(c, argc, argv, argv[0], opts, pos, 1, passwd_opt,
-                       &from_stdin);
-
-    if (n < 0)
-        return 2;
-    if (n < 1)
-        return ctl_fail(c, "missing USERNAME\nusage: %s", argv[0]);
-    params[0] = pos[0];
-    res = ctl_exec(c, "SELECT 1 FROM staff WHERE username = $1", 1, params,
-                   NULL, NULL);
-    if (!res)
-        return 1;
-    n = PQntuples(res);
-    PQclear(res);
-    if (n == 0)
-        return ctl_fail(c, "no staff member \"%s\"", pos[0]);
-    if (!(pw = ctl_read_password(c, !from_stdin)))
-        return 1;
-    if (dk_pass_hash(pw, hash) != 0) {
-        free(pw);
-        return ctl_fail(c, "could not hash the password: out of memory");
-    }
-    free(pw);
-    params[1] = hash;
-    res = ctl_exec(c, "UPDATE staff SET password_hash = $2 WHERE username = $1",
-                   2, params, NULL, NULL);
-    if (!res)
-        return 1;
-    PQclear(res);
-    return 0;
-}
-
 /* Look USERNAME up; 0 with its id, or 1 (printed) when there is none. */
 static int staff_id(struct ctl *c, const char *username, char *id, size_t size)
 {
@@ -298,6 +252,46 @@ static int staff_id(struct ctl *c, const char *username, char *id, size_t size)
         return ctl_fail(c, "no staff member \"%s\"", username);
     }
     snprintf(id, size, "%s", PQgetvalue(res, 0, 0));
+    PQclear(res);
+    return 0;
+}
+
+static int passwd_opt(struct ctl *c, int opt, const char *val, void *arg)
+{
+    *(bool *)arg = true;
+    return 0;
+}
+
+int ctl_staff_passwd(struct ctl *c, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"password-stdin", no_argument, NULL, 'p'}, {0}};
+    char *pos[1], *pw, hash[DK_PASS_HASH_MAX], id[24];
+    const char *params[2];
+    bool from_stdin = false;
+    PGresult *res;
+    int n = ctl_getopt(c, argc, argv, argv[0], opts, pos, 1, passwd_opt,
+                       &from_stdin);
+
+    if (n < 0)
+        return 2;
+    if (n < 1)
+        return ctl_fail(c, "missing USERNAME\nusage: %s", argv[0]);
+    if (staff_id(c, pos[0], id, sizeof(id)))
+        return 1;
+    params[0] = id;
+    if (!(pw = ctl_read_password(c, !from_stdin)))
+        return 1;
+    if (dk_pass_hash(pw, hash) != 0) {
+        free(pw);
+        return ctl_fail(c, "could not hash the password: out of memory");
+    }
+    free(pw);
+    params[1] = hash;
+    res = ctl_exec(c, "UPDATE staff SET password_hash = $2 WHERE id = $1", 2,
+                   params, NULL, NULL);
+    if (!res)
+        return 1;
     PQclear(res);
     return 0;
 }
