@@ -452,9 +452,56 @@ struct feed *feed_new(struct srv *srv)
     return f;
 }
 
-void feed_subscribe(struct feed *f, struct conn *c, long long since)
+/* Subscribe c from feed_seq: replies {seq: newest}, then pushes. */
+static void subscribe_from(struct feed *f, struct conn *c, long long from,
+                           long long newest, bool resync)
 {
     char buf[64];
+
+    c->subscribed = true;
+    c->feed_seq = from;
+    snprintf(buf, sizeof(buf), "{\"seq\":%lld%s}", newest,
+             resync ? ",\"resync\":true" : "");
+    conn_reply_raw(c, buf);
+    if (c->feed_seq < f->head)
+        replay(f, c);
+}
+
+/*
+ * A since past this instance's reader: another instance may already have
+ * delivered up to it.  Only the table says whether since is a seq the
+ * feed gave out (subscribe from it; live batches skip what is at or below
+ * it) or one from another history (resync).
+ */
+static void newest_done(struct db_query *q, PGresult *res, void *arg)
+{
+    struct conn *c = arg;
+    struct feed *f = c->srv->feed;
+    long long since, newest;
+
+    if (c->state == CONN_CLOSING) {
+        conn_unref(c);
+        return;
+    }
+    if (!db_ok(res)) {
+        rpc_reply_db_error(c, res);
+        conn_unref(c);
+        return;
+    }
+    since = atoll(PQgetvalue(res, 0, 0));
+    newest = atoll(PQgetvalue(res, 0, 1));
+    if (newest < f->head)
+        newest = f->head;
+    if (since <= newest)
+        subscribe_from(f, c, since, newest, false);
+    else
+        subscribe_from(f, c, newest, newest, true);
+    conn_unref(c);
+}
+
+void feed_subscribe(struct feed *f, struct conn *c, long long since)
+{
+    struct db_query *q;
 
     if (!f->head_known) {
         conn_reply_error(c, DK_RPC_UNAVAILABLE,
@@ -462,20 +509,17 @@ void feed_subscribe(struct feed *f, struct conn *c, long long since)
                          NULL);
         return;
     }
-    if (since > f->head) {
-        /* Newer than anything here: the client's history is not ours. */
-        c->subscribed = true;
-        c->feed_seq = f->head;
-        snprintf(buf, sizeof(buf), "{\"seq\":%lld,\"resync\":true}", f->head);
-        conn_reply_raw(c, buf);
+    if (since < 0) {
+        subscribe_from(f, c, f->head, f->head, false);
         return;
     }
-    c->subscribed = true;
-    c->feed_seq = since < 0 ? f->head : since;
-    snprintf(buf, sizeof(buf), "{\"seq\":%lld}", f->head);
-    conn_reply_raw(c, buf);
-    if (c->feed_seq < f->head)
-        replay(f, c);
+    if (since <= f->head) {
+        subscribe_from(f, c, since, f->head, false);
+        return;
+    }
+    q = db_query_new("SELECT $1::bigint, coalesce(max(seq), 0) FROM event", 1);
+    db_param_ll(q, 0, since);
+    rpc_submit(c, q, newest_done);
 }
 
 void feed_unsubscribe(struct feed *f, struct conn *c)
