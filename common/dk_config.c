@@ -6,6 +6,7 @@
  * libyaml's document API keeps each node's line and column for messages.
  */
 #include "dk_config.h"
+#include "dk_views.h"
 #include "dk_addr.h"
 #include "dk_err.h"
 #include "dk_log.h"
@@ -49,9 +50,6 @@ static const char *const accesses[] = {"list", "self_registration", NULL};
 static const char *const visibilities[] = {"own", "company", NULL};
 static const char *const smtp_schemes[] = {"smtp://", "smtps://", NULL};
 static const char *const http_schemes[] = {"http://", "https://", NULL};
-const char *const dk_config_views[] = {
-    "my_open", "unassigned", "waiting_on_graphics", "my_graphics", "open",
-    "closed",  NULL};
 static const char *const color_schemes[] = {"default", "mono", NULL};
 static const char *const sender_choices[] = {"reject", "create", NULL};
 static const char *const starttls_choices[] = {"auto", "try", "require",
@@ -125,7 +123,7 @@ static const struct config_key config_keys[] = {
     {"portal.sso.jwt_audience", KEY_STR, OFF(portal.sso.jwt_audience), 0, 0,
      NULL, ""},
     {"client.default_view", KEY_ENUM, OFF(client.default_view), 0, 0,
-     dk_config_views, "my_open"},
+     dk_view_names, "my_open"},
     {"client.date_format", KEY_STR, OFF(client.date_format), 0, 0, NULL,
      "%Y-%m-%d %H:%M"},
     {"client.colors", KEY_ENUM, OFF(client.colors), 0, 0, color_schemes,

@@ -94,7 +94,7 @@ struct dk_config {
         } sso;
     } portal;
     struct {
-        int default_view;     /* index into dk_config_views */
+        int default_view;     /* enum dk_view (dk_views.h) */
         char *date_format;    /* strftime(3) */
         int colors;           /* enum dk_client_colors */
         struct dk_pairs keys; /* action name -> key(s) */
@@ -102,7 +102,6 @@ struct dk_config {
 };
 
 /* The view names of client.default_view, in tab order. */
-extern const char *const dk_config_views[];
 
 /* Fill cfg with every default.  Pair with dk_config_cleanup(). */
 void dk_config_defaults(struct dk_config *cfg);

@@ -3,6 +3,7 @@
  * passwd.
  */
 #include "ctl.h"
+#include "dk_roles.h"
 #include "dk_mem.h"
 #include "dk_secret.h"
 #include "dk_text.h"
@@ -11,9 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static const char *const valid_roles[] = {"content", "graphics", "coordinator",
-                                          "admin"};
 
 struct staff_opts {
     const char *name, *email, *roles, *unix_user;
@@ -54,31 +52,28 @@ static int staff_opt(struct ctl *c, int opt, const char *val, void *arg)
 static int parse_roles(struct ctl *c, const char *list, char *out, size_t size)
 {
     char *copy = dk_xstrdup(list), *save = NULL;
-    bool seen[4] = {false};
+    unsigned seen = 0;
     size_t len = 0;
     int n = 0;
 
     out[len++] = '{';
     for (char *r = strtok_r(copy, ",", &save); r;
          r = strtok_r(NULL, ",", &save)) {
-        size_t i;
+        unsigned bit;
+        char all[64];
         dk_trim(r);
-        for (i = 0; i < 4; i++)
-            if (strcmp(r, valid_roles[i]) == 0)
-                break;
-        if (i == 4) {
-            ctl_fail(c,
-                     "role \"%s\" is not one of content, graphics, "
-                     "coordinator, admin",
-                     r);
+        bit = dk_role_parse(r);
+        if (!bit) {
+            ctl_fail(c, "role \"%s\" is not one of %s", r,
+                     dk_role_list(~0u, ", ", all, sizeof(all)));
             free(copy);
             return 1;
         }
-        if (seen[i])
+        if (seen & bit)
             continue;
-        seen[i] = true;
-        len += (size_t)snprintf(out + len, size - len, "%s%s", n++ ? "," : "",
-                                valid_roles[i]);
+        seen |= bit;
+        len +=
+            (size_t)snprintf(out + len, size - len, "%s%s", n++ ? "," : "", r);
     }
     free(copy);
     if (n == 0)

@@ -23,13 +23,6 @@ enum conn_state {
     CONN_CLOSING, /* uv_close() called; freed in conn_closed_cb() */
 };
 
-enum {
-    ROLE_CONTENT = 1,
-    ROLE_GRAPHICS = 2,
-    ROLE_COORDINATOR = 4,
-    ROLE_ADMIN = 8,
-};
-
 struct conn {
     union {
         uv_tcp_t tcp;
@@ -59,7 +52,7 @@ struct conn {
     long long staff_id; /* 0: not logged in */
     long long session_id;
     char username[40];
-    unsigned roles;
+    unsigned roles; /* DK_ROLE_* bits */
     uint64_t last_request_ms;
     uint64_t last_touch_ms; /* session.last_seen_at written */
 

@@ -6,6 +6,7 @@
  * protocol errors through sqlstate_errors[], also one table.
  */
 #include "rpc.h"
+#include "dk_roles.h"
 #include "conn.h"
 #include "db.h"
 #include "dk_err.h"
@@ -21,11 +22,11 @@
 
 #define RPC_PUBLIC 0x100 /* no session needed */
 #define RPC_STAFF  0x200 /* any logged-in staff member */
-#define WRITERS    (ROLE_CONTENT | ROLE_COORDINATOR)
+#define WRITERS    (DK_ROLE_CONTENT | DK_ROLE_COORDINATOR)
 
 struct rpc_method {
     const char *name;
-    unsigned who;       /* RPC_PUBLIC, RPC_STAFF, or ROLE_* bits */
+    unsigned who;       /* RPC_PUBLIC, RPC_STAFF, or DK_ROLE_* bits */
     const char *params; /* the parameters it takes, space-separated */
     void (*handler)(struct conn *c, json_t *params);
 };
@@ -46,26 +47,29 @@ static const struct rpc_method rpc_methods[] = {
     {"tasks.add", RPC_STAFF, "ticket title due_at remind_at", rpc_tasks_add},
     {"tasks.done", RPC_STAFF, "id", rpc_tasks_done},
     {"tasks.mine", RPC_STAFF, "", rpc_tasks_mine},
-    {"tickets.assign", ROLE_CONTENT, "id owner version", rpc_tickets_write},
-    {"tickets.claim", ROLE_CONTENT, "id version", rpc_tickets_write},
-    {"tickets.close", ROLE_CONTENT, "id version", rpc_tickets_write},
+    {"tickets.assign", DK_ROLE_CONTENT, "id owner version", rpc_tickets_write},
+    {"tickets.claim", DK_ROLE_CONTENT, "id version", rpc_tickets_write},
+    {"tickets.close", DK_ROLE_CONTENT, "id version", rpc_tickets_write},
     {"tickets.counts", RPC_STAFF, "", rpc_tickets_counts},
     {"tickets.create", WRITERS,
      "subject description contact_email priority source", rpc_tickets_create},
     {"tickets.get", RPC_STAFF, "id", rpc_tickets_get},
-    {"tickets.graphics_claim", ROLE_GRAPHICS, "id version", rpc_tickets_write},
-    {"tickets.graphics_complete", ROLE_GRAPHICS, "id version",
+    {"tickets.graphics_claim", DK_ROLE_GRAPHICS, "id version",
      rpc_tickets_write},
-    {"tickets.graphics_unclaim", ROLE_GRAPHICS, "id version",
+    {"tickets.graphics_complete", DK_ROLE_GRAPHICS, "id version",
      rpc_tickets_write},
-    {"tickets.hand_to_graphics", ROLE_CONTENT, "id version", rpc_tickets_write},
-    {"tickets.move", ROLE_CONTENT, "id pipeline stage version",
+    {"tickets.graphics_unclaim", DK_ROLE_GRAPHICS, "id version",
      rpc_tickets_write},
-    {"tickets.reopen", ROLE_CONTENT, "id version", rpc_tickets_write},
-    {"tickets.set_priority", ROLE_CONTENT, "id priority version",
+    {"tickets.hand_to_graphics", DK_ROLE_CONTENT, "id version",
      rpc_tickets_write},
-    {"tickets.set_stage", ROLE_CONTENT, "id stage version", rpc_tickets_write},
-    {"tickets.unclaim", ROLE_CONTENT, "id version", rpc_tickets_write},
+    {"tickets.move", DK_ROLE_CONTENT, "id pipeline stage version",
+     rpc_tickets_write},
+    {"tickets.reopen", DK_ROLE_CONTENT, "id version", rpc_tickets_write},
+    {"tickets.set_priority", DK_ROLE_CONTENT, "id priority version",
+     rpc_tickets_write},
+    {"tickets.set_stage", DK_ROLE_CONTENT, "id stage version",
+     rpc_tickets_write},
+    {"tickets.unclaim", DK_ROLE_CONTENT, "id version", rpc_tickets_write},
     {"tickets.view", RPC_STAFF, "view limit after query", rpc_tickets_view},
 };
 
@@ -148,16 +152,7 @@ static bool in_list(const char *list, const char *name)
 
 static const char *role_names(unsigned roles, char *buf, size_t size)
 {
-    static const char *const names[] = {"content", "graphics", "coordinator",
-                                        "admin"};
-    size_t len = 0;
-
-    buf[0] = '\0';
-    for (int i = 0; i < 4; i++)
-        if (roles & (1u << i))
-            len += (size_t)snprintf(buf + len, size - len, "%s%s",
-                                    len ? " or " : "", names[i]);
-    return buf;
+    return dk_role_list(roles, " or ", buf, size);
 }
 
 void rpc_dispatch(struct conn *c)
@@ -194,7 +189,7 @@ void rpc_dispatch(struct conn *c)
                              NULL);
             return;
         }
-        if (!(m->who & RPC_STAFF) && !(c->roles & (m->who | ROLE_ADMIN))) {
+        if (!(m->who & RPC_STAFF) && !(c->roles & (m->who | DK_ROLE_ADMIN))) {
             char roles[64];
             snprintf(buf, sizeof(buf), "%s needs the %s role", m->name,
                      role_names(m->who, roles, sizeof(roles)));

@@ -14,6 +14,7 @@
 #include "dk_secret.h"
 #include "feed.h"
 #include "rpc.h"
+#include "dk_roles.h"
 #include "srv.h"
 
 #include <pwd.h>
@@ -27,13 +28,28 @@
 #define STAFF_COLUMNS                                                          \
     "st.id, st.username, st.password_hash, "                                   \
     "jsonb_build_object('username', st.username, 'name', st.name, "            \
-    "'roles', to_jsonb(st.roles))::text, "                                     \
-    "(CASE WHEN 'content' = ANY (st.roles) THEN 1 ELSE 0 END) | "              \
-    "(CASE WHEN 'graphics' = ANY (st.roles) THEN 2 ELSE 0 END) | "             \
-    "(CASE WHEN 'coordinator' = ANY (st.roles) THEN 4 ELSE 0 END) | "          \
-    "(CASE WHEN 'admin' = ANY (st.roles) THEN 8 ELSE 0 END)"
+    "'roles', to_jsonb(st.roles))::text, array_to_string(st.roles, ' ')"
 
 enum { COL_ID, COL_USERNAME, COL_HASH, COL_JSON, COL_ROLES };
+
+/* The DK_ROLE_* bits of "content admin". */
+static unsigned roles_of(const char *names)
+{
+    char name[32];
+    unsigned roles = 0;
+
+    while (*names) {
+        size_t n = strcspn(names, " ");
+        if (n < sizeof(name)) {
+            memcpy(name, names, n);
+            name[n] = '\0';
+            roles |= dk_role_parse(name);
+        }
+        names += n;
+        names += strspn(names, " ");
+    }
+    return roles;
+}
 
 /* ---- failed-login limiter ------------------------------------------- */
 
@@ -157,7 +173,7 @@ static void logged_in(struct conn *c, long long session_id, const PGresult *res,
 
     c->staff_id = atoll(PQgetvalue(res, 0, COL_ID));
     c->session_id = session_id;
-    c->roles = (unsigned)atoi(PQgetvalue(res, 0, COL_ROLES));
+    c->roles = roles_of(PQgetvalue(res, 0, COL_ROLES));
     snprintf(c->username, sizeof(c->username), "%s",
              PQgetvalue(res, 0, COL_USERNAME));
     c->last_request_ms = c->last_touch_ms = srv_now_ms(c->srv);

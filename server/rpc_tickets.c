@@ -9,29 +9,14 @@
 #include "dk_mem.h"
 #include "feed.h"
 #include "rpc.h"
+#include "dk_buf.h"
+#include "dk_views.h"
 #include "srv.h"
 
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Each view's filter; $1 is the caller's staff id. */
-static const struct view {
-    const char *name;
-    const char *where;
-} views[] = {
-    {"my_open", "t.owner_id = $1 AND NOT t.closed"},
-    {"unassigned",
-     "t.owner_id IS NULL AND t.pipeline = 'support' AND NOT t.closed"},
-    {"waiting_on_graphics",
-     "t.pipeline = 'graphics' AND t.stage = 'waiting_on_graphics'"},
-    {"my_graphics",
-     "t.graphics_owner_id = $1 AND t.stage = 'graphics_in_progress'"},
-    {"open", "NOT t.closed"},
-    {"closed", "t.closed"},
-};
-#define NVIEWS (sizeof(views) / sizeof(views[0]))
 
 #define MAX_LIMIT  500
 #define CURSOR_MAX 96
@@ -92,7 +77,7 @@ void rpc_tickets_view(struct conn *c, json_t *params)
 {
     const char *name = NULL, *after = NULL, *query = NULL;
     long long limit = 50, key[3];
-    const struct view *v = NULL;
+    int v;
     struct db_query *q;
     char *sql;
 
@@ -101,15 +86,12 @@ void rpc_tickets_view(struct conn *c, json_t *params)
         !rpc_param_str(c, params, "after", false, CURSOR_MAX, &after) ||
         !rpc_param_str(c, params, "query", false, 200, &query))
         return;
-    for (size_t i = 0; i < NVIEWS; i++)
-        if (strcmp(views[i].name, name) == 0)
-            v = &views[i];
-    if (!v) {
-        conn_reply_error(c, DK_RPC_BAD_PARAMS,
-                         "parameter \"view\" must be one of my_open, "
-                         "unassigned, waiting_on_graphics, my_graphics, "
-                         "open, closed",
-                         NULL);
+    v = dk_view_parse(name);
+    if (v < 0) {
+        char msg[160];
+        snprintf(msg, sizeof(msg), "parameter \"view\" must be one of %s",
+                 dk_view_list);
+        conn_reply_error(c, DK_RPC_BAD_PARAMS, msg, NULL);
         return;
     }
     if (after && !cursor_decode(after, key)) {
@@ -134,7 +116,7 @@ void rpc_tickets_view(struct conn *c, json_t *params)
         "LEFT JOIN staff o ON o.id = t.owner_id "
         "LEFT JOIN staff g ON g.id = t.graphics_owner_id "
         "LEFT JOIN company co ON co.id = t.company_id",
-        v->where,
+        dk_view_filters[v],
         after ? " AND (t.priority_rank, t.created_at, t.id) > ($4::smallint, "
                 "'epoch'::timestamptz + $5::bigint * interval '1 microsecond', "
                 "$6::bigint)"
@@ -162,21 +144,27 @@ void rpc_tickets_view(struct conn *c, json_t *params)
     rpc_submit(c, q, view_done);
 }
 
+/* One count per view, each by its view's own filter (and index). */
+static const char *counts_sql(void)
+{
+    static char *sql;
+
+    if (!sql) {
+        struct dk_buf b = DK_BUF_INIT(0);
+        dk_buf_adds(&b, "SELECT jsonb_build_object(");
+        for (int v = 0; v < DK_NVIEWS; v++)
+            dk_buf_printf(&b,
+                          "%s'%s', (SELECT count(*) FROM ticket t WHERE %s)",
+                          v ? ", " : "", dk_view_names[v], dk_view_filters[v]);
+        dk_buf_adds(&b, ")::text");
+        sql = dk_buf_steal(&b, NULL); /* kept for the process's life */
+    }
+    return sql;
+}
+
 void rpc_tickets_counts(struct conn *c, json_t *params)
 {
-    struct db_query *q = db_query_new(
-        "SELECT jsonb_build_object("
-        "'my_open', (SELECT count(*) FROM ticket WHERE owner_id = $1 "
-        "  AND NOT closed), "
-        "'unassigned', (SELECT count(*) FROM ticket WHERE owner_id IS NULL "
-        "  AND pipeline = 'support' AND NOT closed), "
-        "'waiting_on_graphics', (SELECT count(*) FROM ticket "
-        "  WHERE pipeline = 'graphics' AND stage = 'waiting_on_graphics'), "
-        "'my_graphics', (SELECT count(*) FROM ticket "
-        "  WHERE graphics_owner_id = $1 AND stage = 'graphics_in_progress'), "
-        "'open', (SELECT count(*) FROM ticket WHERE NOT closed), "
-        "'closed', (SELECT count(*) FROM ticket WHERE closed))::text",
-        1);
+    struct db_query *q = db_query_new(counts_sql(), 1);
 
     db_param_ll(q, 0, c->staff_id);
     rpc_query_json(c, q);

@@ -9,7 +9,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 
-/* The views, in tab order (the same as dk_config_views). */
+/* The views, in tab order (the same as dk_views.h). */
 enum {
     MODEL_MY_OPEN,
     MODEL_UNASSIGNED,

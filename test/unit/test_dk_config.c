@@ -14,6 +14,7 @@
 
 #include "dk_config.h"
 #include "dk_err.h"
+#include "dk_views.h"
 #include "dk_log.h"
 
 static int load(struct dk_config *cfg, struct dk_diag *d, const char *yaml)
@@ -362,7 +363,7 @@ static void test_dk_config__client_section(void **state)
                           "  keys: {claim: C, note: \"a n\"}\n"),
                      0);
     assert_int_equal(cfg.client.default_view, 1);
-    assert_string_equal(dk_config_views[cfg.client.default_view], "unassigned");
+    assert_string_equal(dk_view_names[cfg.client.default_view], "unassigned");
     assert_int_equal(cfg.client.colors, DK_COLORS_MONO);
     assert_int_equal(cfg.client.keys.n, 2);
     assert_string_equal(cfg.client.keys.key[1], "note");
