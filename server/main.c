@@ -1,11 +1,11 @@
 /*
- * main.c - docketd: options and configuration, the start-up schema check
- * (the one place a blocking libpq call is allowed), listeners on the Unix
- * socket and TCP, signals (SIGTERM/SIGINT drain, SIGHUP reload), and the
- * loop.
+ * main.c - docketd's composition root: options and configuration, the
+ * start-up schema check (the one place a blocking libpq call is
+ * allowed), building the layers (core, auth, rpc, http) and wiring their
+ * callbacks, signals (SIGTERM/SIGINT drain, SIGHUP reload), and the loop.
  */
-#include "conn.h"
-#include "dk_addr.h"
+#include "auth.h"
+#include "core.h"
 #include "db.h"
 #include "dk_config.h"
 #include "dk_log.h"
@@ -14,10 +14,12 @@
 #include "dk_secret.h"
 #include "feed.h"
 #include "http.h"
+#include "hub.h"
 #include "metrics.h"
 #include "notify.h"
 #include "outbox.h"
-#include "srv.h"
+#include "rpc.h"
+#include "server.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -34,13 +36,20 @@
 #ifndef DOCKET_VERSION
 #define DOCKET_VERSION "0.1.0"
 #endif
-#define SCHEMA_VERSION   1
-#define DRAIN_TIMEOUT_MS 10000
+#define SCHEMA_VERSION 1
 
-uint64_t srv_now_ms(const struct srv *srv)
-{
-    return uv_now(srv->loop);
-}
+/* The one docketd of this process: what main() builds. */
+struct srv {
+    uv_loop_t *loop;
+    struct dk_config cfg;
+    const char *config_path;
+    struct core core;
+    struct auth *auth;
+    struct rpc_server *rpc;
+    struct http *http; /* NULL when http.listen is "" */
+    uv_signal_t sigterm, sigint, sighup;
+    bool stopping;
+};
 
 static void usage(FILE *fp)
 {
@@ -53,75 +62,6 @@ static void usage(FILE *fp)
                 "  --help           print this\n"
                 "Signals: HUP reloads the configuration, TERM drains and "
                 "exits.  See docketd(8).\n");
-}
-
-static void on_connection(uv_stream_t *listener, int status)
-{
-    struct srv *srv = listener->data;
-    bool is_unix = listener == (uv_stream_t *)&srv->unix_listener;
-    struct conn *c;
-    int rc;
-
-    if (status < 0) {
-        dk_log(DK_LOG_WARN, "accept failed: %s", uv_strerror(status));
-        return;
-    }
-    if (!(c = conn_new(srv, is_unix)))
-        return;
-    if ((rc = uv_accept(listener, &c->h.stream)) < 0) {
-        dk_log(DK_LOG_WARN, "accept failed: %s", uv_strerror(rc));
-        conn_close(c, "accept failed");
-        return;
-    }
-    conn_start(c);
-}
-
-static int listen_unix(struct srv *srv, const char *path)
-{
-    struct stat st;
-    int rc;
-
-    /* A socket left by a previous run would make bind fail. */
-    if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
-        unlink(path);
-    uv_pipe_init(srv->loop, &srv->unix_listener, 0);
-    srv->unix_listener.data = srv;
-    srv->has_unix = true;
-    if ((rc = uv_pipe_bind(&srv->unix_listener, path)) < 0 ||
-        (rc = uv_pipe_chmod(&srv->unix_listener, UV_READABLE | UV_WRITABLE)) <
-            0 ||
-        (rc = uv_listen((uv_stream_t *)&srv->unix_listener, 511,
-                        on_connection)) < 0) {
-        dk_log(DK_LOG_ERROR, "could not listen on %s: %s", path,
-               uv_strerror(rc));
-        return -1;
-    }
-    dk_log(DK_LOG_INFO, "listening on unix:%s", path);
-    return 0;
-}
-
-static int listen_tcp(struct srv *srv, const char *addr)
-{
-    struct sockaddr_storage sa;
-    char err[300];
-    int rc;
-
-    if (dk_addr_resolve(addr, true, &sa, err, sizeof(err)) < 0) {
-        dk_log(DK_LOG_ERROR, "server.listen: %s", err);
-        return -1;
-    }
-    uv_tcp_init(srv->loop, &srv->tcp_listener);
-    srv->tcp_listener.data = srv;
-    srv->has_tcp = true;
-    if ((rc = uv_tcp_bind(&srv->tcp_listener, (struct sockaddr *)&sa, 0)) < 0 ||
-        (rc = uv_listen((uv_stream_t *)&srv->tcp_listener, 511,
-                        on_connection)) < 0) {
-        dk_log(DK_LOG_ERROR, "could not listen on %s: %s", addr,
-               uv_strerror(rc));
-        return -1;
-    }
-    dk_log(DK_LOG_INFO, "listening on tcp:%s", addr);
-    return 0;
 }
 
 /* ---- stopping ---------------------------------------------------------- */
@@ -137,77 +77,35 @@ static void feed_closed(void *arg)
 {
     struct srv *srv = arg;
 
-    db_close(srv->db, all_closed, srv);
+    db_close(srv->core.db, all_closed, srv);
 }
 
 static void outbox_closed(void *arg)
 {
     struct srv *srv = arg;
 
-    feed_close(srv->feed, feed_closed, srv);
+    feed_close(srv->core.feed, feed_closed, srv);
 }
 
-static void finish_drain(struct srv *srv)
+/* Every client connection is gone: close the rest, top down. */
+static void rpc_drained(void *arg)
 {
-    static bool done;
+    struct srv *srv = arg;
 
-    if (done)
-        return;
-    done = true;
-    uv_timer_stop(&srv->drain_timer);
     http_close(srv->http);
     /* The outbox first: it records outcomes and hands back unsent rows
      * on the pool, which closes after the feed. */
-    outbox_close(srv->outbox, outbox_closed, srv);
+    outbox_close(srv->core.outbox, outbox_closed, srv);
 }
 
-void srv_conn_idle(struct srv *srv)
+static void drain(struct srv *srv, const char *why)
 {
-    if (!srv->draining)
+    if (srv->stopping)
         return;
-    for (struct conn *c = srv->conns, *next; c; c = next) {
-        next = c->next;
-        if (c->state == CONN_READING)
-            conn_close(c, "server shutting down");
-    }
-    if (srv->nconns == 0)
-        finish_drain(srv);
-}
-
-static void drain_timeout_cb(uv_timer_t *t)
-{
-    struct srv *srv = t->data;
-
-    dk_log(DK_LOG_WARN, "drain timed out; closing %zu connections",
-           srv->nconns);
-    for (struct conn *c = srv->conns; c; c = c->next)
-        conn_close(c, "server shutting down (drain timed out)");
-    finish_drain(srv);
-}
-
-void srv_drain(struct srv *srv, const char *why)
-{
-    size_t len;
-    char *line;
-
-    if (srv->draining)
-        return;
-    srv->draining = true;
-    dk_log(DK_LOG_INFO, "%s: draining %zu connections", why, srv->nconns);
-    notify_stopping(srv->notify);
-    if (srv->has_unix)
-        uv_close((uv_handle_t *)&srv->unix_listener, NULL);
-    if (srv->has_tcp)
-        uv_close((uv_handle_t *)&srv->tcp_listener, NULL);
-    /* Tell clients first, so they reconnect to another instance. */
-    for (struct conn *c = srv->conns; c; c = c->next) {
-        json_t *p = json_pack("{s:s}", "reason", why);
-        line = dk_rpc_notification("server.shutdown", p, &len);
-        json_decref(p);
-        conn_send(c, line, len);
-    }
-    uv_timer_start(&srv->drain_timer, drain_timeout_cb, DRAIN_TIMEOUT_MS, 0);
-    srv_conn_idle(srv);
+    srv->stopping = true;
+    srv->core.draining = true;
+    notify_stopping(srv->core.notify);
+    rpc_server_drain(srv->rpc, why, rpc_drained, srv);
 }
 
 /* ---- signals ----------------------------------------------------------- */
@@ -241,9 +139,10 @@ static void warn_restart_only(const struct dk_config *cur,
 static void reload(struct srv *srv)
 {
     struct dk_config next, *cur = &srv->cfg;
+    struct core *core = &srv->core;
     struct dk_diag diag;
 
-    notify_reloading(srv->notify);
+    notify_reloading(core->notify);
     dk_log(DK_LOG_INFO, "reload: reading %s", srv->config_path);
     dk_diag_init(&diag);
     if (dk_config_load(&next, srv->config_path, &diag) != 0) {
@@ -253,7 +152,7 @@ static void reload(struct srv *srv)
                              "running one");
         dk_diag_cleanup(&diag);
         dk_config_cleanup(&next);
-        notify_reloaded(srv->notify);
+        notify_reloaded(core->notify);
         return;
     }
     dk_diag_cleanup(&diag);
@@ -273,29 +172,29 @@ static void reload(struct srv *srv)
         memcpy(&cur->mail, &next.mail, sizeof(mail));
         memcpy(&next.mail, mail, sizeof(mail));
     }
-    outbox_reconfigure(srv->outbox);
+    outbox_reconfigure(core->outbox);
     if (next.database.pool_size != cur->database.pool_size) {
         dk_log(DK_LOG_INFO, "reload: database pool from %d to %d connections",
                cur->database.pool_size, next.database.pool_size);
         cur->database.pool_size = next.database.pool_size;
-        db_resize(srv->db, cur->database.pool_size);
+        db_resize(core->db, cur->database.pool_size);
     }
     dk_config_cleanup(&next);
     dk_log(DK_LOG_INFO, "reload: configuration reloaded (log level %s)",
            dk_log_level_name(dk_log_level));
-    notify_reloaded(srv->notify);
+    notify_reloaded(core->notify);
 }
 
 static void signal_cb(uv_signal_t *h, int signum)
 {
     struct srv *srv = h->data;
 
-    if (signum == SIGHUP && !srv->draining)
+    if (signum == SIGHUP && !srv->stopping)
         reload(srv);
     else if (signum == SIGHUP)
         dk_log(DK_LOG_INFO, "reload: ignored while draining");
     else
-        srv_drain(srv, signum == SIGTERM ? "SIGTERM" : "SIGINT");
+        drain(srv, signum == SIGTERM ? "SIGTERM" : "SIGINT");
 }
 
 /* ---- start-up ---------------------------------------------------------- */
@@ -341,10 +240,18 @@ static int check_schema(const struct dk_config *cfg)
 
 static void db_state_cb(bool up, void *arg)
 {
-    struct srv *srv = arg;
+    struct core *core = arg;
 
     if (up)
-        notify_check_ready(srv->notify);
+        notify_check_ready(core->notify);
+}
+
+/* A staff member was disabled or changed (the feed heard it): their
+ * sessions end, whoever holds them. */
+static void staff_changed(long long staff_id, void *arg)
+{
+    auth_end_staff(arg, staff_id,
+                   "staff member disabled or changed: session ended");
 }
 
 static void close_walk_cb(uv_handle_t *h, void *arg)
@@ -362,6 +269,7 @@ int main(int argc, char **argv)
         {"version", no_argument, NULL, 'V'},
         {0}};
     static struct srv srv;
+    struct core *core;
     const char *path = getenv("DOCKET_CONFIG");
     struct dk_diag diag;
     bool check = false;
@@ -436,41 +344,47 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     srv.loop = uv_default_loop();
+    core = &srv.core;
+    core->loop = srv.loop;
+    core->cfg = &srv.cfg;
     if (srv.cfg.server.instance[0]) {
-        snprintf(srv.instance, sizeof(srv.instance), "%s",
+        snprintf(core->instance, sizeof(core->instance), "%s",
                  srv.cfg.server.instance);
     } else {
         if (gethostname(host, sizeof(host)) != 0)
             snprintf(host, sizeof(host), "docketd");
         host[sizeof(host) - 1] = '\0';
-        snprintf(srv.instance, sizeof(srv.instance), "%.40s:%d", host,
+        snprintf(core->instance, sizeof(core->instance), "%.40s:%d", host,
                  (int)getpid());
     }
-    srv.started = time(NULL);
-    srv.metrics = metrics_new();
-    srv.notify = notify_new(&srv);
-    srv.db =
+    core->started = time(NULL);
+
+    /* core: the pool, the feed and its hub, the outbox, metrics, systemd */
+    core->metrics =
+        metrics_new(rpc_method_count(), rpc_method_at, rpc_method_index);
+    core->notify = notify_new(core);
+    core->db =
         db_new(srv.loop, srv.cfg.database.conninfo, srv.cfg.database.pool_size);
-    db_set_state_cb(srv.db, db_state_cb, &srv);
-    srv.feed = feed_new(&srv);
+    db_set_state_cb(core->db, db_state_cb, core);
+    core->hub = hub_new();
+    core->feed = feed_new(core);
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
         dk_log(DK_LOG_ERROR, "could not initialise libcurl");
         return 1;
     }
-    srv.outbox = outbox_new(&srv);
-    uv_timer_init(srv.loop, &srv.drain_timer);
-    srv.drain_timer.data = &srv;
-    if ((srv.cfg.server.socket[0] &&
-         listen_unix(&srv, srv.cfg.server.socket) < 0) ||
-        (srv.cfg.server.listen[0] &&
-         listen_tcp(&srv, srv.cfg.server.listen) < 0))
+    core->outbox = outbox_new(core);
+    /* auth, and the transports over it */
+    srv.auth = auth_new(core);
+    feed_set_staff_cb(core->feed, staff_changed, srv.auth);
+    srv.rpc = rpc_server_new(core, srv.auth);
+    if (rpc_server_listen(srv.rpc) < 0)
         return 1;
     if (srv.cfg.http.listen[0]) {
-        srv.http = http_new(&srv);
+        srv.http = http_new(core);
         if (http_listen(srv.http, srv.cfg.http.listen) < 0)
             return 1;
     }
-    srv.listening = true;
+    core->listening = true;
     uv_signal_init(srv.loop, &srv.sigterm);
     uv_signal_init(srv.loop, &srv.sigint);
     uv_signal_init(srv.loop, &srv.sighup);
@@ -479,8 +393,8 @@ int main(int argc, char **argv)
     uv_signal_start(&srv.sigint, signal_cb, SIGINT);
     uv_signal_start(&srv.sighup, signal_cb, SIGHUP);
     dk_log(DK_LOG_INFO, "docketd %s started (instance %s)", DOCKET_VERSION,
-           srv.instance);
-    notify_check_ready(srv.notify);
+           core->instance);
+    notify_check_ready(core->notify);
 
     uv_run(srv.loop, UV_RUN_DEFAULT);
 
@@ -494,14 +408,16 @@ int main(int argc, char **argv)
      * (the SMTP sends) hold per-thread OpenSSL state that is freed only
      * as each thread exits. */
     uv_library_shutdown();
-    feed_free(srv.feed);
-    outbox_free(srv.outbox);
     http_free(srv.http);
-    notify_free(srv.notify);
-    metrics_free(srv.metrics);
+    rpc_server_free(srv.rpc);
+    auth_free(srv.auth);
+    feed_free(core->feed);
+    hub_free(core->hub);
+    outbox_free(core->outbox);
+    notify_free(core->notify);
+    metrics_free(core->metrics);
     curl_global_cleanup();
-    db_free(srv.db);
-    free(srv.logins);
+    db_free(core->db);
     if (srv.cfg.server.socket[0])
         unlink(srv.cfg.server.socket);
     dk_config_cleanup(&srv.cfg);

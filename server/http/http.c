@@ -8,14 +8,14 @@
  */
 #include "http.h"
 #include "http_req.h"
-#include "conn.h"
 #include "db.h"
 #include "dk_addr.h"
 #include "dk_log.h"
 #include "dk_mem.h"
 #include "metrics.h"
-#include "srv.h"
+#include "core.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +26,7 @@
 #define SWEEP_MS         250
 
 struct http {
-    struct srv *srv; /* borrowed */
+    struct core *core; /* borrowed */
     uv_tcp_t listener;
     uv_timer_t sweep;
     struct http_conn *conns;
@@ -192,9 +192,9 @@ static void ask(struct http_conn *hc, const char *sql, finish_fn finish)
     struct db_query *q = db_query_new(sql, 0);
 
     hc->query = finish;
-    hc->since_ms = uv_now(hc->http->srv->loop);
+    hc->since_ms = uv_now(hc->http->core->loop);
     hc->refs++;
-    if (db_submit(hc->http->srv->db, q, query_done, hc) != 0) {
+    if (db_submit(hc->http->core->db, q, query_done, hc) != 0) {
         hc->refs--;
         hc->query = NULL;
         finish(hc, NULL);
@@ -203,18 +203,18 @@ static void ask(struct http_conn *hc, const char *sql, finish_fn finish)
 
 static void healthz_done(struct http_conn *hc, const PGresult *res)
 {
-    struct srv *srv = hc->http->srv;
+    struct core *core = hc->http->core;
     bool up = res && db_ok(res);
     json_t *body;
     char *text;
 
     body = json_pack("{s:s, s:s, s:s, s:I}", "status",
-                     srv->draining ? "draining" : (up ? "ok" : "unavailable"),
-                     "database", up ? "up" : "down", "instance", srv->instance,
-                     "connections", (json_int_t)srv->nconns);
+                     core->draining ? "draining" : (up ? "ok" : "unavailable"),
+                     "database", up ? "up" : "down", "instance", core->instance,
+                     "connections", (json_int_t)core->clients);
     text = body ? json_dumps(body, JSON_COMPACT) : NULL;
     if (text)
-        respond(hc, up && !srv->draining ? 200 : 503, "application/json", text,
+        respond(hc, up && !core->draining ? 200 : 503, "application/json", text,
                 strlen(text));
     else
         respond_text(hc, 503, "unavailable\n");
@@ -240,7 +240,7 @@ static void metrics_done(struct http_conn *hc, const PGresult *res)
             cols[i] = PQgetvalue(res, 0, i);
         metrics_db_parse(&st, cols);
     }
-    text = metrics_render(hc->http->srv->metrics, hc->http->srv, &st, &len);
+    text = metrics_render(hc->http->core->metrics, hc->http->core, &st, &len);
     if (!text) {
         respond_text(hc, 503, "out of memory\n");
         return;
@@ -322,8 +322,8 @@ static void on_connection(uv_stream_t *listener, int status)
     hc = dk_xcalloc(1, sizeof(*hc));
     hc->http = http;
     hc->refs = 1;
-    hc->since_ms = uv_now(http->srv->loop);
-    uv_tcp_init(http->srv->loop, &hc->tcp);
+    hc->since_ms = uv_now(http->core->loop);
+    uv_tcp_init(http->core->loop, &hc->tcp);
     hc->next = http->conns;
     if (http->conns)
         http->conns->prev = hc;
@@ -344,7 +344,7 @@ static void on_connection(uv_stream_t *listener, int status)
 static void sweep_cb(uv_timer_t *t)
 {
     struct http *http = t->data;
-    uint64_t now = uv_now(http->srv->loop);
+    uint64_t now = uv_now(http->core->loop);
 
     for (struct http_conn *hc = http->conns, *next; hc; hc = next) {
         next = hc->next;
@@ -356,14 +356,14 @@ static void sweep_cb(uv_timer_t *t)
     }
 }
 
-struct http *http_new(struct srv *srv)
+struct http *http_new(struct core *core)
 {
     struct http *http = dk_xcalloc(1, sizeof(*http));
 
-    http->srv = srv;
-    uv_tcp_init(srv->loop, &http->listener);
+    http->core = core;
+    uv_tcp_init(core->loop, &http->listener);
     http->listener.data = http;
-    uv_timer_init(srv->loop, &http->sweep);
+    uv_timer_init(core->loop, &http->sweep);
     http->sweep.data = http;
     return http;
 }

@@ -9,8 +9,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
-struct srv;
+struct core;
 struct metrics;
 
 /* What /metrics reads from the database at scrape time. */
@@ -28,7 +29,10 @@ extern const char metrics_db_sql[];
 void metrics_db_parse(struct metrics_db *st,
                       const char *const cols[METRICS_DB_COLS]);
 
-struct metrics *metrics_new(void);
+/* Counters for nmethods request methods, named by method_at(i) and
+ * found by method_index(name) (-1 for none): the JSON-RPC table's. */
+struct metrics *metrics_new(size_t nmethods, const char *(*method_at)(size_t),
+                            int (*method_index)(const char *));
 void metrics_free(struct metrics *m);
 
 /* A request was answered: method NULL for one that could not be parsed,
@@ -40,7 +44,16 @@ void metrics_accepted(struct metrics *m);
 void metrics_mail(struct metrics *m, bool sent);
 
 /* The whole exposition, malloc'ed; st may be NULL (database not asked). */
-char *metrics_render(const struct metrics *m, const struct srv *srv,
+/* Gauges of a module above core (connections, sessions, ...): render
+ * prints them at every scrape, with metrics_help() before each. */
+void metrics_add_source(struct metrics *m, void (*render)(FILE *fp, void *arg),
+                        void *arg);
+void metrics_help(FILE *fp, const char *name, const char *type,
+                  const char *text);
+/* A label value, escaped as the format requires. */
+void metrics_label(FILE *fp, const char *s);
+
+char *metrics_render(const struct metrics *m, const struct core *core,
                      const struct metrics_db *st, size_t *len);
 
 #endif

@@ -6,7 +6,8 @@
 #include "db.h"
 #include "dk_mem.h"
 #include "rpc.h"
-#include "srv.h"
+#include "core.h"
+#include "server.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,7 +29,7 @@ static void ticket_text(struct conn *c, json_t *params, const char *sql)
         !rpc_param_str(c, params, "body", true, BODY_MAX, &body))
         return;
     q = db_query_new(sql, 3);
-    db_param_ll(q, 0, c->staff_id);
+    db_param_ll(q, 0, c->who.staff_id);
     db_param_ll(q, 1, ticket);
     db_param(q, 2, body);
     rpc_write_json(c, q);
@@ -58,7 +59,7 @@ void rpc_tasks_add(struct conn *c, json_t *params)
     q = db_query_new("SELECT task_add($1, $2, $3, $4::timestamptz, "
                      "$5::timestamptz)::text",
                      5);
-    db_param_ll(q, 0, c->staff_id);
+    db_param_ll(q, 0, c->who.staff_id);
     db_param_ll(q, 1, ticket);
     db_param(q, 2, title);
     db_param(q, 3, due);
@@ -74,7 +75,7 @@ void rpc_tasks_done(struct conn *c, json_t *params)
     if (!rpc_param_id(c, params, "id", true, &id))
         return;
     q = db_query_new("SELECT task_done($1, $2)::text", 2);
-    db_param_ll(q, 0, c->staff_id);
+    db_param_ll(q, 0, c->who.staff_id);
     db_param_ll(q, 1, id);
     rpc_write_json(c, q);
 }
@@ -87,7 +88,7 @@ void rpc_tasks_mine(struct conn *c, json_t *params)
         "WHERE k.staff_id = $1 AND k.done_at IS NULL",
         1);
 
-    db_param_ll(q, 0, c->staff_id);
+    db_param_ll(q, 0, c->who.staff_id);
     rpc_query_json(c, q);
 }
 
@@ -104,7 +105,7 @@ void rpc_notifications_list(struct conn *c, json_t *params)
         "WHERE staff_id = $1 AND (NOT $2 OR read_at IS NULL) "
         "ORDER BY id DESC LIMIT 200) n",
         2);
-    db_param_ll(q, 0, c->staff_id);
+    db_param_ll(q, 0, c->who.staff_id);
     db_param_bool(q, 1, unread);
     rpc_query_json(c, q);
 }
@@ -136,7 +137,7 @@ void rpc_notifications_read(struct conn *c, json_t *params)
                      "now()) WHERE id = $2 AND staff_id = $1 "
                      "RETURNING notification_json(notification)::text",
                      2);
-    db_param_ll(q, 0, c->staff_id);
+    db_param_ll(q, 0, c->who.staff_id);
     db_param_ll(q, 1, id);
     rpc_submit(c, q, read_done);
 }
@@ -154,5 +155,5 @@ void rpc_staff_list(struct conn *c, json_t *params)
 void rpc_server_info(struct conn *c, json_t *params)
 {
     conn_reply(c, json_pack("{s:s, s:s}", "version", DOCKET_VERSION, "instance",
-                            c->srv->instance));
+                            c->rs->core->instance));
 }

@@ -11,7 +11,8 @@
 #include "rpc.h"
 #include "dk_buf.h"
 #include "dk_views.h"
-#include "srv.h"
+#include "core.h"
+#include "server.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -133,7 +134,7 @@ void rpc_tickets_view(struct conn *c, json_t *params)
     q = db_query_new(sql, after ? 6 : 3);
     db_query_prepared(q); /* 24 texts at most: views x cursor x query */
     free(sql);
-    db_param_ll(q, 0, c->staff_id);
+    db_param_ll(q, 0, c->who.staff_id);
     db_param_ll(q, 1, limit);
     db_param(q, 2, query);
     if (after) {
@@ -166,7 +167,7 @@ void rpc_tickets_counts(struct conn *c, json_t *params)
 {
     struct db_query *q = db_query_new(counts_sql(), 1);
 
-    db_param_ll(q, 0, c->staff_id);
+    db_param_ll(q, 0, c->who.staff_id);
     rpc_query_json(c, q);
 }
 
@@ -225,7 +226,7 @@ static void created(struct db_query *q, PGresult *res, void *arg)
     struct conn *c = arg;
 
     if (db_ok(res))
-        feed_nudge(c->srv->feed);
+        feed_nudge(c->rs->core->feed);
     one_or_404(q, res, arg);
 }
 
@@ -252,7 +253,7 @@ void rpc_tickets_create(struct conn *c, json_t *params)
     db_param(q, 2, description);
     db_param(q, 3, priority);
     db_param(q, 4, source);
-    db_param_ll(q, 5, c->staff_id);
+    db_param_ll(q, 5, c->who.staff_id);
     rpc_submit(c, q, created);
 }
 
@@ -349,7 +350,7 @@ void rpc_tickets_write(struct conn *c, json_t *params)
     q = db_query_new(sql, 3 + n);
     db_query_prepared(q); /* one text per method */
     free(sql);
-    db_param_ll(q, 0, c->staff_id);
+    db_param_ll(q, 0, c->who.staff_id);
     db_param_ll(q, 1, id);
     if (version)
         db_param_ll(q, 2, version);

@@ -13,9 +13,12 @@
 #include <sys/types.h>
 #include <uv.h>
 
+#include "auth.h"
+#include "dk_buf.h"
 #include "dk_rpc.h"
+#include "hub.h"
 
-struct srv;
+struct rpc_server;
 
 enum conn_state {
     CONN_READING, /* waiting for, or parsing, the next request */
@@ -29,9 +32,9 @@ struct conn {
         uv_pipe_t pipe;
         uv_stream_t stream;
         uv_handle_t handle;
-    } h;             /* first member: the handle's memory is the conn's */
-    struct srv *srv; /* borrowed */
-    int refs;        /* the handle's, plus one per query in flight */
+    } h;                   /* first member: the handle's memory is the conn's */
+    struct rpc_server *rs; /* borrowed */
+    int refs;              /* the handle's, plus one per query in flight */
     enum conn_state state;
     bool is_unix;
     bool processing; /* inside conn_process(): replies must not recurse */
@@ -42,31 +45,20 @@ struct conn {
     uid_t peer_uid; /* Unix sockets: SO_PEERCRED */
     bool has_uid;
 
-    char *in; /* owned: unparsed input, dropped when empty */
-    size_t in_len, in_cap;
+    struct dk_buf in; /* unparsed input, released when empty */
 
     struct dk_rpc_req req;   /* the request in flight */
     uint64_t req_started_ns; /* uv_hrtime() when its line was parsed */
 
-    /* Session, once logged in. */
-    long long staff_id; /* 0: not logged in */
-    long long session_id;
-    char username[40];
-    unsigned roles; /* DK_ROLE_* bits */
-    uint64_t last_request_ms;
-    uint64_t last_touch_ms; /* session.last_seen_at written */
+    struct principal who; /* the session, once logged in (auth/) */
+    struct hub_sub sub;   /* the change feed, once subscribed */
 
-    /* Change feed. */
-    bool subscribed;
-    bool replaying;     /* a catch-up query is in flight */
-    long long feed_seq; /* last seq delivered */
-
-    struct conn *prev, *next; /* srv->conns */
+    struct conn *prev, *next; /* rs->conns */
 };
 
-/* A new connection on srv; the caller uv_accept()s into c->h.stream, then
+/* A new connection of rs; the caller uv_accept()s into c->h.stream, then
  * calls conn_start().  Returns NULL (logged) when the handle fails. */
-struct conn *conn_new(struct srv *srv, bool is_unix);
+struct conn *conn_new(struct rpc_server *rs, bool is_unix);
 void conn_start(struct conn *c);
 
 void conn_ref(struct conn *c);
@@ -87,6 +79,10 @@ void conn_reply_raw(struct conn *c, const char *result_json);
 /* Queue a whole line (newline included; stolen, malloc'ed) for the
  * client; closes the connection past server.max_output_bytes. */
 void conn_send(struct conn *c, char *line, size_t len);
+
+/* The connection a principal or a subscription belongs to. */
+#define conn_of(ptr, member)                                                   \
+    ((struct conn *)(void *)((char *)(ptr)-offsetof(struct conn, member)))
 
 /* "conn=ID peer=P user=U" context for logs, into buf. */
 const char *conn_tag(const struct conn *c, char *buf, size_t size);

@@ -7,10 +7,10 @@
 #ifndef NOTIFY_H
 #define NOTIFY_H
 
-struct srv;
+struct core;
 struct notify;
 
-struct notify *notify_new(struct srv *srv);
+struct notify *notify_new(struct core *core);
 /* Something READY=1 waits for may have happened: say it once both have. */
 void notify_check_ready(struct notify *n);
 void notify_reloading(struct notify *n);

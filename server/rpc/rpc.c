@@ -3,18 +3,20 @@
  * sorted by name for bsearch; it says who may call each and which named
  * parameters it takes, so handlers see only known parameters from a
  * logged-in, unexpired session with the right role.  SQLSTATEs become
- * protocol errors through sqlstate_errors[], also one table.
+ * protocol errors through core's outcome table (outcome.h).
  */
 #include "rpc.h"
-#include "dk_roles.h"
+#include "auth.h"
 #include "conn.h"
+#include "core.h"
 #include "db.h"
-#include "dk_err.h"
 #include "dk_log.h"
 #include "dk_mem.h"
+#include "dk_roles.h"
 #include "feed.h"
 #include "outbox.h"
-#include "srv.h"
+#include "outcome.h"
+#include "server.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,38 +77,6 @@ static const struct rpc_method rpc_methods[] = {
 
 #define NMETHODS (sizeof(rpc_methods) / sizeof(rpc_methods[0]))
 
-static const struct sqlstate_error {
-    const char *state; /* a whole SQLSTATE, or a two-character class */
-    int code;
-    const char *message; /* NULL: the database's own message */
-} sqlstate_errors[] = {
-    {"DK400", DK_RPC_BAD_PARAMS, NULL},
-    {"DK403", DK_RPC_FORBIDDEN, NULL},
-    {"DK404", DK_RPC_NOT_FOUND, NULL},
-    {"DK409", DK_RPC_CONFLICT, NULL},
-    {"DK422", DK_RPC_NOT_ALLOWED, NULL},
-    {"22001", DK_RPC_BAD_PARAMS, "a value is too long"},
-    {"22003", DK_RPC_BAD_PARAMS, "a number is out of range"},
-    {"22007", DK_RPC_BAD_PARAMS, "a time is not in RFC 3339 form"},
-    {"22008", DK_RPC_BAD_PARAMS, "a time is out of range"},
-    {"22P02", DK_RPC_BAD_PARAMS, "a value has the wrong form"},
-    {"23502", DK_RPC_BAD_PARAMS, "a required value is missing"},
-    {"23503", DK_RPC_NOT_FOUND, "it refers to something that does not exist"},
-    {"23505", DK_RPC_CONFLICT, "it already exists"},
-    {"23514", DK_RPC_BAD_PARAMS, NULL},
-    {"40001", DK_RPC_UNAVAILABLE,
-     "a concurrent change got in the way; try "
-     "again"},
-    {"40P01", DK_RPC_UNAVAILABLE,
-     "a concurrent change got in the way; try "
-     "again"},
-    {"53300", DK_RPC_UNAVAILABLE, "the database has too many connections"},
-    {"57P01", DK_RPC_UNAVAILABLE, "the database is shutting down"},
-    {"57P02", DK_RPC_UNAVAILABLE, "the database is shutting down"},
-    {"57P03", DK_RPC_UNAVAILABLE, "the database is starting up"},
-    {"08", DK_RPC_UNAVAILABLE, "the database connection failed"},
-};
-
 static int method_cmp(const void *key, const void *elem)
 {
     return strcmp(key, ((const struct rpc_method *)elem)->name);
@@ -158,12 +128,10 @@ static const char *role_names(unsigned roles, char *buf, size_t size)
 void rpc_dispatch(struct conn *c)
 {
     const struct rpc_method *m;
-    struct srv *srv = c->srv;
     json_t *params = c->req.params;
     const char *key;
     json_t *value;
     char buf[128];
-    uint64_t now = srv_now_ms(srv);
 
     m = bsearch(c->req.method, rpc_methods, NMETHODS, sizeof(*m), method_cmp);
     if (!m) {
@@ -173,31 +141,31 @@ void rpc_dispatch(struct conn *c)
         return;
     }
     if (!(m->who & RPC_PUBLIC)) {
-        if (!c->staff_id) {
-            conn_reply_error(c, DK_RPC_NOT_LOGGED_IN,
-                             "log in first (session.login, session.peer or "
-                             "session.resume)",
-                             NULL);
-            return;
-        }
-        if (now - c->last_request_ms >
-            (uint64_t)srv->cfg.session.idle_timeout * 1000) {
+        switch (auth_check(c->rs->auth, &c->who)) {
+        case DK_OUT_OK:
+            break;
+        case DK_OUT_EXPIRED:
             conn_log(c, DK_LOG_INFO, "session expired");
             rpc_session_end(c);
             conn_reply_error(c, DK_RPC_EXPIRED,
                              "session expired after inactivity; log in again",
                              NULL);
             return;
+        default:
+            conn_reply_error(c, DK_RPC_NOT_LOGGED_IN,
+                             "log in first (session.login, session.peer or "
+                             "session.resume)",
+                             NULL);
+            return;
         }
-        if (!(m->who & RPC_STAFF) && !(c->roles & (m->who | DK_ROLE_ADMIN))) {
+        if (!(m->who & RPC_STAFF) &&
+            !(c->who.roles & (m->who | DK_ROLE_ADMIN))) {
             char roles[64];
             snprintf(buf, sizeof(buf), "%s needs the %s role", m->name,
                      role_names(m->who, roles, sizeof(roles)));
             conn_reply_error(c, DK_RPC_FORBIDDEN, buf, NULL);
             return;
         }
-        c->last_request_ms = now;
-        rpc_session_touch(c);
     }
     json_object_foreach(params, key, value)
     {
@@ -308,34 +276,17 @@ bool rpc_param_bool(struct conn *c, json_t *params, const char *name, bool *out)
 
 void rpc_reply_db_error(struct conn *c, const PGresult *res)
 {
-    const char *state = db_sqlstate(res);
-    const char *primary, *detail;
+    struct db_outcome o = db_outcome(res);
     json_t *data = NULL;
 
-    if (!res) {
-        conn_reply_error(c, DK_RPC_UNAVAILABLE,
-                         "the database connection was lost; the change may "
-                         "not have been made: check and try again",
-                         NULL);
-        return;
-    }
-    primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
-    for (size_t i = 0; i < sizeof(sqlstate_errors) / sizeof(*sqlstate_errors);
-         i++) {
-        const struct sqlstate_error *e = &sqlstate_errors[i];
-        if (strncmp(state, e->state, strlen(e->state)) != 0)
-            continue;
-        if (e->code == DK_RPC_CONFLICT &&
-            (detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL)))
-            data = json_loads(detail, 0, NULL);
-        conn_reply_error(
-            c, e->code, e->message ? e->message : (primary ? primary : "error"),
-            data);
-        return;
-    }
-    conn_log(c, DK_LOG_ERROR, "%s: SQLSTATE %s: %s", c->req.method, state,
-             primary ? primary : "(no message)");
-    conn_reply_error(c, DK_RPC_INTERNAL, "internal error (logged)", NULL);
+    if (o.outcome == DK_OUT_INTERNAL)
+        conn_log(c, DK_LOG_ERROR, "%s: SQLSTATE %s: %s", c->req.method, o.state,
+                 PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)
+                     ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)
+                     : "(no message)");
+    if (o.detail)
+        data = json_loads(o.detail, 0, NULL);
+    conn_reply_error(c, dk_outcome_rpc_code(o.outcome), o.message, data);
 }
 
 static void query_json_done(struct db_query *q, PGresult *res, void *arg)
@@ -357,7 +308,7 @@ void rpc_submit(struct conn *c, struct db_query *q,
                 void (*cb)(struct db_query *q, PGresult *res, void *arg))
 {
     conn_ref(c);
-    if (db_submit(c->srv->db, q, cb, c) != 0) {
+    if (db_submit(c->rs->core->db, q, cb, c) != 0) {
         conn_unref(c);
         conn_reply_error(c, DK_RPC_UNAVAILABLE,
                          "the database is unavailable; try again shortly",
@@ -375,8 +326,8 @@ static void write_json_done(struct db_query *q, PGresult *res, void *arg)
     struct conn *c = arg;
 
     if (db_ok(res)) {
-        feed_nudge(c->srv->feed);
-        outbox_nudge(c->srv->outbox);
+        feed_nudge(c->rs->core->feed);
+        outbox_nudge(c->rs->core->outbox);
     }
     query_json_done(q, res, arg);
 }

@@ -56,8 +56,11 @@ void rpc_session_login(struct conn *c, json_t *params);
 void rpc_session_peer(struct conn *c, json_t *params);
 void rpc_session_resume(struct conn *c, json_t *params);
 void rpc_session_logout(struct conn *c, json_t *params);
-void rpc_session_end(struct conn *c); /* forget the session on c */
-void rpc_session_touch(struct conn *c);
+/* Forget the session on c: it is nobody, and hears no more of the feed. */
+void rpc_session_end(struct conn *c);
+/* auth/ ended c's session (struct principal's ended callback). */
+struct principal;
+void rpc_session_ended(struct principal *p, const char *why);
 
 void rpc_tickets_view(struct conn *c, json_t *params);
 void rpc_tickets_counts(struct conn *c, json_t *params);

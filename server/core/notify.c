@@ -8,7 +8,7 @@
 #include "db.h"
 #include "dk_log.h"
 #include "dk_mem.h"
-#include "srv.h"
+#include "core.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -20,7 +20,7 @@
 #define STATUS_MS 2000
 
 struct notify {
-    struct srv *srv; /* borrowed */
+    struct core *core; /* borrowed */
     uv_timer_t timer;
     bool enabled; /* $NOTIFY_SOCKET is set */
     bool ready, stopping;
@@ -29,23 +29,23 @@ struct notify {
 
 static void send_status(struct notify *n, bool watchdog)
 {
-    struct srv *srv = n->srv;
+    struct core *core = n->core;
     char status[256];
     int up, size;
     size_t queued;
 
-    db_stats(srv->db, &up, &size, &queued);
-    if (srv->draining)
+    db_stats(core->db, &up, &size, &queued);
+    if (core->draining)
         snprintf(status, sizeof(status), "Draining: %zu clients left",
-                 srv->nconns);
+                 core->clients);
     else if (up == 0)
         snprintf(status, sizeof(status),
-                 "Waiting for the database; %zu clients", srv->nconns);
+                 "Waiting for the database; %zu clients", core->clients);
     else
         snprintf(status, sizeof(status),
                  "%zu clients; database up (%d of %d connections, %zu "
                  "queued)",
-                 srv->nconns, up, size, queued);
+                 core->clients, up, size, queued);
     if (strcmp(status, n->status) != 0) {
         snprintf(n->status, sizeof(n->status), "%s", status);
         sd_notifyf(0, "STATUS=%s%s", status, watchdog ? "\nWATCHDOG=1" : "");
@@ -61,15 +61,15 @@ static void timer_cb(uv_timer_t *t)
     send_status(n, true);
 }
 
-struct notify *notify_new(struct srv *srv)
+struct notify *notify_new(struct core *core)
 {
     struct notify *n = dk_xcalloc(1, sizeof(*n));
     uint64_t usec = 0, every = STATUS_MS;
     const char *sock = getenv("NOTIFY_SOCKET");
 
-    n->srv = srv;
+    n->core = core;
     n->enabled = sock && *sock;
-    uv_timer_init(srv->loop, &n->timer);
+    uv_timer_init(core->loop, &n->timer);
     n->timer.data = n;
     if (!n->enabled)
         return n;
@@ -91,8 +91,8 @@ void notify_check_ready(struct notify *n)
 
     if (!n || n->ready || n->stopping)
         return;
-    db_stats(n->srv->db, &up, &size, &queued);
-    if (!n->srv->listening || up == 0)
+    db_stats(n->core->db, &up, &size, &queued);
+    if (!n->core->listening || up == 0)
         return;
     n->ready = true;
     dk_log(DK_LOG_INFO, "ready");

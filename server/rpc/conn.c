@@ -5,12 +5,12 @@
  * after uv_close() and the last conn_unref().
  */
 #include "conn.h"
+#include "core.h"
 #include "dk_log.h"
 #include "dk_mem.h"
-#include "feed.h"
 #include "metrics.h"
 #include "rpc.h"
-#include "srv.h"
+#include "server.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -33,8 +33,8 @@ static void conn_process(struct conn *c);
 const char *conn_tag(const struct conn *c, char *buf, size_t size)
 {
     snprintf(buf, size, "conn=%llu peer=%s%s%s", (unsigned long long)c->id,
-             c->peer, c->staff_id ? " user=" : "",
-             c->staff_id ? c->username : "");
+             c->peer, c->who.staff_id ? " user=" : "",
+             c->who.staff_id ? c->who.username : "");
     return buf;
 }
 
@@ -48,24 +48,24 @@ void conn_unref(struct conn *c)
     if (--c->refs > 0)
         return;
     dk_rpc_req_cleanup(&c->req);
-    free(c->in);
+    dk_buf_free(&c->in);
     free(c);
 }
 
 static void conn_closed_cb(uv_handle_t *h)
 {
     struct conn *c = (struct conn *)h;
-    struct srv *srv = c->srv;
+    struct rpc_server *rs = c->rs;
 
     if (c->prev)
         c->prev->next = c->next;
     else
-        srv->conns = c->next;
+        rs->conns = c->next;
     if (c->next)
         c->next->prev = c->prev;
-    srv->nconns--;
+    rs->core->clients = --rs->nconns;
     conn_unref(c);
-    srv_conn_idle(srv);
+    rpc_server_conn_idle(rs);
 }
 
 void conn_close(struct conn *c, const char *fmt, ...)
@@ -80,7 +80,7 @@ void conn_close(struct conn *c, const char *fmt, ...)
     va_end(ap);
     conn_log(c, DK_LOG_INFO, "closed: %s", why);
     c->state = CONN_CLOSING;
-    feed_unsubscribe(c->srv->feed, c);
+    rpc_session_end(c);
     uv_close(&c->h.handle, conn_closed_cb);
 }
 
@@ -112,10 +112,10 @@ void conn_send(struct conn *c, char *line, size_t len)
      * what the kernel has not taken passes the cap, it is cut off.  Only
      * the backlog counts, so one large reply to a reading client passes. */
     if (uv_stream_get_write_queue_size(&c->h.stream) >
-        c->srv->cfg.server.max_output_bytes) {
+        c->rs->core->cfg->server.max_output_bytes) {
         free(line);
         conn_close(c, "output limit: more than %zu bytes queued",
-                   c->srv->cfg.server.max_output_bytes);
+                   c->rs->core->cfg->server.max_output_bytes);
         return;
     }
     w = dk_xmalloc(sizeof(*w));
@@ -138,7 +138,7 @@ static void request_done(struct conn *c, int code)
 {
     uint64_t ns = uv_hrtime() - c->req_started_ns;
 
-    metrics_request(c->srv->metrics, c->req.method, code, ns);
+    metrics_request(c->rs->core->metrics, c->req.method, code, ns);
     conn_log(c, DK_LOG_DEBUG, "%s: %s%.0d in %.3f ms",
              c->req.method ? c->req.method : "(invalid)",
              code ? "error " : "ok", code, (double)ns / 1e6);
@@ -147,7 +147,7 @@ static void request_done(struct conn *c, int code)
         c->state = CONN_READING;
     if (!c->processing)
         conn_process(c);
-    srv_conn_idle(c->srv);
+    rpc_server_conn_idle(c->rs);
 }
 
 static bool wants_reply(const struct conn *c)
@@ -202,18 +202,17 @@ void conn_reply_error(struct conn *c, int code, const char *message,
 static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
     struct conn *c = (struct conn *)h;
-    size_t limit = c->srv->cfg.server.max_line_bytes + 1;
+    size_t limit = c->rs->core->cfg->server.max_line_bytes + 1;
 
     /* Grow on demand up to one line over the limit: enough to tell an
      * oversized line from a full one. */
-    if (c->in_cap - c->in_len < READ_CHUNK && c->in_cap < limit + READ_CHUNK) {
-        size_t cap = c->in_cap ? c->in_cap * 2 : READ_CHUNK;
-        if (cap > limit + READ_CHUNK)
-            cap = limit + READ_CHUNK;
-        c->in = dk_xrealloc(c->in, cap);
-        c->in_cap = cap;
+    c->in.max = limit + READ_CHUNK;
+    if (dk_buf_room(&c->in) < READ_CHUNK && c->in.len < c->in.max) {
+        size_t n = c->in.max - c->in.len;
+        dk_buf_reserve(&c->in, n < READ_CHUNK ? n : READ_CHUNK);
     }
-    *buf = uv_buf_init(c->in + c->in_len, (unsigned)(c->in_cap - c->in_len));
+    *buf = uv_buf_init(c->in.data ? dk_buf_tail(&c->in) : NULL,
+                       (unsigned)dk_buf_room(&c->in));
 }
 
 static void read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
@@ -232,7 +231,7 @@ static void read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
         conn_close(c, "read failed: %s", uv_strerror((int)nread));
         return;
     }
-    c->in_len += (size_t)nread;
+    dk_buf_commit(&c->in, (size_t)nread);
     conn_process(c);
 }
 
@@ -302,30 +301,29 @@ static void finish_after_eof(struct conn *c)
 
 static void conn_process(struct conn *c)
 {
-    size_t max = c->srv->cfg.server.max_line_bytes;
+    size_t max = c->rs->core->cfg->server.max_line_bytes;
 
     if (c->processing)
         return;
     c->processing = true;
-    while (c->state == CONN_READING && c->in_len > 0) {
-        char *nl = memchr(c->in, '\n', c->in_len);
+    while (c->state == CONN_READING && c->in.len > 0) {
+        char *nl = memchr(c->in.data, '\n', c->in.len);
         size_t len;
         if (!nl) {
-            if (c->in_len > max) {
+            if (c->in.len > max) {
                 too_long(c, max);
             }
             break;
         }
-        len = (size_t)(nl - c->in);
+        len = (size_t)(nl - c->in.data);
         if (len > max) {
             too_long(c, max);
             break;
         }
         /* Copy out: handling may append replies but never input. */
         {
-            char *line = dk_xstrndup(c->in, len);
-            memmove(c->in, nl + 1, c->in_len - len - 1);
-            c->in_len -= len + 1;
+            char *line = dk_xstrndup(c->in.data, len);
+            dk_buf_consume(&c->in, len + 1);
             handle_line(c, line, len);
             free(line);
         }
@@ -334,48 +332,46 @@ static void conn_process(struct conn *c)
     if (c->state == CONN_CLOSING)
         return;
     /* Idle connections keep no buffer: 10,000 of them must stay small. */
-    if (c->in_len == 0 && c->in) {
-        free(c->in);
-        c->in = NULL;
-        c->in_cap = 0;
-    }
+    if (c->in.len == 0)
+        dk_buf_reset(&c->in, true);
     if (c->eof) {
         if (c->state == CONN_READING && !c->shutting &&
-            !(c->in_len && memchr(c->in, '\n', c->in_len)))
+            !(c->in.len && memchr(c->in.data, '\n', c->in.len)))
             finish_after_eof(c);
         return;
     }
     /* Back-pressure: a full buffer of waiting lines pauses reading. */
-    if (c->in_len >= max + 1)
+    if (c->in.len >= max + 1)
         uv_read_stop(&c->h.stream);
     else
         uv_read_start(&c->h.stream, alloc_cb, read_cb);
 }
 
-struct conn *conn_new(struct srv *srv, bool is_unix)
+struct conn *conn_new(struct rpc_server *rs, bool is_unix)
 {
     struct conn *c = dk_xcalloc(1, sizeof(*c));
     int rc;
 
-    c->srv = srv;
+    c->rs = rs;
     c->is_unix = is_unix;
     c->refs = 1;
     c->state = CONN_READING;
-    c->id = ++srv->next_conn_id;
-    metrics_accepted(srv->metrics);
-    rc = is_unix ? uv_pipe_init(srv->loop, &c->h.pipe, 0)
-                 : uv_tcp_init(srv->loop, &c->h.tcp);
+    c->id = ++rs->next_conn_id;
+    c->who.ended = rpc_session_ended;
+    metrics_accepted(rs->core->metrics);
+    rc = is_unix ? uv_pipe_init(rs->core->loop, &c->h.pipe, 0)
+                 : uv_tcp_init(rs->core->loop, &c->h.tcp);
     if (rc < 0) {
         dk_log(DK_LOG_ERROR, "could not make a connection handle: %s",
                uv_strerror(rc));
         free(c);
         return NULL;
     }
-    c->next = srv->conns;
-    if (srv->conns)
-        srv->conns->prev = c;
-    srv->conns = c;
-    srv->nconns++;
+    c->next = rs->conns;
+    if (rs->conns)
+        rs->conns->prev = c;
+    rs->conns = c;
+    rs->core->clients = ++rs->nconns;
     return c;
 }
 
@@ -418,7 +414,7 @@ void conn_start(struct conn *c)
     int rc;
 
     describe_peer(c);
-    c->last_request_ms = srv_now_ms(c->srv);
+    c->who.last_request_ms = core_now_ms(c->rs->core);
     conn_log(c, DK_LOG_INFO, "connected");
     rc = uv_read_start(&c->h.stream, alloc_cb, read_cb);
     if (rc < 0)

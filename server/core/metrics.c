@@ -2,16 +2,16 @@
  * metrics.c - request, connection and mail counters kept in fixed arrays
  * (methods come from rpc.c's table, codes from dk_rpc's, so label
  * sets stay bounded whatever clients send), rendered in the Prometheus
- * text exposition format, version 0.0.4.
+ * text exposition format, version 0.0.4.  The methods are whoever
+ * registered them (the JSON-RPC layer's table); gauges of the layers
+ * above come from the sources they add.
  */
 #include "metrics.h"
-#include "conn.h"
+#include "core.h"
 #include "db.h"
 #include "dk_mem.h"
 #include "dk_rpc.h"
 #include "feed.h"
-#include "rpc.h"
-#include "srv.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,10 +36,19 @@ struct method_stats {
     double seconds;
 };
 
+#define MAX_SOURCES 8
+
 struct metrics {
-    size_t nmethods; /* rpc_method_count(), then "(unknown)", "(invalid)" */
+    size_t nmethods; /* the table's, then "(unknown)", "(invalid)" */
+    const char *(*method_at)(size_t i);
+    int (*method_index)(const char *name);
     struct method_stats *methods;
     unsigned long long accepted, mail_sent, mail_failed;
+    struct {
+        void (*render)(FILE *fp, void *arg);
+        void *arg;
+    } sources[MAX_SOURCES];
+    size_t nsources;
 };
 
 /*
@@ -72,14 +81,17 @@ void metrics_db_parse(struct metrics_db *st,
     st->feed_oldest_unsequenced_s = atof(cols[5]);
 }
 
-struct metrics *metrics_new(void)
+struct metrics *metrics_new(size_t nmethods, const char *(*method_at)(size_t),
+                            int (*method_index)(const char *))
 {
     struct metrics *m = dk_xcalloc(1, sizeof(*m));
 
     /* A new code in dk_rpc.c needs room here: fail at start, not later. */
     if (dk_rpc_code_count() > MAX_CODES)
         abort();
-    m->nmethods = rpc_method_count() + 2;
+    m->method_at = method_at;
+    m->method_index = method_index;
+    m->nmethods = nmethods + 2;
     m->methods = dk_xcalloc(m->nmethods, sizeof(*m->methods));
     return m;
 }
@@ -98,13 +110,13 @@ static const char *method_label(const struct metrics *m, size_t i)
         return "(unknown)";
     if (i + 1 == m->nmethods)
         return "(invalid)";
-    return rpc_method_at(i);
+    return m->method_at(i);
 }
 
 void metrics_request(struct metrics *m, const char *method, int code,
                      uint64_t elapsed_ns)
 {
-    int i = method ? rpc_method_index(method) : -1;
+    int i = method ? m->method_index(method) : -1;
     struct method_stats *s;
     double secs = (double)elapsed_ns / 1e9;
 
@@ -140,13 +152,25 @@ void metrics_mail(struct metrics *m, bool sent)
         m->mail_failed++;
 }
 
-static void help(FILE *fp, const char *name, const char *type, const char *text)
+void metrics_add_source(struct metrics *m, void (*render)(FILE *fp, void *arg),
+                        void *arg)
+{
+    /* Sources are the modules docketd is built of: a fixed few. */
+    if (m->nsources == MAX_SOURCES)
+        abort();
+    m->sources[m->nsources].render = render;
+    m->sources[m->nsources].arg = arg;
+    m->nsources++;
+}
+
+void metrics_help(FILE *fp, const char *name, const char *type,
+                  const char *text)
 {
     fprintf(fp, "# HELP %s %s\n# TYPE %s %s\n", name, text, name, type);
 }
 
 /* A label value: \, " and newline escaped, as the format requires. */
-static void label(FILE *fp, const char *s)
+void metrics_label(FILE *fp, const char *s)
 {
     for (; *s; s++) {
         if (*s == '\\' || *s == '"')
@@ -160,14 +184,15 @@ static void label(FILE *fp, const char *s)
 
 static void render_requests(FILE *fp, const struct metrics *m)
 {
-    help(fp, "docket_requests_total", "counter",
-         "JSON-RPC requests answered, by method.");
+    metrics_help(fp, "docket_requests_total", "counter",
+                 "JSON-RPC requests answered, by method.");
     for (size_t i = 0; i < m->nmethods; i++)
         if (m->methods[i].requests)
             fprintf(fp, "docket_requests_total{method=\"%s\"} %llu\n",
                     method_label(m, i), m->methods[i].requests);
-    help(fp, "docket_request_errors_total", "counter",
-         "JSON-RPC requests answered with an error, by method and code.");
+    metrics_help(
+        fp, "docket_request_errors_total", "counter",
+        "JSON-RPC requests answered with an error, by method and code.");
     for (size_t i = 0; i < m->nmethods; i++)
         for (size_t c = 0; c <= MAX_CODES; c++) {
             if (!m->methods[i].errors[c])
@@ -180,8 +205,9 @@ static void render_requests(FILE *fp, const struct metrics *m)
                 fputs("other", fp);
             fprintf(fp, "\"} %llu\n", m->methods[i].errors[c]);
         }
-    help(fp, "docket_request_duration_seconds", "histogram",
-         "Time from a request's line read to its answer queued, by method.");
+    metrics_help(
+        fp, "docket_request_duration_seconds", "histogram",
+        "Time from a request's line read to its answer queued, by method.");
     for (size_t i = 0; i < m->nmethods; i++) {
         const struct method_stats *s = &m->methods[i];
         unsigned long long cum = 0;
@@ -207,96 +233,81 @@ static void render_requests(FILE *fp, const struct metrics *m)
 }
 
 static void render_server(FILE *fp, const struct metrics *m,
-                          const struct srv *srv)
+                          const struct core *core)
 {
-    size_t unix_conns = 0, tcp_conns = 0, sessions = 0, subscribers = 0;
     int up, size;
     size_t queued;
 
-    for (const struct conn *c = srv->conns; c; c = c->next) {
-        if (c->is_unix)
-            unix_conns++;
-        else
-            tcp_conns++;
-        sessions += c->staff_id != 0;
-        subscribers += c->subscribed;
-    }
-    help(fp, "docket_build_info", "gauge",
-         "Always 1; the version and instance name as labels.");
+    metrics_help(fp, "docket_build_info", "gauge",
+                 "Always 1; the version and instance name as labels.");
     fprintf(fp, "docket_build_info{version=\"%s\",instance=\"", DOCKET_VERSION);
-    label(fp, srv->instance);
+    metrics_label(fp, core->instance);
     fputs("\"} 1\n", fp);
-    help(fp, "docket_start_time_seconds", "gauge",
-         "When this docketd started, in seconds since the Unix epoch.");
-    fprintf(fp, "docket_start_time_seconds %lld\n", (long long)srv->started);
-    help(fp, "docket_connections", "gauge",
-         "Open JSON-RPC connections, by transport.");
-    fprintf(fp, "docket_connections{transport=\"unix\"} %zu\n", unix_conns);
-    fprintf(fp, "docket_connections{transport=\"tcp\"} %zu\n", tcp_conns);
-    help(fp, "docket_connections_accepted_total", "counter",
-         "JSON-RPC connections accepted since start.");
+    metrics_help(fp, "docket_start_time_seconds", "gauge",
+                 "When this docketd started, in seconds since the Unix epoch.");
+    fprintf(fp, "docket_start_time_seconds %lld\n", (long long)core->started);
+    metrics_help(fp, "docket_connections_accepted_total", "counter",
+                 "JSON-RPC connections accepted since start.");
     fprintf(fp, "docket_connections_accepted_total %llu\n", m->accepted);
-    help(fp, "docket_sessions", "gauge", "Connections logged in as staff.");
-    fprintf(fp, "docket_sessions %zu\n", sessions);
-    help(fp, "docket_subscribers", "gauge",
-         "Connections subscribed to the change feed.");
-    fprintf(fp, "docket_subscribers %zu\n", subscribers);
 
-    db_stats(srv->db, &up, &size, &queued);
-    help(fp, "docket_db_pool_size", "gauge",
-         "Connections the database pool keeps (database.pool_size).");
+    db_stats(core->db, &up, &size, &queued);
+    metrics_help(fp, "docket_db_pool_size", "gauge",
+                 "Connections the database pool keeps (database.pool_size).");
     fprintf(fp, "docket_db_pool_size %d\n", size);
-    help(fp, "docket_db_connections_up", "gauge",
-         "Pool connections currently connected.");
+    metrics_help(fp, "docket_db_connections_up", "gauge",
+                 "Pool connections currently connected.");
     fprintf(fp, "docket_db_connections_up %d\n", up);
-    help(fp, "docket_db_queries_queued", "gauge",
-         "Queries waiting for a free pool connection.");
+    metrics_help(fp, "docket_db_queries_queued", "gauge",
+                 "Queries waiting for a free pool connection.");
     fprintf(fp, "docket_db_queries_queued %zu\n", queued);
-    help(fp, "docket_feed_head", "gauge",
-         "Newest change-feed seq this instance has pushed to clients.");
-    fprintf(fp, "docket_feed_head %lld\n", feed_head(srv->feed));
-    help(fp, "docket_feed_sequencer", "gauge",
-         "1 if this instance numbers the feed (holds the advisory lock).");
-    fprintf(fp, "docket_feed_sequencer %d\n", feed_is_sequencer(srv->feed));
-    help(fp, "docket_mail_sent_total", "counter",
-         "Emails this instance delivered to the SMTP server.");
+    metrics_help(fp, "docket_feed_head", "gauge",
+                 "Newest change-feed seq this instance has pushed to clients.");
+    fprintf(fp, "docket_feed_head %lld\n", feed_head(core->feed));
+    metrics_help(
+        fp, "docket_feed_sequencer", "gauge",
+        "1 if this instance numbers the feed (holds the advisory lock).");
+    fprintf(fp, "docket_feed_sequencer %d\n", feed_is_sequencer(core->feed));
+    metrics_help(fp, "docket_mail_sent_total", "counter",
+                 "Emails this instance delivered to the SMTP server.");
     fprintf(fp, "docket_mail_sent_total %llu\n", m->mail_sent);
-    help(fp, "docket_mail_failed_total", "counter",
-         "Emails this instance gave up on (permanent error or last retry).");
+    metrics_help(
+        fp, "docket_mail_failed_total", "counter",
+        "Emails this instance gave up on (permanent error or last retry).");
     fprintf(fp, "docket_mail_failed_total %llu\n", m->mail_failed);
 }
 
 static void render_db(FILE *fp, const struct metrics_db *st)
 {
-    help(fp, "docket_db_up", "gauge",
-         "1 if the database answered this scrape's query.");
+    metrics_help(fp, "docket_db_up", "gauge",
+                 "1 if the database answered this scrape's query.");
     fprintf(fp, "docket_db_up %d\n", st && st->ok);
     if (!st || !st->ok)
         return;
-    help(fp, "docket_feed_unsequenced_events", "gauge",
-         "Committed changes not yet numbered for the feed.");
+    metrics_help(fp, "docket_feed_unsequenced_events", "gauge",
+                 "Committed changes not yet numbered for the feed.");
     fprintf(fp, "docket_feed_unsequenced_events %lld\n", st->feed_unsequenced);
-    help(fp, "docket_feed_oldest_unsequenced_seconds", "gauge",
-         "Age of the oldest change not yet numbered: the feed's lag.");
+    metrics_help(fp, "docket_feed_oldest_unsequenced_seconds", "gauge",
+                 "Age of the oldest change not yet numbered: the feed's lag.");
     fprintf(fp, "docket_feed_oldest_unsequenced_seconds %.3f\n",
             st->feed_oldest_unsequenced_s);
-    help(fp, "docket_outbox_pending", "gauge",
-         "Emails waiting to be sent, retries and scheduled ones included.");
+    metrics_help(
+        fp, "docket_outbox_pending", "gauge",
+        "Emails waiting to be sent, retries and scheduled ones included.");
     fprintf(fp, "docket_outbox_pending %lld\n", st->outbox_pending);
-    help(fp, "docket_outbox_failed", "gauge",
-         "Emails given up on, in the outbox table (all instances).");
+    metrics_help(fp, "docket_outbox_failed", "gauge",
+                 "Emails given up on, in the outbox table (all instances).");
     fprintf(fp, "docket_outbox_failed %lld\n", st->outbox_failed);
-    help(fp, "docket_outbox_retrying", "gauge",
-         "Emails waiting to be tried again after a failed attempt.");
+    metrics_help(fp, "docket_outbox_retrying", "gauge",
+                 "Emails waiting to be tried again after a failed attempt.");
     fprintf(fp, "docket_outbox_retrying %lld\n", st->outbox_retrying);
-    help(fp, "docket_outbox_oldest_due_seconds", "gauge",
-         "How long the oldest email not yet tried has been due: the "
-         "sender's lag.");
+    metrics_help(fp, "docket_outbox_oldest_due_seconds", "gauge",
+                 "How long the oldest email not yet tried has been due: the "
+                 "sender's lag.");
     fprintf(fp, "docket_outbox_oldest_due_seconds %.3f\n",
             st->outbox_oldest_due_s);
 }
 
-char *metrics_render(const struct metrics *m, const struct srv *srv,
+char *metrics_render(const struct metrics *m, const struct core *core,
                      const struct metrics_db *st, size_t *len)
 {
     char *buf = NULL;
@@ -305,7 +316,9 @@ char *metrics_render(const struct metrics *m, const struct srv *srv,
 
     if (!fp)
         return NULL;
-    render_server(fp, m, srv);
+    render_server(fp, m, core);
+    for (size_t i = 0; i < m->nsources; i++)
+        m->sources[i].render(fp, m->sources[i].arg);
     render_db(fp, st);
     render_requests(fp, m);
     if (fclose(fp) != 0) {

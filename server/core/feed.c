@@ -9,19 +9,18 @@
  * docket_feed; every instance reads "seq > head" on that wake-up (or its
  * poll, when none comes) and pushes each event to its subscribers.
  *
- * A subscriber is live when its feed_seq is at least the head before the
- * batch; otherwise it replays on the main pool from its own feed_seq
- * until it has caught up, and live batches pass it by meanwhile, so each
- * event reaches it exactly once and in order.
+ * Subscribers are the hub's (hub.h): one is live when it has heard up to
+ * the head before the batch; otherwise it replays on the main pool from
+ * its own seq until it has caught up, and live batches pass it by
+ * meanwhile, so each event reaches it exactly once and in order.
  */
 #include "feed.h"
-#include "conn.h"
+#include "core.h"
 #include "db.h"
 #include "dk_log.h"
 #include "dk_mem.h"
 #include "dk_rpc.h"
-#include "rpc.h"
-#include "srv.h"
+#include "hub.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,8 +35,11 @@
 #define FEED_LOCK  "7234600152010001" /* advisory lock key: the sequencer */
 
 struct feed {
-    struct srv *srv; /* borrowed */
-    struct db *db;   /* owned: one connection, LISTEN, the lock */
+    struct core *core; /* borrowed */
+    struct hub *hub;   /* borrowed: core's */
+    struct db *db;     /* owned: one connection, LISTEN, the lock */
+    void (*staff_cb)(long long staff_id, void *arg);
+    void *staff_arg;
     uv_timer_t tick;
     uv_timer_t soon; /* a quick re-run of the sequencer */
     unsigned ticks;
@@ -75,28 +77,6 @@ static char *event_line(const char *payload, size_t *len)
     return dk_rpc_notification_raw("event", payload, len);
 }
 
-/* Deliver one event to c if it is for c; c->feed_seq moves past it. */
-static void deliver(struct conn *c, long long seq, long long for_staff,
-                    const char *line, size_t len)
-{
-    struct srv *srv = c->srv;
-
-    if (seq <= c->feed_seq)
-        return;
-    /* An expired session hears nothing more, notifications least of
-     * all: it ends here rather than at its next request. */
-    if (srv_now_ms(srv) - c->last_request_ms >
-        (uint64_t)srv->cfg.session.idle_timeout * 1000) {
-        conn_log(c, DK_LOG_INFO, "session expired");
-        rpc_session_end(c);
-        return;
-    }
-    c->feed_seq = seq;
-    if (for_staff && for_staff != c->staff_id)
-        return;
-    conn_send(c, dk_xstrndup(line, len), len);
-}
-
 #define READ_SQL                                                               \
     "SELECT e.seq, coalesce(e.for_staff_id, 0), CASE "                         \
     "WHEN e.type = 'notification' THEN jsonb_build_object('seq', e.seq, "      \
@@ -110,54 +90,73 @@ static void deliver(struct conn *c, long long seq, long long for_staff,
     "LEFT JOIN notification n ON n.id = e.notification_id "                    \
     "WHERE e.seq > $1 ORDER BY e.seq LIMIT 1000"
 
-static void replay(struct feed *f, struct conn *c);
+static void replay(struct feed *f, struct hub_sub *s);
+
+/* A replay query in flight, holding its subscriber. */
+struct replay {
+    struct feed *f;
+    struct hub_sub *s;
+};
 
 static void replay_done(struct db_query *q, PGresult *res, void *arg)
 {
-    struct conn *c = arg;
-    struct feed *f = c->srv->feed;
+    struct replay *r = arg;
+    struct feed *f = r->f;
+    struct hub_sub *s = r->s;
     int rows;
 
-    c->replaying = false;
-    if (c->state == CONN_CLOSING || !c->subscribed) {
-        conn_unref(c);
+    free(r);
+    s->replaying = false;
+    if (!s->active) {
+        hub_hold(s, -1);
         return;
     }
     if (!db_ok(res)) {
         /* The database went away: try again when the feed is back. */
-        conn_log(c, DK_LOG_WARN, "feed replay failed; will retry");
-        conn_unref(c);
+        dk_log(DK_LOG_WARN, "feed replay failed; will retry");
+        hub_hold(s, -1);
         return;
     }
     rows = PQntuples(res);
-    for (int i = 0; i < rows; i++) {
-        const char *payload = PQgetvalue(res, i, 2);
-        size_t len;
-        char *line = event_line(payload, &len);
-        deliver(c, atoll(PQgetvalue(res, i, 0)), atoll(PQgetvalue(res, i, 1)),
-                line, len);
+    for (int i = 0; i < rows && s->active; i++) {
+        struct hub_event e;
+        char *line = event_line(PQgetvalue(res, i, 2), &e.len);
+        e.seq = atoll(PQgetvalue(res, i, 0));
+        e.for_staff = atoll(PQgetvalue(res, i, 1));
+        e.line = line;
+        hub_deliver(s, &e);
         free(line);
     }
-    if (rows == BATCH || c->feed_seq < f->head)
-        replay(f, c);
-    conn_unref(c);
+    if (s->active && (rows == BATCH || s->seq < f->head))
+        replay(f, s);
+    hub_hold(s, -1);
 }
 
-/* Catch c up from c->feed_seq on the main pool. */
-static void replay(struct feed *f, struct conn *c)
+/* Catch s up from s->seq on the main pool. */
+static void replay(struct feed *f, struct hub_sub *s)
 {
     struct db_query *q;
+    struct replay *r;
 
-    if (c->replaying || c->state == CONN_CLOSING)
+    if (s->replaying || !s->active)
         return;
     q = db_query_new(READ_SQL, 1);
-    db_param_ll(q, 0, c->feed_seq);
-    c->replaying = true;
-    conn_ref(c);
-    if (db_submit(f->srv->db, q, replay_done, c) != 0) {
-        c->replaying = false;
-        conn_unref(c);
+    db_param_ll(q, 0, s->seq);
+    r = dk_xmalloc(sizeof(*r));
+    r->f = f;
+    r->s = s;
+    s->replaying = true;
+    hub_hold(s, +1);
+    if (db_submit(f->core->db, q, replay_done, r) != 0) {
+        free(r);
+        s->replaying = false;
+        hub_hold(s, -1);
     }
+}
+
+static void replay_cb(struct hub_sub *s, void *arg)
+{
+    replay(arg, s);
 }
 
 static void read_done(struct db_query *q, PGresult *res, void *arg)
@@ -175,26 +174,18 @@ static void read_done(struct db_query *q, PGresult *res, void *arg)
     }
     rows = PQntuples(res);
     for (int i = 0; i < rows; i++) {
-        long long seq = atoll(PQgetvalue(res, i, 0));
-        long long for_staff = atoll(PQgetvalue(res, i, 1));
-        size_t len;
-        char *line = event_line(PQgetvalue(res, i, 2), &len);
-        for (struct conn *c = f->srv->conns; c; c = c->next) {
-            if (!c->subscribed || c->replaying || c->state == CONN_CLOSING)
-                continue;
-            if (c->feed_seq < before)
-                continue; /* behind: replay() catches it up below */
-            deliver(c, seq, for_staff, line, len);
-        }
+        struct hub_event e;
+        char *line = event_line(PQgetvalue(res, i, 2), &e.len);
+        e.seq = atoll(PQgetvalue(res, i, 0));
+        e.for_staff = atoll(PQgetvalue(res, i, 1));
+        e.line = line;
+        hub_publish(f->hub, &e, before);
         free(line);
-        f->head = seq;
+        f->head = e.seq;
     }
     /* Anyone left behind (they subscribed from an old seq, or missed
      * events while the database was away) replays. */
-    for (struct conn *c = f->srv->conns; c; c = c->next)
-        if (c->subscribed && !c->replaying && c->state != CONN_CLOSING &&
-            c->feed_seq < f->head)
-            replay(f, c);
+    hub_behind(f->hub, f->head, replay_cb, f);
     if (rows == BATCH || f->read_again) {
         f->read_again = false;
         read_new(f);
@@ -412,15 +403,10 @@ static void notify_cb(const char *channel, const char *payload, void *arg)
     } else if (strcmp(channel, "docket_wake") == 0) {
         sequence(f);
     } else if (strcmp(channel, "docket_staff") == 0) {
-        long long id = atoll(payload);
-        for (struct conn *c = f->srv->conns; c; c = c->next) {
-            if (c->staff_id == id && c->state != CONN_CLOSING) {
-                conn_log(c, DK_LOG_INFO,
-                         "staff member disabled or changed: session "
-                         "ended");
-                rpc_session_end(c);
-            }
-        }
+        /* A member disabled or changed: whoever holds their sessions
+         * ends them (auth/). */
+        if (f->staff_cb)
+            f->staff_cb(atoll(payload), f->staff_arg);
     }
 }
 
@@ -436,95 +422,41 @@ static void tick_cb(uv_timer_t *t)
         try_lock(f);
 }
 
-struct feed *feed_new(struct srv *srv)
+struct feed *feed_new(struct core *core)
 {
     struct feed *f = dk_xcalloc(1, sizeof(*f));
 
-    f->srv = srv;
-    f->db = db_new(srv->loop, srv->cfg.database.conninfo, 1);
+    f->core = core;
+    f->hub = core->hub;
+    f->db = db_new(core->loop, core->cfg->database.conninfo, 1);
     db_set_state_cb(f->db, state_cb, f);
     db_set_notify_cb(f->db, notify_cb, f);
-    uv_timer_init(srv->loop, &f->tick);
+    uv_timer_init(core->loop, &f->tick);
     f->tick.data = f;
     uv_timer_start(&f->tick, tick_cb, TICK_MS, TICK_MS);
-    uv_timer_init(srv->loop, &f->soon);
+    uv_timer_init(core->loop, &f->soon);
     f->soon.data = f;
     return f;
 }
 
-/* Subscribe c from feed_seq: replies {seq: newest}, then pushes. */
-static void subscribe_from(struct feed *f, struct conn *c, long long from,
-                           long long newest, bool resync)
+bool feed_ready(const struct feed *f)
 {
-    char buf[64];
-
-    c->subscribed = true;
-    c->feed_seq = from;
-    snprintf(buf, sizeof(buf), "{\"seq\":%lld%s}", newest,
-             resync ? ",\"resync\":true" : "");
-    conn_reply_raw(c, buf);
-    if (c->feed_seq < f->head)
-        replay(f, c);
+    return f->head_known;
 }
 
-/*
- * A since past this instance's reader: another instance may already have
- * delivered up to it.  Only the table says whether since is a seq the
- * feed gave out (subscribe from it; live batches skip what is at or below
- * it) or one from another history (resync).
- */
-static void newest_done(struct db_query *q, PGresult *res, void *arg)
+void feed_attach(struct feed *f, struct hub_sub *s,
+                 const struct hub_sub_ops *ops, long long from)
 {
-    struct conn *c = arg;
-    struct feed *f = c->srv->feed;
-    long long since, newest;
-
-    if (c->state == CONN_CLOSING) {
-        conn_unref(c);
-        return;
-    }
-    if (!db_ok(res)) {
-        rpc_reply_db_error(c, res);
-        conn_unref(c);
-        return;
-    }
-    since = atoll(PQgetvalue(res, 0, 0));
-    newest = atoll(PQgetvalue(res, 0, 1));
-    if (newest < f->head)
-        newest = f->head;
-    if (since <= newest)
-        subscribe_from(f, c, since, newest, false);
-    else
-        subscribe_from(f, c, newest, newest, true);
-    conn_unref(c);
+    hub_subscribe(f->hub, s, ops, from);
+    if (s->seq < f->head)
+        replay(f, s);
 }
 
-void feed_subscribe(struct feed *f, struct conn *c, long long since)
+void feed_set_staff_cb(struct feed *f,
+                       void (*cb)(long long staff_id, void *arg), void *arg)
 {
-    struct db_query *q;
-
-    if (!f->head_known) {
-        conn_reply_error(c, DK_RPC_UNAVAILABLE,
-                         "the change feed is not connected yet; try again",
-                         NULL);
-        return;
-    }
-    if (since < 0) {
-        subscribe_from(f, c, f->head, f->head, false);
-        return;
-    }
-    if (since <= f->head) {
-        subscribe_from(f, c, since, f->head, false);
-        return;
-    }
-    q = db_query_new("SELECT $1::bigint, coalesce(max(seq), 0) FROM event", 1);
-    db_param_ll(q, 0, since);
-    rpc_submit(c, q, newest_done);
-}
-
-void feed_unsubscribe(struct feed *f, struct conn *c)
-{
-    c->subscribed = false;
+    f->staff_cb = cb;
+    f->staff_arg = arg;
 }
 
 static void handle_closed(uv_handle_t *h)
@@ -557,13 +489,4 @@ void feed_free(struct feed *f)
         return;
     db_free(f->db);
     free(f);
-}
-
-void rpc_events_subscribe(struct conn *c, json_t *params)
-{
-    long long since = -1;
-
-    if (!rpc_param_int(c, params, "since", 0, (1LL << 53), &since))
-        return;
-    feed_subscribe(c->srv->feed, c, since);
 }

@@ -24,7 +24,7 @@
 #include "dk_mail.h"
 #include "dk_mem.h"
 #include "feed.h"
-#include "srv.h"
+#include "core.h"
 
 #include <curl/curl.h>
 #include <stdatomic.h>
@@ -41,7 +41,7 @@
 #define MAX_BACKOFF_S 3600
 
 struct outbox {
-    struct srv *srv; /* borrowed */
+    struct core *core; /* borrowed */
     uv_timer_t poll_timer;
     int in_flight;
     struct send *sends; /* in flight: a list, to stop them on close */
@@ -78,7 +78,7 @@ static void claim(struct outbox *o);
 static int submit(struct outbox *o, struct db_query *q, db_query_cb cb)
 {
     o->queries++;
-    if (db_submit(o->srv->db, q, cb, o) != 0) {
+    if (db_submit(o->core->db, q, cb, o) != 0) {
         o->queries--;
         return -1;
     }
@@ -110,7 +110,7 @@ static void record(struct send *s, bool ok, long smtp, const char *why)
 {
     struct outbox *o = s->o;
     struct db_query *q;
-    long long base = o->srv->cfg.mail.retry_backoff, backoff;
+    long long base = o->core->cfg->mail.retry_backoff, backoff;
     bool permanent = smtp >= 500 && smtp < 600;
 
     if (ok) {
@@ -119,8 +119,8 @@ static void record(struct send *s, bool ok, long smtp, const char *why)
                          1);
         db_param_ll(q, 0, s->id);
         dk_log(DK_LOG_INFO, "outbox: sent message %lld", s->id);
-        metrics_mail(o->srv->metrics, true);
-    } else if (permanent || s->attempts >= o->srv->cfg.mail.max_attempts) {
+        metrics_mail(o->core->metrics, true);
+    } else if (permanent || s->attempts >= o->core->cfg->mail.max_attempts) {
         q = db_query_new("UPDATE outbox SET failed_at = now(), last_error = $2"
                          " WHERE id = $1",
                          2);
@@ -130,7 +130,7 @@ static void record(struct send *s, bool ok, long smtp, const char *why)
                "outbox: message %lld failed for good after %d "
                "attempts: %s",
                s->id, s->attempts, why);
-        metrics_mail(o->srv->metrics, false);
+        metrics_mail(o->core->metrics, false);
     } else {
         backoff = base;
         for (int i = 1; i < s->attempts && backoff < MAX_BACKOFF_S; i++)
@@ -273,7 +273,7 @@ static void start(struct outbox *o, PGresult *res, int row)
         snprintf(msgid, sizeof(msgid), "<outbox-%lld@%s>", s->id, o->domain);
     else
         snprintf(msgid, sizeof(msgid), "%s", PQgetvalue(res, row, 4));
-    m.from = o->srv->cfg.mail.from;
+    m.from = o->core->cfg->mail.from;
     m.to = PQgetvalue(res, row, 1);
     m.subject = PQgetvalue(res, row, 2);
     m.body = PQgetvalue(res, row, 3);
@@ -290,7 +290,7 @@ static void start(struct outbox *o, PGresult *res, int row)
         send_free(s);
         return;
     }
-    curl_easy_setopt(s->easy, CURLOPT_URL, o->srv->cfg.mail.smtp_url);
+    curl_easy_setopt(s->easy, CURLOPT_URL, o->core->cfg->mail.smtp_url);
     curl_easy_setopt(s->easy, CURLOPT_MAIL_FROM, o->from_addr);
     curl_easy_setopt(s->easy, CURLOPT_MAIL_RCPT, s->rcpt);
     curl_easy_setopt(s->easy, CURLOPT_UPLOAD, 1L);
@@ -318,7 +318,7 @@ static void start(struct outbox *o, PGresult *res, int row)
     if (o->sends)
         o->sends->prev = s;
     o->sends = s;
-    if (uv_queue_work(o->srv->loop, &s->work, perform_cb, performed_cb) != 0) {
+    if (uv_queue_work(o->core->loop, &s->work, perform_cb, performed_cb) != 0) {
         o->in_flight--;
         record(s, false, 0, "could not start the send");
         send_free(s);
@@ -348,7 +348,7 @@ static void claim(struct outbox *o)
     struct db_query *q;
 
     if (o->claiming || o->closing || o->in_flight >= PARALLEL ||
-        !o->srv->cfg.mail.send)
+        !o->core->cfg->mail.send)
         return;
     q = db_query_new(
         "WITH due AS ("
@@ -374,7 +374,7 @@ static void reminded(struct db_query *q, PGresult *res, void *arg)
     o->reminding = false;
     if (db_ok(res) && atoi(PQgetvalue(res, 0, 0)) > 0 && !o->closing) {
         /* Notifications to push and emails to send. */
-        feed_nudge(o->srv->feed);
+        feed_nudge(o->core->feed);
         outbox_nudge(o);
     }
     answered(o);
@@ -429,9 +429,9 @@ static bool loopback_host(const char *url)
 void outbox_reconfigure(struct outbox *o)
 {
     const char *at;
-    const struct dk_config *cfg = &o->srv->cfg;
+    const struct dk_config *cfg = o->core->cfg;
 
-    if (!dk_mail_address(o->srv->cfg.mail.from, o->from_addr,
+    if (!dk_mail_address(o->core->cfg->mail.from, o->from_addr,
                          sizeof(o->from_addr)))
         snprintf(o->from_addr, sizeof(o->from_addr), "docket@localhost");
     at = strchr(o->from_addr, '@');
@@ -456,12 +456,12 @@ void outbox_reconfigure(struct outbox *o)
     outbox_nudge(o); /* mail.send may have just been turned on */
 }
 
-struct outbox *outbox_new(struct srv *srv)
+struct outbox *outbox_new(struct core *core)
 {
     struct outbox *o = dk_xcalloc(1, sizeof(*o));
 
-    o->srv = srv;
-    uv_timer_init(srv->loop, &o->poll_timer);
+    o->core = core;
+    uv_timer_init(core->loop, &o->poll_timer);
     o->poll_timer.data = o;
     uv_timer_start(&o->poll_timer, poll_timer_cb, POLL_MS, POLL_MS);
     outbox_reconfigure(o);

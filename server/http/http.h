@@ -6,10 +6,10 @@
 #ifndef HTTP_H
 #define HTTP_H
 
-struct srv;
+struct core;
 struct http;
 
-struct http *http_new(struct srv *srv);
+struct http *http_new(struct core *core);
 /* Listen on addr ("HOST:PORT" or "[V6]:PORT"); -1 (logged) if it cannot. */
 int http_listen(struct http *h, const char *addr);
 /* Stop listening and close every connection; http_free() after the loop

@@ -6,14 +6,14 @@
 #ifndef OUTBOX_H
 #define OUTBOX_H
 
-struct srv;
+struct core;
 struct outbox;
 
 /* Start looking for due rows (every second, and soon after writes). */
-struct outbox *outbox_new(struct srv *srv);
+struct outbox *outbox_new(struct core *core);
 /* A write may have queued email: look soon. */
 void outbox_nudge(struct outbox *o);
-/* srv->cfg.mail changed (a reload): pick up the new sender settings. */
+/* core->cfg->mail changed (a reload): pick up the new sender settings. */
 void outbox_reconfigure(struct outbox *o);
 /* Stop: sends in flight are cut short and their rows handed back (due
  * again at once); closed_cb runs once the outbox's queries are answered,

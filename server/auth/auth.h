@@ -1,0 +1,98 @@
+/*
+ * auth.h - who someone is, with no transport: staff log in by password
+ * (Argon2id on libuv's thread pool), by Unix peer credentials (the user
+ * name looked up on the pool), or resume a session by its token.  The
+ * result is a principal, which the JSON-RPC layer (and later the portal)
+ * holds while the person is logged in.  Every live principal is known
+ * here, so ending a member's sessions is one function.
+ */
+#ifndef AUTH_H
+#define AUTH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "dk_outcome.h"
+#include "dk_secret.h"
+
+struct auth;
+struct core;
+
+/* A logged-in staff member, held by a transport's connection. */
+struct principal {
+    long long staff_id; /* 0: nobody */
+    long long session_id;
+    char username[40];
+    unsigned roles; /* DK_ROLE_* bits */
+    uint64_t last_request_ms;
+    uint64_t last_touch_ms; /* session.last_seen_at written */
+    /* Set by the holder: auth ended this principal (its member was
+     * disabled or changed); p is already cleared when it is called. */
+    void (*ended)(struct principal *p, const char *why);
+    bool listed;
+    struct principal *prev, *next;
+};
+
+/* What a login, peer login or resume came to. */
+struct auth_result {
+    enum dk_outcome outcome;
+    const char *message; /* on failure: for the client */
+    /* On success: */
+    const char *token;
+    const char *staff_json; /* {username, name, roles} */
+    long long staff_id, session_id;
+    const char *username;
+    unsigned roles;
+};
+
+/* The caller of an asynchronous auth function: done is called exactly
+ * once, maybe before the function returns; gone() true means the caller
+ * went away, so the rest (hashing, a new session row) is skipped. */
+struct auth_caller {
+    void (*done)(void *arg, const struct auth_result *r);
+    bool (*gone)(void *arg);
+    void *arg;
+};
+
+struct auth *auth_new(struct core *core);
+void auth_free(struct auth *a);
+
+/* Each refuses at once (TOO_MANY) while where (the address, "p:..."
+ * form from auth_where_key()) or the account is locked out. */
+void auth_login(struct auth *a, const char *username, const char *password,
+                const char *where, struct auth_caller who);
+void auth_peer(struct auth *a, uid_t uid, const char *where,
+               struct auth_caller who);
+void auth_resume(struct auth *a, const char *token, const char *where,
+                 struct auth_caller who);
+/* End p's session in the database, then forget it. */
+void auth_logout(struct auth *a, struct principal *p, struct auth_caller who);
+
+/* The limiter's key for a peer "ADDR:PORT" (TCP) or "unix:..." string. */
+void auth_where_key(const char *peer, bool is_unix, char *buf, size_t size);
+
+/* Make p the principal of a successful r and keep it listed. */
+void auth_adopt(struct auth *a, struct principal *p,
+                const struct auth_result *r);
+/* Forget p's session here (p is nobody afterwards); the row stays, so a
+ * resume by token still works until it expires. */
+void auth_forget(struct auth *a, struct principal *p);
+
+/*
+ * A request from p: DK_OUT_OK (its idle clock restarts, and last_seen_at
+ * is written now and then), DK_OUT_NOT_LOGGED_IN, or DK_OUT_EXPIRED (p
+ * has been forgotten).
+ */
+enum dk_outcome auth_check(struct auth *a, struct principal *p);
+/* True if p has been idle past session.idle_timeout. */
+bool auth_idle(const struct auth *a, const struct principal *p);
+
+/* End every live session of a staff member, on this instance. */
+void auth_end_staff(struct auth *a, long long staff_id, const char *why);
+
+/* Live principals, for metrics. */
+size_t auth_count(const struct auth *a);
+
+#endif

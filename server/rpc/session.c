@@ -1,0 +1,139 @@
+/*
+ * session.c - session.login, session.peer, session.resume and
+ * session.logout over auth/, and what a connection does when its session
+ * ends (it hears no more of the feed).
+ */
+#include "auth.h"
+#include "conn.h"
+#include "core.h"
+#include "dk_log.h"
+#include "dk_mem.h"
+#include "hub.h"
+#include "rpc.h"
+#include "server.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+void rpc_session_end(struct conn *c)
+{
+    auth_forget(c->rs->auth, &c->who);
+    hub_unsubscribe(c->rs->core->hub, &c->sub);
+}
+
+void rpc_session_ended(struct principal *p, const char *why)
+{
+    struct conn *c = conn_of(p, who);
+
+    conn_log(c, DK_LOG_INFO, "%s", why);
+    hub_unsubscribe(c->rs->core->hub, &c->sub);
+}
+
+/* ---- the caller of auth's functions: c, held until done -------------- */
+
+static bool conn_gone(void *arg)
+{
+    return ((struct conn *)arg)->state == CONN_CLOSING;
+}
+
+static void reply_outcome(struct conn *c, const struct auth_result *r)
+{
+    conn_reply_error(c, dk_outcome_rpc_code(r->outcome),
+                     r->message ? r->message : "error", NULL);
+}
+
+/* Answer {token, staff, idle_timeout_s} and make the session c's. */
+static void logged_in(void *arg, const struct auth_result *r)
+{
+    struct conn *c = arg;
+    char *json;
+
+    if (c->state == CONN_CLOSING) {
+        conn_unref(c);
+        return;
+    }
+    if (r->outcome != DK_OUT_OK) {
+        reply_outcome(c, r);
+        conn_unref(c);
+        return;
+    }
+    auth_adopt(c->rs->auth, &c->who, r);
+    conn_log(c, DK_LOG_INFO, "logged in (%s)", rpc_method_name(c));
+    json = dk_xasprintf(
+        "{\"token\":\"%s\",\"staff\":%s,\"idle_timeout_s\":%lld}", r->token,
+        r->staff_json, c->rs->core->cfg->session.idle_timeout);
+    conn_reply_raw(c, json);
+    free(json);
+    conn_unref(c);
+}
+
+static struct auth_caller
+caller(struct conn *c, void (*done)(void *, const struct auth_result *))
+{
+    struct auth_caller who = {done, conn_gone, c};
+
+    conn_ref(c);
+    return who;
+}
+
+static void where(const struct conn *c, char *buf, size_t size)
+{
+    auth_where_key(c->peer, c->is_unix, buf, size);
+}
+
+void rpc_session_login(struct conn *c, json_t *params)
+{
+    const char *username = NULL, *password = NULL;
+    char key[128];
+
+    if (!rpc_param_str(c, params, "username", true, 64, &username) ||
+        !rpc_param_str(c, params, "password", true, 1024, &password))
+        return;
+    where(c, key, sizeof(key));
+    auth_login(c->rs->auth, username, password, key, caller(c, logged_in));
+}
+
+void rpc_session_peer(struct conn *c, json_t *params)
+{
+    char key[128];
+
+    if (!c->is_unix || !c->has_uid) {
+        conn_reply_error(c, DK_RPC_FORBIDDEN,
+                         "session.peer works only on the Unix socket", NULL);
+        return;
+    }
+    where(c, key, sizeof(key));
+    auth_peer(c->rs->auth, c->peer_uid, key, caller(c, logged_in));
+}
+
+void rpc_session_resume(struct conn *c, json_t *params)
+{
+    const char *token = NULL;
+    char key[128];
+
+    if (!rpc_param_str(c, params, "token", true, 128, &token))
+        return;
+    where(c, key, sizeof(key));
+    auth_resume(c->rs->auth, token, key, caller(c, logged_in));
+}
+
+static void logged_out(void *arg, const struct auth_result *r)
+{
+    struct conn *c = arg;
+
+    if (c->state != CONN_CLOSING) {
+        if (r->outcome != DK_OUT_OK) {
+            reply_outcome(c, r);
+        } else {
+            conn_log(c, DK_LOG_INFO, "logged out");
+            hub_unsubscribe(c->rs->core->hub, &c->sub);
+            conn_reply(c, json_object());
+        }
+    }
+    conn_unref(c);
+}
+
+void rpc_session_logout(struct conn *c, json_t *params)
+{
+    auth_logout(c->rs->auth, &c->who, caller(c, logged_out));
+}
