@@ -36,30 +36,37 @@ static const struct sqlstate_row {
     {"08", DK_OUT_UNAVAILABLE, "the database connection failed"},
 };
 
-struct db_outcome db_outcome(const PGresult *res)
+struct db_outcome db_outcome_of_state(const char *state, const char *primary,
+                                      const char *detail)
 {
     struct db_outcome o = {DK_OUT_INTERNAL, "internal error (logged)", NULL,
-                           ""};
-    const char *primary;
+                           state};
 
-    if (!res) {
-        o.outcome = DK_OUT_UNAVAILABLE;
-        o.message = "the database connection was lost; the change may not "
-                    "have been made: check and try again";
-        return o;
-    }
-    o.state = db_sqlstate(res);
-    primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
     for (size_t i = 0; i < sizeof(sqlstate_rows) / sizeof(*sqlstate_rows);
          i++) {
         const struct sqlstate_row *r = &sqlstate_rows[i];
-        if (strncmp(o.state, r->state, strlen(r->state)) != 0)
+        if (strncmp(state, r->state, strlen(r->state)) != 0)
             continue;
         o.outcome = r->outcome;
         o.message = r->message ? r->message : (primary ? primary : "error");
         if (r->outcome == DK_OUT_CONFLICT)
-            o.detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
+            o.detail = detail;
         return o;
     }
     return o;
+}
+
+struct db_outcome db_outcome(const PGresult *res)
+{
+    if (!res) {
+        struct db_outcome o = {
+            DK_OUT_UNAVAILABLE,
+            "the database connection was lost; the change may not have "
+            "been made: check and try again",
+            NULL, ""};
+        return o;
+    }
+    return db_outcome_of_state(db_sqlstate(res),
+                               PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY),
+                               PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL));
 }

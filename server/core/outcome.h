@@ -24,5 +24,9 @@ struct db_outcome {
  * no table row names: the caller logs it.
  */
 struct db_outcome db_outcome(const PGresult *res);
+/* The same from a result's fields: state (never NULL), its primary
+ * message and detail (either may be NULL). */
+struct db_outcome db_outcome_of_state(const char *state, const char *primary,
+                                      const char *detail);
 
 #endif

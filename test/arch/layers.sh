@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# test/arch/layers.sh - fail when a lower layer reaches a higher one.
+#
+# Every #include "x.h" in the sources is resolved to the folder that holds
+# x.h, and each folder may include only from the folders listed for it
+# (its own always).  The layers, lowest first:
+#
+#   common            pure helpers, shared by every program
+#   server/core       pool, feed and hub, outbox, metrics, sd_notify
+#   server/auth       logins and principals, no transport
+#   server/rpc        JSON-RPC connections and methods   } siblings: neither
+#   server/http       HTTP listener, /healthz, /metrics  } sees the other
+#   server (main.c)   the composition root: everything
+#   tui, ctl, bench   programs over common
+#
+# Usage: test/arch/layers.sh [SOURCE_DIR]   (exit 1 and a line per breach)
+set -euo pipefail
+top=${1:-$(cd "$(dirname "$0")/../.." && pwd)}
+cd "$top"
+
+declare -A allowed=(
+    [common]="common"
+    [server/core]="common server/core"
+    [server/auth]="common server/core server/auth"
+    [server/rpc]="common server/core server/auth server/rpc"
+    [server/http]="common server/core server/auth server/http"
+    [server]="common server/core server/auth server/rpc server/http server"
+    [tui]="common tui"
+    [ctl]="common ctl"
+    [bench]="common bench"
+)
+
+# Where each header lives (a name must be unique across the layers).
+declare -A home=()
+dup=0
+while IFS= read -r h; do
+    name=${h##*/}
+    dir=${h%/*}
+    if [ -n "${home[$name]:-}" ] && [ "${home[$name]}" != "$dir" ]; then
+        echo "layers: $name is in both ${home[$name]} and $dir" >&2
+        dup=1
+    fi
+    home[$name]=$dir
+done < <(find common server tui ctl bench -name '*.h' | sort)
+
+bad=$dup
+checked=0
+while IFS= read -r f; do
+    dir=${f%/*}
+    rules=${allowed[$dir]:-}
+    if [ -z "$rules" ]; then
+        echo "layers: $f is in $dir, which has no layer (add it to $0)" >&2
+        bad=1
+        continue
+    fi
+    while IFS=: read -r line inc; do
+        name=$(sed -E 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*"([^"]+)".*/\1/' <<<"$inc")
+        name=${name##*/}
+        target=${home[$name]:-}
+        [ -n "$target" ] || continue # generated or system headers
+        checked=$((checked + 1))
+        case " $rules " in
+        *" $target "*) ;;
+        *)
+            echo "layers: $f:$line includes $name from $target, above $dir" >&2
+            bad=1
+            ;;
+        esac
+    done < <(grep -n -E '^[[:space:]]*#[[:space:]]*include[[:space:]]*"' "$f" || true)
+done < <(find common server tui ctl bench -name '*.[ch]' | sort)
+
+if [ "$bad" -ne 0 ]; then
+    echo "layers: FAIL" >&2
+    exit 1
+fi
+echo "layers: ok ($checked includes checked)"
