@@ -53,9 +53,11 @@ const char *const dk_view_filters[DK_NVIEWS] = {
 #undef FILTER_
 };
 
-const char *const dk_view_list =
+/* ", my_open, unassigned, ...", less its first ", ". */
+static const char view_list[] =
 #define LIST_(id, name, title, filter) ", " name
-    DK_VIEWS(LIST_) + 2;
+    DK_VIEWS(LIST_);
+const char *const dk_view_list = &view_list[2];
 #undef LIST_
 
 int dk_view_parse(const char *name)

@@ -42,6 +42,12 @@ struct auth *auth_new(struct core *core)
 
     a->core = core;
     a->limiter = limiter_new(core->cfg);
+    /* Made at start-up, where blocking is allowed: a first login must
+     * not hash on the loop. */
+    if (dk_pass_hash("not a password", a->dummy_hash) != 0) {
+        dk_log(DK_LOG_ERROR, "could not make the dummy password hash");
+        abort();
+    }
     return a;
 }
 
@@ -377,13 +383,6 @@ void auth_login(struct auth *a, const char *username, const char *password,
 
     if (refused_for_now(a, username, where, who))
         return;
-    if (!a->dummy_hash[0] &&
-        dk_pass_hash("not a password", a->dummy_hash) != 0) {
-        struct auth_result r = {
-            DK_OUT_INTERNAL, "out of memory", NULL, NULL, 0, 0, NULL, 0};
-        who.done(who.arg, &r);
-        return;
-    }
     l = login_new(a, where, who);
     l->username = dk_xstrdup(username);
     l->password = dk_xstrdup(password);

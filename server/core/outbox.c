@@ -403,8 +403,9 @@ static void poll_timer_cb(uv_timer_t *t)
 
 void outbox_nudge(struct outbox *o)
 {
-    /* Soon, not now: the writes of a few milliseconds share one claim. */
-    if (o->closing)
+    /* Soon, not now: the writes of a few milliseconds share one claim.
+     * No outbox (a harness that sends nothing): nothing to do. */
+    if (!o || o->closing)
         return;
     if (uv_timer_get_due_in(&o->poll_timer) > NUDGE_MS)
         uv_timer_start(&o->poll_timer, poll_timer_cb, NUDGE_MS, POLL_MS);
