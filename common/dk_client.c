@@ -5,6 +5,7 @@
  * close callback, so reconnecting never reuses a closing handle.
  */
 #include "dk_client.h"
+#include "dk_buf.h"
 #include "dk_addr.h"
 #include "dk_mem.h"
 
@@ -48,8 +49,7 @@ struct dk_client {
     dk_client_push_cb push_cb;
     dk_client_state_cb state_cb;
     void *arg;
-    char *in;
-    size_t in_len, in_cap;
+    struct dk_buf in; /* lines from the server; the server bounds them */
     long long next_id;
     struct pending *head, *tail;
     bool freeing;
@@ -158,7 +158,7 @@ static void drop(struct dk_client *cl, const char *why)
     cl->cur = (cl->cur + 1) % cl->neps;
     st->u.h.data = st;
     uv_close(&st->u.h, stream_closed_cb);
-    cl->in_len = 0;
+    dk_buf_reset(&cl->in, false);
     fail_pending(cl, why);
     set_state(cl, DK_CLIENT_DOWN, why);
 }
@@ -208,12 +208,9 @@ static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
         *buf = uv_buf_init(sink, sizeof(sink));
         return;
     }
-    if (cl->in_cap - cl->in_len < 65536) {
-        cl->in_cap = cl->in_cap ? cl->in_cap * 2 : 131072;
-        cl->in = dk_xrealloc(cl->in, cl->in_cap);
-    }
-    *buf =
-        uv_buf_init(cl->in + cl->in_len, (unsigned)(cl->in_cap - cl->in_len));
+    if (dk_buf_room(&cl->in) < 65536)
+        dk_buf_reserve(&cl->in, 131072);
+    *buf = uv_buf_init(dk_buf_tail(&cl->in), (unsigned)dk_buf_room(&cl->in));
 }
 
 static void read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
@@ -229,18 +226,18 @@ static void read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
                                  : uv_strerror((int)nread));
         return;
     }
-    cl->in_len += (size_t)nread;
+    dk_buf_commit(&cl->in, (size_t)nread);
     for (;;) {
-        char *nl = memchr(cl->in + start, '\n', cl->in_len - start);
+        char *nl = memchr(cl->in.data + start, '\n', cl->in.len - start);
         if (!nl)
             break;
-        handle_line(cl, cl->in + start, (size_t)(nl - (cl->in + start)));
+        handle_line(cl, cl->in.data + start,
+                    (size_t)(nl - (cl->in.data + start)));
         if (cl->st != st) /* a callback dropped or replaced the stream */
             return;
-        start = (size_t)(nl - cl->in) + 1;
+        start = (size_t)(nl - cl->in.data) + 1;
     }
-    memmove(cl->in, cl->in + start, cl->in_len - start);
-    cl->in_len -= start;
+    dk_buf_consume(&cl->in, start);
 }
 
 static void connect_cb(uv_connect_t *req, int status)
@@ -270,7 +267,7 @@ void dk_client_connect(struct dk_client *cl)
     st->connect.data = st;
     st->u.h.data = st;
     cl->st = st;
-    cl->in_len = 0;
+    dk_buf_reset(&cl->in, false);
     set_state(cl, DK_CLIENT_CONNECTING, NULL);
     if (cl->eps[cl->cur].is_unix) {
         uv_pipe_init(cl->loop, &st->u.pipe, 0);
@@ -363,7 +360,7 @@ void dk_client_free(struct dk_client *cl)
         return;
     cl->freeing = true;
     drop(cl, "closing");
-    free(cl->in);
+    dk_buf_free(&cl->in);
     free_endpoints(cl);
     free(cl->server);
     free(cl);

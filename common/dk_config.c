@@ -6,6 +6,7 @@
  * libyaml's document API keeps each node's line and column for messages.
  */
 #include "dk_config.h"
+#include "dk_buf.h"
 #include "dk_views.h"
 #include "dk_addr.h"
 #include "dk_err.h"
@@ -605,8 +606,8 @@ int dk_config_load(struct dk_config *cfg, const char *path,
                    struct dk_diag *diag)
 {
     FILE *fp = fopen(path, "rb");
-    char *data = NULL;
-    size_t len = 0, cap = 0, n;
+    struct dk_buf data = DK_BUF_INIT(16 * MIB);
+    size_t n;
     int rc;
 
     if (!fp) {
@@ -615,29 +616,26 @@ int dk_config_load(struct dk_config *cfg, const char *path,
         return DK_EFAIL;
     }
     do {
-        if (cap - len < 4096) {
-            cap = cap ? cap * 2 : 8192;
-            if (cap > 16 * MIB) {
-                fclose(fp);
-                free(data);
-                dk_config_defaults(cfg);
-                dk_diag_add(diag, "%s: file is larger than 16 MiB", path);
-                return DK_ETOOBIG;
-            }
-            data = dk_xrealloc(data, cap);
+        if (!dk_buf_reserve(&data, 4096)) {
+            fclose(fp);
+            dk_buf_free(&data);
+            dk_config_defaults(cfg);
+            dk_diag_add(diag, "%s: file is larger than 16 MiB", path);
+            return DK_ETOOBIG;
         }
-        n = fread(data + len, 1, cap - len, fp);
-        len += n;
+        n = fread(dk_buf_tail(&data), 1, dk_buf_room(&data), fp);
+        dk_buf_commit(&data, n);
     } while (n > 0);
     if (ferror(fp)) {
         fclose(fp);
-        free(data);
+        dk_buf_free(&data);
         dk_config_defaults(cfg);
         dk_diag_add(diag, "%s: could not read: %s", path, strerror(errno));
         return DK_EFAIL;
     }
     fclose(fp);
-    rc = dk_config_load_buffer(cfg, path, data, len, diag);
-    free(data);
+    rc = dk_config_load_buffer(cfg, path, data.data ? data.data : "", data.len,
+                               diag);
+    dk_buf_free(&data);
     return rc;
 }

@@ -22,7 +22,7 @@ void dk_csv_init(struct dk_csv *c, const char *data, size_t len)
 
 void dk_csv_cleanup(struct dk_csv *c)
 {
-    free(c->buf);
+    dk_buf_free(&c->buf);
     free(c->offs);
     free(c->fields);
     memset(c, 0, sizeof(*c));
@@ -30,11 +30,7 @@ void dk_csv_cleanup(struct dk_csv *c)
 
 static void put(struct dk_csv *c, char ch)
 {
-    if (c->buflen == c->bufcap) {
-        c->bufcap = c->bufcap ? c->bufcap * 2 : 256;
-        c->buf = dk_xrealloc(c->buf, c->bufcap);
-    }
-    c->buf[c->buflen++] = ch;
+    dk_buf_addc(&c->buf, ch); /* the input bounds it */
 }
 
 static void start_field(struct dk_csv *c)
@@ -44,7 +40,7 @@ static void start_field(struct dk_csv *c)
         c->offs = dk_xrealloc(c->offs, c->capfields * sizeof(*c->offs));
         c->fields = dk_xrealloc(c->fields, c->capfields * sizeof(*c->fields));
     }
-    c->offs[c->nfields++] = c->buflen;
+    c->offs[c->nfields++] = c->buf.len;
 }
 
 /* Field ends: terminate it and check it is UTF-8. */
@@ -53,7 +49,7 @@ static int end_field(struct dk_csv *c, unsigned line, struct dk_err *err)
     size_t start = c->offs[c->nfields - 1];
 
     put(c, '\0');
-    if (!dk_utf8_valid(c->buf + start, c->buflen - 1 - start))
+    if (!dk_utf8_valid(c->buf.data + start, c->buf.len - 1 - start))
         return dk_err_set(err, DK_EINVAL,
                           "line %u: field %zu is not valid UTF-8", line,
                           c->nfields);
@@ -76,7 +72,7 @@ int dk_csv_next(struct dk_csv *c, unsigned *line, struct dk_err *err)
         return 0;
 
     *line = c->line;
-    c->buflen = 0;
+    dk_buf_reset(&c->buf, false);
     c->nfields = 0;
     start_field(c);
     for (;;) {
@@ -139,6 +135,6 @@ int dk_csv_next(struct dk_csv *c, unsigned *line, struct dk_err *err)
         break;
     }
     for (size_t i = 0; i < c->nfields; i++)
-        c->fields[i] = c->buf + c->offs[i];
+        c->fields[i] = c->buf.data + c->offs[i];
     return 1;
 }

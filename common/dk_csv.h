@@ -8,14 +8,14 @@
 
 #include <stddef.h>
 
+#include "dk_buf.h"
 #include "dk_err.h"
 
 struct dk_csv {
     const char *p, *end; /* borrowed: the caller's buffer */
     unsigned line;       /* physical line of the next byte, from 1 */
-    char *buf;           /* owned: field text, NUL-separated */
-    size_t buflen, bufcap;
-    size_t *offs; /* owned: start of each field in buf */
+    struct dk_buf buf;   /* field text, NUL-separated */
+    size_t *offs;        /* owned: start of each field in buf */
     size_t nfields, capfields;
     char **fields; /* owned array; entries point into buf */
 };

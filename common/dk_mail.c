@@ -2,6 +2,7 @@
  * dk_mail.c - RFC 5322 message text for the outbox sender.
  */
 #include "dk_mail.h"
+#include "dk_buf.h"
 #include "dk_mem.h"
 
 #include <sodium.h>
@@ -9,27 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-struct out {
-    char *s;
-    size_t len, cap;
-};
-
-static void put(struct out *o, const char *s, size_t n)
-{
-    if (o->len + n + 1 > o->cap) {
-        o->cap = (o->len + n + 1) * 2;
-        o->s = dk_xrealloc(o->s, o->cap);
-    }
-    memcpy(o->s + o->len, s, n);
-    o->len += n;
-    o->s[o->len] = '\0';
-}
-
-static void puts_(struct out *o, const char *s)
-{
-    put(o, s, strlen(s));
-}
 
 static bool plain_ascii(const char *s)
 {
@@ -41,7 +21,7 @@ static bool plain_ascii(const char *s)
 
 char *dk_mail_encode_header(const char *value)
 {
-    struct out o = {0};
+    struct dk_buf o = DK_BUF_INIT(0);
     size_t n = strlen(value), i = 0;
 
     if (plain_ascii(value))
@@ -57,13 +37,13 @@ char *dk_mail_encode_header(const char *value)
         sodium_bin2base64(b64, sizeof(b64), (const unsigned char *)value + i,
                           take, sodium_base64_VARIANT_ORIGINAL);
         if (o.len)
-            puts_(&o, "\r\n "); /* folded: a space joins encoded words */
-        puts_(&o, "=?UTF-8?B?");
-        puts_(&o, b64);
-        puts_(&o, "?=");
+            dk_buf_adds(&o, "\r\n "); /* folded: a space joins encoded words */
+        dk_buf_adds(&o, "=?UTF-8?B?");
+        dk_buf_adds(&o, b64);
+        dk_buf_adds(&o, "?=");
         i += take;
     }
-    return o.s ? o.s : dk_xstrdup("");
+    return dk_buf_steal(&o, NULL);
 }
 
 char *dk_mail_address(const char *from, char *out, size_t size)
@@ -85,29 +65,29 @@ char *dk_mail_address(const char *from, char *out, size_t size)
 }
 
 /* From: the display name encoded when it is not ASCII. */
-static void put_from(struct out *o, const char *from)
+static void put_from(struct dk_buf *o, const char *from)
 {
     const char *lt = strrchr(from, '<');
     char *name, *enc;
 
     if (!lt || lt == from) {
-        puts_(o, from);
+        dk_buf_adds(o, from);
         return;
     }
     name = dk_xstrndup(from, (size_t)(lt - from));
     while (*name && name[strlen(name) - 1] == ' ')
         name[strlen(name) - 1] = '\0';
     enc = dk_mail_encode_header(name);
-    puts_(o, enc);
-    puts_(o, " ");
-    puts_(o, lt);
+    dk_buf_adds(o, enc);
+    dk_buf_adds(o, " ");
+    dk_buf_adds(o, lt);
     free(enc);
     free(name);
 }
 
 char *dk_mail_compose(const struct dk_mail *m, size_t *len)
 {
-    struct out o = {0};
+    struct dk_buf o = DK_BUF_INIT(0);
     char date[64], *subject;
     struct tm tm;
     size_t n = strlen(m->body), b64len;
@@ -115,38 +95,39 @@ char *dk_mail_compose(const struct dk_mail *m, size_t *len)
 
     gmtime_r(&m->date, &tm);
     strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm);
-    puts_(&o, "From: ");
+    dk_buf_adds(&o, "From: ");
     put_from(&o, m->from);
-    puts_(&o, "\r\nTo: ");
-    puts_(&o, m->to);
+    dk_buf_adds(&o, "\r\nTo: ");
+    dk_buf_adds(&o, m->to);
     subject = dk_mail_encode_header(m->subject);
-    puts_(&o, "\r\nSubject: ");
-    puts_(&o, subject);
+    dk_buf_adds(&o, "\r\nSubject: ");
+    dk_buf_adds(&o, subject);
     free(subject);
-    puts_(&o, "\r\nDate: ");
-    puts_(&o, date);
-    puts_(&o, "\r\nMessage-ID: ");
-    puts_(&o, m->message_id);
+    dk_buf_adds(&o, "\r\nDate: ");
+    dk_buf_adds(&o, date);
+    dk_buf_adds(&o, "\r\nMessage-ID: ");
+    dk_buf_adds(&o, m->message_id);
     if (m->in_reply_to && *m->in_reply_to) {
         /* Both, so that every mail program threads the conversation. */
-        puts_(&o, "\r\nIn-Reply-To: ");
-        puts_(&o, m->in_reply_to);
-        puts_(&o, "\r\nReferences: ");
-        puts_(&o, m->in_reply_to);
+        dk_buf_adds(&o, "\r\nIn-Reply-To: ");
+        dk_buf_adds(&o, m->in_reply_to);
+        dk_buf_adds(&o, "\r\nReferences: ");
+        dk_buf_adds(&o, m->in_reply_to);
     }
-    puts_(&o, "\r\nMIME-Version: 1.0\r\n"
-              "Content-Type: text/plain; charset=UTF-8\r\n"
-              "Content-Transfer-Encoding: base64\r\n\r\n");
+    dk_buf_adds(&o, "\r\nMIME-Version: 1.0\r\n"
+                    "Content-Type: text/plain; charset=UTF-8\r\n"
+                    "Content-Transfer-Encoding: base64\r\n\r\n");
     b64len = sodium_base64_encoded_len(n, sodium_base64_VARIANT_ORIGINAL);
     b64 = dk_xmalloc(b64len);
     sodium_bin2base64(b64, b64len, (const unsigned char *)m->body, n,
                       sodium_base64_VARIANT_ORIGINAL);
     /* Lines of 76, as MIME asks. */
     for (size_t i = 0, total = strlen(b64); i < total; i += 76) {
-        put(&o, b64 + i, total - i > 76 ? 76 : total - i);
-        puts_(&o, "\r\n");
+        dk_buf_add(&o, b64 + i, total - i > 76 ? 76 : total - i);
+        dk_buf_adds(&o, "\r\n");
     }
     free(b64);
-    *len = o.len;
-    return o.s;
+    /* Mail text is built from bounded pieces (an outbox row): the
+     * buffer needs no bound of its own. */
+    return dk_buf_steal(&o, len);
 }
