@@ -393,8 +393,7 @@ void auth_login(struct auth *a, const char *username, const char *password,
     submit(l, q, login_found);
 }
 
-/* ---- Unix peer ------------------------------------------------------------
- */
+/* ---- Unix peer ------------------------------------------------------- */
 
 static void peer_found(struct db_query *q, PGresult *res, void *arg)
 {
