@@ -1,12 +1,12 @@
 /*
- * dk_config.c - the configuration loader.  Every key is one row of
+ * dk_config.c - the configuration's keys.  Every key is one row of
  * config_keys[]: its dotted path, type, place in struct dk_config, limits
  * and default.  Defaults are text parsed by the same converters as the
  * file, so a default can never be a value the file could not hold.
- * libyaml's document API keeps each node's line and column for messages.
+ * Reading the YAML file is dk_config_yaml.c's.
  */
 #include "dk_config.h"
-#include "dk_buf.h"
+#include "dk_config_keys.h"
 #include "dk_views.h"
 #include "dk_addr.h"
 #include "dk_err.h"
@@ -21,29 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <yaml.h>
-
-enum key_type {
-    KEY_STR,      /* any text */
-    KEY_INT,      /* int within [min, max] */
-    KEY_BOOL,     /* true/false (yes/no, on/off) */
-    KEY_DURATION, /* seconds, or N with s, m, h; long long within limits */
-    KEY_SIZE,     /* bytes, size_t within limits */
-    KEY_ENUM,     /* one of choices; stored as its index */
-    KEY_ADDR,     /* HOST:PORT or [V6]:PORT, or "" for off */
-    KEY_URL,      /* text starting with one of choices' schemes */
-    KEY_NAMES,    /* list of lower-case identifiers */
-    KEY_PAIRS,    /* mapping of names to text (client.keys) */
-};
-
-struct config_key {
-    const char *path;
-    enum key_type type;
-    size_t off;
-    long long min, max;
-    const char *const *choices; /* NULL-terminated, for KEY_ENUM, KEY_URL */
-    const char *def;            /* KEY_NAMES: comma-separated */
-};
 
 static const char *const log_levels[] = {"error", "warn", "info", "debug",
                                          NULL};
@@ -57,7 +34,6 @@ static const char *const starttls_choices[] = {"auto", "try", "require",
                                                "never", NULL};
 
 #define OFF(field) offsetof(struct dk_config, field)
-#define MIB        (1024LL * 1024)
 
 static const struct config_key config_keys[] = {
     {"database.conninfo", KEY_STR, OFF(database.conninfo), 0, 0, NULL,
@@ -134,20 +110,32 @@ static const struct config_key config_keys[] = {
 
 #define NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))
 
-struct loader {
-    const char *file;
-    yaml_document_t *doc;
-    struct dk_config *cfg;
-    struct dk_diag *diag;
-    size_t nerrors;
-};
+const struct config_key *dk_config_find_key(const char *path)
+{
+    for (size_t i = 0; i < NKEYS; i++)
+        if (strcmp(config_keys[i].path, path) == 0)
+            return &config_keys[i];
+    return NULL;
+}
 
-static void *field(struct dk_config *cfg, const struct config_key *k)
+/* True if some key lives below path (path is a section). */
+bool dk_config_is_section(const char *path)
+{
+    size_t n = strlen(path);
+
+    for (size_t i = 0; i < NKEYS; i++)
+        if (strncmp(config_keys[i].path, path, n) == 0 &&
+            config_keys[i].path[n] == '.')
+            return true;
+    return false;
+}
+
+void *dk_config_field(struct dk_config *cfg, const struct config_key *k)
 {
     return (char *)cfg + k->off;
 }
 
-static void strlist_free(struct dk_strlist *l)
+void dk_config_strlist_free(struct dk_strlist *l)
 {
     for (size_t i = 0; i < l->n; i++)
         free(l->v[i]);
@@ -156,7 +144,7 @@ static void strlist_free(struct dk_strlist *l)
     l->v = NULL;
 }
 
-static void pairs_free(struct dk_pairs *p)
+void dk_config_pairs_free(struct dk_pairs *p)
 {
     for (size_t i = 0; i < p->n; i++) {
         free(p->key[i]);
@@ -169,7 +157,7 @@ static void pairs_free(struct dk_pairs *p)
     memset(p, 0, sizeof(*p));
 }
 
-static bool name_valid(const char *s)
+bool dk_config_name_valid(const char *s)
 {
     if (!(*s >= 'a' && *s <= 'z'))
         return false;
@@ -190,14 +178,10 @@ static bool addr_valid(const char *s)
            dk_addr_split(s, host, sizeof(host), &port, err, sizeof(err)) == 0;
 }
 
-/*
- * Convert text to the key's type and store it.  Returns NULL, or what is
- * wrong with the value (a static string or one built into buf).
- */
-static const char *convert(struct dk_config *cfg, const struct config_key *k,
-                           const char *text, char *buf, size_t bufsize)
+const char *dk_config_convert(struct dk_config *cfg, const struct config_key *k,
+                              const char *text, char *buf, size_t bufsize)
 {
-    void *dst = field(cfg, k);
+    void *dst = dk_config_field(cfg, k);
     unsigned long long u;
     long long ll;
     int rc;
@@ -281,13 +265,13 @@ static const char *convert(struct dk_config *cfg, const struct config_key *k,
     }
     case KEY_PAIRS:
         /* Defaults only, and the default is empty. */
-        pairs_free(dst);
+        dk_config_pairs_free(dst);
         return NULL;
     case KEY_NAMES: {
         /* Defaults only: comma-separated names. */
         struct dk_strlist *l = dst;
         char *copy = dk_xstrdup(text), *save = NULL;
-        strlist_free(l);
+        dk_config_strlist_free(l);
         for (char *t = strtok_r(copy, ",", &save); t;
              t = strtok_r(NULL, ",", &save)) {
             l->v = dk_xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
@@ -306,8 +290,8 @@ void dk_config_defaults(struct dk_config *cfg)
 
     memset(cfg, 0, sizeof(*cfg));
     for (size_t i = 0; i < NKEYS; i++) {
-        const char *bad =
-            convert(cfg, &config_keys[i], config_keys[i].def, buf, sizeof(buf));
+        const char *bad = dk_config_convert(
+            cfg, &config_keys[i], config_keys[i].def, buf, sizeof(buf));
         /* A default that does not parse is a bug in the table. */
         if (bad) {
             fprintf(stderr, "bad default for %s: %s\n", config_keys[i].path,
@@ -327,315 +311,17 @@ void dk_config_cleanup(struct dk_config *cfg)
         case KEY_STR:
         case KEY_ADDR:
         case KEY_URL:
-            free(*(char **)field(cfg, k));
+            free(*(char **)dk_config_field(cfg, k));
             break;
         case KEY_NAMES:
-            strlist_free(field(cfg, k));
+            dk_config_strlist_free(dk_config_field(cfg, k));
             break;
         case KEY_PAIRS:
-            pairs_free(field(cfg, k));
+            dk_config_pairs_free(dk_config_field(cfg, k));
             break;
         default:
             break;
         }
     }
     memset(cfg, 0, sizeof(*cfg));
-}
-
-static void report(struct loader *L, const yaml_node_t *node, const char *path,
-                   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static void report(struct loader *L, const yaml_node_t *node, const char *path,
-                   const char *fmt, ...)
-{
-    char msg[512];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    dk_diag_add(L->diag, "%s:%zu:%zu: %s%s%s", L->file,
-                node->start_mark.line + 1, node->start_mark.column + 1,
-                path ? path : "", path ? ": " : "", msg);
-    L->nerrors++;
-}
-
-/* A plain (unquoted) ~, null or empty scalar is YAML's null. */
-static bool is_null(const yaml_node_t *n)
-{
-    const char *v = (const char *)n->data.scalar.value;
-
-    return n->type == YAML_SCALAR_NODE &&
-           n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
-           (!*v || !strcmp(v, "~") || !strcasecmp(v, "null"));
-}
-
-static const struct config_key *find_key(const char *path)
-{
-    for (size_t i = 0; i < NKEYS; i++)
-        if (strcmp(config_keys[i].path, path) == 0)
-            return &config_keys[i];
-    return NULL;
-}
-
-/* True if some key lives below path (path is a section). */
-static bool is_section(const char *path)
-{
-    size_t n = strlen(path);
-
-    for (size_t i = 0; i < NKEYS; i++)
-        if (strncmp(config_keys[i].path, path, n) == 0 &&
-            config_keys[i].path[n] == '.')
-            return true;
-    return false;
-}
-
-static void load_names(struct loader *L, const struct config_key *k,
-                       yaml_node_t *node, const char *path)
-{
-    struct dk_strlist list = {0, NULL};
-    bool ok = true;
-
-    if (node->type != YAML_SEQUENCE_NODE) {
-        report(L, node, path, "expected a list of names, like [support]");
-        return;
-    }
-    for (yaml_node_item_t *it = node->data.sequence.items.start;
-         it < node->data.sequence.items.top; it++) {
-        yaml_node_t *item = yaml_document_get_node(L->doc, *it);
-        const char *v;
-        if (!item || item->type != YAML_SCALAR_NODE) {
-            report(L, item ? item : node, path, "expected a name");
-            ok = false;
-            continue;
-        }
-        v = (const char *)item->data.scalar.value;
-        if (!name_valid(v)) {
-            report(L, item, path,
-                   "\"%s\" is not a name (lower-case letters, digits, _)", v);
-            ok = false;
-            continue;
-        }
-        list.v = dk_xrealloc(list.v, (list.n + 1) * sizeof(*list.v));
-        list.v[list.n++] = dk_xstrdup(v);
-    }
-    if (ok && list.n == 0) {
-        report(L, node, path, "must name at least one pipeline");
-        ok = false;
-    }
-    if (!ok) {
-        strlist_free(&list);
-        return;
-    }
-    strlist_free(field(L->cfg, k));
-    *(struct dk_strlist *)field(L->cfg, k) = list;
-}
-
-static void load_pairs(struct loader *L, const struct config_key *k,
-                       yaml_node_t *node, const char *path)
-{
-    struct dk_pairs *p = field(L->cfg, k);
-
-    if (is_null(node))
-        return;
-    if (node->type != YAML_MAPPING_NODE) {
-        report(L, node, path, "expected a mapping, like {claim: C}");
-        return;
-    }
-    pairs_free(p);
-    for (yaml_node_pair_t *it = node->data.mapping.pairs.start;
-         it < node->data.mapping.pairs.top; it++) {
-        yaml_node_t *key = yaml_document_get_node(L->doc, it->key);
-        yaml_node_t *val = yaml_document_get_node(L->doc, it->value);
-        if (!key || !val || key->type != YAML_SCALAR_NODE ||
-            val->type != YAML_SCALAR_NODE) {
-            report(L, key ? key : node, path, "expected name: value pairs");
-            continue;
-        }
-        p->key = dk_xrealloc(p->key, (p->n + 1) * sizeof(*p->key));
-        p->value = dk_xrealloc(p->value, (p->n + 1) * sizeof(*p->value));
-        p->line = dk_xrealloc(p->line, (p->n + 1) * sizeof(*p->line));
-        p->column = dk_xrealloc(p->column, (p->n + 1) * sizeof(*p->column));
-        p->key[p->n] = dk_xstrdup((const char *)key->data.scalar.value);
-        p->value[p->n] = dk_xstrdup((const char *)val->data.scalar.value);
-        p->line[p->n] = (unsigned)key->start_mark.line + 1;
-        p->column[p->n] = (unsigned)key->start_mark.column + 1;
-        p->n++;
-    }
-}
-
-static void load_value(struct loader *L, const struct config_key *k,
-                       yaml_node_t *node, const char *path)
-{
-    char buf[256];
-    const char *text, *bad;
-
-    if (k->type == KEY_NAMES) {
-        load_names(L, k, node, path);
-        return;
-    }
-    if (k->type == KEY_PAIRS) {
-        load_pairs(L, k, node, path);
-        return;
-    }
-    if (node->type != YAML_SCALAR_NODE) {
-        report(L, node, path, "expected a single value, not a %s",
-               node->type == YAML_MAPPING_NODE ? "mapping" : "list");
-        return;
-    }
-    text = (const char *)node->data.scalar.value;
-    if (strlen(text) != node->data.scalar.length) {
-        report(L, node, path, "contains a NUL character");
-        return;
-    }
-    if (is_null(node)) {
-        if (k->type != KEY_STR && k->type != KEY_ADDR) {
-            report(L, node, path, "needs a value");
-            return;
-        }
-        text = "";
-    }
-    bad = convert(L->cfg, k, text, buf, sizeof(buf));
-    if (bad)
-        report(L, node, path, "%s", bad);
-}
-
-static void load_mapping(struct loader *L, yaml_node_t *map, const char *prefix)
-{
-    for (yaml_node_pair_t *p = map->data.mapping.pairs.start;
-         p < map->data.mapping.pairs.top; p++) {
-        yaml_node_t *key = yaml_document_get_node(L->doc, p->key);
-        yaml_node_t *val = yaml_document_get_node(L->doc, p->value);
-        const struct config_key *k;
-        const char *name;
-        char path[256];
-        bool dup = false;
-
-        if (!key || !val)
-            continue;
-        if (key->type != YAML_SCALAR_NODE) {
-            report(L, key, prefix[0] ? prefix : NULL,
-                   "keys must be plain names");
-            continue;
-        }
-        name = (const char *)key->data.scalar.value;
-        snprintf(path, sizeof(path), "%s%s%s", prefix, prefix[0] ? "." : "",
-                 name);
-        for (yaml_node_pair_t *q = map->data.mapping.pairs.start; q < p; q++) {
-            yaml_node_t *other = yaml_document_get_node(L->doc, q->key);
-            if (other && other->type == YAML_SCALAR_NODE &&
-                strcmp((const char *)other->data.scalar.value, name) == 0)
-                dup = true;
-        }
-        if (dup) {
-            report(L, key, path, "duplicate key");
-            continue;
-        }
-        if ((k = find_key(path)) != NULL) {
-            load_value(L, k, val, path);
-        } else if (is_section(path)) {
-            if (val->type == YAML_MAPPING_NODE)
-                load_mapping(L, val, path);
-            else if (!is_null(val))
-                report(L, val, path, "expected a mapping of keys");
-        } else {
-            report(L, key, path, "unknown key");
-        }
-    }
-}
-
-int dk_config_load_buffer(struct dk_config *cfg, const char *name,
-                          const char *data, size_t len, struct dk_diag *diag)
-{
-    yaml_parser_t parser;
-    yaml_document_t doc, extra;
-    struct loader L = {name, &doc, cfg, diag, 0};
-    yaml_node_t *root;
-    int rc = 0;
-
-    dk_config_defaults(cfg);
-    if (!yaml_parser_initialize(&parser)) {
-        dk_diag_add(diag, "%s: out of memory", name);
-        return DK_ENOMEM;
-    }
-    yaml_parser_set_input_string(&parser, (const unsigned char *)data, len);
-    if (!yaml_parser_load(&parser, &doc)) {
-        dk_diag_add(
-            diag, "%s:%zu:%zu: invalid YAML: %s%s%s", name,
-            parser.problem_mark.line + 1, parser.problem_mark.column + 1,
-            parser.problem ? parser.problem : "syntax error",
-            parser.context ? " " : "", parser.context ? parser.context : "");
-        yaml_parser_delete(&parser);
-        return DK_EINVAL;
-    }
-    root = yaml_document_get_root_node(&doc);
-    if (root && !is_null(root)) {
-        if (root->type == YAML_MAPPING_NODE)
-            load_mapping(&L, root, "");
-        else
-            report(&L, root, NULL, "expected a mapping of keys at the top");
-    }
-    /* A second document would be silently ignored: say so instead. */
-    if (yaml_parser_load(&parser, &extra)) {
-        if (yaml_document_get_root_node(&extra)) {
-            dk_diag_add(diag, "%s:%zu:%zu: only one YAML document is allowed",
-                        name, extra.start_mark.line + 1,
-                        extra.start_mark.column + 1);
-            L.nerrors++;
-        }
-        yaml_document_delete(&extra);
-    } else {
-        dk_diag_add(diag, "%s:%zu:%zu: invalid YAML: %s", name,
-                    parser.problem_mark.line + 1,
-                    parser.problem_mark.column + 1,
-                    parser.problem ? parser.problem : "syntax error");
-        L.nerrors++;
-    }
-    yaml_document_delete(&doc);
-    yaml_parser_delete(&parser);
-    if (L.nerrors) {
-        /* Nothing half-loaded: back to the defaults. */
-        dk_config_cleanup(cfg);
-        dk_config_defaults(cfg);
-        rc = DK_EINVAL;
-    }
-    return rc;
-}
-
-int dk_config_load(struct dk_config *cfg, const char *path,
-                   struct dk_diag *diag)
-{
-    FILE *fp = fopen(path, "rb");
-    struct dk_buf data = DK_BUF_INIT(16 * MIB);
-    size_t n;
-    int rc;
-
-    if (!fp) {
-        dk_config_defaults(cfg);
-        dk_diag_add(diag, "%s: could not open: %s", path, strerror(errno));
-        return DK_EFAIL;
-    }
-    do {
-        if (!dk_buf_reserve(&data, 4096)) {
-            fclose(fp);
-            dk_buf_free(&data);
-            dk_config_defaults(cfg);
-            dk_diag_add(diag, "%s: file is larger than 16 MiB", path);
-            return DK_ETOOBIG;
-        }
-        n = fread(dk_buf_tail(&data), 1, dk_buf_room(&data), fp);
-        dk_buf_commit(&data, n);
-    } while (n > 0);
-    if (ferror(fp)) {
-        fclose(fp);
-        dk_buf_free(&data);
-        dk_config_defaults(cfg);
-        dk_diag_add(diag, "%s: could not read: %s", path, strerror(errno));
-        return DK_EFAIL;
-    }
-    fclose(fp);
-    rc = dk_config_load_buffer(cfg, path, data.data ? data.data : "", data.len,
-                               diag);
-    dk_buf_free(&data);
-    return rc;
 }
