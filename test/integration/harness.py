@@ -90,7 +90,7 @@ def free_port():
     return port
 
 
-def wait_for(pred, timeout=10.0, what="condition"):
+def wait_for(pred, timeout=30.0, what="condition"):
     """Poll pred() until it is true; no fixed sleeps in tests."""
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -203,7 +203,7 @@ class Client:
             self.sock.settimeout(20.0)
         return self.pushes
 
-    def wait_push(self, pred, timeout=10.0):
+    def wait_push(self, pred, timeout=30.0):
         """Wait for a push matching pred; returns it."""
         deadline = time.time() + timeout
         seen = 0

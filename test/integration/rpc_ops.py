@@ -125,7 +125,7 @@ d = cl.start_server(
 
 # --- systemd: ready, status, watchdog -----------------------------------------
 wait_for(lambda: notify.seen("READY=1"), what="READY=1")
-wait_for(lambda: len(notify.seen("WATCHDOG=1")) >= 4, timeout=5,
+wait_for(lambda: len(notify.seen("WATCHDOG=1")) >= 4,
          what="watchdog pings every 200 ms")
 ok(any("database up" in s for s in notify.seen("STATUS=")),
    "STATUS says the database is up", notify.seen("STATUS="))
