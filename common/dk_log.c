@@ -58,10 +58,36 @@ void dk_log_set_stream(FILE *fp)
     log_stream = fp;
 }
 
+void dk_log_escape(char *out, size_t size, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t n = 0;
+
+    if (size == 0)
+        return;
+    for (; *s && n + 5 < size; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '\n' || ch == '\r' || ch == '\t') {
+            out[n++] = '\\';
+            out[n++] = ch == '\n' ? 'n' : ch == '\r' ? 'r' : 't';
+        } else if (ch < 0x20 || ch == 0x7f) {
+            /* A line of ours is one line: nothing a client sends can
+             * start another, move the cursor or ring a terminal. */
+            out[n++] = '\\';
+            out[n++] = 'x';
+            out[n++] = hex[ch >> 4];
+            out[n++] = hex[ch & 15];
+        } else {
+            out[n++] = (char)ch;
+        }
+    }
+    out[n] = '\0';
+}
+
 void dk__log(int level, const char *fmt, ...)
 {
     FILE *fp = log_stream ? log_stream : stderr;
-    char line[2048];
+    char line[2048], safe[2048 * 4];
     va_list ap;
 
     if (level < DK_LOG_ERROR || level > DK_LOG_DEBUG)
@@ -69,9 +95,10 @@ void dk__log(int level, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(line, sizeof(line), fmt, ap);
     va_end(ap);
+    dk_log_escape(safe, sizeof(safe), line);
     /* One fprintf so concurrent writers do not interleave within a line. */
     if (log_journal)
-        fprintf(fp, "<%d>%s\n", level_prios[level], line);
+        fprintf(fp, "<%d>%s\n", level_prios[level], safe);
     else
-        fprintf(fp, "%s %s %s\n", log_prog, level_names[level], line);
+        fprintf(fp, "%s %s %s\n", log_prog, level_names[level], safe);
 }

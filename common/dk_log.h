@@ -6,6 +6,7 @@
 #define DK_LOG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 
 enum dk_log_level {
@@ -27,6 +28,9 @@ bool dk_log_stderr_is_journal(void);
 /* Write "<N>message" lines (syslog priority N) instead of "PROG LEVEL
  * message": journald then files each line at its own priority. */
 void dk_log_set_journal(bool on);
+/* s with newlines, tabs and other control characters written as \n, \t,
+ * \xNN, cut to fit size: what every log line goes through. */
+void dk_log_escape(char *out, size_t size, const char *s);
 /* Log to fp instead of stderr (tests); NULL goes back to stderr. */
 void dk_log_set_stream(FILE *fp);
 

@@ -347,8 +347,16 @@ static void verify_done(uv_work_t *w, int status)
     if (status < 0 || !l->ok) {
         limiter_fail(a->limiter, key, now);
         limiter_fail(a->limiter, l->where, now);
-        dk_log(DK_LOG_WARN, "failed login for \"%s\" from %s", l->username,
-               l->where + 2);
+        /* A real account's name is logged; for any other only a short
+         * prefix, since people type passwords into the name field. */
+        if (l->hash)
+            dk_log(DK_LOG_WARN, "failed login for \"%s\" from %s", l->username,
+                   l->where + 2);
+        else
+            dk_log(DK_LOG_WARN,
+                   "failed login for an unknown user \"%.3s...\" (%zu "
+                   "bytes) from %s",
+                   l->username, strlen(l->username), l->where + 2);
         finish(l, DK_OUT_FORBIDDEN, "wrong username or password");
         return;
     }

@@ -51,6 +51,29 @@ static void test_dk_log__plain_lines_name_program_and_level(void **state)
     free(out);
 }
 
+static void forged_lines(void)
+{
+    /* A username a client sent, with a line of its own inside. */
+    dk_log(DK_LOG_WARN, "failed login for \"%s\"",
+           "x\ndocketd info kari: logged in\r\x1b[2J\x07\x7f");
+}
+
+static void test_dk_log__control_characters_cannot_forge_lines(void **state)
+{
+    char *out = capture(false, DK_LOG_INFO, forged_lines);
+    char small[8];
+
+    (void)state;
+    assert_string_equal(out, "docketd warn failed login for \"x\\ndocketd "
+                             "info kari: logged in\\r\\x1b[2J\\x07\\x7f\"\n");
+    free(out);
+    /* Cut to fit, never past the buffer, never half an escape. */
+    dk_log_escape(small, sizeof(small), "ab\ncdef");
+    assert_string_equal(small, "ab\\n");
+    dk_log_escape(small, sizeof(small), "Ø \tok");
+    assert_true(strlen(small) < sizeof(small));
+}
+
 static void test_dk_log__journal_lines_carry_syslog_priorities(void **state)
 {
     char *out = capture(true, DK_LOG_DEBUG, three_lines);
@@ -100,6 +123,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dk_log__plain_lines_name_program_and_level),
         cmocka_unit_test(test_dk_log__journal_lines_carry_syslog_priorities),
+        cmocka_unit_test(test_dk_log__control_characters_cannot_forge_lines),
         cmocka_unit_test(test_dk_log__level_filters_before_formatting),
         cmocka_unit_test(test_dk_log__journal_stream_must_match_stderr),
     };
