@@ -48,6 +48,15 @@ static const struct config_key config_keys[] = {
     {"server.max_output_bytes", KEY_SIZE, OFF(server.max_output_bytes),
      64 * 1024, 1024 * MIB, NULL, "8388608"},
     {"server.instance", KEY_STR, OFF(server.instance), 0, 0, NULL, ""},
+    {"server.socket_mode", KEY_MODE, OFF(server.socket_mode), 0, 0777, NULL,
+     "0660"},
+    {"server.socket_group", KEY_STR, OFF(server.socket_group), 0, 0, NULL, ""},
+    {"server.max_unauthenticated", KEY_INT, OFF(server.max_unauthenticated), 1,
+     1000000, NULL, "1000"},
+    {"server.max_unauthenticated_per_address", KEY_INT,
+     OFF(server.max_unauthenticated_per_address), 1, 1000000, NULL, "50"},
+    {"server.login_deadline", KEY_DURATION, OFF(server.login_deadline), 1, 3600,
+     NULL, "10s"},
     {"session.idle_timeout", KEY_DURATION, OFF(session.idle_timeout), 10,
      30 * 86400, NULL, "30m"},
     {"session.max_login_failures", KEY_INT, OFF(session.max_login_failures), 1,
@@ -210,6 +219,14 @@ const char *dk_config_convert(struct dk_config *cfg, const struct config_key *k,
                  k->choices[0], k->choices[1] ? " or " : "",
                  k->choices[1] ? k->choices[1] : "");
         return buf;
+    case KEY_MODE: {
+        char *end;
+        long mode = strtol(text, &end, 8);
+        if (!*text || *end || text[0] == '-' || mode < 0 || mode > k->max)
+            return "expected permission bits in octal, like \"0660\"";
+        *(int *)dst = (int)mode;
+        return NULL;
+    }
     case KEY_INT:
     case KEY_SIZE:
         rc = dk_uint_parse(text, (unsigned long long)k->max, &u);

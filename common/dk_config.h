@@ -49,6 +49,11 @@ struct dk_config {
         size_t max_line_bytes;
         size_t max_output_bytes;
         char *instance;
+        int socket_mode;    /* permission bits of the Unix socket */
+        char *socket_group; /* "" leaves the group alone */
+        int max_unauthenticated;
+        int max_unauthenticated_per_address;
+        long long login_deadline; /* seconds */
     } server;
     struct {
         long long idle_timeout; /* seconds */

@@ -24,6 +24,7 @@ enum key_type {
     KEY_URL,      /* text starting with one of choices' schemes */
     KEY_NAMES,    /* list of lower-case identifiers */
     KEY_PAIRS,    /* mapping of names to text (client.keys) */
+    KEY_MODE,     /* file permission bits in octal ("0660"), int */
 };
 
 struct config_key {

@@ -121,6 +121,8 @@ static void warn_restart_only(const struct dk_config *cur,
         {"server.socket", offsetof(struct dk_config, server.socket)},
         {"server.listen", offsetof(struct dk_config, server.listen)},
         {"server.instance", offsetof(struct dk_config, server.instance)},
+        {"server.socket_group",
+         offsetof(struct dk_config, server.socket_group)},
         {"http.listen", offsetof(struct dk_config, http.listen)},
         {"database.conninfo", offsetof(struct dk_config, database.conninfo)},
     };
@@ -166,6 +168,10 @@ static void reload(struct srv *srv)
     cur->session = next.session;
     cur->server.max_line_bytes = next.server.max_line_bytes;
     cur->server.max_output_bytes = next.server.max_output_bytes;
+    cur->server.max_unauthenticated = next.server.max_unauthenticated;
+    cur->server.max_unauthenticated_per_address =
+        next.server.max_unauthenticated_per_address;
+    cur->server.login_deadline = next.server.login_deadline;
     {
         unsigned char mail[sizeof(cur->mail)];
         memcpy(mail, &cur->mail, sizeof(mail));

@@ -414,7 +414,11 @@ void conn_start(struct conn *c)
     int rc;
 
     describe_peer(c);
-    c->who.last_request_ms = core_now_ms(c->rs->core);
+    c->connected_ms = c->who.last_request_ms = core_now_ms(c->rs->core);
+    if (!rpc_server_admit(c->rs, c)) {
+        conn_close(c, "refused: too many connections not logged in");
+        return;
+    }
     conn_log(c, DK_LOG_INFO, "connected");
     rc = uv_read_start(&c->h.stream, alloc_cb, read_cb);
     if (rc < 0)

@@ -50,8 +50,9 @@ struct conn {
     struct dk_rpc_req req;   /* the request in flight */
     uint64_t req_started_ns; /* uv_hrtime() when its line was parsed */
 
-    struct principal who; /* the session, once logged in (auth/) */
-    struct hub_sub sub;   /* the change feed, once subscribed */
+    uint64_t connected_ms; /* for server.login_deadline */
+    struct principal who;  /* the session, once logged in (auth/) */
+    struct hub_sub sub;    /* the change feed, once subscribed */
 
     struct conn *prev, *next; /* rs->conns */
 };

@@ -27,6 +27,9 @@ struct rpc_server {
     bool draining;
     bool drained; /* the callback has run */
     uv_timer_t drain_timer;
+    uv_timer_t sweep; /* the login deadline, once a second */
+    unsigned long long refused_total, refused_per_address, deadline_closed;
+    uint64_t refused_logged_ms; /* refusals are logged once a second */
     void (*drained_cb)(void *arg);
     void *drained_arg;
 };
@@ -42,6 +45,15 @@ int rpc_server_listen(struct rpc_server *rs);
  */
 void rpc_server_drain(struct rpc_server *rs, const char *why,
                       void (*drained_cb)(void *arg), void *arg);
+/*
+ * Whether c (just accepted, its peer known) may stay: over TCP, no more
+ * than server.max_unauthenticated connections that have not logged in,
+ * and server.max_unauthenticated_per_address from one address.  The Unix
+ * socket is not counted: it stays open for peer login and local tools
+ * while TCP is flooded.
+ */
+bool rpc_server_admit(struct rpc_server *rs, struct conn *c);
+
 /* A connection finished a request or closed: the drain may go on. */
 void rpc_server_conn_idle(struct rpc_server *rs);
 /* After the loop has closed every handle. */

@@ -147,7 +147,8 @@ done
 
 # ---- docketd(8): every metric -----------------------------------------------
 
-# The metrics docketd serves: those of server/metrics.c (its histogram's
+# The metrics docketd serves: every "docket_..." name in server/ (core's
+# metrics.c and the gauges the layers above register; a histogram's
 # _bucket, _sum and _count series are one metric), and at least these.
 metrics="docket_build_info docket_start_time_seconds docket_connections
 docket_connections_accepted_total docket_sessions docket_subscribers
@@ -158,12 +159,11 @@ docket_feed_sequencer docket_feed_unsequenced_events
 docket_feed_oldest_unsequenced_seconds docket_outbox_pending
 docket_outbox_failed docket_outbox_retrying docket_outbox_oldest_due_seconds
 docket_mail_sent_total docket_mail_failed_total"
-if [ -f "$SRC/server/metrics.c" ]; then
-    found=$(grep -o '"docket_[a-z_]*' "$SRC/server/metrics.c" | tr -d '"' |
-            sed 's/_\(bucket\|sum\|count\)$//')
-    at_least "metrics in server/metrics.c" 20 "$found"
-    metrics=$(printf '%s\n' $metrics $found | sort -u)
-fi
+found=$(grep -rhoE '(metrics_help\(fp,|fprintf\(fp,) *"docket_[a-z_]*' \
+             --include='*.c' "$SRC/server" | sed 's/.*"//' |
+        sed 's/_\(bucket\|sum\|count\)$//' | sort -u)
+at_least "metrics in server/" 20 "$found"
+metrics=$(printf '%s\n' $metrics $found | sort -u)
 for m in $metrics; do
     has "$docketd" "docketd.8: metric $m" "^ +$m([{ ]|$)"
 done
