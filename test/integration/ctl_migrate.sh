@@ -8,7 +8,7 @@ expect_eq "migrate creates the schema" "$OUT" "schema created (version 1)"
 expect_eq "schema_version is 1" "$(sql 'SELECT max(version) FROM schema_version')" 1
 
 run ctl migrate
-expect_eq "migrate again changes nothing" "$OUT" "schema is up to date (version 1)"
+expect_eq "migrate again only re-creates the functions" "$OUT" "schema is up to date (version 1); functions re-created"
 expect_eq "no second version row" "$(sql 'SELECT count(*) FROM schema_version')" 1
 
 run "$DOCKETCTL" migrate --config "$CONFIG"
@@ -32,7 +32,7 @@ YAML
 wait $p1; rc1=$?; wait $p2; rc2=$?
 expect_eq "concurrent migrations both succeed" "$rc1$rc2" "00"
 expect_eq "one created, one found it up to date" "$(sort "$T/r1" "$T/r2" | tr '\n' '|')" \
-    "schema created (version 1)|schema is up to date (version 1)|"
+    "schema created (version 1)|schema is up to date (version 1); functions re-created|"
 
 sql "INSERT INTO schema_version (version) VALUES (7)"
 run ctl migrate
