@@ -18,7 +18,7 @@ BEGIN
     END IF;
     INSERT INTO note (ticket_id, author_id, body) VALUES (p_ticket, a.id, p_body)
     RETURNING id INTO nid;
-    t := ticket_touch(p_ticket);
+    t := ticket_update(old);
     PERFORM ticket_changed(old, t, a.id, 'note_added', jsonb_build_object('note', nid));
     FOR m IN
         SELECT DISTINCT s.id, s.username
@@ -62,7 +62,7 @@ BEGIN
     VALUES (p_ticket, 'out', a.id, p_body, parent) RETURNING id INTO mid;
     msgid := format('<ticket-%s.%s@docket>', p_ticket, mid);
     UPDATE message SET message_id = msgid WHERE id = mid;
-    t := ticket_touch(p_ticket);
+    t := ticket_update(old);
     PERFORM ticket_changed(old, t, a.id, 'message_sent', jsonb_build_object('message', mid));
     INSERT INTO outbox (kind, to_addr, subject, body, message_id, in_reply_to, ticket_id)
     SELECT 'reply', c.email, e.subject, e.body, msgid, parent, t.id
@@ -96,7 +96,7 @@ BEGIN
     END IF;
     INSERT INTO task (ticket_id, staff_id, created_by, title, due_at, remind_at)
     VALUES (p_ticket, a.id, a.id, p_title, p_due, p_remind) RETURNING * INTO k;
-    t := ticket_touch(p_ticket);
+    t := ticket_update(old);
     PERFORM ticket_changed(old, t, a.id, 'task_added', jsonb_build_object('task', k.id));
     RETURN task_json(k);
 END
@@ -124,7 +124,7 @@ BEGIN
     END IF;
     old := ticket_lock(k.ticket_id, NULL);
     UPDATE task SET done_at = now() WHERE id = p_task RETURNING * INTO k;
-    t := ticket_touch(k.ticket_id);
+    t := ticket_update(old);
     PERFORM ticket_changed(old, t, a.id, 'task_done', jsonb_build_object('task', k.id));
     RETURN task_json(k);
 END
@@ -174,7 +174,7 @@ BEGIN
                          message_id, in_reply_to)
     VALUES (p_ticket, 'in', p_contact, p_body, p_message_id, p_in_reply_to)
     RETURNING id INTO mid;
-    t := ticket_touch(p_ticket);
+    t := ticket_update(old);
     INSERT INTO event (type, action, ticket_id, contact_id, change, summary)
     VALUES ('ticket.changed', 'message_received', p_ticket, p_contact,
             jsonb_build_object('message', mid), ticket_summary(t));

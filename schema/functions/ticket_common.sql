@@ -1,12 +1,14 @@
 -- ticket_common.sql - what every ticket write shares: the summary, the actor
--- and role checks, the lock with its version check, the event, notifications.
+-- and role checks, the lock with its version check, the one version bump
+-- (ticket_update), the event, notifications.
 
 -- The workflow (SPEC section 3) as functions, so that every way in (the
 -- server, docketctl, mail intake) follows the same rules, and each write
 -- is one statement: one round trip, one transaction.  Each locks the
--- ticket, checks its precondition and the caller's version, updates,
--- bumps version/updated_at/last_activity_at, writes its event (with the
--- ticket's summary as it now is), its notifications and its outbox rows.
+-- ticket, checks its precondition and the caller's version, updates and
+-- bumps version/updated_at/last_activity_at (ticket_update(), the one
+-- UPDATE of a ticket), writes its event (with the ticket's summary as it
+-- now is), its notifications and its outbox rows.
 --
 -- Errors docketd maps to protocol errors (SQLSTATE → code):
 --   DK400 → -32602 bad value     DK403 → 4003 forbidden
@@ -127,10 +129,20 @@ BEGIN
 END
 $$;
 
--- Bump a ticket's version and times; every change goes through here.
-CREATE OR REPLACE FUNCTION ticket_touch(p_id bigint) RETURNS ticket LANGUAGE sql AS $$
-    UPDATE ticket SET version = version + 1, updated_at = now(), last_activity_at = now()
-     WHERE id = p_id RETURNING *
+-- Write a ticket's workflow fields (pipeline, stage, owners, priority) as t
+-- has them and bump its version and times: the one UPDATE every change to a
+-- ticket goes through, after ticket_lock() (so t starts as the locked row).
+-- closed, closed_at and due_at follow from the trigger ticket_sync.
+CREATE OR REPLACE FUNCTION ticket_update(t ticket) RETURNS ticket LANGUAGE plpgsql AS $$
+DECLARE
+    r ticket;
+BEGIN
+    UPDATE ticket SET pipeline = t.pipeline, stage = t.stage, owner_id = t.owner_id,
+                      graphics_owner_id = t.graphics_owner_id, priority = t.priority,
+                      version = version + 1, updated_at = now(), last_activity_at = now()
+     WHERE id = t.id RETURNING * INTO r;
+    RETURN r;
+END
 $$;
 
 -- A notification for one staff member: its row, its feed event (for that

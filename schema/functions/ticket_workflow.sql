@@ -62,10 +62,10 @@ BEGIN
     IF old.closed THEN
         RAISE EXCEPTION 'ticket % is closed; reopen it first', p_id USING ERRCODE = 'DK422';
     END IF;
-    UPDATE ticket SET owner_id = a.id,
-                      stage = CASE WHEN stage = 'new' THEN 'in_progress' ELSE stage END,
-                      version = version + 1, updated_at = now(), last_activity_at = now()
-     WHERE id = p_id RETURNING * INTO t;
+    t := old;
+    t.owner_id := a.id;
+    t.stage := CASE WHEN old.stage = 'new' THEN 'in_progress' ELSE old.stage END;
+    t := ticket_update(t);
     RETURN ticket_changed(old, t, p_actor, 'claimed');
 END
 $$;
@@ -89,9 +89,10 @@ BEGIN
         RAISE EXCEPTION 'ticket % is % (%): only an open support ticket can be unclaimed',
                         p_id, old.stage, old.pipeline USING ERRCODE = 'DK422';
     END IF;
-    UPDATE ticket SET owner_id = NULL, stage = 'new',
-                      version = version + 1, updated_at = now(), last_activity_at = now()
-     WHERE id = p_id RETURNING * INTO t;
+    t := old;
+    t.owner_id := NULL;
+    t.stage := 'new';
+    t := ticket_update(t);
     RETURN ticket_changed(old, t, p_actor, 'unclaimed');
 END
 $$;
@@ -126,12 +127,12 @@ BEGIN
     IF old.closed THEN
         RAISE EXCEPTION 'ticket % is closed; reopen it first', p_id USING ERRCODE = 'DK422';
     END IF;
-    UPDATE ticket SET owner_id = o.id,
-                      stage = CASE WHEN o.id IS NOT NULL AND stage = 'new' THEN 'in_progress'
-                                   WHEN o.id IS NULL AND pipeline = 'support' THEN 'new'
-                                   ELSE stage END,
-                      version = version + 1, updated_at = now(), last_activity_at = now()
-     WHERE id = p_id RETURNING * INTO t;
+    t := old;
+    t.owner_id := o.id;
+    t.stage := CASE WHEN o.id IS NOT NULL AND old.stage = 'new' THEN 'in_progress'
+                    WHEN o.id IS NULL AND old.pipeline = 'support' THEN 'new'
+                    ELSE old.stage END;
+    t := ticket_update(t);
     IF o.id IS NOT NULL AND o.id <> a.id THEN
         -- A live notification; no email (SPEC section 7 lists none for it).
         PERFORM notify_staff(o.id, 'assigned', p_id, NULL, NULL, a.id, NULL);
@@ -153,11 +154,11 @@ BEGIN
                         p_id, old.stage, old.pipeline USING ERRCODE = 'DK422';
     END IF;
     -- The owner stays: the ticket remains in their My Open Tickets.
-    UPDATE ticket SET pipeline = 'graphics',
-                      stage = (SELECT id FROM stage WHERE pipeline = 'graphics' AND is_default),
-                      graphics_owner_id = NULL,
-                      version = version + 1, updated_at = now(), last_activity_at = now()
-     WHERE id = p_id RETURNING * INTO t;
+    t := old;
+    t.pipeline := 'graphics';
+    t.stage := (SELECT id FROM stage WHERE pipeline = 'graphics' AND is_default);
+    t.graphics_owner_id := NULL;
+    t := ticket_update(t);
     RETURN ticket_changed(old, t, a.id, 'handed_to_graphics');
 END
 $$;
@@ -184,9 +185,10 @@ BEGIN
         RAISE EXCEPTION 'ticket % is % (%): only a ticket waiting on graphics can be claimed for graphics',
                         p_id, old.stage, old.pipeline USING ERRCODE = 'DK422';
     END IF;
-    UPDATE ticket SET graphics_owner_id = a.id, stage = 'graphics_in_progress',
-                      version = version + 1, updated_at = now(), last_activity_at = now()
-     WHERE id = p_id RETURNING * INTO t;
+    t := old;
+    t.graphics_owner_id := a.id;
+    t.stage := 'graphics_in_progress';
+    t := ticket_update(t);
     RETURN ticket_changed(old, t, a.id, 'graphics_claimed');
 END
 $$;
@@ -210,9 +212,10 @@ BEGIN
         RAISE EXCEPTION 'ticket % is claimed for graphics by %; only they or an admin can unclaim it',
                         p_id, staff_username(old.graphics_owner_id) USING ERRCODE = 'DK403';
     END IF;
-    UPDATE ticket SET graphics_owner_id = NULL, stage = 'waiting_on_graphics',
-                      version = version + 1, updated_at = now(), last_activity_at = now()
-     WHERE id = p_id RETURNING * INTO t;
+    t := old;
+    t.graphics_owner_id := NULL;
+    t.stage := 'waiting_on_graphics';
+    t := ticket_update(t);
     RETURN ticket_changed(old, t, a.id, 'graphics_unclaimed');
 END
 $$;
@@ -233,9 +236,9 @@ BEGIN
         RAISE EXCEPTION 'ticket % is claimed for graphics by %; only they or an admin can complete it',
                         p_id, staff_username(old.graphics_owner_id) USING ERRCODE = 'DK403';
     END IF;
-    UPDATE ticket SET stage = 'graphics_complete',
-                      version = version + 1, updated_at = now(), last_activity_at = now()
-     WHERE id = p_id RETURNING * INTO t;
+    t := old;
+    t.stage := 'graphics_complete';
+    t := ticket_update(t);
     IF t.owner_id IS NOT NULL THEN
         PERFORM notify_staff(t.owner_id, 'graphics_complete', p_id, NULL, NULL, a.id,
                              jsonb_build_object('ticket.id', p_id, 'ticket.subject', t.subject,
@@ -256,9 +259,10 @@ BEGIN
     IF old.closed THEN
         RAISE EXCEPTION 'ticket % is already closed', p_id USING ERRCODE = 'DK422';
     END IF;
-    UPDATE ticket SET pipeline = 'support', stage = 'closed',
-                      version = version + 1, updated_at = now(), last_activity_at = now()
-     WHERE id = p_id RETURNING * INTO t;
+    t := old;
+    t.pipeline := 'support';
+    t.stage := 'closed';
+    t := ticket_update(t);
     INSERT INTO outbox (kind, to_addr, subject, body, ticket_id, in_reply_to)
     SELECT 'closed', c.email, e.subject, e.body, t.id,
            (SELECT message_id FROM message WHERE ticket_id = t.id AND message_id IS NOT NULL
@@ -282,10 +286,10 @@ BEGIN
     IF NOT old.closed THEN
         RAISE EXCEPTION 'ticket % is not closed', p_id USING ERRCODE = 'DK422';
     END IF;
-    UPDATE ticket SET pipeline = 'support',
-                      stage = CASE WHEN owner_id IS NULL THEN 'new' ELSE 'in_progress' END,
-                      version = version + 1, updated_at = now(), last_activity_at = now()
-     WHERE id = p_id RETURNING * INTO t;
+    t := old;
+    t.pipeline := 'support';
+    t.stage := CASE WHEN old.owner_id IS NULL THEN 'new' ELSE 'in_progress' END;
+    t := ticket_update(t);
     RETURN ticket_changed(old, t, a.id, 'reopened');
 END
 $$;
@@ -322,11 +326,13 @@ BEGIN
         RAISE EXCEPTION 'ticket % has no graphics owner: a graphics updater claims it first', p_id
             USING ERRCODE = 'DK422';
     END IF;
-    UPDATE ticket SET pipeline = st.pipeline, stage = st.id,
-                      graphics_owner_id = CASE WHEN st.id = 'waiting_on_graphics' THEN NULL
-                                               ELSE graphics_owner_id END,
-                      version = version + 1, updated_at = now(), last_activity_at = now()
-     WHERE id = p_id RETURNING * INTO t;
+    t := old;
+    t.pipeline := st.pipeline;
+    t.stage := st.id;
+    IF st.id = 'waiting_on_graphics' THEN
+        t.graphics_owner_id := NULL;
+    END IF;
+    t := ticket_update(t);
     RETURN ticket_changed(old, t, a.id, CASE WHEN old.pipeline = t.pipeline
                                              THEN 'stage_set' ELSE 'moved' END);
 END
@@ -361,9 +367,9 @@ BEGIN
     IF old.priority = p_priority THEN
         RETURN ticket_summary(old);
     END IF;
-    UPDATE ticket SET priority = p_priority,
-                      version = version + 1, updated_at = now(), last_activity_at = now()
-     WHERE id = p_id RETURNING * INTO t;
+    t := old;
+    t.priority := p_priority;
+    t := ticket_update(t);
     RETURN ticket_changed(old, t, a.id, 'priority_set');
 END
 $$;
