@@ -1,6 +1,6 @@
 # ctl_migrate_upgrade.sh - SPEC section 11: an upgraded database equals a
-# fresh one.  A database made from schema version 1 as released
-# (schema/history/v1.sql) and then `docketctl migrate`d equals one that
+# fresh one.  A database made from each released schema version as it
+# shipped (schema/history/vN.sql) and then `docketctl migrate`d equals one that
 # `docketctl migrate` creates empty: in pg_dump --schema-only and in the
 # seed rows (pipelines, stages, system templates, settings, lists).  So do
 # one made by psql from schema.sql (its \ir includes, from any folder) and
@@ -78,19 +78,23 @@ expect_eq "the fresh seed holds 7 stages and 6 system templates" \
     "$(grep -cE '^(support|graphics)	[a-z_]+	' "$T/fresh.seed") $(grep -c '	system	' "$T/fresh.seed")" \
     "7 6"
 
-newdb v1
-psql_file v1 "$SRC/schema/history/v1.sql"
-expect_eq "schema/history/v1.sql creates schema version 1" "$(version_of v1)" 1
-run "$DOCKETCTL" --config "$T/v1.yaml" migrate
-if [ "$VERSION" -eq 1 ]; then
-    expect_eq "version 1 is current: migrate re-creates the functions" "$OUT" \
-        "schema is up to date (version 1); functions re-created"
-else
-    expect_eq "version 1 is upgraded" "$OUT" \
-        "schema upgraded from version 1 to $VERSION; functions re-created"
-fi
-expect_eq "  ...to version $VERSION" "$(version_of v1)" "$VERSION"
-same_as fresh v1 "version 1, migrated"
+# Every released version (schema/history/vN.sql, as it shipped), migrated.
+for h in "$SRC"/schema/history/v*.sql; do
+    hv=$(basename "$h" .sql); hv=${hv#v}
+    newdb "v$hv"
+    psql_file "v$hv" "$h"
+    expect_eq "schema/history/v$hv.sql creates schema version $hv" "$(version_of "v$hv")" "$hv"
+    run "$DOCKETCTL" --config "$T/v$hv.yaml" migrate
+    if [ "$hv" -eq "$VERSION" ]; then
+        expect_eq "version $hv is current: migrate re-creates the functions" "$OUT" \
+            "schema is up to date (version $hv); functions re-created"
+    else
+        expect_eq "version $hv is upgraded" "$OUT" \
+            "schema upgraded from version $hv to $VERSION; functions re-created"
+    fi
+    expect_eq "  ...to version $VERSION" "$(version_of "v$hv")" "$VERSION"
+    same_as fresh "v$hv" "version $hv, migrated"
+done
 run "$DOCKETCTL" --config "$T/v1.yaml" migrate
 expect_eq "migrating again says so" "$OUT" \
     "schema is up to date (version $VERSION); functions re-created"
