@@ -146,9 +146,6 @@ file(WRITE "${OUT}/dk_schema_version.h.tmp"
   "/* The schema version docketd runs against and docketctl migrates to. */\n"
   "#define DK_SCHEMA_VERSION ${version}\n#endif\n")
 
-# Replace only what changed, so that an unchanged version header does not
-# rebuild docketd.
 foreach(f schema.sql schema_functions.sql schema_sql.c dk_schema_version.h)
-  file(COPY_FILE "${OUT}/${f}.tmp" "${OUT}/${f}" ONLY_IF_DIFFERENT)
-  file(REMOVE "${OUT}/${f}.tmp")
+  file(RENAME "${OUT}/${f}.tmp" "${OUT}/${f}")
 endforeach()
