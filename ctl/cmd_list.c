@@ -54,33 +54,38 @@ static int queue_registration(struct ctl *c, const char *contact_id)
     char token[DK_TOKEN_LEN + 1], hex[DK_TOKEN_HASH_LEN * 2 + 1];
     unsigned char hash[DK_TOKEN_HASH_LEN];
     char days[8];
-    const char *params[6];
+    const char *token_params[3], *mail_params[5];
     PGresult *res;
 
     dk_token_new(token);
     dk_token_hash(token, hash);
     sodium_bin2hex(hex, sizeof(hex), hash, sizeof(hash));
     snprintf(days, sizeof(days), "%d", REGISTER_LINK_DAYS);
-    params[0] = contact_id;
-    params[1] = hex;
-    params[2] = days;
-    params[3] = c->cfg.portal.base_url;
-    params[4] = c->cfg.portal.title;
-    params[5] = token;
+    token_params[0] = contact_id;
+    token_params[1] = hex;
+    token_params[2] = days;
+    res = ctl_exec(c,
+                   "SELECT contact_token_new($1::bigint, 'register', "
+                   "decode($2, 'hex'), make_interval(days => $3::int))",
+                   3, token_params, NULL, NULL);
+    if (!res)
+        return 1;
+    PQclear(res);
+    mail_params[0] = contact_id;
+    mail_params[1] = days;
+    mail_params[2] = c->cfg.portal.base_url;
+    mail_params[3] = c->cfg.portal.title;
+    mail_params[4] = token;
     res = ctl_exec(
         c,
-        "WITH t AS (INSERT INTO contact_token "
-        "             (token_hash, contact_id, purpose, expires_at) "
-        "           VALUES (decode($2, 'hex'), $1::bigint, 'register', "
-        "                   now() + make_interval(days => $3::int))) "
         "INSERT INTO outbox (kind, to_addr, subject, body) "
         "SELECT 'portal_registration', c.email, e.subject, e.body "
         "FROM contact c, email_text('portal_registration', "
         "  jsonb_build_object('contact.first_name', c.first_name, "
-        "    'portal.title', $5::text, 'link.days', $3::text, "
-        "    'link.url', rtrim($4, '/') || '/register?token=' || $6)) e "
+        "    'portal.title', $4::text, 'link.days', $2::text, "
+        "    'link.url', rtrim($3, '/') || '/register?token=' || $5)) e "
         "WHERE c.id = $1::bigint",
-        6, params, NULL, NULL);
+        5, mail_params, NULL, NULL);
     if (!res)
         return 1;
     PQclear(res);
@@ -170,9 +175,8 @@ int ctl_list_remove_member(struct ctl *c, int argc, char **argv)
     }
     /* Leaving the access list ends the contact's portal sessions. */
     res = ctl_exec(c,
-                   "DELETE FROM session WHERE contact_id = $2::bigint "
-                   "AND EXISTS (SELECT 1 FROM list WHERE id = $1::bigint "
-                   "            AND lower(name) = lower($3))",
+                   "SELECT session_end(p_contact => $2::bigint) FROM list "
+                   "WHERE id = $1::bigint AND lower(name) = lower($3)",
                    3, params, NULL, NULL);
     if (!res)
         goto fail;

@@ -206,14 +206,10 @@ int ctl_staff_disable(struct ctl *c, int argc, char **argv)
     params[0] = pos[0];
     if (ctl_begin(c))
         return 1;
-    /* Ending the sessions in the same transaction: no window where a
-     * disabled member could still act. */
-    res = ctl_exec(c,
-                   "WITH s AS (UPDATE staff SET active = false "
-                   "           WHERE username = $1 RETURNING id) "
-                   "DELETE FROM session WHERE staff_id IN (SELECT id FROM s) "
-                   "RETURNING 1",
-                   1, params, NULL, NULL);
+    /* The trigger staff_disabled ends the sessions in the same statement
+     * (session_end()): no window where a disabled member could still act. */
+    res = ctl_exec(c, "UPDATE staff SET active = false WHERE username = $1", 1,
+                   params, NULL, NULL);
     if (!res)
         goto fail;
     PQclear(res);
@@ -382,11 +378,8 @@ int ctl_staff_set(struct ctl *c, int argc, char **argv)
      * under the old ones end now, on every docketd (docket signs in
      * again by itself), rather than keep rights the member lost. */
     if (o.roles || o.unix_user || o.no_unix_user) {
-        res = ctl_exec(c,
-                       "WITH gone AS (DELETE FROM session WHERE staff_id = $1"
-                       " RETURNING 1) "
-                       "SELECT pg_notify('docket_staff', $1::text)",
-                       1, params, NULL, NULL);
+        res = ctl_exec(c, "SELECT session_end(p_staff => $1::bigint)", 1,
+                       params, NULL, NULL);
         if (!res)
             goto fail;
         PQclear(res);

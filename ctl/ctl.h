@@ -81,10 +81,20 @@ char *ctl_read_stdin(struct ctl *c, const char *what, size_t max);
 int ctl_print_query(struct ctl *c, const char *const *headers, const char *sql,
                     int nparams, const char *const *params);
 
-/* The embedded schema.sql and the version it creates. */
-extern const char dk_schema_sql[];
-extern const size_t dk_schema_sql_len;
-#define CTL_SCHEMA_VERSION 1
+/*
+ * The schema, embedded at build time by cmake/schema.cmake (schema_sql.c):
+ * migration N takes a database from version N - 1 to N.
+ */
+struct ctl_migration {
+    int version;      /* the version it brings the database to */
+    const char *name; /* "0002_portal.sql" */
+    const char *sql;
+};
+extern const int dk_schema_version;               /* from schema/version.sql */
+extern const char *const dk_schema_sql;           /* schema.sql, expanded */
+extern const char *const dk_schema_functions_sql; /* schema/functions/ */
+extern const struct ctl_migration dk_schema_migrations[]; /* in order */
+extern const size_t dk_schema_nmigrations;
 
 int ctl_migrate(struct ctl *c, int argc, char **argv);
 int ctl_staff_add(struct ctl *c, int argc, char **argv);

@@ -147,7 +147,7 @@ int main(int argc, char **argv)
     }
     if (!strcmp(argv[1], "--version")) {
         printf("docketctl %s (schema version %d)\n", DOCKET_VERSION,
-               CTL_SCHEMA_VERSION);
+               dk_schema_version);
         return 0;
     }
     cmd = find_command(argc, argv, &used);

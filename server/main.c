@@ -11,6 +11,7 @@
 #include "dk_log.h"
 #include "dk_mem.h"
 #include "dk_rpc.h"
+#include "dk_schema_version.h" /* generated from schema/version.sql */
 #include "dk_secret.h"
 #include "feed.h"
 #include "http.h"
@@ -36,7 +37,6 @@
 #ifndef DOCKET_VERSION
 #define DOCKET_VERSION "0.1.0"
 #endif
-#define SCHEMA_VERSION 1
 
 /* The one docketd of this process: what main() builds. */
 struct srv {
@@ -232,11 +232,11 @@ static int check_schema(const struct dk_config *cfg)
         dk_log(DK_LOG_ERROR, "the database has no Docket schema: run "
                              "docketctl migrate");
         rc = -1;
-    } else if ((version = atoi(PQgetvalue(res, 0, 0))) != SCHEMA_VERSION) {
+    } else if ((version = atoi(PQgetvalue(res, 0, 0))) != DK_SCHEMA_VERSION) {
         dk_log(DK_LOG_ERROR,
                "the database schema is version %d; this docketd needs %d "
                "(run docketctl migrate, or upgrade docketd)",
-               version, SCHEMA_VERSION);
+               version, DK_SCHEMA_VERSION);
         rc = -1;
     }
     PQclear(res);

@@ -2,13 +2,16 @@
 # newer schema and a foreign database; --config works before and after the
 # subcommand; configuration errors are reported with file and line.
 . "$(dirname "$0")/lib.bash"
+# The version this tree creates: written once, in schema/version.sql.
+V=$(sed -n 's/^INSERT INTO schema_version (version) VALUES (\([0-9]*\));$/\1/p' \
+    "$DOCKET_SOURCE_DIR/schema/version.sql")
 
 run ctl migrate
-expect_eq "migrate creates the schema" "$OUT" "schema created (version 1)"
-expect_eq "schema_version is 1" "$(sql 'SELECT max(version) FROM schema_version')" 1
+expect_eq "migrate creates the schema" "$OUT" "schema created (version $V)"
+expect_eq "schema_version is $V" "$(sql 'SELECT max(version) FROM schema_version')" "$V"
 
 run ctl migrate
-expect_eq "migrate again changes nothing" "$OUT" "schema is up to date (version 1)"
+expect_eq "migrate again only re-creates the functions" "$OUT" "schema is up to date (version $V); functions re-created"
 expect_eq "no second version row" "$(sql 'SELECT count(*) FROM schema_version')" 1
 
 run "$DOCKETCTL" migrate --config "$CONFIG"
@@ -32,13 +35,13 @@ YAML
 wait $p1; rc1=$?; wait $p2; rc2=$?
 expect_eq "concurrent migrations both succeed" "$rc1$rc2" "00"
 expect_eq "one created, one found it up to date" "$(sort "$T/r1" "$T/r2" | tr '\n' '|')" \
-    "schema created (version 1)|schema is up to date (version 1)|"
+    "schema created (version $V)|schema is up to date (version $V); functions re-created|"
 
-sql "INSERT INTO schema_version (version) VALUES (7)"
+sql "INSERT INTO schema_version (version) VALUES (99)"
 run ctl migrate
 expect_err "a newer schema is refused" \
-    "docketctl: migrate: the database schema is version 7, newer than this docketctl knows (1): upgrade Docket instead"
-sql "DELETE FROM schema_version WHERE version = 7"
+    "docketctl: migrate: the database schema is version 99, newer than this docketctl knows ($V): upgrade Docket instead"
+sql "DELETE FROM schema_version WHERE version = 99"
 
 sql "CREATE DATABASE other"
 psql "${DK_PG_CONNINFO/dbname=docket/dbname=other}" -XAtq -c "CREATE TABLE mine (x int)"

@@ -61,6 +61,10 @@ else pass "postinst neither enables nor starts docketd"; fi
 # The unit, verified as systemd would load it from the package: paths
 # moved under the extracted tree, man pages found there.
 dpkg-deb -x "$DEB" "$T/root"
+schema="$T/root/usr/share/docket/schema.sql"
+expect_eq "the shipped schema.sql is expanded: no \\ir left, every table in it" \
+    "$(grep -c '^\\i' "$schema") $(grep -c '^CREATE TABLE' "$schema")" \
+    "0 $(cat "$DOCKET_SOURCE_DIR"/schema/tables/*.sql | grep -c '^CREATE TABLE')"
 unit="$T/root/usr/lib/systemd/system/docketd.service"
 expect_eq "ExecStart runs the packaged docketd" \
     "$(sed -n 's/^ExecStart=//p' "$unit")" \

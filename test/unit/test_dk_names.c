@@ -1,6 +1,6 @@
 /*
  * test_dk_names.c - roles and views defined once: parsing, listing, and
- * schema.sql agreeing with dk_roles.h.
+ * schema/tables/staff.sql agreeing with dk_roles.h.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -59,7 +59,7 @@ static void test_dk_roles__schema_agrees(void **state)
         snprintf(want + strlen(want), sizeof(want) - strlen(want), "%s'%s'",
                  i ? ", " : "", dk_role_names[i]);
     strcat(want, "]");
-    snprintf(path, sizeof(path), "%s/schema.sql", dir);
+    snprintf(path, sizeof(path), "%s/schema/tables/staff.sql", dir);
     fp = fopen(path, "r");
     assert_non_null(fp);
     while (fgets(line, sizeof(line), fp))
@@ -67,7 +67,7 @@ static void test_dk_roles__schema_agrees(void **state)
             found = true;
     fclose(fp);
     if (!found)
-        fail_msg("schema.sql has no \"%s\"", want);
+        fail_msg("schema/tables/staff.sql has no \"%s\"", want);
 }
 
 int main(void)

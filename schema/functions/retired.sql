@@ -1,0 +1,5 @@
+-- retired.sql - functions earlier releases had and this one has not: dropped
+-- by every docketctl migrate (IF EXISTS, so re-running is harmless), since
+-- CREATE OR REPLACE cannot remove a function or change its arguments.
+
+DROP FUNCTION IF EXISTS ticket_touch(bigint);  -- schema version 1; now ticket_update(ticket)

@@ -1,0 +1,45 @@
+-- sessions.sql - ending sessions and making one-time portal links: the one
+-- definition docketd, docketctl and the triggers all use.
+
+-- End the sessions of one staff member (p_staff) or one contact (p_contact),
+-- name the argument: session_end(p_staff => 42).  A staff member's live
+-- connections close on every docketd at once (NOTIFY docket_staff, at
+-- commit).  Returns how many sessions ended.
+CREATE OR REPLACE FUNCTION session_end(p_staff bigint DEFAULT NULL, p_contact bigint DEFAULT NULL)
+RETURNS integer LANGUAGE plpgsql AS $$
+DECLARE
+    n integer;
+BEGIN
+    IF num_nonnulls(p_staff, p_contact) <> 1 THEN
+        RAISE EXCEPTION 'session_end() takes a staff member or a contact' USING ERRCODE = 'DK400';
+    END IF;
+    IF p_staff IS NOT NULL THEN
+        DELETE FROM session WHERE staff_id = p_staff;
+        GET DIAGNOSTICS n = ROW_COUNT;
+        PERFORM pg_notify('docket_staff', p_staff::text);
+    ELSE
+        DELETE FROM session WHERE contact_id = p_contact;
+        GET DIAGNOSTICS n = ROW_COUNT;
+    END IF;
+    RETURN n;
+END
+$$;
+
+-- A disabled staff member's live sessions end on every docketd at once.
+CREATE OR REPLACE FUNCTION staff_disabled() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM session_end(p_staff => NEW.id);
+    RETURN NEW;
+END
+$$;
+
+-- A one-time link for a contact (purpose 'register' or 'reset'), valid for
+-- p_valid.  The caller makes the token and keeps it to send; only its
+-- SHA-256 (p_token_hash, 32 bytes) is stored.  Returns when it expires.
+CREATE OR REPLACE FUNCTION contact_token_new(p_contact bigint, p_purpose text,
+                                             p_token_hash bytea, p_valid interval)
+RETURNS timestamptz LANGUAGE sql AS $$
+    INSERT INTO contact_token (token_hash, contact_id, purpose, expires_at)
+    VALUES (p_token_hash, p_contact, p_purpose, now() + p_valid)
+    RETURNING expires_at
+$$;

@@ -1,0 +1,184 @@
+-- ticket_activity.sql - what happens on a ticket besides its workflow: notes
+-- and mentions, replies, client email, tasks and their reminders.
+
+-- A note; "@username" tags an active staff member, who is notified and
+-- emailed.  Unknown names stay plain text.
+CREATE OR REPLACE FUNCTION note_add(p_actor bigint, p_ticket bigint, p_body text)
+RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+    a staff := actor(p_actor);
+    old ticket := ticket_lock(p_ticket, NULL);
+    t ticket;
+    nid bigint;
+    tagged text[];
+    m record;
+BEGIN
+    IF btrim(coalesce(p_body, '')) = '' THEN
+        RAISE EXCEPTION 'a note needs a body' USING ERRCODE = 'DK400';
+    END IF;
+    INSERT INTO note (ticket_id, author_id, body) VALUES (p_ticket, a.id, p_body)
+    RETURNING id INTO nid;
+    t := ticket_update(old);
+    PERFORM ticket_changed(old, t, a.id, 'note_added', jsonb_build_object('note', nid));
+    FOR m IN
+        SELECT DISTINCT s.id, s.username
+          FROM regexp_matches(p_body, '(?:^|[^[:alnum:]_.@])@([a-z][a-z0-9._-]{0,31})', 'g') r,
+               staff s
+         WHERE s.username = rtrim(r[1], '.-') AND s.active
+         ORDER BY s.username
+    LOOP
+        INSERT INTO mention (note_id, staff_id) VALUES (nid, m.id);
+        tagged := tagged || m.username;
+        IF m.id <> a.id THEN
+            PERFORM notify_staff(m.id, 'mention', p_ticket, nid, NULL, a.id,
+                                 jsonb_build_object('ticket.id', p_ticket,
+                                                    'ticket.subject', t.subject,
+                                                    'staff.name', a.name, 'note.body', p_body));
+        END IF;
+    END LOOP;
+    RETURN jsonb_build_object('id', nid, 'mentions', to_jsonb(coalesce(tagged, '{}')));
+END
+$$;
+
+-- A reply to the contact: the conversation row and the email, threaded
+-- under the last message that has a Message-ID.
+CREATE OR REPLACE FUNCTION message_send(p_actor bigint, p_ticket bigint, p_body text)
+RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+    a staff := actor(p_actor);
+    old ticket := ticket_lock(p_ticket, NULL);
+    t ticket;
+    mid bigint;
+    msgid text;
+    parent text;
+BEGIN
+    IF btrim(coalesce(p_body, '')) = '' THEN
+        RAISE EXCEPTION 'a reply needs a body' USING ERRCODE = 'DK400';
+    END IF;
+    SELECT message_id INTO parent FROM message
+     WHERE ticket_id = p_ticket AND message_id IS NOT NULL
+     ORDER BY created_at DESC, id DESC LIMIT 1;
+    INSERT INTO message (ticket_id, direction, author_staff_id, body, in_reply_to)
+    VALUES (p_ticket, 'out', a.id, p_body, parent) RETURNING id INTO mid;
+    msgid := format('<ticket-%s.%s@docket>', p_ticket, mid);
+    UPDATE message SET message_id = msgid WHERE id = mid;
+    t := ticket_update(old);
+    PERFORM ticket_changed(old, t, a.id, 'message_sent', jsonb_build_object('message', mid));
+    INSERT INTO outbox (kind, to_addr, subject, body, message_id, in_reply_to, ticket_id)
+    SELECT 'reply', c.email, e.subject, e.body, msgid, parent, t.id
+      FROM contact c,
+           email_text('reply', jsonb_build_object('ticket.id', t.id, 'ticket.subject', t.subject,
+                                                  'message.body', p_body,
+                                                  'contact.first_name', c.first_name)) e
+     WHERE c.id = t.contact_id;
+    RETURN jsonb_build_object('id', mid);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION task_json(k task) RETURNS jsonb LANGUAGE sql STABLE AS $$
+    SELECT jsonb_build_object('id', k.id, 'ticket', k.ticket_id,
+                              'staff', staff_username(k.staff_id), 'title', k.title,
+                              'due_at', iso(k.due_at), 'remind_at', iso(k.remind_at),
+                              'done_at', iso(k.done_at), 'created_at', iso(k.created_at))
+$$;
+
+CREATE OR REPLACE FUNCTION task_add(p_actor bigint, p_ticket bigint, p_title text,
+                         p_due timestamptz, p_remind timestamptz)
+RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+    a staff := actor(p_actor);
+    old ticket := ticket_lock(p_ticket, NULL);
+    t ticket;
+    k task;
+BEGIN
+    IF btrim(coalesce(p_title, '')) = '' THEN
+        RAISE EXCEPTION 'a task needs a title' USING ERRCODE = 'DK400';
+    END IF;
+    INSERT INTO task (ticket_id, staff_id, created_by, title, due_at, remind_at)
+    VALUES (p_ticket, a.id, a.id, p_title, p_due, p_remind) RETURNING * INTO k;
+    t := ticket_update(old);
+    PERFORM ticket_changed(old, t, a.id, 'task_added', jsonb_build_object('task', k.id));
+    RETURN task_json(k);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION task_done(p_actor bigint, p_task bigint)
+RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+    a staff := actor(p_actor);
+    k task;
+    old ticket;
+    t ticket;
+BEGIN
+    -- Locked, so that two "done" at once make one change and one event.
+    SELECT * INTO k FROM task WHERE id = p_task FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'task % does not exist', p_task USING ERRCODE = 'DK404';
+    END IF;
+    IF k.staff_id <> a.id AND NOT 'admin' = ANY (a.roles) THEN
+        RAISE EXCEPTION 'task % belongs to %', p_task, staff_username(k.staff_id)
+            USING ERRCODE = 'DK403';
+    END IF;
+    IF k.done_at IS NOT NULL THEN
+        RETURN task_json(k);
+    END IF;
+    old := ticket_lock(k.ticket_id, NULL);
+    UPDATE task SET done_at = now() WHERE id = p_task RETURNING * INTO k;
+    t := ticket_update(old);
+    PERFORM ticket_changed(old, t, a.id, 'task_done', jsonb_build_object('task', k.id));
+    RETURN task_json(k);
+END
+$$;
+
+-- Task reminders that are due: each sent once (its notification, its
+-- feed event, its email), never for a task that is done.  SKIP LOCKED, so
+-- that several servers calling this at once share the work.
+CREATE OR REPLACE FUNCTION task_remind_due() RETURNS integer LANGUAGE plpgsql AS $$
+DECLARE
+    k task;
+    n integer := 0;
+BEGIN
+    FOR k IN SELECT * FROM task
+              WHERE remind_at <= now() AND done_at IS NULL AND reminded_at IS NULL
+              ORDER BY remind_at, id LIMIT 100
+              FOR UPDATE SKIP LOCKED
+    LOOP
+        UPDATE task SET reminded_at = now() WHERE id = k.id;
+        PERFORM notify_staff(k.staff_id, 'task_reminder', k.ticket_id, NULL, k.id, NULL,
+                             jsonb_build_object('ticket.id', k.ticket_id,
+                                                'ticket.subject', (SELECT subject FROM ticket
+                                                                    WHERE id = k.ticket_id),
+                                                'task.title', k.title));
+        n := n + 1;
+    END LOOP;
+    RETURN n;
+END
+$$;
+
+-- A client's email on an existing ticket (docketctl mail-in): appended to
+-- the conversation, the ticket touched, its event written, the servers
+-- woken.  Only the ticket's contact may add to it.
+CREATE OR REPLACE FUNCTION message_receive(p_ticket bigint, p_contact bigint, p_body text,
+                                p_message_id text, p_in_reply_to text)
+RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+    old ticket := ticket_lock(p_ticket, NULL);
+    t ticket;
+    mid bigint;
+BEGIN
+    IF old.contact_id <> p_contact THEN
+        RAISE EXCEPTION 'ticket % belongs to another contact', p_ticket
+            USING ERRCODE = 'DK403';
+    END IF;
+    INSERT INTO message (ticket_id, direction, author_contact_id, body,
+                         message_id, in_reply_to)
+    VALUES (p_ticket, 'in', p_contact, p_body, p_message_id, p_in_reply_to)
+    RETURNING id INTO mid;
+    t := ticket_update(old);
+    INSERT INTO event (type, action, ticket_id, contact_id, change, summary)
+    VALUES ('ticket.changed', 'message_received', p_ticket, p_contact,
+            jsonb_build_object('message', mid), ticket_summary(t));
+    PERFORM pg_notify('docket_wake', '');
+    RETURN mid;
+END
+$$;

@@ -1,0 +1,24 @@
+-- sessions.sql - sessions (staff in the terminal, contacts in the portal) and
+-- one-time portal links.  Only hashes are stored.
+
+CREATE TABLE session (
+    id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    token_hash    bytea NOT NULL UNIQUE CHECK (length(token_hash) = 32),
+    staff_id      bigint REFERENCES staff (id) ON DELETE CASCADE,
+    contact_id    bigint REFERENCES contact (id) ON DELETE CASCADE,
+    created_at    timestamptz NOT NULL DEFAULT now(),
+    last_seen_at  timestamptz NOT NULL DEFAULT now(),
+    CHECK (num_nonnulls(staff_id, contact_id) = 1)
+);
+CREATE INDEX session_staff ON session (staff_id) WHERE staff_id IS NOT NULL;
+CREATE INDEX session_contact ON session (contact_id) WHERE contact_id IS NOT NULL;
+
+CREATE TABLE contact_token (
+    token_hash  bytea PRIMARY KEY CHECK (length(token_hash) = 32),
+    contact_id  bigint NOT NULL REFERENCES contact (id) ON DELETE CASCADE,
+    purpose     text NOT NULL CHECK (purpose IN ('register', 'reset')),
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    expires_at  timestamptz NOT NULL,
+    used_at     timestamptz
+);
+CREATE INDEX contact_token_contact ON contact_token (contact_id);

@@ -1,0 +1,10 @@
+-- triggers.sql - triggers bind functions to tables, so they are structure:
+-- created with the tables, changed only by a numbered migration.  Their
+-- functions (schema/functions/) are re-created by every docketctl migrate.
+
+CREATE TRIGGER ticket_sync BEFORE INSERT OR UPDATE ON ticket
+    FOR EACH ROW EXECUTE FUNCTION ticket_sync();
+
+CREATE TRIGGER staff_disabled AFTER UPDATE OF active ON staff
+    FOR EACH ROW WHEN (OLD.active AND NOT NEW.active)
+    EXECUTE FUNCTION staff_disabled();
