@@ -23,6 +23,7 @@ SET client_min_messages = warning;  -- quiet IF EXISTS and IF NOT EXISTS
 \ir schema/tables/events.sql
 \ir schema/tables/email.sql
 \ir schema/tables/sessions.sql
+\ir schema/tables/logins.sql
 
 -- Functions: CREATE OR REPLACE, re-run by every docketctl migrate, so a
 -- change to a function needs no numbered migration.
@@ -34,6 +35,7 @@ SET client_min_messages = warning;  -- quiet IF EXISTS and IF NOT EXISTS
 \ir schema/functions/email.sql
 \ir schema/functions/ticket_read.sql
 \ir schema/functions/sessions.sql
+\ir schema/functions/logins.sql
 
 -- Triggers (structure: changed by migrations), the seed rows, the version.
 \ir schema/triggers.sql

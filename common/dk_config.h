@@ -57,8 +57,10 @@ struct dk_config {
     } server;
     struct {
         long long idle_timeout; /* seconds */
-        int max_login_failures;
-        long long login_lockout; /* seconds */
+        int max_login_failures;   /* per (account, address) */
+        long long login_lockout;  /* seconds */
+        int max_account_failures; /* per account, from every address */
+        int max_address_failures; /* per address (IPv6 /64), every account */
     } session;
     struct {
         char *smtp_url;

@@ -260,6 +260,13 @@ static void staff_changed(long long staff_id, void *arg)
                    "staff member disabled or changed: session ended");
 }
 
+/* A session was logged out, here or on another docketd: it ends on every
+ * connection that resumed it. */
+static void session_ended(long long session_id, void *arg)
+{
+    auth_end_session(arg, session_id, "session logged out elsewhere");
+}
+
 static void close_walk_cb(uv_handle_t *h, void *arg)
 {
     if (!uv_is_closing(h))
@@ -381,7 +388,7 @@ int main(int argc, char **argv)
     core->outbox = outbox_new(core);
     /* auth, and the transports over it */
     srv.auth = auth_new(core);
-    feed_set_staff_cb(core->feed, staff_changed, srv.auth);
+    feed_set_session_cbs(core->feed, staff_changed, session_ended, srv.auth);
     srv.rpc = rpc_server_new(core, srv.auth);
     if (rpc_server_listen(srv.rpc) < 0)
         return 1;

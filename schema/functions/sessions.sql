@@ -43,3 +43,11 @@ RETURNS timestamptz LANGUAGE sql AS $$
     VALUES (p_token_hash, p_contact, p_purpose, now() + p_valid)
     RETURNING expires_at
 $$;
+
+-- End one session everywhere it is used: the row goes, and every docketd
+-- closes it on each connection that resumed it (NOTIFY docket_session).
+CREATE OR REPLACE FUNCTION session_logout(p_session bigint) RETURNS void
+LANGUAGE sql AS $$
+    DELETE FROM session WHERE id = p_session;
+    SELECT pg_notify('docket_session', p_session::text);
+$$;

@@ -1,8 +1,9 @@
 /*
  * auth.c - logins, peer logins, resumes and logouts (auth.h).  Each is a
- * small state machine over a struct login: limiter check, database
- * lookup, work on the thread pool where it would block (Argon2id,
- * getpwuid_r), a new session row, then the caller's done.
+ * small state machine over a struct login: the limiter's reservation in
+ * PostgreSQL (limiter.h), database lookup, work on the thread pool where
+ * it would block (Argon2id, getpwuid_r), a new session row, then the
+ * caller's done.
  */
 #include "auth.h"
 #include "core.h"
@@ -28,34 +29,57 @@
 
 enum { COL_ID, COL_USERNAME, COL_HASH, COL_JSON, COL_ROLES, COL_SESSION };
 
+/* Password hashes queued or running at once: beyond it a login is refused
+ * at once, so a flood of guesses cannot queue minutes of Argon2id (and
+ * delay the mail that shares the thread pool). */
+#define MAX_HASHING 4
+#define SWEEP_MS    60000 /* old login attempts go, once a minute */
+
 struct auth {
-    struct core *core; /* borrowed */
-    struct limiter *limiter;
+    struct core *core;      /* borrowed */
     struct principal *live; /* every adopted principal */
     size_t nlive;
+    int hashing; /* password checks queued or running */
+    unsigned long long refused_busy;
+    uv_timer_t sweep;
     char dummy_hash[DK_PASS_HASH_MAX]; /* see verify_work() */
 };
+
+static void ignore_done(struct db_query *q, PGresult *res, void *arg)
+{
+    if (res && !db_ok(res))
+        dk_log(DK_LOG_WARN, "%s: %s", (const char *)arg,
+               PQresultErrorMessage(res));
+}
+
+static void sweep_cb(uv_timer_t *t)
+{
+    struct auth *a = t->data;
+
+    db_submit(a->core->db, limiter_sweep(), ignore_done,
+              "could not sweep old login attempts");
+}
 
 struct auth *auth_new(struct core *core)
 {
     struct auth *a = dk_xcalloc(1, sizeof(*a));
 
     a->core = core;
-    a->limiter = limiter_new(core->cfg);
     /* Made at start-up, where blocking is allowed: a first login must
      * not hash on the loop. */
     if (dk_pass_hash("not a password", a->dummy_hash) != 0) {
         dk_log(DK_LOG_ERROR, "could not make the dummy password hash");
         abort();
     }
+    uv_timer_init(core->loop, &a->sweep);
+    a->sweep.data = a;
+    uv_timer_start(&a->sweep, sweep_cb, SWEEP_MS, SWEEP_MS);
+    uv_unref((uv_handle_t *)&a->sweep);
     return a;
 }
 
 void auth_free(struct auth *a)
 {
-    if (!a)
-        return;
-    limiter_free(a->limiter);
     free(a);
 }
 
@@ -76,16 +100,6 @@ static unsigned roles_of(const char *names)
         names += strspn(names, " ");
     }
     return roles;
-}
-
-void auth_where_key(const char *peer, bool is_unix, char *buf, size_t size)
-{
-    const char *colon = strrchr(peer, ':');
-
-    if (is_unix || !colon)
-        snprintf(buf, size, "p:%s", peer);
-    else
-        snprintf(buf, size, "p:%.*s", (int)(colon - peer), peer);
 }
 
 /* ---- principals -------------------------------------------------------- */
@@ -139,6 +153,18 @@ void auth_end_staff(struct auth *a, long long staff_id, const char *why)
     }
 }
 
+void auth_end_session(struct auth *a, long long session_id, const char *why)
+{
+    for (struct principal *p = a->live, *next; p; p = next) {
+        next = p->next;
+        if (p->session_id != session_id)
+            continue;
+        auth_forget(a, p);
+        if (p->ended)
+            p->ended(p, why);
+    }
+}
+
 size_t auth_count(const struct auth *a)
 {
     return a->nlive;
@@ -148,13 +174,6 @@ bool auth_idle(const struct auth *a, const struct principal *p)
 {
     return core_now_ms(a->core) - p->last_request_ms >
            (uint64_t)a->core->cfg->session.idle_timeout * 1000;
-}
-
-static void ignore_done(struct db_query *q, PGresult *res, void *arg)
-{
-    if (res && !db_ok(res))
-        dk_log(DK_LOG_WARN, "could not record session activity: %s",
-               PQresultErrorMessage(res));
 }
 
 enum dk_outcome auth_check(struct auth *a, struct principal *p)
@@ -177,11 +196,11 @@ enum dk_outcome auth_check(struct auth *a, struct principal *p)
     q = db_query_new("UPDATE session SET last_seen_at = now() WHERE id = $1",
                      1);
     db_param_ll(q, 0, p->session_id);
-    db_submit(a->core->db, q, ignore_done, NULL);
+    db_submit(a->core->db, q, ignore_done, "could not record session activity");
     return DK_OUT_OK;
 }
 
-/* ---- one login in progress ---------------------------------------------- */
+/* ---- one login in progress -------------------------------------------- */
 
 struct login {
     struct auth *a;
@@ -191,24 +210,34 @@ struct login {
     char *password;  /* owned, wiped */
     char *hash;      /* owned: the stored hash, or NULL */
     PGresult *staff; /* owned: the staff row */
-    char where[128]; /* the limiter's key for the address */
-    bool ok;
+    char account[300];
+    char address[64];  /* the limiter's; "" on the Unix socket */
+    long long attempt; /* the limiter's reservation, 0 for none */
+    bool ok, hashing;
     uid_t uid;
     char unix_user[64];
     char token[DK_TOKEN_LEN + 1];
     long long session_id;
 };
 
-static struct login *login_new(struct auth *a, const char *where,
+/* A login from peer (the transport's "ADDR:PORT", or a Unix socket's). */
+static struct login *login_new(struct auth *a, const char *peer, bool is_unix,
                                struct auth_caller who)
 {
     struct login *l = dk_xcalloc(1, sizeof(*l));
 
     l->a = a;
     l->who = who;
-    snprintf(l->where, sizeof(l->where), "%s", where);
+    if (!peer ||
+        !limiter_address(peer, is_unix, l->address, sizeof(l->address)))
+        l->address[0] = '\0';
     l->work.data = l;
     return l;
+}
+
+static const char *address_or_null(const struct login *l)
+{
+    return l->address[0] ? l->address : NULL;
 }
 
 static void login_free(struct login *l)
@@ -224,11 +253,20 @@ static void login_free(struct login *l)
     free(l);
 }
 
+static void result_init(struct auth_result *r, enum dk_outcome o,
+                        const char *message)
+{
+    memset(r, 0, sizeof(*r));
+    r->outcome = o;
+    r->message = message;
+}
+
 /* Tell the caller, and end l. */
 static void finish(struct login *l, enum dk_outcome o, const char *message)
 {
-    struct auth_result r = {o, message, NULL, NULL, 0, 0, NULL, 0};
+    struct auth_result r;
 
+    result_init(&r, o, message);
     if (o == DK_OUT_OK) {
         r.token = l->token;
         r.staff_json = PQgetvalue(l->staff, 0, COL_JSON);
@@ -237,6 +275,8 @@ static void finish(struct login *l, enum dk_outcome o, const char *message)
         r.username = PQgetvalue(l->staff, 0, COL_USERNAME);
         r.roles = roles_of(PQgetvalue(l->staff, 0, COL_ROLES));
     }
+    /* A reservation not decided by a password (the database went away,
+     * the caller left) stays pending, counted, and ages out. */
     l->who.done(l->who.arg, &r);
     login_free(l);
 }
@@ -270,26 +310,15 @@ static void db_failed(struct login *l, const PGresult *res)
     finish(l, o.outcome, o.message);
 }
 
-static bool refused_for_now(struct auth *a, const char *username,
-                            const char *where, struct auth_caller who)
+static void refuse_wait(struct auth_caller who, long wait)
 {
-    char key[128], msg[128];
-    uint64_t now = core_now_ms(a->core);
-    long wait = 0, w;
+    char msg[128];
+    struct auth_result r;
 
-    if (username) {
-        snprintf(key, sizeof(key), "u:%s", username);
-        wait = limiter_wait(a->limiter, key, now);
-    }
-    if ((w = limiter_wait(a->limiter, where, now)) > wait)
-        wait = w;
-    if (wait == 0)
-        return false;
     snprintf(msg, sizeof(msg),
              "too many failed logins; try again in %ld seconds", wait);
-    struct auth_result r = {DK_OUT_TOO_MANY, msg, NULL, NULL, 0, 0, NULL, 0};
+    result_init(&r, DK_OUT_TOO_MANY, msg);
     who.done(who.arg, &r);
-    return true;
 }
 
 static void session_created(struct db_query *q, PGresult *res, void *arg)
@@ -304,7 +333,9 @@ static void session_created(struct db_query *q, PGresult *res, void *arg)
     finish(l, DK_OUT_OK, NULL);
 }
 
-/* Credentials are good: store a new session for l->staff. */
+/* Credentials are good: store a new session for l->staff, and let the
+ * limiter forget this attempt (with the failures of the same account from
+ * the same address) in the same statement. */
 static void create_session(struct login *l)
 {
     unsigned char hash[DK_TOKEN_HASH_LEN];
@@ -316,11 +347,16 @@ static void create_session(struct login *l)
     dk_token_new(l->token);
     dk_token_hash(l->token, hash);
     sodium_bin2hex(hex, sizeof(hex), hash, sizeof(hash));
-    q = db_query_new("INSERT INTO session (token_hash, staff_id) "
-                     "VALUES (decode($1, 'hex'), $2) RETURNING id",
-                     2);
+    q = db_query_new("WITH done AS (SELECT login_end($3, true) "
+                     "               WHERE $3::bigint IS NOT NULL) "
+                     "INSERT INTO session (token_hash, staff_id) "
+                     "SELECT decode($1, 'hex'), $2::bigint "
+                     "  FROM (SELECT count(*) FROM done) d RETURNING id",
+                     3);
     db_param(q, 0, hex);
     db_param(q, 1, PQgetvalue(l->staff, 0, COL_ID));
+    if (l->attempt)
+        db_param_ll(q, 2, l->attempt);
     submit(l, q, session_created);
 }
 
@@ -340,33 +376,34 @@ static void verify_done(uv_work_t *w, int status)
 {
     struct login *l = w->data;
     struct auth *a = l->a;
-    uint64_t now = core_now_ms(a->core);
-    char key[128];
 
-    snprintf(key, sizeof(key), "u:%s", l->username);
+    a->hashing--;
+    l->hashing = false;
     if (status < 0 || !l->ok) {
-        limiter_fail(a->limiter, key, now);
-        limiter_fail(a->limiter, l->where, now);
+        /* The reservation becomes a failure; the answer need not wait. */
+        db_submit(a->core->db, limiter_end(l->attempt, false), ignore_done,
+                  "could not record a failed login");
         /* A real account's name is logged; for any other only a short
          * prefix, since people type passwords into the name field. */
         if (l->hash)
             dk_log(DK_LOG_WARN, "failed login for \"%s\" from %s", l->username,
-                   l->where + 2);
+                   l->address[0] ? l->address : "the socket");
         else
             dk_log(DK_LOG_WARN,
                    "failed login for an unknown user \"%.3s...\" (%zu "
                    "bytes) from %s",
-                   l->username, strlen(l->username), l->where + 2);
+                   l->username, strlen(l->username),
+                   l->address[0] ? l->address : "the socket");
         finish(l, DK_OUT_FORBIDDEN, "wrong username or password");
         return;
     }
-    limiter_clear(a->limiter, key);
     create_session(l);
 }
 
 static void login_found(struct db_query *q, PGresult *res, void *arg)
 {
     struct login *l = arg;
+    struct auth *a = l->a;
 
     if (!db_ok(res)) {
         db_failed(l, res);
@@ -378,30 +415,73 @@ static void login_found(struct db_query *q, PGresult *res, void *arg)
         l->hash = dk_xstrdup(PQgetvalue(res, 0, COL_HASH));
     /* Keep the row: the result is cleared after this callback. */
     l->staff = PQcopyResult(res, PG_COPYRES_ATTRS | PG_COPYRES_TUPLES);
-    if (!l->staff ||
-        uv_queue_work(l->a->core->loop, &l->work, verify_work, verify_done) < 0)
+    if (!l->staff) {
+        finish(l, DK_OUT_INTERNAL, "out of memory");
+        return;
+    }
+    /* Counted again here: logins that were between their reservation and
+     * this point when the bound was reached wait no longer than others. */
+    if (a->hashing >= MAX_HASHING) {
+        a->refused_busy++;
+        finish(l, DK_OUT_TOO_MANY, "too many logins at once; try again");
+        return;
+    }
+    a->hashing++;
+    l->hashing = true;
+    if (uv_queue_work(a->core->loop, &l->work, verify_work, verify_done) < 0) {
+        a->hashing--;
         finish(l, DK_OUT_INTERNAL, "could not check the password");
+    }
+}
+
+static void reserved(struct db_query *q, PGresult *res, void *arg)
+{
+    struct login *l = arg;
+    struct db_query *lookup;
+
+    if (!db_ok(res)) {
+        db_failed(l, res);
+        return;
+    }
+    if (PQgetisnull(res, 0, 0)) {
+        struct auth_caller who = l->who;
+        long wait = atol(PQgetvalue(res, 0, 1));
+        login_free(l);
+        refuse_wait(who, wait);
+        return;
+    }
+    l->attempt = atoll(PQgetvalue(res, 0, 0));
+    if (gone(l))
+        return;
+    lookup = db_query_new("SELECT " STAFF_COLUMNS " FROM staff st "
+                          "WHERE st.username = $1 AND st.active",
+                          1);
+    db_param(lookup, 0, l->username);
+    submit(l, lookup, login_found);
 }
 
 void auth_login(struct auth *a, const char *username, const char *password,
-                const char *where, struct auth_caller who)
+                const char *peer, bool is_unix, struct auth_caller who)
 {
     struct login *l;
-    struct db_query *q;
 
-    if (refused_for_now(a, username, where, who))
+    if (a->hashing >= MAX_HASHING) {
+        struct auth_result r;
+        a->refused_busy++;
+        result_init(&r, DK_OUT_TOO_MANY, "too many logins at once; try again");
+        who.done(who.arg, &r);
         return;
-    l = login_new(a, where, who);
+    }
+    l = login_new(a, peer, is_unix, who);
     l->username = dk_xstrdup(username);
     l->password = dk_xstrdup(password);
-    q = db_query_new("SELECT " STAFF_COLUMNS " FROM staff st "
-                     "WHERE st.username = $1 AND st.active",
-                     1);
-    db_param(q, 0, username);
-    submit(l, q, login_found);
+    snprintf(l->account, sizeof(l->account), "staff:%s", username);
+    /* The attempt is counted before anything is hashed: a reservation. */
+    submit(l, limiter_begin(a->core->cfg, l->account, address_or_null(l)),
+           reserved);
 }
 
-/* ---- Unix peer ------------------------------------------------------- */
+/* ---- Unix peer: the kernel vouches, nothing to count ------------------- */
 
 static void peer_found(struct db_query *q, PGresult *res, void *arg)
 {
@@ -413,7 +493,6 @@ static void peer_found(struct db_query *q, PGresult *res, void *arg)
         return;
     }
     if (PQntuples(res) != 1) {
-        limiter_fail(l->a->limiter, l->where, core_now_ms(l->a->core));
         snprintf(msg, sizeof(msg),
                  "Unix user \"%s\" is not an active staff member's",
                  l->unix_user);
@@ -459,20 +538,17 @@ static void passwd_done(uv_work_t *w, int status)
     submit(l, q, peer_found);
 }
 
-void auth_peer(struct auth *a, uid_t uid, const char *where,
-               struct auth_caller who)
+void auth_peer(struct auth *a, uid_t uid, struct auth_caller who)
 {
-    struct login *l;
+    struct login *l = login_new(a, NULL, true, who);
 
-    if (refused_for_now(a, NULL, where, who))
-        return;
-    l = login_new(a, where, who);
     l->uid = uid;
     if (uv_queue_work(a->core->loop, &l->work, passwd_work, passwd_done) < 0)
         finish(l, DK_OUT_INTERNAL, "could not look up the user");
 }
 
-/* ---- resume ------------------------------------------------------------- */
+/* ---- resume ---------------------------------------------------------------
+ */
 
 static void resumed(struct db_query *q, PGresult *res, void *arg)
 {
@@ -483,7 +559,9 @@ static void resumed(struct db_query *q, PGresult *res, void *arg)
         return;
     }
     if (PQntuples(res) != 1) {
-        limiter_fail(l->a->limiter, l->where, core_now_ms(l->a->core));
+        if (l->address[0])
+            db_submit(l->a->core->db, limiter_failed(NULL, l->address),
+                      ignore_done, "could not record a failed resume");
         finish(l, DK_OUT_EXPIRED,
                "that session has expired or ended; log in again");
         return;
@@ -497,21 +575,14 @@ static void resumed(struct db_query *q, PGresult *res, void *arg)
     finish(l, DK_OUT_OK, NULL);
 }
 
-void auth_resume(struct auth *a, const char *token, const char *where,
-                 struct auth_caller who)
+static void resume_now(struct login *l)
 {
     unsigned char hash[DK_TOKEN_HASH_LEN];
-    char hex[DK_TOKEN_HASH_LEN * 2 + 1], secs[24];
-    struct login *l;
+    char hex[DK_TOKEN_HASH_LEN * 2 + 1];
     struct db_query *q;
 
-    if (refused_for_now(a, NULL, where, who))
-        return;
-    dk_token_hash(token, hash);
+    dk_token_hash(l->token, hash);
     sodium_bin2hex(hex, sizeof(hex), hash, sizeof(hash));
-    snprintf(secs, sizeof(secs), "%lld", a->core->cfg->session.idle_timeout);
-    l = login_new(a, where, who);
-    snprintf(l->token, sizeof(l->token), "%s", token);
     q = db_query_new("UPDATE session s SET last_seen_at = now() "
                      "FROM staff st "
                      "WHERE s.token_hash = decode($1, 'hex') "
@@ -520,8 +591,42 @@ void auth_resume(struct auth *a, const char *token, const char *where,
                      "RETURNING " STAFF_COLUMNS ", s.id",
                      2);
     db_param(q, 0, hex);
-    db_param(q, 1, secs);
+    db_param_ll(q, 1, l->a->core->cfg->session.idle_timeout);
     submit(l, q, resumed);
+}
+
+static void resume_allowed(struct db_query *q, PGresult *res, void *arg)
+{
+    struct login *l = arg;
+    long wait;
+
+    if (!db_ok(res)) {
+        db_failed(l, res);
+        return;
+    }
+    if ((wait = atol(PQgetvalue(res, 0, 0))) > 0) {
+        struct auth_caller who = l->who;
+        login_free(l);
+        refuse_wait(who, wait);
+        return;
+    }
+    if (!gone(l))
+        resume_now(l);
+}
+
+void auth_resume(struct auth *a, const char *token, const char *peer,
+                 bool is_unix, struct auth_caller who)
+{
+    struct login *l = login_new(a, peer, is_unix, who);
+
+    snprintf(l->token, sizeof(l->token), "%s", token);
+    /* Only a TCP address has failures to count (the Unix socket has no
+     * per-address limit): check them first. */
+    if (l->address[0])
+        submit(l, limiter_resume_wait(a->core->cfg, l->address),
+               resume_allowed);
+    else
+        resume_now(l);
 }
 
 /* ---- logout ------------------------------------------------------------ */
@@ -535,8 +640,9 @@ struct logout {
 static void logged_out(struct db_query *q, PGresult *res, void *arg)
 {
     struct logout *lo = arg;
-    struct auth_result r = {DK_OUT_OK, NULL, NULL, NULL, 0, 0, NULL, 0};
+    struct auth_result r;
 
+    result_init(&r, DK_OUT_OK, NULL);
     if (!db_ok(res)) {
         r.outcome = DK_OUT_UNAVAILABLE;
         r.message = "the database did not end the session; try again";
@@ -549,7 +655,9 @@ static void logged_out(struct db_query *q, PGresult *res, void *arg)
 
 void auth_logout(struct auth *a, struct principal *p, struct auth_caller who)
 {
-    struct db_query *q = db_query_new("DELETE FROM session WHERE id = $1", 1);
+    /* Everywhere the session is used, on every docketd: session_logout()
+     * tells them (NOTIFY docket_session), and auth_end_session() ends it. */
+    struct db_query *q = db_query_new("SELECT session_logout($1)", 1);
     struct logout *lo = dk_xmalloc(sizeof(*lo));
 
     lo->a = a;
@@ -557,16 +665,15 @@ void auth_logout(struct auth *a, struct principal *p, struct auth_caller who)
     lo->who = who;
     db_param_ll(q, 0, p->session_id);
     if (db_submit(a->core->db, q, logged_out, lo) != 0) {
-        struct auth_result r = {DK_OUT_UNAVAILABLE,
-                                "the database is unavailable; try again "
-                                "shortly",
-                                NULL,
-                                NULL,
-                                0,
-                                0,
-                                NULL,
-                                0};
+        struct auth_result r;
+        result_init(&r, DK_OUT_UNAVAILABLE,
+                    "the database is unavailable; try again shortly");
         free(lo);
         who.done(who.arg, &r);
     }
+}
+
+unsigned long long auth_refused_busy(const struct auth *a)
+{
+    return a->refused_busy;
 }

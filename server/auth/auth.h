@@ -57,21 +57,28 @@ struct auth_caller {
 };
 
 struct auth *auth_new(struct core *core);
+/* After the loop has closed every handle (its sweep timer's too). */
 void auth_free(struct auth *a);
 
-/* Each refuses at once (TOO_MANY) while where (the address, "p:..."
- * form from auth_where_key()) or the account is locked out. */
+/*
+ * Each comes from peer, the transport's description of the other end
+ * ("ADDR:PORT" over TCP); attempts count under its address (IPv6 by /64),
+ * never per address on the Unix socket.  A password login is counted in
+ * PostgreSQL before its password is hashed, and refused at once (TOO_MANY)
+ * while the (account, address) pair, the account or the address is at its
+ * limit (session.max_login_failures, max_account_failures,
+ * max_address_failures within login_lockout), or while too many hashes
+ * are queued.  A resume counts only its failures, per address.  A peer
+ * login is the kernel's word and is not counted.
+ */
 void auth_login(struct auth *a, const char *username, const char *password,
-                const char *where, struct auth_caller who);
-void auth_peer(struct auth *a, uid_t uid, const char *where,
-               struct auth_caller who);
-void auth_resume(struct auth *a, const char *token, const char *where,
-                 struct auth_caller who);
-/* End p's session in the database, then forget it. */
+                const char *peer, bool is_unix, struct auth_caller who);
+void auth_peer(struct auth *a, uid_t uid, struct auth_caller who);
+void auth_resume(struct auth *a, const char *token, const char *peer,
+                 bool is_unix, struct auth_caller who);
+/* End p's session in the database, and on every connection of every
+ * docketd that resumed it (auth_end_session() there). */
 void auth_logout(struct auth *a, struct principal *p, struct auth_caller who);
-
-/* The limiter's key for a peer "ADDR:PORT" (TCP) or "unix:..." string. */
-void auth_where_key(const char *peer, bool is_unix, char *buf, size_t size);
 
 /* Make p the principal of a successful r and keep it listed. */
 void auth_adopt(struct auth *a, struct principal *p,
@@ -91,8 +98,13 @@ bool auth_idle(const struct auth *a, const struct principal *p);
 
 /* End every live session of a staff member, on this instance. */
 void auth_end_staff(struct auth *a, long long staff_id, const char *why);
+/* End one session wherever it is used on this instance (a logout heard
+ * from any docketd). */
+void auth_end_session(struct auth *a, long long session_id, const char *why);
 
 /* Live principals, for metrics. */
 size_t auth_count(const struct auth *a);
+/* Logins refused because too many password hashes were queued. */
+unsigned long long auth_refused_busy(const struct auth *a);
 
 #endif

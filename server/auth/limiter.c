@@ -1,83 +1,98 @@
 /*
- * limiter.c - the failed-login counts of limiter.h, in a fixed table.
+ * limiter.c - keys and queries of the login limiter (limiter.h).
  */
 #include "limiter.h"
+#include "db.h"
 #include "dk_config.h"
-#include "dk_mem.h"
 
+#include <arpa/inet.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#define LIMIT_SLOTS 1024
-
-struct limit_slot {
-    char key[96];
-    int failures;
-    uint64_t until_ms; /* refused until then */
-    uint64_t last_ms;
-};
-
-struct limiter {
-    const struct dk_config *cfg;
-    struct limit_slot slots[LIMIT_SLOTS];
-};
-
-struct limiter *limiter_new(const struct dk_config *cfg)
+const char *limiter_address(const char *peer, bool is_unix, char *buf,
+                            size_t size)
 {
-    struct limiter *l = dk_xcalloc(1, sizeof(*l));
+    const char *colon = strrchr(peer, ':');
+    char host[INET6_ADDRSTRLEN + 2];
+    unsigned char a[16];
+    size_t n;
 
-    l->cfg = cfg;
-    return l;
-}
-
-void limiter_free(struct limiter *l)
-{
-    free(l);
-}
-
-static struct limit_slot *find(struct limiter *l, const char *key, bool create)
-{
-    struct limit_slot *oldest = &l->slots[0];
-
-    for (int i = 0; i < LIMIT_SLOTS; i++) {
-        if (strcmp(l->slots[i].key, key) == 0)
-            return &l->slots[i];
-        if (l->slots[i].last_ms < oldest->last_ms)
-            oldest = &l->slots[i];
-    }
-    if (!create)
+    if (is_unix || !colon)
         return NULL;
-    memset(oldest, 0, sizeof(*oldest));
-    snprintf(oldest->key, sizeof(oldest->key), "%s", key);
-    return oldest;
+    n = (size_t)(colon - peer);
+    if (n >= sizeof(host))
+        return NULL;
+    memcpy(host, peer, n);
+    host[n] = '\0';
+    if (host[0] == '[' && n > 2 && host[n - 1] == ']') {
+        memmove(host, host + 1, n - 2);
+        host[n - 2] = '\0';
+    }
+    if (inet_pton(AF_INET, host, a) == 1)
+        return inet_ntop(AF_INET, a, buf, (socklen_t)size);
+    if (inet_pton(AF_INET6, host, a) != 1)
+        return NULL;
+    /* ::ffff:a.b.c.d is an IPv4 peer on a dual-stack socket. */
+    if (memcmp(a, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) == 0)
+        return inet_ntop(AF_INET, a + 12, buf, (socklen_t)size);
+    /* One IPv6 subscriber usually has a whole /64: count them as one. */
+    memset(a + 8, 0, 8);
+    if (!inet_ntop(AF_INET6, a, buf, (socklen_t)size) || strlen(buf) + 4 > size)
+        return NULL;
+    strcat(buf, "/64");
+    return buf;
 }
 
-long limiter_wait(struct limiter *l, const char *key, uint64_t now_ms)
+struct db_query *limiter_begin(const struct dk_config *cfg, const char *account,
+                               const char *address)
 {
-    struct limit_slot *s = find(l, key, false);
+    struct db_query *q = db_query_new(
+        "SELECT attempt, wait_s FROM login_begin($1, $2, $3::int, $4::int, "
+        "$5::int, make_interval(secs => $6::bigint))",
+        6);
 
-    if (!s || s->until_ms <= now_ms)
-        return 0;
-    return (long)((s->until_ms - now_ms + 999) / 1000);
+    db_param(q, 0, account);
+    db_param(q, 1, address);
+    db_param_ll(q, 2, cfg->session.max_login_failures);
+    db_param_ll(q, 3, cfg->session.max_account_failures);
+    db_param_ll(q, 4, cfg->session.max_address_failures);
+    db_param_ll(q, 5, cfg->session.login_lockout);
+    return q;
 }
 
-void limiter_fail(struct limiter *l, const char *key, uint64_t now_ms)
+struct db_query *limiter_end(long long attempt, bool ok)
 {
-    struct limit_slot *s = find(l, key, true);
-    uint64_t window = (uint64_t)l->cfg->session.login_lockout * 1000;
+    struct db_query *q = db_query_new("SELECT login_end($1, $2)", 2);
 
-    if (now_ms - s->last_ms > window)
-        s->failures = 0; /* old failures are forgiven */
-    s->last_ms = now_ms;
-    if (++s->failures >= l->cfg->session.max_login_failures)
-        s->until_ms = now_ms + window;
+    db_param_ll(q, 0, attempt);
+    db_param_bool(q, 1, ok);
+    return q;
 }
 
-void limiter_clear(struct limiter *l, const char *key)
+struct db_query *limiter_resume_wait(const struct dk_config *cfg,
+                                     const char *address)
 {
-    struct limit_slot *s = find(l, key, false);
+    struct db_query *q = db_query_new("SELECT login_resume_wait($1, $2::int, "
+                                      "make_interval(secs => $3::bigint))",
+                                      3);
 
-    if (s)
-        memset(s, 0, sizeof(*s));
+    db_param(q, 0, address);
+    db_param_ll(q, 1, cfg->session.max_address_failures);
+    db_param_ll(q, 2, cfg->session.login_lockout);
+    return q;
+}
+
+struct db_query *limiter_failed(const char *account, const char *address)
+{
+    struct db_query *q = db_query_new("SELECT login_failed($1, $2)", 2);
+
+    db_param(q, 0, account);
+    db_param(q, 1, address);
+    return q;
+}
+
+struct db_query *limiter_sweep(void)
+{
+    /* session.login_lockout is at most a day (dk_config.c). */
+    return db_query_new("SELECT login_sweep(interval '1 day')", 0);
 }

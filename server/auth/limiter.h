@@ -1,25 +1,39 @@
 /*
- * limiter.h - failed-login counts by key ("u:NAME" for an account,
- * "p:ADDRESS" for where attempts come from), refusing a key for
- * session.login_lockout once it has session.max_login_failures failures
- * within that window.  Kept in this process only (SPEC section 12 moves
- * it into PostgreSQL, shared by every instance: the next step).
+ * limiter.h - the login limiter's side in docketd.  The counts live in
+ * PostgreSQL (schema/functions/logins.sql), shared by every instance and
+ * counted before a password is hashed; this says which keys an attempt
+ * counts under and builds the queries.
  */
 #ifndef LIMITER_H
 #define LIMITER_H
 
-#include <stdint.h>
+#include <stdbool.h>
+#include <stddef.h>
 
+struct db_query;
 struct dk_config;
-struct limiter;
 
-/* cfg is read at every call, so a reload applies at once. */
-struct limiter *limiter_new(const struct dk_config *cfg);
-void limiter_free(struct limiter *l);
+/*
+ * The address an attempt from peer ("ADDR:PORT", as the transport
+ * describes a TCP peer; "[V6]:PORT" too) counts under: an IPv4 address as
+ * it is, an IPv6 one as its /64 ("2001:db8:1:2::/64"), an IPv4-mapped one
+ * as IPv4.  NULL for the Unix socket (no per-address limit there: every
+ * local user shares it) and for a peer it cannot read.
+ */
+const char *limiter_address(const char *peer, bool is_unix, char *buf,
+                            size_t size);
 
-/* Seconds until key may try again at now_ms, or 0. */
-long limiter_wait(struct limiter *l, const char *key, uint64_t now_ms);
-void limiter_fail(struct limiter *l, const char *key, uint64_t now_ms);
-void limiter_clear(struct limiter *l, const char *key);
+/* login_begin() for a password login of account ("staff:NAME") from
+ * address (or NULL): one row, (attempt or NULL, wait_s). */
+struct db_query *limiter_begin(const struct dk_config *cfg, const char *account,
+                               const char *address);
+/* login_end(): the attempt's outcome. */
+struct db_query *limiter_end(long long attempt, bool ok);
+/* A resume: the wait before trying (failures only), and a failure. */
+struct db_query *limiter_resume_wait(const struct dk_config *cfg,
+                                     const char *address);
+struct db_query *limiter_failed(const char *account, const char *address);
+/* Attempts older than the longest lockout allowed: gone. */
+struct db_query *limiter_sweep(void);
 
 #endif

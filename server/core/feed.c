@@ -39,6 +39,7 @@ struct feed {
     struct hub *hub;   /* borrowed: core's */
     struct db *db;     /* owned: one connection, LISTEN, the lock */
     void (*staff_cb)(long long staff_id, void *arg);
+    void (*session_cb)(long long session_id, void *arg);
     void *staff_arg;
     uv_timer_t tick;
     uv_timer_t soon; /* a quick re-run of the sequencer */
@@ -389,7 +390,7 @@ static void state_cb(bool up, void *arg)
         return;
     }
     q = db_query_new("LISTEN docket_feed; LISTEN docket_wake; "
-                     "LISTEN docket_staff",
+                     "LISTEN docket_staff; LISTEN docket_session",
                      0);
     db_submit(f->db, q, listen_done, f);
 }
@@ -407,6 +408,10 @@ static void notify_cb(const char *channel, const char *payload, void *arg)
          * ends them (auth/). */
         if (f->staff_cb)
             f->staff_cb(atoll(payload), f->staff_arg);
+    } else if (strcmp(channel, "docket_session") == 0) {
+        /* A logout on any instance: that session ends everywhere. */
+        if (f->session_cb)
+            f->session_cb(atoll(payload), f->staff_arg);
     }
 }
 
@@ -452,10 +457,13 @@ void feed_attach(struct feed *f, struct hub_sub *s,
         replay(f, s);
 }
 
-void feed_set_staff_cb(struct feed *f,
-                       void (*cb)(long long staff_id, void *arg), void *arg)
+void feed_set_session_cbs(struct feed *f,
+                          void (*staff_cb)(long long staff_id, void *arg),
+                          void (*session_cb)(long long session_id, void *arg),
+                          void *arg)
 {
-    f->staff_cb = cb;
+    f->staff_cb = staff_cb;
+    f->session_cb = session_cb;
     f->staff_arg = arg;
 }
 

@@ -37,10 +37,13 @@ bool feed_ready(const struct feed *f);
 void feed_attach(struct feed *f, struct hub_sub *s,
                  const struct hub_sub_ops *ops, long long from);
 
-/* Who to tell when a staff member is disabled or changed (a NOTIFY from
- * any instance or docketctl): their sessions end. */
-void feed_set_staff_cb(struct feed *f,
-                       void (*cb)(long long staff_id, void *arg), void *arg);
+/* Who to tell when a staff member is disabled or changed, or a session is
+ * logged out (a NOTIFY from any instance or docketctl): those sessions
+ * end. */
+void feed_set_session_cbs(struct feed *f,
+                          void (*staff_cb)(long long staff_id, void *arg),
+                          void (*session_cb)(long long session_id, void *arg),
+                          void *arg);
 
 /* For server.info / metrics: the newest seq this instance has pushed, and
  * whether it is the sequencer. */

@@ -76,45 +76,34 @@ caller(struct conn *c, void (*done)(void *, const struct auth_result *))
     return who;
 }
 
-static void where(const struct conn *c, char *buf, size_t size)
-{
-    auth_where_key(c->peer, c->is_unix, buf, size);
-}
-
 void rpc_session_login(struct conn *c, json_t *params)
 {
     const char *username = NULL, *password = NULL;
-    char key[128];
 
     if (!rpc_param_str(c, params, "username", true, 64, &username) ||
         !rpc_param_str(c, params, "password", true, 1024, &password))
         return;
-    where(c, key, sizeof(key));
-    auth_login(c->rs->auth, username, password, key, caller(c, logged_in));
+    auth_login(c->rs->auth, username, password, c->peer, c->is_unix,
+               caller(c, logged_in));
 }
 
 void rpc_session_peer(struct conn *c, json_t *params)
 {
-    char key[128];
-
     if (!c->is_unix || !c->has_uid) {
         conn_reply_error(c, DK_RPC_FORBIDDEN,
                          "session.peer works only on the Unix socket", NULL);
         return;
     }
-    where(c, key, sizeof(key));
-    auth_peer(c->rs->auth, c->peer_uid, key, caller(c, logged_in));
+    auth_peer(c->rs->auth, c->peer_uid, caller(c, logged_in));
 }
 
 void rpc_session_resume(struct conn *c, json_t *params)
 {
     const char *token = NULL;
-    char key[128];
 
     if (!rpc_param_str(c, params, "token", true, 128, &token))
         return;
-    where(c, key, sizeof(key));
-    auth_resume(c->rs->auth, token, key, caller(c, logged_in));
+    auth_resume(c->rs->auth, token, c->peer, c->is_unix, caller(c, logged_in));
 }
 
 static void logged_out(void *arg, const struct auth_result *r)

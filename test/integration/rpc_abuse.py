@@ -121,4 +121,105 @@ ok(counter("per_address") >= 1 and counter("max_unauthenticated") >= 1 and
 ok("refusing connections from" in d2.log_text(), "refusals are logged")
 u.close()
 
+# --- Login limits that cannot be raced or evicted, shared by instances ------
+import threading
+lim = {"max_login_failures": 3, "max_account_failures": 6,
+       "max_address_failures": 8, "login_lockout": "5m"}
+d3 = cl.start_server("d3", session=lim)
+d4 = cl.start_server("d4", session=lim)
+cl.add_staff("rita", "content", password="rita-pass-1")
+cl.add_staff("otto", "content", password="otto-pass-1")
+
+def login_from(srv, addr, user, password):
+    """session.login over TCP from addr; the result or the RpcError."""
+    s = socket.socket()
+    s.settimeout(60)
+    s.bind((addr, 0))
+    s.connect(("127.0.0.1", srv.port))
+    c = Client(("127.0.0.1", srv.port))
+    c.sock.close()
+    c.sock = s
+    try:
+        return c.call("session.login", username=user, password=password)
+    except RpcError as e:
+        return e
+    finally:
+        c.close()
+
+# 40 guesses at once from one address, the right password last: the
+# attempts are counted before any is hashed, so at most 3 are checked.
+results = [None] * 40
+def guess(i):
+    results[i] = login_from(d3, "127.1.0.1", "rita",
+                            "rita-pass-1" if i == 39 else "guess-%d" % i)
+threads = [threading.Thread(target=guess, args=(i,)) for i in range(40)]
+for t in threads:
+    t.start()
+    time.sleep(0.002)   # in order, but all in flight together
+for t in threads:
+    t.join()
+codes = [r.code if isinstance(r, RpcError) else "token" for r in results]
+ok(codes.count(4003) <= 3 and "token" not in codes,
+   "40 parallel guesses: at most max_login_failures (3) are checked, none logs in",
+   codes)
+eq(codes.count(4029) + codes.count(4003), 40, "  ...every other one is refused with 4029")
+r = login_from(d3, "127.1.0.1", "rita", "rita-pass-1")
+eq(getattr(r, "code", None), 4029, "then the right password is refused from that address")
+r = login_from(d4, "127.1.0.1", "rita", "rita-pass-1")
+eq(getattr(r, "code", None), 4029, "  ...on the other instance too (counted in PostgreSQL)")
+r = login_from(d3, "127.1.0.2", "rita", "rita-pass-1")
+ok(isinstance(r, dict) and r["staff"]["username"] == "rita",
+   "the same account from another address still logs in (per account and address first)")
+
+# Per account, over every address: 6 failures lock it everywhere.
+for i in range(3):
+    login_from(d3, "127.1.1.%d" % (i + 1), "otto", "wrong")
+    login_from(d4, "127.1.1.%d" % (i + 1), "otto", "wrong")
+r = login_from(d3, "127.1.1.99", "otto", "otto-pass-1")
+eq(getattr(r, "code", None), 4029, "max_account_failures (6) from several addresses lock the account")
+
+# Evicting the lockout: hundreds of failed resumes from other addresses
+# (no hashing) fill nothing that could push the count out.
+for i in range(300):
+    c = socket.socket()
+    c.bind(("127.2.%d.%d" % (i // 200, i % 200 + 1), 0))
+    c.connect(("127.0.0.1", d3.port))
+    c.sendall(b'{"jsonrpc":"2.0","id":1,"method":"session.resume","params":{"token":"%s"}}\n'
+              % (b"x" * 43))
+    c.recv(4096)
+    c.close()
+r = login_from(d3, "127.1.1.99", "otto", "otto-pass-1")
+eq(getattr(r, "code", None), 4029, "300 failed resumes from 300 addresses evict no lockout")
+
+# Per address, over every account: 8 failures from one address lock it.
+for i in range(8):
+    login_from(d3, "127.1.2.1", "nobody%d" % i, "wrong")
+cl.add_staff("vera", "content", password="vera-pass-1")
+r = login_from(d3, "127.1.2.1", "vera", "vera-pass-1")
+eq(getattr(r, "code", None), 4029, "max_address_failures (8) over many names lock the address")
+r = login_from(d3, "127.1.2.2", "vera", "vera-pass-1")
+ok(isinstance(r, dict), "  ...not its neighbour")
+
+# The Unix socket has no per-address limit: the same failures there lock
+# the account pair only, never everyone on the host.
+for i in range(8):
+    c = d3.client()
+    c.error("session.login", username="socketguess%d" % i, password="wrong")
+    c.close()
+c = d3.client()
+r = c.call("session.login", username="vera", password="vera-pass-1")
+eq(r["staff"]["username"], "vera", "failures on the Unix socket lock no one else on the host")
+
+# --- Logout ends the session everywhere it is used, on every instance -------
+a = d3.client()
+tok = a.call("session.login", username="vera", password="vera-pass-1")["token"]
+b = d4.client()
+b.call("session.resume", token=tok)
+b.call("tickets.counts")
+a.call("session.logout")
+wait_for(lambda: "session logged out elsewhere" in d4.log_text(),
+         what="the logout to reach the other instance")
+eq(b.error("tickets.counts").code, 4001, "a logout ends the session on another instance's connection")
+eq(d4.client().error("session.resume", token=tok).code, 4010, "  ...and its token is gone")
+
 done()

@@ -34,9 +34,12 @@ tcp = d.client(tcp=True)
 eq(tcp.error("session.peer").code, 4003, "session.peer over TCP: 4003")
 e = tcp.error("session.login", username="carla", password="wrong-password")
 eq((e.code, e.message), (4003, "wrong username or password"), "wrong password: 4003")
+# Failures count per (account, address): another name's does not lock
+# carla (SPEC section 12).
 tcp.error("session.login", username="nobody", password="wrong-password")
+tcp.error("session.login", username="carla", password="wrong-too")
 e = tcp.error("session.login", username="carla", password="wrong-again")
-eq(e.code, 4003, "a third failure from one peer")
+eq(e.code, 4003, "a third failure for one account from one address")
 e = tcp.error("session.login", username="carla", password="docket-pass-1")
 eq(e.code, 4029, "then 4029, even with the right password, for a while")
 ok("try again in" in e.message, "  ...and the message says when")
@@ -55,6 +58,11 @@ lo.call("session.resume", token=token)
 eq(lo.call("session.logout"), {}, "session.logout")
 eq(lo.error("tickets.counts").code, 4001, "after logout: 4001")
 eq(d.client().error("session.resume", token=token).code, 4010, "a logged-out token is gone: 4010")
+# c resumed nothing but holds the same session (session.peer made it):
+# a logout ends it on every connection that uses it, on every docketd.
+wait_for(lambda: "session logged out elsewhere" in d.log_text(), what="the logout to reach c")
+eq(c.error("tickets.counts").code, 4001, "  ...and on the other connection using that session")
+c = d.login(cl, "carla")
 
 dora = d.login(cl, "dora")
 gus = d.login(cl, "gus")
