@@ -8,6 +8,7 @@
  * the next try, and the session and the feed resume where they were.
  */
 #include "app.h"
+#include "dk_roles.h"
 #include "dk_mem.h"
 #include "keymap.h"
 #include "model.h"
@@ -21,17 +22,6 @@
 #include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
-
-static const struct {
-    const char *name, *title;
-} view_names[NVIEWS] = {
-    {"my_open", "My Open Tickets"},
-    {"unassigned", "Unassigned"},
-    {"waiting_on_graphics", "Waiting on Graphics"},
-    {"my_graphics", "My Graphics"},
-    {"open", "Open"},
-    {"closed", "Closed"},
-};
 
 static const char *const action_helps[ACT_COUNT] = {
     [ACT_NONE] = "",
@@ -232,9 +222,10 @@ void app_call(struct app *a, const char *method, json_t *params,
 /* Put a changed ticket where it now belongs in every loaded view. */
 static void apply_summary(struct app *a, json_t *s)
 {
-    for (int v = 0; v < NVIEWS; v++)
+    for (int v = 0; v < DK_NVIEWS; v++)
         if (a->views[v].rows && !a->views[v].query)
-            model_apply(a->views[v].rows, a->views[v].complete, v, s, a->me);
+            model_apply(a->views[v].rows, a->views[v].complete, (enum dk_view)v,
+                        s, a->me);
 }
 
 struct load {
@@ -291,7 +282,7 @@ static void counts_loaded(struct dk_client *cl, json_t *result, json_t *error,
 {
     struct app *a = arg;
 
-    for (int v = 0; result && v < NVIEWS; v++)
+    for (int v = 0; result && v < DK_NVIEWS; v++)
         a->views[v].count =
             json_integer_value(json_object_get(result, a->views[v].name));
 }
@@ -361,7 +352,7 @@ static void staff_loaded(struct dk_client *cl, json_t *result, json_t *error,
 static void load_everything(struct app *a)
 {
     app_call(a, "tickets.counts", json_object(), counts_loaded, a);
-    for (int v = 0; v < NVIEWS; v++)
+    for (int v = 0; v < DK_NVIEWS; v++)
         app_load_view(a, v, false);
     app_load_notifications(a);
     app_call(a, "staff.list", json_object(), staff_loaded, a);
@@ -461,7 +452,7 @@ static void action_done(struct dk_client *cl, json_t *result, json_t *error,
     app_message(
         a, false, "%s #%lld (%s)", words,
         (long long)json_integer_value(json_object_get(result, "id")),
-        stage_name(json_string_value(json_object_get(result, "stage"))));
+        model_stage_name(json_string_value(json_object_get(result, "stage"))));
     a->counts_wanted = true;
     a->ticket_wanted = a->ticket_id != 0;
 }
@@ -594,7 +585,7 @@ static void global_action(struct app *a, enum action act)
         app_set_screen(a, &screen_notifications);
         break;
     case ACT_REFRESH:
-        for (int v = 0; v < NVIEWS; v++) {
+        for (int v = 0; v < DK_NVIEWS; v++) {
             free(a->views[v].query);
             a->views[v].query = NULL;
         }
@@ -608,8 +599,8 @@ static void global_action(struct app *a, enum action act)
         break;
     case ACT_NEXT_VIEW:
     case ACT_PREV_VIEW:
-        a->current =
-            (a->current + (act == ACT_NEXT_VIEW ? 1 : NVIEWS - 1)) % NVIEWS;
+        a->current = (a->current + (act == ACT_NEXT_VIEW ? 1 : DK_NVIEWS - 1)) %
+                     DK_NVIEWS;
         a->filter[0] = '\0';
         app_set_screen(a, &screen_list);
         break;
@@ -777,11 +768,8 @@ static void logged_in(struct dk_client *cl, json_t *result, json_t *error,
     a->roles = 0;
     json_array_foreach(json_object_get(staff, "roles"), i, r)
     {
-        const char *s = json_string_value(r) ? json_string_value(r) : "";
-        a->roles |= !strcmp(s, "content")    ? 1u
-                    : !strcmp(s, "graphics") ? 2u
-                    : !strcmp(s, "admin")    ? 8u
-                                             : 4u;
+        a->roles |=
+            dk_role_parse(json_string_value(r) ? json_string_value(r) : "");
     }
     if (a->message_error)
         a->message[0] = '\0';
@@ -1009,13 +997,13 @@ static void draw_tabs(struct app *a, int cols)
     attron(color_attr(a, C_TAB));
     hline(' ', cols);
     attroff(color_attr(a, C_TAB));
-    for (int v = 0; v < NVIEWS && x < cols; v++) {
+    for (int v = 0; v < DK_NVIEWS && x < cols; v++) {
         int attr = color_attr(a, v == a->current ? C_TAB_ACTIVE : C_TAB);
         /* Short titles when the terminal is narrow. */
         const char *t = a->views[v].title;
-        if (cols < 120 && v == VIEW_MY_OPEN)
+        if (cols < 120 && v == DK_VIEW_MY_OPEN)
             t = "My Open";
-        else if (cols < 120 && v == VIEW_WAITING_ON_GRAPHICS)
+        else if (cols < 120 && v == DK_VIEW_WAITING_ON_GRAPHICS)
             t = "Graphics";
         snprintf(label, sizeof(label), " %d %s %lld ", v + 1, t,
                  a->views[v].count);
@@ -1161,9 +1149,9 @@ static void quit_cb(uv_signal_t *h, int signum)
 
 int app_run(struct app *a)
 {
-    for (int v = 0; v < NVIEWS; v++) {
-        a->views[v].name = view_names[v].name;
-        a->views[v].title = view_names[v].title;
+    for (int v = 0; v < DK_NVIEWS; v++) {
+        a->views[v].name = dk_view_names[v];
+        a->views[v].title = dk_view_titles[v];
     }
     colors_init(a);
     a->screen = &screen_list;
@@ -1209,7 +1197,7 @@ void app_cleanup(struct app *a)
     dk_client_free(a->client);
     uv_walk(a->loop, close_walk_cb, NULL);
     uv_run(a->loop, UV_RUN_DEFAULT);
-    for (int v = 0; v < NVIEWS; v++) {
+    for (int v = 0; v < DK_NVIEWS; v++) {
         json_decref(a->views[v].rows);
         free(a->views[v].next);
         free(a->views[v].query);

@@ -15,6 +15,7 @@
 
 #include "dk_client.h"
 #include "dk_config.h"
+#include "dk_views.h"
 
 enum action {
     ACT_NONE = 0,
@@ -22,16 +23,6 @@ enum action {
 #include "keys.def"
 #undef ACTION
     ACT_COUNT
-};
-
-enum view_id {
-    VIEW_MY_OPEN,
-    VIEW_UNASSIGNED,
-    VIEW_WAITING_ON_GRAPHICS,
-    VIEW_MY_GRAPHICS,
-    VIEW_OPEN,
-    VIEW_CLOSED,
-    NVIEWS
 };
 
 /* Colours by meaning (htop's way); a monochrome scheme maps them to
@@ -120,15 +111,15 @@ struct app {
     char *token;              /* owned: the session token */
     char me[40];
     char my_name[96];
-    unsigned roles; /* bit 0 content, 1 graphics, 2 coord, 3 admin */
+    unsigned roles; /* enum dk_role bits */
     enum conn_state conn;
     unsigned retry_ms;
     uint64_t retry_at;
     long long seq; /* last feed seq applied */
     bool quit;
 
-    struct view views[NVIEWS];
-    int current; /* enum view_id */
+    struct view views[DK_NVIEWS];
+    int current; /* enum dk_view */
 
     const struct screen_ops *screen; /* the list, a ticket, help... */
     const struct screen_ops *back;   /* where q returns to from a ticket */
@@ -172,7 +163,6 @@ void app_cleanup(struct app *a);
 /* The ticket actions (claim, close...) on a summary, from any screen;
  * false if act is not one. */
 bool ticket_action(struct app *a, enum action act, json_t *summary);
-const char *stage_name(const char *stage);
 
 /* A message in the status line (errors in the error colour). */
 void app_message(struct app *a, bool error, const char *fmt, ...)

@@ -4,6 +4,7 @@
  * cursor following the ticket, not the row, as the list changes live.
  */
 #include "app.h"
+#include "model.h"
 #include "text.h"
 
 #include <stdio.h>
@@ -132,9 +133,10 @@ static void draw(struct app *a, WINDOW *w, int rows, int cols)
                      : "");
         draw_text(w, y, x, who_w, who, base, true);
         x += who_w + 1;
-        draw_text(w, y, x, stage_w,
-                  stage_name(json_string_value(json_object_get(t, "stage"))),
-                  base, true);
+        draw_text(
+            w, y, x, stage_w,
+            model_stage_name(json_string_value(json_object_get(t, "stage"))),
+            base, true);
         x += stage_w + 1;
         draw_text(
             w, y, x, owner_w,

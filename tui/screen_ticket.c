@@ -7,6 +7,7 @@
  * list (claim, close, priority...).
  */
 #include "app.h"
+#include "model.h"
 #include "dk_mem.h"
 #include "text.h"
 
@@ -14,27 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-static const struct {
-    const char *id, *name;
-} stages[] = {
-    {"new", "New"},
-    {"in_progress", "In Progress"},
-    {"waiting_on_contact", "Waiting on contact"},
-    {"closed", "Closed"},
-    {"waiting_on_graphics", "Waiting on Graphics"},
-    {"graphics_in_progress", "Graphics in progress"},
-    {"graphics_complete", "Graphics Complete"},
-};
-#define NSTAGES (sizeof(stages) / sizeof(stages[0]))
-
-const char *stage_name(const char *id)
-{
-    for (size_t i = 0; id && i < NSTAGES; i++)
-        if (strcmp(stages[i].id, id) == 0)
-            return stages[i].name;
-    return id ? id : "";
-}
 
 static const char *pipeline_of(const char *stage)
 {
@@ -164,7 +144,7 @@ static void build(struct app *a, struct page *p)
     addf(p, 0, "  Pipeline  %s    Stage  %s",
          strcmp(str(t, "pipeline"), "graphics") ? "Customer Support"
                                                 : "Graphic Support",
-         stage_name(str(t, "stage")));
+         model_stage_name(str(t, "stage")));
     addf(p, 0, "  Owner     %s    Graphics  %s",
          json_is_string(json_object_get(t, "owner")) ? str(t, "owner") : "—",
          json_is_string(json_object_get(t, "graphics_owner"))
