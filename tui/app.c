@@ -1205,6 +1205,6 @@ void app_cleanup(struct app *a)
     json_decref(a->ticket);
     json_decref(a->notifications);
     json_decref(a->staff);
-    free(a->composer.text);
+    dk_buf_free(&a->composer.text);
     free(a->token);
 }

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <uv.h>
 
+#include "dk_buf.h"
 #include "dk_client.h"
 #include "dk_config.h"
 #include "dk_views.h"
@@ -94,8 +95,7 @@ struct composer {
     bool active;
     bool reply; /* a reply to the client, else a note */
     long long ticket;
-    char *text; /* owned: the draft, UTF-8 */
-    size_t len, cap;
+    struct dk_buf text; /* owned: the draft, UTF-8 (COMPOSER_MAX) */
     bool confirm_discard;
     bool sending;
     bool editing;   /* $EDITOR is running on the draft file */

@@ -22,6 +22,10 @@
 
 #define CTRL_KEY(c) ((c)&0x1f)
 
+/* A draft's bound: escaped as JSON (up to twice as long), it still fits
+ * the server's default request line (server.max_line_bytes, 1 MiB). */
+#define COMPOSER_MAX (256 * 1024)
+
 void composer_open(struct app *a, long long ticket, bool reply)
 {
     struct composer *c = &a->composer;
@@ -33,11 +37,9 @@ void composer_open(struct app *a, long long ticket, bool reply)
         app_message(a, true, "Still sending the last one; a moment");
         return;
     }
-    if (c->ticket != ticket || c->reply != reply) {
-        free(c->text);
-        c->text = NULL;
-        c->len = c->cap = 0;
-    }
+    if (c->ticket != ticket || c->reply != reply)
+        dk_buf_reset(&c->text, true);
+    c->text.max = COMPOSER_MAX;
     c->active = true;
     c->reply = reply;
     c->ticket = ticket;
@@ -45,36 +47,32 @@ void composer_open(struct app *a, long long ticket, bool reply)
     app_dirty(a);
 }
 
-static void append(struct composer *c, const char *s, size_t n)
+static void append(struct app *a, const char *s, size_t n)
 {
-    if (c->len + n + 1 > c->cap) {
-        c->cap = (c->len + n + 1) * 2;
-        c->text = dk_xrealloc(c->text, c->cap);
-    }
-    memcpy(c->text + c->len, s, n);
-    c->len += n;
-    c->text[c->len] = '\0';
+    if (!dk_buf_add(&a->composer.text, s, n))
+        app_message(a, true, "The draft is at its limit (%d KiB)",
+                    COMPOSER_MAX / 1024);
 }
 
 /* Tab: complete the @word being typed from the staff list. */
 static void complete(struct app *a)
 {
-    struct composer *c = &a->composer;
-    size_t start = c->len, i;
+    struct dk_buf *t = &a->composer.text;
+    size_t start = t->len, i;
     json_t *s;
 
-    while (start > 0 && c->text[start - 1] != '@' &&
-           c->text[start - 1] != ' ' && c->text[start - 1] != '\n')
+    while (start > 0 && t->data[start - 1] != '@' &&
+           t->data[start - 1] != ' ' && t->data[start - 1] != '\n')
         start--;
-    if (start == 0 || c->text[start - 1] != '@')
+    if (start == 0 || t->data[start - 1] != '@')
         return;
     json_array_foreach(a->staff, i, s)
     {
         const char *u = json_string_value(json_object_get(s, "username"));
-        size_t have = c->len - start;
-        if (u && strncmp(u, c->text + start, have) == 0 && strlen(u) > have) {
-            append(c, u + have, strlen(u) - have);
-            append(c, " ", 1);
+        size_t have = t->len - start;
+        if (u && strncmp(u, t->data + start, have) == 0 && strlen(u) > have) {
+            append(a, u + have, strlen(u) - have);
+            append(a, " ", 1);
             app_message(a, false, "@%s: %s", u,
                         json_string_value(json_object_get(s, "name")));
             return;
@@ -125,25 +123,35 @@ static void editor_exit_cb(uv_process_t *p, int64_t status, int sig)
     struct composer *c = &a->composer;
     FILE *fp = fopen(c->path, "rb");
     char buf[4096];
-    size_t n;
+    size_t n = 0;
 
     uv_close((uv_handle_t *)p, editor_closed_cb);
     if (fp) {
-        c->len = 0;
-        if (c->text)
-            c->text[0] = '\0';
-        while ((n = fread(buf, 1, sizeof(buf), fp)) > 0)
-            append(c, buf, n);
+        dk_buf_reset(&c->text, false);
+        while ((n = fread(buf, 1, sizeof(buf), fp)) > 0 &&
+               dk_buf_add(&c->text, buf, n))
+            ;
+        if (n > 0) {
+            /* Cut between characters; the rest stays in the file. */
+            size_t len = c->text.len;
+            while (len > 0 &&
+                   ((unsigned char)c->text.data[len - 1] & 0xc0) == 0x80)
+                len--;
+            if (len > 0 && (unsigned char)c->text.data[len - 1] >= 0xc0)
+                dk_buf_truncate(&c->text, len - 1);
+            app_message(a, true, "The draft is cut at its limit (%d KiB)",
+                        COMPOSER_MAX / 1024);
+        }
         fclose(fp);
         /* Editors end files with a newline; the note should not. */
-        while (c->len && (c->text[c->len - 1] == '\n'))
-            c->text[--c->len] = '\0';
+        while (c->text.len && c->text.data[c->text.len - 1] == '\n')
+            dk_buf_truncate(&c->text, c->text.len - 1);
     }
     c->editing = false;
     reset_prog_mode();
     app_pause_input(a, false);
     clearok(stdscr, TRUE);
-    if (status != 0)
+    if (status != 0 && !n)
         app_message(a, true,
                     "The editor exited with status %lld; the draft "
                     "is as it left it",
@@ -167,8 +175,8 @@ static void open_editor(struct app *a)
                     strerror(errno));
         return;
     }
-    if (c->len)
-        fwrite(c->text, 1, c->len, fp);
+    if (c->text.len)
+        fwrite(c->text.data, 1, c->text.len, fp);
     fclose(fp);
     memset(&opt, 0, sizeof(opt));
     args[0] = "/bin/sh";
@@ -219,9 +227,7 @@ static void sent(struct dk_client *cl, json_t *result, json_t *error, void *arg)
     else
         app_message(a, false,
                     c->reply ? "Reply sent to the client" : "Note added");
-    free(c->text);
-    c->text = NULL;
-    c->len = c->cap = 0;
+    dk_buf_reset(&c->text, true);
     forget_file(c);
     a->ticket_wanted = true;
 }
@@ -230,7 +236,7 @@ static void send_draft(struct app *a)
 {
     struct composer *c = &a->composer;
 
-    if (!c->len) {
+    if (!c->text.len) {
         app_message(a, true, "Nothing to send");
         return;
     }
@@ -244,7 +250,7 @@ static void send_draft(struct app *a)
     c->active = false;
     app_call(a, c->reply ? "messages.send" : "notes.add",
              json_pack("{s:I, s:s}", "ticket", (json_int_t)c->ticket, "body",
-                       c->text),
+                       c->text.data),
              sent, a);
 }
 
@@ -256,9 +262,7 @@ bool composer_key(struct app *a, wint_t ch, bool is_key)
         c->confirm_discard = false;
         if (!is_key && (ch == 'y' || ch == 'Y')) {
             forget_file(c);
-            free(c->text);
-            c->text = NULL;
-            c->len = c->cap = 0;
+            dk_buf_reset(&c->text, true);
             c->active = false;
             app_message(a, false, "Draft discarded");
         }
@@ -266,7 +270,7 @@ bool composer_key(struct app *a, wint_t ch, bool is_key)
         return true;
     }
     if (!is_key && ch == 27) { /* Esc */
-        if (c->len)
+        if (c->text.len)
             c->confirm_discard = true;
         else
             c->active = false;
@@ -278,21 +282,19 @@ bool composer_key(struct app *a, wint_t ch, bool is_key)
         open_editor(a);
     } else if ((!is_key && (ch == '\n' || ch == '\r')) ||
                (is_key && ch == KEY_ENTER)) {
-        append(c, "\n", 1);
+        append(a, "\n", 1);
     } else if ((is_key && ch == KEY_BACKSPACE) ||
                (!is_key && (ch == 127 || ch == 8))) {
-        while (c->len > 0 &&
-               ((unsigned char)c->text[c->len - 1] & 0xc0) == 0x80)
-            c->len--;
-        if (c->len > 0)
-            c->len--;
-        if (c->text)
-            c->text[c->len] = '\0';
+        size_t n = c->text.len;
+        while (n > 0 && ((unsigned char)c->text.data[n - 1] & 0xc0) == 0x80)
+            n--;
+        if (n > 0)
+            dk_buf_truncate(&c->text, n - 1);
     } else if (!is_key && ch >= 32) {
         char mb[8];
         int n = wctomb(mb, (wchar_t)ch);
         if (n > 0)
-            append(c, mb, (size_t)n);
+            append(a, mb, (size_t)n);
     }
     app_dirty(a);
     return true;
@@ -330,7 +332,7 @@ void composer_draw(struct app *a, WINDOW *w, int rows, int cols)
     if (c->confirm_discard)
         draw_text(w, 1, 0, cols, "Discard this draft? y/n",
                   color_attr(a, C_ERROR), true);
-    text_wrap(c->text ? c->text : "", cols - 2, draw_line, &d);
+    text_wrap(c->text.data ? c->text.data : "", cols - 2, draw_line, &d);
     wmove(w, d.y - 1 < rows ? d.y - 1 : rows - 1,
           d.last_x < cols ? d.last_x : cols - 1);
     curs_set(1);
