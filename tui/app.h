@@ -17,14 +17,7 @@
 #include "dk_client.h"
 #include "dk_config.h"
 #include "dk_views.h"
-
-enum action {
-    ACT_NONE = 0,
-#define ACTION(id, help, k1, k2) ACT_##id,
-#include "keys.def"
-#undef ACTION
-    ACT_COUNT
-};
+#include "keymap.h"
 
 /* Colours by meaning (htop's way); a monochrome scheme maps them to
  * attributes alone. */
@@ -205,9 +198,5 @@ void draw_text(WINDOW *w, int y, int x, int cols, const char *s, int attr,
 int color_attr(struct app *a, enum color c);
 const char *priority_label(const char *p);
 bool ticket_is_closed(json_t *summary);
-
-/* The key help (for the help screen): keys bound to each action. */
-const char *action_help(enum action act);
-void action_keys(struct app *a, enum action act, char *out, size_t size);
 
 #endif

@@ -15,15 +15,14 @@ static void draw(struct app *a, WINDOW *w, int rows, int cols)
               color_attr(a, C_HEADING) | A_BOLD, false);
     y++;
     for (int act = ACT_NONE + 1; act < ACT_COUNT; act++) {
-        action_keys(a, (enum action)act, keys, sizeof(keys));
+        keymap_keys(a->keymap, act, keys, sizeof(keys));
         if (!keys[0])
             continue;
         if (n++ < a->help_top)
             continue;
         if (y >= rows)
             break;
-        snprintf(line, sizeof(line), "  %-14s %s", keys,
-                 action_help((enum action)act));
+        snprintf(line, sizeof(line), "  %-14s %s", keys, keymap_help(act));
         draw_text(w, y++, 0, cols, line, 0, false);
     }
     if (y < rows - 1) {
