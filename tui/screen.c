@@ -8,24 +8,32 @@
 #include <assert.h>
 #include <stddef.h>
 
-static void close_top(struct screen_stack *st, struct app *a)
+/* Take the screen at i off the stack, then close it: close() sees the
+ * stack without it. */
+static void close_at(struct screen_stack *st, struct app *a, int i)
 {
-    const struct screen_ops *s = st->ops[--st->n];
+    const struct screen_ops *s = st->ops[i];
 
-    /* Off the stack first: close() sees the screen below as the top. */
-    st->ops[st->n] = NULL;
+    for (; i + 1 < st->n; i++)
+        st->ops[i] = st->ops[i + 1];
+    st->ops[--st->n] = NULL;
     if (s->close)
         s->close(a);
+}
+
+static void close_top(struct screen_stack *st, struct app *a)
+{
+    close_at(st, a, st->n - 1);
 }
 
 void screen_push(struct screen_stack *st, struct app *a,
                  const struct screen_ops *s, long long id)
 {
-    if (screen_is_open(st, s))
-        while (st->n > 0 && st->ops[st->n - 1] != s)
-            close_top(st, a);
-    if (st->n > 0 && st->ops[st->n - 1] == s)
-        close_top(st, a);
+    for (int i = 0; i < st->n; i++)
+        if (st->ops[i] == s) {
+            close_at(st, a, i);
+            break;
+        }
     assert(st->n < SCREEN_DEPTH);
     st->ops[st->n++] = s;
     if (s->open)

@@ -3,8 +3,10 @@
  * its state private to its file) and the one place where screens open
  * and close.  The list is at the bottom; a ticket, help, notifications
  * and the composer go on top.  Pushing a screen that is already on the
- * stack closes it and what is above it first, so each screen is on the
- * stack at most once and its open() and close() always come in pairs.
+ * stack closes it where it was first (a ticket opened from the
+ * notifications opened from a ticket: back goes to the notifications),
+ * so each screen is on the stack at most once and its open() and close()
+ * always come in pairs.
  * No curses calls here (only the WINDOW type): unit-tested alone.
  */
 #ifndef SCREEN_H
@@ -39,7 +41,7 @@ struct screen_stack {
     int n;
 };
 
-/* Open s on top (after closing it and what is above, if it is open). */
+/* Open s on top (after closing it where it was, if it is open). */
 void screen_push(struct screen_stack *st, struct app *a,
                  const struct screen_ops *s, long long id);
 /* Close the top screen; the bottom one stays. */

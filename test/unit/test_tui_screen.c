@@ -80,24 +80,26 @@ static void test_screen__the_bottom_stays(void **state)
     assert_string_equal(trail, "+list -list");
 }
 
-static void test_screen__pushed_again_closes_what_is_above(void **state)
+static void test_screen__pushed_again_moves_to_the_top(void **state)
 {
     struct screen_stack st = {0};
 
     screen_push(&st, NULL, &list, 0);
-    screen_push(&st, NULL, &notes, 0);
     screen_push(&st, NULL, &ticket, 3);
-    /* N on a ticket opened from the notifications. */
+    /* N on a ticket, then Enter on a notification of another ticket:
+     * back from it goes to the notifications, then to the list. */
     screen_push(&st, NULL, &notes, 0);
-    assert_int_equal(st.n, 2);
-    assert_ptr_equal(screen_top(&st), &notes);
-    assert_false(screen_is_open(&st, &ticket));
-    /* Another ticket over the one shown: the first closes. */
     screen_push(&st, NULL, &ticket, 4);
+    assert_int_equal(st.n, 3);
+    assert_ptr_equal(st.ops[1], &notes);
+    assert_ptr_equal(screen_top(&st), &ticket);
+    /* Pushed again on top of itself: closed, then opened. */
     screen_push(&st, NULL, &ticket, 5);
     assert_int_equal(st.n, 3);
-    assert_string_equal(trail, "+list +notes +ticket:3 -ticket -notes +notes "
-                               "+ticket:4 -ticket +ticket:5");
+    screen_pop(&st, NULL);
+    assert_ptr_equal(screen_top(&st), &notes);
+    assert_string_equal(trail, "+list +ticket:3 +notes -ticket +ticket:4 "
+                               "-ticket +ticket:5 -ticket");
 }
 
 static void test_screen__home_closes_from_the_top_down(void **state)
@@ -143,7 +145,7 @@ int main(void)
         cmocka_unit_test_setup(test_screen__push_and_pop_pair_open_and_close,
                                reset),
         cmocka_unit_test_setup(test_screen__the_bottom_stays, reset),
-        cmocka_unit_test_setup(test_screen__pushed_again_closes_what_is_above,
+        cmocka_unit_test_setup(test_screen__pushed_again_moves_to_the_top,
                                reset),
         cmocka_unit_test_setup(test_screen__home_closes_from_the_top_down,
                                reset),
