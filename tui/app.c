@@ -16,6 +16,9 @@
 
 /* ---- keys ---------------------------------------------------------------- */
 
+_Static_assert(ACT_VIEW_6 - ACT_VIEW_1 + 1 == DK_NVIEWS,
+               "keys.def has a VIEW_n action for each view of dk_views.h");
+
 static void show_view(struct app *a, int view)
 {
     a->current = view;
@@ -54,7 +57,7 @@ static void global_action(struct app *a, enum action act)
                          DK_NVIEWS);
         break;
     default:
-        if (act >= ACT_VIEW_1 && act < ACT_VIEW_1 + DK_NVIEWS)
+        if (act >= ACT_VIEW_1 && act <= ACT_VIEW_6)
             show_view(a, act - ACT_VIEW_1);
         break;
     }
@@ -121,15 +124,6 @@ static void stdin_cb(uv_poll_t *h, int status, int events)
         uv_stop(a->loop);
 }
 
-void app_pause_input(struct app *a, bool pause)
-{
-    a->input_paused = pause;
-    if (pause)
-        uv_poll_stop(&a->stdin_poll);
-    else
-        uv_poll_start(&a->stdin_poll, UV_READABLE, stdin_cb);
-}
-
 /* ---- the loop ------------------------------------------------------------ */
 
 static void timer_cb(uv_timer_t *t)
@@ -146,10 +140,16 @@ static void timer_cb(uv_timer_t *t)
     }
 }
 
-static void redraw_cb(uv_prepare_t *h)
+/* Before the loop waits: follow app_pause_input(), then draw. */
+static void prepare_cb(uv_prepare_t *h)
 {
     struct app *a = h->data;
 
+    if (a->input_paused && !a->input_stopped)
+        uv_poll_stop(&a->stdin_poll);
+    else if (!a->input_paused && a->input_stopped)
+        uv_poll_start(&a->stdin_poll, UV_READABLE, stdin_cb);
+    a->input_stopped = a->input_paused;
     if (!a->dirty)
         return;
     a->dirty = false;
@@ -201,9 +201,9 @@ int app_run(struct app *a)
     uv_timer_init(a->loop, &a->timer);
     a->timer.data = a;
     uv_timer_start(&a->timer, timer_cb, 100, 100);
-    uv_prepare_init(a->loop, &a->redraw);
-    a->redraw.data = a;
-    uv_prepare_start(&a->redraw, redraw_cb);
+    uv_prepare_init(a->loop, &a->prepare);
+    a->prepare.data = a;
+    uv_prepare_start(&a->prepare, prepare_cb);
     a->dirty = true;
     uv_run(a->loop, UV_RUN_DEFAULT);
     return 0;

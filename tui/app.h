@@ -13,10 +13,14 @@
  *   draw                   colours, tabs, the status line, the frame
  *   conn                   calls, login, subscription, reconnects, pushes
  *   actions                ticket actions and the prompt line
- *   screen_help, screen_notifications, screen_ticket, composer,
- *   screen_list            the screens
+ *   screen_help, composer, screen_ticket, screen_notifications,
+ *   screen_list            the screens (screens.h), each opening only
+ *                          those before it
  *   app                    the loop and the global keys
  *   main                   options, configuration, the terminal
+ *
+ * This header and its inline helpers (app_dirty, app_push...) are shared
+ * by all; draw.c reaches the screens only through screen_ops.
  *
  * Nothing here includes server/ or ctl/.
  */
@@ -40,14 +44,15 @@ struct app {
     /* The loop and the keys (app.c). */
     uv_loop_t *loop; /* borrowed: main.c's */
     bool quit;
-    bool dirty;        /* draw with this loop turn */
-    bool locked;       /* idle too long: sign in again */
-    bool input_paused; /* $EDITOR has the terminal */
+    bool dirty;         /* draw with this loop turn */
+    bool locked;        /* idle too long: sign in again */
+    bool input_paused;  /* $EDITOR has the terminal (app_pause_input) */
+    bool input_stopped; /* the loop follows input_paused */
     uint64_t last_key_ms;
     uv_poll_t stdin_poll;
     uv_signal_t sigwinch, sigterm, sigint, sighup;
-    uv_timer_t timer; /* reconnects, countdown, debounced reloads */
-    uv_prepare_t redraw;
+    uv_timer_t timer;        /* reconnects, countdown, debounced reloads */
+    uv_prepare_t prepare;    /* input_paused, then the frame if dirty */
     int keymap[KEYMAP_SIZE]; /* key -> enum action */
     struct screen_stack screens;
     int current;      /* the tab shown: enum dk_view */
@@ -108,7 +113,11 @@ static inline void app_home(struct app *a)
     app_dirty(a);
 }
 
-/* Stop or resume reading the terminal (while $EDITOR has it). */
-void app_pause_input(struct app *a, bool pause);
+/* Stop or resume reading the terminal (while $EDITOR has it); the loop
+ * follows before it next waits for input. */
+static inline void app_pause_input(struct app *a, bool pause)
+{
+    a->input_paused = pause;
+}
 
 #endif
