@@ -1,14 +1,14 @@
 /*
- * composer.c - the composer screen, writing a note or a reply on a ticket,
- * over the screen it came from: type, Enter for a new
- * line, Tab completes an @name from the staff list, Ctrl-E opens $VISUAL
- * or $EDITOR on the draft, Ctrl-S sends, Esc cancels (asking first when
- * there is text).  The draft lives here, not in the connection, so it
- * survives a reconnect; it is sent only when the server is live, and kept
- * if sending fails.  While an editor has it, it is a file under
- * $XDG_STATE_HOME/docket/, kept until the draft is sent or discarded, so
- * nothing is lost if the editor or docket dies; live updates keep
- * arriving meanwhile.
+ * composer.c - the composer screen: a note or a reply to a ticket, written
+ * over the screen it came from.  Type, Enter for a new line, Tab completes
+ * an @name from the staff list, Ctrl-E opens $VISUAL or $EDITOR on the
+ * draft, Ctrl-S sends, Esc cancels (asking first when there is text).  The
+ * draft lives here, not in the connection, so it survives a reconnect and
+ * the screen's closing; it is sent only when the server is live, and kept
+ * (the screen coming back) if sending fails.  While an editor has it, it
+ * is a file under $XDG_STATE_HOME/docket/, kept until the draft is sent or
+ * discarded, so nothing is lost if the editor or docket dies; live updates
+ * keep arriving meanwhile.
  */
 #include "app.h"
 #include "dk_buf.h"
