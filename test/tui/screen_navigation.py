@@ -5,7 +5,7 @@ view key goes straight to the list, the composer over a ticket keeps its
 draft until it is discarded, Esc cancels a prompt; and docket exits 0 on Q
 from a ticket and on SIGTERM with a draft open (in the sanitizer build,
 so without a leak or an error)."""
-import sys, os, pwd, signal, subprocess
+import sys, os, pwd, re, signal, subprocess
 sys.path.insert(0, os.path.dirname(__file__))
 from term import *
 
@@ -24,9 +24,9 @@ NOTIFICATIONS = r"Notifications\s+\(Enter opens"
 t = Term("nav", ["--server", "unix:" + d.sock], 100, 30, env={"XDG_STATE_HOME": cl.dir})
 t.sees(r"carla · .* · live", "logged in")
 t.keys("5")
-t.sees(r"(?s)%d .*Winter concert.*\n%d .*Spring fair|%d .*Spring fair.*\n%d .*Winter concert"
-       % (t1, t2, t2, t1), "Open lists both tickets")
-first = int(t.row_of(r"^\d+ ").split()[0])
+rows = lambda s: re.findall(r"(?m)^(\d+) .*(?:Winter concert|Spring fair)", s)
+screen = t.until(lambda s: len(rows(s)) == 2, "Open lists both tickets")
+first = int(rows(screen)[0]) if screen else t1
 
 # --- help over a ticket, and back --------------------------------------------
 t.keys("Enter")
