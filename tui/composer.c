@@ -1,16 +1,20 @@
 /*
- * composer.c - writing a note or a reply in place: type, Enter for a new
- * line, Tab completes an @name from the staff list, Ctrl-E opens $VISUAL
- * or $EDITOR on the draft, Ctrl-S sends, Esc cancels (asking first when
- * there is text).  The draft lives in the app, not the connection, so it
- * survives a reconnect; it is sent only when the server is live, and kept
- * if sending fails.  While an editor has it, it is a file under
- * $XDG_STATE_HOME/docket/, kept until the draft is sent or discarded, so
- * nothing is lost if the editor or docket dies; live updates keep
- * arriving meanwhile.
+ * composer.c - the composer screen: a note or a reply to a ticket, written
+ * over the screen it came from.  Type, Enter for a new line, Tab completes
+ * an @name from the staff list, Ctrl-E opens $VISUAL or $EDITOR on the
+ * draft, Ctrl-S sends, Esc cancels (asking first when there is text).  The
+ * draft lives here, not in the connection, so it survives a reconnect and
+ * the screen's closing; it is sent only when the server is live, and kept
+ * (the screen coming back) if sending fails.  While an editor has it, it
+ * is a file under $XDG_STATE_HOME/docket/, kept until the draft is sent or
+ * discarded, so nothing is lost if the editor or docket dies; live updates
+ * keep arriving meanwhile.
  */
 #include "app.h"
+#include "dk_buf.h"
 #include "dk_mem.h"
+#include "draw.h"
+#include "screens.h"
 #include "text.h"
 
 #include <errno.h>
@@ -22,61 +26,85 @@
 
 #define CTRL_KEY(c) ((c)&0x1f)
 
+/* A draft's bound: escaped as JSON (up to twice as long), it still fits
+ * the server's default request line (server.max_line_bytes, 1 MiB). */
+#define COMPOSER_MAX (256 * 1024)
+
+static struct composer {
+    bool reply; /* a reply to the client, else a note */
+    long long ticket;
+    struct dk_buf text; /* owned: the draft, UTF-8 */
+    bool confirm_discard;
+    bool sending;   /* the draft is on its way: kept until the reply */
+    bool editing;   /* $EDITOR is running on the draft file */
+    char path[512]; /* the draft's file while the editor has it */
+} composer;
+
 void composer_open(struct app *a, long long ticket, bool reply)
 {
-    struct composer *c = &a->composer;
+    struct composer *c = &composer;
 
-    if (c->active)
+    if (screen_is_open(&a->screens, &screen_composer))
         return;
     if (c->sending) {
         /* One draft at a time: the one on its way owns the buffer. */
-        app_message(a, true, "Still sending the last one; a moment");
+        draw_message(a, true, "Still sending the last one; a moment");
         return;
     }
-    if (c->ticket != ticket || c->reply != reply) {
-        free(c->text);
-        c->text = NULL;
-        c->len = c->cap = 0;
-    }
-    c->active = true;
+    if (c->ticket != ticket || c->reply != reply)
+        dk_buf_reset(&c->text, true);
+    c->text.max = COMPOSER_MAX;
     c->reply = reply;
     c->ticket = ticket;
-    c->confirm_discard = false;
-    app_dirty(a);
+    app_push(a, &screen_composer, ticket);
 }
 
-static void append(struct composer *c, const char *s, size_t n)
+static void composer_screen_open(struct app *a, long long ticket)
 {
-    if (c->len + n + 1 > c->cap) {
-        c->cap = (c->len + n + 1) * 2;
-        c->text = dk_xrealloc(c->text, c->cap);
-    }
-    memcpy(c->text + c->len, s, n);
-    c->len += n;
-    c->text[c->len] = '\0';
+    composer.confirm_discard = false;
+}
+
+bool composer_action(struct app *a, enum action act, long long ticket)
+{
+    if (act != ACT_NOTE && act != ACT_REPLY)
+        return false;
+    composer_open(a, ticket, act == ACT_REPLY);
+    return true;
+}
+
+void composer_cleanup(void)
+{
+    dk_buf_free(&composer.text);
+}
+
+static void append(struct app *a, const char *s, size_t n)
+{
+    if (!dk_buf_add(&composer.text, s, n))
+        draw_message(a, true, "The draft is at its limit (%d KiB)",
+                     COMPOSER_MAX / 1024);
 }
 
 /* Tab: complete the @word being typed from the staff list. */
 static void complete(struct app *a)
 {
-    struct composer *c = &a->composer;
-    size_t start = c->len, i;
+    struct dk_buf *t = &composer.text;
+    size_t start = t->len, i;
     json_t *s;
 
-    while (start > 0 && c->text[start - 1] != '@' &&
-           c->text[start - 1] != ' ' && c->text[start - 1] != '\n')
+    while (start > 0 && t->data[start - 1] != '@' &&
+           t->data[start - 1] != ' ' && t->data[start - 1] != '\n')
         start--;
-    if (start == 0 || c->text[start - 1] != '@')
+    if (start == 0 || t->data[start - 1] != '@')
         return;
-    json_array_foreach(a->staff, i, s)
+    json_array_foreach(a->store.staff, i, s)
     {
         const char *u = json_string_value(json_object_get(s, "username"));
-        size_t have = c->len - start;
-        if (u && strncmp(u, c->text + start, have) == 0 && strlen(u) > have) {
-            append(c, u + have, strlen(u) - have);
-            append(c, " ", 1);
-            app_message(a, false, "@%s: %s", u,
-                        json_string_value(json_object_get(s, "name")));
+        size_t have = t->len - start;
+        if (u && strncmp(u, t->data + start, have) == 0 && strlen(u) > have) {
+            append(a, u + have, strlen(u) - have);
+            append(a, " ", 1);
+            draw_message(a, false, "@%s: %s", u,
+                         json_string_value(json_object_get(s, "name")));
             return;
         }
     }
@@ -122,38 +150,48 @@ static void editor_closed_cb(uv_handle_t *h)
 static void editor_exit_cb(uv_process_t *p, int64_t status, int sig)
 {
     struct app *a = p->data;
-    struct composer *c = &a->composer;
+    struct composer *c = &composer;
     FILE *fp = fopen(c->path, "rb");
     char buf[4096];
-    size_t n;
+    size_t n = 0;
 
     uv_close((uv_handle_t *)p, editor_closed_cb);
     if (fp) {
-        c->len = 0;
-        if (c->text)
-            c->text[0] = '\0';
-        while ((n = fread(buf, 1, sizeof(buf), fp)) > 0)
-            append(c, buf, n);
+        dk_buf_reset(&c->text, false);
+        while ((n = fread(buf, 1, sizeof(buf), fp)) > 0 &&
+               dk_buf_add(&c->text, buf, n))
+            ;
+        if (n > 0) {
+            /* Cut between characters; the rest stays in the file. */
+            size_t len = c->text.len;
+            while (len > 0 &&
+                   ((unsigned char)c->text.data[len - 1] & 0xc0) == 0x80)
+                len--;
+            if (len > 0 && (unsigned char)c->text.data[len - 1] >= 0xc0)
+                dk_buf_truncate(&c->text, len - 1);
+            draw_message(a, true, "The draft is cut at its limit (%d KiB)",
+                         COMPOSER_MAX / 1024);
+        }
         fclose(fp);
         /* Editors end files with a newline; the note should not. */
-        while (c->len && (c->text[c->len - 1] == '\n'))
-            c->text[--c->len] = '\0';
+        while (c->text.len && c->text.data[c->text.len - 1] == '\n')
+            dk_buf_truncate(&c->text, c->text.len - 1);
     }
     c->editing = false;
     reset_prog_mode();
     app_pause_input(a, false);
     clearok(stdscr, TRUE);
-    if (status != 0)
-        app_message(a, true,
-                    "The editor exited with status %lld; the draft "
-                    "is as it left it",
-                    (long long)status);
+    if (status != 0 && !n)
+        draw_message(a, true,
+                     "The editor exited with status %lld; the draft "
+                     "is as it left it",
+                     (long long)status);
     app_dirty(a);
 }
 
 static void open_editor(struct app *a)
 {
-    struct composer *c = &a->composer;
+    struct composer *c = &composer;
     uv_process_options_t opt;
     uv_stdio_container_t stdio[3];
     uv_process_t *proc;
@@ -163,12 +201,12 @@ static void open_editor(struct app *a)
 
     draft_path(c, c->path, sizeof(c->path));
     if (!(fp = fopen(c->path, "wb"))) {
-        app_message(a, true, "Could not write the draft to %s: %s", c->path,
-                    strerror(errno));
+        draw_message(a, true, "Could not write the draft to %s: %s", c->path,
+                     strerror(errno));
         return;
     }
-    if (c->len)
-        fwrite(c->text, 1, c->len, fp);
+    if (c->text.len)
+        fwrite(c->text.data, 1, c->text.len, fp);
     fclose(fp);
     memset(&opt, 0, sizeof(opt));
     args[0] = "/bin/sh";
@@ -197,7 +235,8 @@ static void open_editor(struct app *a)
         free(proc);
         reset_prog_mode();
         app_pause_input(a, false);
-        app_message(a, true, "Could not start the editor: %s", uv_strerror(rc));
+        draw_message(a, true, "Could not start the editor: %s",
+                     uv_strerror(rc));
         return;
     }
     c->editing = true;
@@ -206,70 +245,68 @@ static void open_editor(struct app *a)
 static void sent(struct dk_client *cl, json_t *result, json_t *error, void *arg)
 {
     struct app *a = arg;
-    struct composer *c = &a->composer;
+    struct composer *c = &composer;
     json_t *m = json_object_get(result, "mentions");
 
     c->sending = false;
     if (!result) {
-        c->active = true; /* keep the draft; the error is on screen */
+        /* Keep the draft, over whatever is shown now; the error is on
+         * the status line. */
+        app_push(a, &screen_composer, c->ticket);
         return;
     }
     if (json_array_size(m))
-        app_message(a, false, "Note added; %zu tagged", json_array_size(m));
+        draw_message(a, false, "Note added; %zu tagged", json_array_size(m));
     else
-        app_message(a, false,
-                    c->reply ? "Reply sent to the client" : "Note added");
-    free(c->text);
-    c->text = NULL;
-    c->len = c->cap = 0;
+        draw_message(a, false,
+                     c->reply ? "Reply sent to the client" : "Note added");
+    dk_buf_reset(&c->text, true);
     forget_file(c);
-    a->ticket_wanted = true;
+    a->store.ticket_wanted = true;
 }
 
 static void send_draft(struct app *a)
 {
-    struct composer *c = &a->composer;
+    struct composer *c = &composer;
 
-    if (!c->len) {
-        app_message(a, true, "Nothing to send");
+    if (!c->text.len) {
+        draw_message(a, true, "Nothing to send");
         return;
     }
     if (a->conn != CS_LIVE) {
-        app_message(a, true,
-                    "Offline: the draft is kept; send it again "
-                    "when live");
+        draw_message(a, true,
+                     "Offline: the draft is kept; send it again "
+                     "when live");
         return;
     }
     c->sending = true;
-    c->active = false;
-    app_call(a, c->reply ? "messages.send" : "notes.add",
-             json_pack("{s:I, s:s}", "ticket", (json_int_t)c->ticket, "body",
-                       c->text),
-             sent, a);
+    app_pop(a);
+    conn_call(a, c->reply ? "messages.send" : "notes.add",
+              json_pack("{s:I, s:s}", "ticket", (json_int_t)c->ticket, "body",
+                        c->text.data),
+              sent, a);
 }
 
-bool composer_key(struct app *a, wint_t ch, bool is_key)
+static bool composer_key(struct app *a, wint_t ch, bool is_key)
 {
-    struct composer *c = &a->composer;
+    struct composer *c = &composer;
 
     if (c->confirm_discard) {
         c->confirm_discard = false;
         if (!is_key && (ch == 'y' || ch == 'Y')) {
             forget_file(c);
-            free(c->text);
-            c->text = NULL;
-            c->len = c->cap = 0;
-            c->active = false;
-            app_message(a, false, "Draft discarded");
+            dk_buf_reset(&c->text, true);
+            app_pop(a);
+            draw_message(a, false, "Draft discarded");
         }
         app_dirty(a);
         return true;
     }
     if (!is_key && ch == 27) { /* Esc */
-        if (c->len)
+        if (c->text.len)
             c->confirm_discard = true;
         else
-            c->active = false;
+            app_pop(a);
     } else if (!is_key && (ch == CTRL_KEY('s') || ch == CTRL_KEY('d'))) {
         send_draft(a);
     } else if (!is_key && ch == '\t') {
@@ -278,21 +315,19 @@ bool composer_key(struct app *a, wint_t ch, bool is_key)
         open_editor(a);
     } else if ((!is_key && (ch == '\n' || ch == '\r')) ||
                (is_key && ch == KEY_ENTER)) {
-        append(c, "\n", 1);
+        append(a, "\n", 1);
     } else if ((is_key && ch == KEY_BACKSPACE) ||
                (!is_key && (ch == 127 || ch == 8))) {
-        while (c->len > 0 &&
-               ((unsigned char)c->text[c->len - 1] & 0xc0) == 0x80)
-            c->len--;
-        if (c->len > 0)
-            c->len--;
-        if (c->text)
-            c->text[c->len] = '\0';
+        size_t n = c->text.len;
+        while (n > 0 && ((unsigned char)c->text.data[n - 1] & 0xc0) == 0x80)
+            n--;
+        if (n > 0)
+            dk_buf_truncate(&c->text, n - 1);
     } else if (!is_key && ch >= 32) {
         char mb[8];
         int n = wctomb(mb, (wchar_t)ch);
         if (n > 0)
-            append(c, mb, (size_t)n);
+            append(a, mb, (size_t)n);
     }
     app_dirty(a);
     return true;
@@ -315,9 +350,9 @@ static void draw_line(void *arg, const char *text, size_t len)
     d->y++;
 }
 
-void composer_draw(struct app *a, WINDOW *w, int rows, int cols)
+static void composer_draw(struct app *a, WINDOW *w, int rows, int cols)
 {
-    struct composer *c = &a->composer;
+    struct composer *c = &composer;
     struct draw_ctx d = {w, 2, rows, cols, 1};
     char title[160];
 
@@ -330,8 +365,16 @@ void composer_draw(struct app *a, WINDOW *w, int rows, int cols)
     if (c->confirm_discard)
         draw_text(w, 1, 0, cols, "Discard this draft? y/n",
                   color_attr(a, C_ERROR), true);
-    text_wrap(c->text ? c->text : "", cols - 2, draw_line, &d);
+    text_wrap(c->text.data ? c->text.data : "", cols - 2, draw_line, &d);
     wmove(w, d.y - 1 < rows ? d.y - 1 : rows - 1,
           d.last_x < cols ? d.last_x : cols - 1);
     curs_set(1);
 }
+
+const struct screen_ops screen_composer = {
+    .name = "composer",
+    .open = composer_screen_open,
+    .draw = composer_draw,
+    .key = composer_key,
+    .cursor = true,
+};

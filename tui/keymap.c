@@ -1,9 +1,10 @@
 /*
- * keymap.c - the keymap built from keys.def, and rebinding from the
- * configuration.
+ * keymap.c - the keymap built from keys.def, rebinding from the
+ * configuration, and the keys written for help.
  */
 #include "keymap.h"
-#include "app.h"
+
+#include <curses.h>
 
 #include <ctype.h>
 #include <stdio.h>
@@ -131,4 +132,81 @@ int keymap_apply(int *keymap, const struct dk_pairs *keys, const char *file,
     if (!problems)
         memcpy(keymap, next, sizeof(next));
     return problems;
+}
+
+static const char *const action_helps[ACT_COUNT] = {
+    [ACT_NONE] = "",
+#define ACTION(id, help, k1, k2) [ACT_##id] = help,
+#include "keys.def"
+#undef ACTION
+};
+
+const char *keymap_help(int act)
+{
+    return act > ACT_NONE && act < ACT_COUNT ? action_helps[act] : "";
+}
+
+static void describe_key(int k, char *out, size_t size)
+{
+    switch (k) {
+    case '\n':
+    case '\r':
+        snprintf(out, size, "Enter");
+        return;
+    case 27:
+        snprintf(out, size, "Esc");
+        return;
+    case '\t':
+        snprintf(out, size, "Tab");
+        return;
+    case ' ':
+        snprintf(out, size, "Space");
+        return;
+    case KEY_BTAB:
+        snprintf(out, size, "S-Tab");
+        return;
+    case KEY_DOWN:
+        snprintf(out, size, "Down");
+        return;
+    case KEY_UP:
+        snprintf(out, size, "Up");
+        return;
+    case KEY_HOME:
+        snprintf(out, size, "Home");
+        return;
+    case KEY_END:
+        snprintf(out, size, "End");
+        return;
+    case KEY_NPAGE:
+        snprintf(out, size, "PgDn");
+        return;
+    case KEY_PPAGE:
+        snprintf(out, size, "PgUp");
+        return;
+    case KEY_ENTER:
+        snprintf(out, size, "Enter");
+        return;
+    }
+    if (k > 32 && k < 127)
+        snprintf(out, size, "%c", k);
+    else
+        snprintf(out, size, "%s", keyname(k) ? keyname(k) : "?");
+}
+
+void keymap_keys(const int *keymap, int act, char *out, size_t size)
+{
+    size_t len = 0;
+    char name[32], last[32] = "";
+
+    out[0] = '\0';
+    for (int k = 0; k < KEYMAP_SIZE && len + 1 < size; k++) {
+        if (keymap[k] != act)
+            continue;
+        describe_key(k, name, sizeof(name));
+        if (strcmp(name, last) == 0)
+            continue; /* \n and KEY_ENTER are both "Enter" */
+        snprintf(last, sizeof(last), "%s", name);
+        len += (size_t)snprintf(out + len, size - len, "%s%s", len ? " " : "",
+                                name);
+    }
 }

@@ -1,13 +1,25 @@
 /*
  * keymap.h - which key does what: the defaults of keys.def, and the
  * client.keys overrides of the configuration, checked with the file and
- * line of each mistake.  No terminal needed: unit-tested alone.
+ * line of each mistake, and how help writes the keys.  No terminal
+ * needed (only curses' key codes): unit-tested alone.
  */
 #ifndef KEYMAP_H
 #define KEYMAP_H
 
 #include "dk_config.h"
 #include "dk_diag.h"
+
+#include <stddef.h>
+
+/* Every action of keys.def. */
+enum action {
+    ACT_NONE = 0,
+#define ACTION(id, help, k1, k2) ACT_##id,
+#include "keys.def"
+#undef ACTION
+    ACT_COUNT
+};
 
 /* keymap[key] = action (enum action), for key codes up to KEYMAP_SIZE. */
 #define KEYMAP_SIZE 1024
@@ -18,6 +30,11 @@ void keymap_defaults(int *keymap);
 int keymap_action(const char *name);
 /* The lower-case name of an action. */
 const char *keymap_action_name(int act);
+
+/* What help says of an action ("next line"). */
+const char *keymap_help(int act);
+/* The keys bound to act as help writes them ("j Down"), into out. */
+void keymap_keys(const int *keymap, int act, char *out, size_t size);
 
 /* A key from its written form: "c", "C-x", "Enter", "PgDn"...; -1 if
  * it is not one. */

@@ -29,26 +29,28 @@ bool model_closed(json_t *s)
     return str_is(s, "stage", "closed");
 }
 
-bool model_in_view(int view, json_t *s, const char *me)
+bool model_in_view(enum dk_view view, json_t *s, const char *me)
 {
     bool closed = model_closed(s);
 
     switch (view) {
-    case MODEL_MY_OPEN:
+    case DK_VIEW_MY_OPEN:
         return str_is(s, "owner", me) && !closed;
-    case MODEL_UNASSIGNED:
+    case DK_VIEW_UNASSIGNED:
         return str_is(s, "owner", NULL) && str_is(s, "pipeline", "support") &&
                !closed;
-    case MODEL_WAITING_ON_GRAPHICS:
+    case DK_VIEW_WAITING_ON_GRAPHICS:
         return str_is(s, "pipeline", "graphics") &&
                str_is(s, "stage", "waiting_on_graphics");
-    case MODEL_MY_GRAPHICS:
+    case DK_VIEW_MY_GRAPHICS:
         return str_is(s, "graphics_owner", me) &&
                str_is(s, "stage", "graphics_in_progress");
-    case MODEL_OPEN:
+    case DK_VIEW_OPEN:
         return !closed;
-    case MODEL_CLOSED:
+    case DK_VIEW_CLOSED:
         return closed;
+    case DK_NVIEWS:
+        break;
     }
     return false;
 }
@@ -112,7 +114,7 @@ bool model_matches(json_t *s, const char *f)
     return wcsstr(hay, needle) != NULL;
 }
 
-void model_apply(json_t *rows, bool complete, int view, json_t *s,
+void model_apply(json_t *rows, bool complete, enum dk_view view, json_t *s,
                  const char *me)
 {
     long long id = json_integer_value(json_object_get(s, "id"));
@@ -136,4 +138,24 @@ void model_apply(json_t *rows, bool complete, int view, json_t *s,
     if (i == n && !complete)
         return;
     json_array_insert(rows, i, s);
+}
+
+static const struct {
+    const char *id, *name;
+} stages[] = {
+    {"new", "New"},
+    {"in_progress", "In Progress"},
+    {"waiting_on_contact", "Waiting on contact"},
+    {"closed", "Closed"},
+    {"waiting_on_graphics", "Waiting on Graphics"},
+    {"graphics_in_progress", "Graphics in progress"},
+    {"graphics_complete", "Graphics Complete"},
+};
+
+const char *model_stage_name(const char *id)
+{
+    for (size_t i = 0; id && i < sizeof(stages) / sizeof(*stages); i++)
+        if (strcmp(stages[i].id, id) == 0)
+            return stages[i].name;
+    return id ? id : "";
 }

@@ -1,7 +1,8 @@
 /*
  * model.h - the client's view of the tickets without a terminal: which
- * view a ticket summary belongs to (SPEC section 4), the views' order,
- * the as-you-type filter, and applying a pushed change to a loaded list.
+ * view a ticket summary belongs to (SPEC section 4; the views are
+ * enum dk_view of dk_views.h), the views' order, the as-you-type filter,
+ * applying a pushed change to a loaded list, and the stages' names.
  */
 #ifndef MODEL_H
 #define MODEL_H
@@ -9,20 +10,11 @@
 #include <jansson.h>
 #include <stdbool.h>
 
-/* The views, in tab order (the same as dk_views.h). */
-enum {
-    MODEL_MY_OPEN,
-    MODEL_UNASSIGNED,
-    MODEL_WAITING_ON_GRAPHICS,
-    MODEL_MY_GRAPHICS,
-    MODEL_OPEN,
-    MODEL_CLOSED,
-    MODEL_NVIEWS
-};
+#include "dk_views.h"
 
 bool model_closed(json_t *summary);
 /* Whether summary belongs in view for the staff member me. */
-bool model_in_view(int view, json_t *summary, const char *me);
+bool model_in_view(enum dk_view view, json_t *summary, const char *me);
 /* The views' order: priority high first, oldest, then id. */
 int model_cmp(json_t *a, json_t *b);
 /* The filter of "/": id, subject, contact name or email, school. */
@@ -32,7 +24,10 @@ bool model_matches(json_t *summary, const char *filter);
  * removed if it left, inserted in order if it joined (unless it sorts past
  * the loaded part of an incomplete view), replaced if it changed.
  */
-void model_apply(json_t *rows, bool complete, int view, json_t *summary,
-                 const char *me);
+void model_apply(json_t *rows, bool complete, enum dk_view view,
+                 json_t *summary, const char *me);
+
+/* "In Progress" for "in_progress"; an unknown stage as it is. */
+const char *model_stage_name(const char *stage);
 
 #endif

@@ -3,8 +3,17 @@
  * from the live keymap so that it cannot disagree with the keys.
  */
 #include "app.h"
+#include "draw.h"
+#include "screens.h"
 
 #include <stdio.h>
+
+static int top; /* actions scrolled past */
+
+static void help_open(struct app *a, long long id)
+{
+    top = 0;
+}
 
 static void draw(struct app *a, WINDOW *w, int rows, int cols)
 {
@@ -15,15 +24,14 @@ static void draw(struct app *a, WINDOW *w, int rows, int cols)
               color_attr(a, C_HEADING) | A_BOLD, false);
     y++;
     for (int act = ACT_NONE + 1; act < ACT_COUNT; act++) {
-        action_keys(a, (enum action)act, keys, sizeof(keys));
+        keymap_keys(a->keymap, act, keys, sizeof(keys));
         if (!keys[0])
             continue;
-        if (n++ < a->help_top)
+        if (n++ < top)
             continue;
         if (y >= rows)
             break;
-        snprintf(line, sizeof(line), "  %-14s %s", keys,
-                 action_help((enum action)act));
+        snprintf(line, sizeof(line), "  %-14s %s", keys, keymap_help(act));
         draw_text(w, y++, 0, cols, line, 0, false);
     }
     if (y < rows - 1) {
@@ -41,24 +49,28 @@ static bool action(struct app *a, enum action act)
     switch (act) {
     case ACT_DOWN:
     case ACT_PAGE_DOWN:
-        a->help_top += act == ACT_DOWN ? 1 : 10;
-        if (a->help_top > ACT_COUNT - 5)
-            a->help_top = ACT_COUNT - 5;
+        top += act == ACT_DOWN ? 1 : 10;
+        if (top > ACT_COUNT - 5)
+            top = ACT_COUNT - 5;
         return true;
     case ACT_UP:
     case ACT_PAGE_UP:
-        a->help_top -= act == ACT_UP ? 1 : 10;
-        if (a->help_top < 0)
-            a->help_top = 0;
+        top -= act == ACT_UP ? 1 : 10;
+        if (top < 0)
+            top = 0;
         return true;
     case ACT_BACK:
     case ACT_HELP:
-        app_set_screen(a, a->back && a->back != &screen_help ? a->back
-                                                             : &screen_list);
+        app_pop(a);
         return true;
     default:
         return false;
     }
 }
 
-const struct screen_ops screen_help = {"help", draw, action, NULL};
+const struct screen_ops screen_help = {
+    .name = "help",
+    .open = help_open,
+    .draw = draw,
+    .action = action,
+};

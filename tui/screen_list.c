@@ -1,12 +1,18 @@
 /*
  * screen_list.c - the list of the current view: one row per ticket (id,
  * priority, subject, contact / school, stage, owner, age or due), the
- * cursor following the ticket, not the row, as the list changes live.
+ * cursor following the ticket, not the row, as the list changes live;
+ * and the as-you-type filter and the search of "/".
  */
 #include "app.h"
+#include "dk_mem.h"
+#include "draw.h"
+#include "model.h"
+#include "screens.h"
 #include "text.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -14,9 +20,22 @@
 
 static json_t *rows_buf[MAX_ROWS];
 
+/* Each view keeps its cursor and scroll while another is shown. */
+static struct {
+    long long selected[DK_NVIEWS]; /* ticket id the cursor is on (0: first) */
+    int top[DK_NVIEWS];            /* first visible row */
+    char filter[128];              /* search as you type, local */
+} st;
+
+static int visible(struct app *a)
+{
+    return (int)store_visible(&a->store, (enum dk_view)a->current, st.filter,
+                              rows_buf, MAX_ROWS);
+}
+
 static int index_of_selected(struct app *a, json_t **rows, int n)
 {
-    long long sel = a->views[a->current].selected;
+    long long sel = st.selected[a->current];
 
     for (int i = 0; i < n; i++)
         if (json_integer_value(json_object_get(rows[i], "id")) == sel)
@@ -32,17 +51,18 @@ static void select_index(struct app *a, json_t **rows, int n, int i)
         i = 0;
     if (i >= n)
         i = n - 1;
-    a->views[a->current].selected =
+    st.selected[a->current] =
         json_integer_value(json_object_get(rows[i], "id"));
     /* Near the end of a long view: fetch the next page. */
     if (i > n - 20)
-        app_load_view(a, a->current, true);
+        conn_load_view(a, (enum dk_view)a->current, true);
 }
 
 static void draw(struct app *a, WINDOW *w, int rows, int cols)
 {
-    struct view *v = &a->views[a->current];
-    int n = (int)app_visible(a, rows_buf, MAX_ROWS);
+    struct view *v = &a->store.views[a->current];
+    int *top = &st.top[a->current];
+    int n = visible(a);
     int sel = index_of_selected(a, rows_buf, n);
     int body = rows - 1, subj_w, who_w, flex;
     int stage_w = cols >= 100 ? 20 : 12, owner_w = cols >= 100 ? 8 : 7;
@@ -72,21 +92,21 @@ static void draw(struct app *a, WINDOW *w, int rows, int cols)
 
     if (n == 0) {
         const char *why = v->loading     ? "Loading…"
-                          : a->filter[0] ? "Nothing matches the search"
+                          : st.filter[0] ? "Nothing matches the search"
                           : v->query     ? "Nothing found"
                                          : "Nothing here";
         draw_text(w, 2, 2, cols - 4, why, color_attr(a, C_DIM), false);
         return;
     }
     /* Keep the cursor's row in sight. */
-    if (sel < v->top)
-        v->top = sel;
-    if (sel >= v->top + body)
-        v->top = sel - body + 1;
-    if (v->top > n - body)
-        v->top = n - body > 0 ? n - body : 0;
-    for (int r = 0; r < body && v->top + r < n; r++) {
-        json_t *t = rows_buf[v->top + r];
+    if (sel < *top)
+        *top = sel;
+    if (sel >= *top + body)
+        *top = sel - body + 1;
+    if (*top > n - body)
+        *top = n - body > 0 ? n - body : 0;
+    for (int r = 0; r < body && *top + r < n; r++) {
+        json_t *t = rows_buf[*top + r];
         json_t *c = json_object_get(t, "contact");
         json_t *co = json_object_get(t, "company");
         const char *pri = json_string_value(json_object_get(t, "priority"));
@@ -94,7 +114,7 @@ static void draw(struct app *a, WINDOW *w, int rows, int cols)
         const char *owner = json_string_value(json_object_get(t, "owner"));
         const char *gowner =
             json_string_value(json_object_get(t, "graphics_owner"));
-        bool selected = v->top + r == sel;
+        bool selected = *top + r == sel;
         int base = selected ? color_attr(a, C_SELECTED) : 0;
         int pattr = base;
         if (!selected && pri)
@@ -132,9 +152,10 @@ static void draw(struct app *a, WINDOW *w, int rows, int cols)
                      : "");
         draw_text(w, y, x, who_w, who, base, true);
         x += who_w + 1;
-        draw_text(w, y, x, stage_w,
-                  stage_name(json_string_value(json_object_get(t, "stage"))),
-                  base, true);
+        draw_text(
+            w, y, x, stage_w,
+            model_stage_name(json_string_value(json_object_get(t, "stage"))),
+            base, true);
         x += stage_w + 1;
         draw_text(
             w, y, x, owner_w,
@@ -146,7 +167,7 @@ static void draw(struct app *a, WINDOW *w, int rows, int cols)
                     : "—",
             base | (owner ? 0 : color_attr(a, C_DIM)), true);
         x += owner_w + 1;
-        if (due_t > 0 && !ticket_is_closed(t)) {
+        if (due_t > 0 && !model_closed(t)) {
             text_age(agebuf, sizeof(agebuf), due, now);
             if (due_t < now) {
                 snprintf(when, sizeof(when), "late %s", agebuf);
@@ -166,15 +187,16 @@ static void draw(struct app *a, WINDOW *w, int rows, int cols)
         }
     }
     /* The terminal cursor sits on the selected row (screen readers). */
-    wmove(w, sel - v->top + 1, 0);
+    wmove(w, sel - *top + 1, 0);
 }
 
 static bool action(struct app *a, enum action act)
 {
-    int n = (int)app_visible(a, rows_buf, MAX_ROWS);
+    int n = visible(a);
     int sel = index_of_selected(a, rows_buf, n);
     int rows = LINES - 4;
     json_t *t = n ? rows_buf[sel] : NULL;
+    struct view *v = &a->store.views[a->current];
 
     switch (act) {
     case ACT_DOWN:
@@ -197,15 +219,16 @@ static bool action(struct app *a, enum action act)
         return true;
     case ACT_OPEN:
         if (t)
-            app_open_ticket(a, json_integer_value(json_object_get(t, "id")));
+            app_push(a, &screen_ticket,
+                     json_integer_value(json_object_get(t, "id")));
         return true;
     case ACT_BACK:
-        if (a->filter[0] || a->views[a->current].query) {
-            a->filter[0] = '\0';
-            if (a->views[a->current].query) {
-                free(a->views[a->current].query);
-                a->views[a->current].query = NULL;
-                app_load_view(a, a->current, false);
+        if (st.filter[0] || v->query) {
+            st.filter[0] = '\0';
+            if (v->query) {
+                free(v->query);
+                v->query = NULL;
+                conn_load_view(a, (enum dk_view)a->current, false);
             }
         } else {
             a->quit = true;
@@ -213,10 +236,42 @@ static bool action(struct app *a, enum action act)
         }
         return true;
     default:
-        if (t && ticket_action(a, act, t))
-            return true;
-        return false;
+        return t && (actions_ticket(a, act, t) ||
+                     composer_action(
+                         a, act, json_integer_value(json_object_get(t, "id"))));
     }
 }
 
-const struct screen_ops screen_list = {"list", draw, action, NULL};
+void list_clear_filter(struct app *a)
+{
+    st.filter[0] = '\0';
+}
+
+static void search_changed(struct app *a, const char *text)
+{
+    snprintf(st.filter, sizeof(st.filter), "%s", text);
+}
+
+static void search_done(struct app *a, const char *text)
+{
+    struct view *v = &a->store.views[a->current];
+
+    st.filter[0] = '\0';
+    free(v->query);
+    v->query = text && *text ? dk_xstrdup(text) : NULL;
+    conn_load_view(a, (enum dk_view)a->current, false);
+    if (v->query)
+        draw_message(a, false, "Searching %s for \"%s\" (R clears)",
+                     dk_view_titles[a->current], v->query);
+}
+
+void list_search(struct app *a)
+{
+    prompt_open(a, "Search: ", NULL, search_done, search_changed);
+}
+
+const struct screen_ops screen_list = {
+    .name = "list",
+    .draw = draw,
+    .action = action,
+};

@@ -2,12 +2,14 @@
  * screen_ticket.c - one ticket: "About this ticket", the description, the
  * contact card and school, attachments, the conversation, notes, tasks
  * and the timeline, wrapped at word boundaries and scrolled as one page.
- * It is rebuilt from a->ticket on every draw, so a push that reloads the
- * ticket updates it in place.  Also the ticket actions shared with the
- * list (claim, close, priority...).
+ * It is rebuilt from the store's ticket on every draw, so a push that
+ * reloads the ticket updates it in place.
  */
 #include "app.h"
 #include "dk_mem.h"
+#include "draw.h"
+#include "model.h"
+#include "screens.h"
 #include "text.h"
 
 #include <stdio.h>
@@ -15,30 +17,18 @@
 #include <string.h>
 #include <time.h>
 
-static const struct {
-    const char *id, *name;
-} stages[] = {
-    {"new", "New"},
-    {"in_progress", "In Progress"},
-    {"waiting_on_contact", "Waiting on contact"},
-    {"closed", "Closed"},
-    {"waiting_on_graphics", "Waiting on Graphics"},
-    {"graphics_in_progress", "Graphics in progress"},
-    {"graphics_complete", "Graphics Complete"},
-};
-#define NSTAGES (sizeof(stages) / sizeof(stages[0]))
+static struct {
+    long long id; /* the ticket shown last */
+    int top;      /* its first line shown, kept for going back to it */
+} st;
 
-const char *stage_name(const char *id)
+static const char *priority_label(const char *p)
 {
-    for (size_t i = 0; id && i < NSTAGES; i++)
-        if (strcmp(stages[i].id, id) == 0)
-            return stages[i].name;
-    return id ? id : "";
-}
-
-static const char *pipeline_of(const char *stage)
-{
-    return strstr(stage, "graphics") ? "graphics" : "support";
+    if (p && strcmp(p, "high") == 0)
+        return "Urgent";
+    if (p && strcmp(p, "medium") == 0)
+        return "Within 2 business days";
+    return "As time permits";
 }
 
 /* ---- the page, as lines -------------------------------------------------- */
@@ -146,7 +136,7 @@ static void heading(struct app *a, struct page *p, const char *title)
 
 static void build(struct app *a, struct page *p)
 {
-    json_t *t = a->ticket, *c = json_object_get(t, "contact"),
+    json_t *t = a->store.ticket, *c = json_object_get(t, "contact"),
            *co = json_object_get(t, "company"), *x;
     const char *pri = str(t, "priority");
     char w1[128], w2[128];
@@ -164,7 +154,7 @@ static void build(struct app *a, struct page *p)
     addf(p, 0, "  Pipeline  %s    Stage  %s",
          strcmp(str(t, "pipeline"), "graphics") ? "Customer Support"
                                                 : "Graphic Support",
-         stage_name(str(t, "stage")));
+         model_stage_name(str(t, "stage")));
     addf(p, 0, "  Owner     %s    Graphics  %s",
          json_is_string(json_object_get(t, "owner")) ? str(t, "owner") : "—",
          json_is_string(json_object_get(t, "graphics_owner"))
@@ -172,11 +162,11 @@ static void build(struct app *a, struct page *p)
              : "—");
     if (due > 0)
         addf(p,
-             due < (long)time(NULL) && !ticket_is_closed(t)
+             due < (long)time(NULL) && !model_closed(t)
                  ? color_attr(a, C_OVERDUE)
                  : 0,
              "  Due       %s%s", when(w2, sizeof(w2), str(t, "due_at")),
-             due < (long)time(NULL) && !ticket_is_closed(t) ? "  OVERDUE" : "");
+             due < (long)time(NULL) && !model_closed(t) ? "  OVERDUE" : "");
     addf(p, 0, "  Source    %s    Updated  %s", str(t, "source"),
          when(w1, sizeof(w1), str(t, "last_activity_at")));
     heading(a, p, "Description");
@@ -264,126 +254,38 @@ static void draw(struct app *a, WINDOW *w, int rows, int cols)
 {
     struct page p = {0};
 
-    if (!a->ticket) {
+    if (!a->store.ticket) {
         char msg[64];
-        snprintf(msg, sizeof(msg), "Loading #%lld…", a->ticket_id);
+        snprintf(msg, sizeof(msg), "Loading #%lld…", st.id);
         draw_text(w, 1, 2, cols - 4, msg, color_attr(a, C_DIM), false);
         return;
     }
     p.cols = cols;
     build(a, &p);
-    if (a->ticket_top > p.n - rows)
-        a->ticket_top = p.n - rows > 0 ? p.n - rows : 0;
-    for (int r = 0; r < rows && a->ticket_top + r < p.n; r++)
-        draw_text(w, r, 0, cols, p.text[a->ticket_top + r],
-                  p.attr[a->ticket_top + r], false);
+    if (st.top > p.n - rows)
+        st.top = p.n - rows > 0 ? p.n - rows : 0;
+    for (int r = 0; r < rows && st.top + r < p.n; r++)
+        draw_text(w, r, 0, cols, p.text[st.top + r], p.attr[st.top + r], false);
     free_page(&p);
 }
 
-/* ---- actions ------------------------------------------------------------- */
+/* ---- open, close, keys ---------------------------------------------------
+ */
 
-static long long prompt_ticket;  /* the ticket a prompt is about */
-static long long prompt_version; /* ...and the version seen */
-
-static void priority_done(struct app *a, const char *key)
+static void ticket_open(struct app *a, long long id)
 {
-    const char *p;
-
-    if (!key)
-        return;
-    p = key[0] == 'h' ? "high" : key[0] == 'm' ? "medium" : "low";
-    app_ticket_action(a, "tickets.set_priority", prompt_ticket, prompt_version,
-                      json_pack("{s:s}", "priority", p));
+    if (st.id != id)
+        st.top = 0;
+    st.id = id;
+    store_follow_ticket(&a->store, id);
+    conn_load_ticket(a, id);
 }
 
-/* The moves offered: closing and graphics work have their own keys. */
-static const char *const move_targets[] = {
-    "new", "in_progress", "waiting_on_contact", "waiting_on_graphics"};
-
-static void move_done(struct app *a, const char *key)
+static void ticket_close(struct app *a)
 {
-    int i;
-
-    if (!key)
-        return;
-    i = key[0] - '1';
-    if (i < 0 || i >= (int)(sizeof(move_targets) / sizeof(*move_targets)))
-        return;
-    app_ticket_action(a, "tickets.move", prompt_ticket, prompt_version,
-                      json_pack("{s:s, s:s}", "pipeline",
-                                pipeline_of(move_targets[i]), "stage",
-                                move_targets[i]));
-}
-
-static void task_done(struct app *a, const char *title)
-{
-    if (!title || !*title)
-        return;
-    app_call(a, "tasks.add",
-             json_pack("{s:I, s:s}", "ticket", (json_int_t)prompt_ticket,
-                       "title", title),
-             NULL, NULL);
-    app_message(a, false, "Task added to #%lld", prompt_ticket);
-}
-
-bool ticket_action(struct app *a, enum action act, json_t *t)
-{
-    long long id = json_integer_value(json_object_get(t, "id"));
-    const char *stage = str(t, "stage");
-    bool graphics = strcmp(str(t, "pipeline"), "graphics") == 0;
-
-    long long version = json_integer_value(json_object_get(t, "version"));
-
-    prompt_ticket = id;
-    prompt_version = version;
-    switch (act) {
-    case ACT_CLAIM:
-        /* On a ticket waiting on graphics, c is the graphics claim. */
-        app_ticket_action(a,
-                          graphics ? "tickets.graphics_claim" : "tickets.claim",
-                          id, version, NULL);
-        return true;
-    case ACT_UNCLAIM:
-        app_ticket_action(a,
-                          graphics && strcmp(stage, "graphics_in_progress") == 0
-                              ? "tickets.graphics_unclaim"
-                              : "tickets.unclaim",
-                          id, version, NULL);
-        return true;
-    case ACT_HAND:
-        app_ticket_action(a, "tickets.hand_to_graphics", id, version, NULL);
-        return true;
-    case ACT_COMPLETE:
-        app_ticket_action(a, "tickets.graphics_complete", id, version, NULL);
-        return true;
-    case ACT_CLOSE:
-        app_ticket_action(a, "tickets.close", id, version, NULL);
-        return true;
-    case ACT_REOPEN:
-        app_ticket_action(a, "tickets.reopen", id, version, NULL);
-        return true;
-    case ACT_PRIORITY:
-        app_prompt(a, "Priority: h high (urgent)  m medium  l low", "hml",
-                   priority_done, NULL);
-        return true;
-    case ACT_MOVE:
-        app_prompt(a,
-                   "Move to: 1 New  2 In Progress  3 Waiting on contact  "
-                   "4 Waiting on Graphics   (x closes)",
-                   "1234", move_done, NULL);
-        return true;
-    case ACT_TASK:
-        app_prompt(a, "Task title: ", NULL, task_done, NULL);
-        return true;
-    case ACT_NOTE:
-        composer_open(a, id, false);
-        return true;
-    case ACT_REPLY:
-        composer_open(a, id, true);
-        return true;
-    default:
-        return false;
-    }
+    /* Nothing to let go of: the store keeps the ticket current, so going
+     * back to it shows it at once.  Whoever needs to know that the user
+     * stopped looking at st.id learns it here. */
 }
 
 static bool action(struct app *a, enum action act)
@@ -392,33 +294,39 @@ static bool action(struct app *a, enum action act)
 
     switch (act) {
     case ACT_DOWN:
-        a->ticket_top++;
+        st.top++;
         return true;
     case ACT_UP:
-        if (a->ticket_top > 0)
-            a->ticket_top--;
+        if (st.top > 0)
+            st.top--;
         return true;
     case ACT_PAGE_DOWN:
-        a->ticket_top += page;
+        st.top += page;
         return true;
     case ACT_PAGE_UP:
-        a->ticket_top = a->ticket_top > page ? a->ticket_top - page : 0;
+        st.top = st.top > page ? st.top - page : 0;
         return true;
     case ACT_FIRST:
-        a->ticket_top = 0;
+        st.top = 0;
         return true;
     case ACT_LAST:
-        a->ticket_top = 1 << 20;
+        st.top = 1 << 20;
         return true;
     case ACT_BACK:
-        app_set_screen(a, a->back && a->back != &screen_ticket ? a->back
-                                                               : &screen_list);
+        app_pop(a);
         return true;
     case ACT_OPEN:
         return true;
     default:
-        return a->ticket && ticket_action(a, act, a->ticket);
+        return a->store.ticket && (actions_ticket(a, act, a->store.ticket) ||
+                                   composer_action(a, act, st.id));
     }
 }
 
-const struct screen_ops screen_ticket = {"ticket", draw, action, NULL};
+const struct screen_ops screen_ticket = {
+    .name = "ticket",
+    .open = ticket_open,
+    .close = ticket_close,
+    .draw = draw,
+    .action = action,
+};

@@ -47,10 +47,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!t)
         t = msg;
     rows = json_array();
-    for (int v = 0; v < MODEL_NVIEWS; v++) {
-        model_apply(rows, v % 2, v, t, "kari");
+    for (int v = 0; v < DK_NVIEWS; v++) {
+        model_apply(rows, v % 2, (enum dk_view)v, t, "kari");
         model_matches(t, "ø");
-        model_in_view(v, t, NULL);
+        model_in_view((enum dk_view)v, t, NULL);
     }
     if (json_array_size(rows))
         model_cmp(json_array_get(rows, 0), t);

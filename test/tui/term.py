@@ -79,6 +79,23 @@ class Term:
         except TimeoutError as e:
             return ok(False, what, str(e))
 
+    def until(self, pred, what, timeout=8.0):
+        """A check on the whole screen: pred(screen) comes true within
+        timeout; returns that screen (None when it did not).  Waiting for
+        one line and then reading the rest is a race: docket's ncurses
+        writes a frame a line at a time (it looks for typeahead between
+        lines), so a capture can come in the middle of one."""
+        deadline = time.time() + timeout
+        while True:
+            s = self.screen()
+            if pred(s):
+                ok(True, what)
+                return s
+            if time.time() > deadline:
+                ok(False, what, s)
+                return None
+            time.sleep(0.03)
+
     def gone(self, pattern, what, timeout=8.0):
         deadline = time.time() + timeout
         while time.time() < deadline:

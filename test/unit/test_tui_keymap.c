@@ -10,7 +10,9 @@
 
 #include <string.h>
 
-#include "app.h"
+#include "keymap.h"
+
+#include <curses.h>
 #include "keymap.h"
 
 static void test_keymap__defaults_follow_keys_def(void **state)
@@ -73,12 +75,31 @@ static void test_keymap_apply__rebinds_and_reports(void **state)
     dk_diag_cleanup(&d);
 }
 
+static void test_keymap_keys__as_help_writes_them(void **state)
+{
+    int km[KEYMAP_SIZE];
+    char out[64];
+
+    keymap_defaults(km);
+    keymap_keys(km, ACT_DOWN, out, sizeof(out));
+    assert_string_equal(out, "j Down");
+    /* \r, \n and KEY_ENTER are all Enter: written once. */
+    keymap_keys(km, ACT_OPEN, out, sizeof(out));
+    assert_string_equal(out, "Enter");
+    keymap_keys(km, ACT_NEXT_VIEW, out, sizeof(out));
+    assert_string_equal(out, "Tab l");
+    assert_string_equal(keymap_help(ACT_CLAIM),
+                        "claim (graphics claim when waiting on graphics)");
+    assert_string_equal(keymap_help(ACT_NONE), "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_keymap__defaults_follow_keys_def),
         cmocka_unit_test(test_keymap_parse_key__written_forms),
         cmocka_unit_test(test_keymap_apply__rebinds_and_reports),
+        cmocka_unit_test(test_keymap_keys__as_help_writes_them),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

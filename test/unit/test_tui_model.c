@@ -45,19 +45,19 @@ static void test_model_in_view__the_views_of_spec_4(void **state)
     json_t *done = ticket(5, "medium", "2026-11-01T10:00:00Z", "support",
                           "closed", "kari", NULL);
 
-    assert_true(model_in_view(MODEL_UNASSIGNED, fresh, "kari"));
-    assert_false(model_in_view(MODEL_MY_OPEN, fresh, "kari"));
-    assert_true(model_in_view(MODEL_MY_OPEN, mine, "kari"));
-    assert_false(model_in_view(MODEL_MY_OPEN, mine, "daan"));
+    assert_true(model_in_view(DK_VIEW_UNASSIGNED, fresh, "kari"));
+    assert_false(model_in_view(DK_VIEW_MY_OPEN, fresh, "kari"));
+    assert_true(model_in_view(DK_VIEW_MY_OPEN, mine, "kari"));
+    assert_false(model_in_view(DK_VIEW_MY_OPEN, mine, "daan"));
     /* Handed to graphics: still in the owner's My Open Tickets. */
-    assert_true(model_in_view(MODEL_MY_OPEN, gfx, "kari"));
-    assert_true(model_in_view(MODEL_WAITING_ON_GRAPHICS, gfx, "lars"));
-    assert_false(model_in_view(MODEL_UNASSIGNED, gfx, "kari"));
-    assert_true(model_in_view(MODEL_MY_GRAPHICS, drawing, "lars"));
-    assert_false(model_in_view(MODEL_MY_GRAPHICS, drawing, "kari"));
-    assert_true(model_in_view(MODEL_CLOSED, done, "kari"));
-    assert_false(model_in_view(MODEL_OPEN, done, "kari"));
-    assert_false(model_in_view(MODEL_MY_OPEN, done, "kari"));
+    assert_true(model_in_view(DK_VIEW_MY_OPEN, gfx, "kari"));
+    assert_true(model_in_view(DK_VIEW_WAITING_ON_GRAPHICS, gfx, "lars"));
+    assert_false(model_in_view(DK_VIEW_UNASSIGNED, gfx, "kari"));
+    assert_true(model_in_view(DK_VIEW_MY_GRAPHICS, drawing, "lars"));
+    assert_false(model_in_view(DK_VIEW_MY_GRAPHICS, drawing, "kari"));
+    assert_true(model_in_view(DK_VIEW_CLOSED, done, "kari"));
+    assert_false(model_in_view(DK_VIEW_OPEN, done, "kari"));
+    assert_false(model_in_view(DK_VIEW_MY_OPEN, done, "kari"));
     json_decref(fresh);
     json_decref(mine);
     json_decref(gfx);
@@ -119,8 +119,8 @@ static void test_model_apply__a_claim_moves_the_ticket(void **state)
     json_array_append(unassigned, b);
     claimed = ticket(2, "low", "2026-11-01T10:00:00Z", "support", "in_progress",
                      "kari", NULL);
-    model_apply(unassigned, true, MODEL_UNASSIGNED, claimed, "kari");
-    model_apply(mine, true, MODEL_MY_OPEN, claimed, "kari");
+    model_apply(unassigned, true, DK_VIEW_UNASSIGNED, claimed, "kari");
+    model_apply(mine, true, DK_VIEW_MY_OPEN, claimed, "kari");
     assert_int_equal(json_array_size(unassigned), 1);
     assert_int_equal(id_at(unassigned, 0), 1);
     assert_int_equal(json_array_size(mine), 1);
@@ -129,19 +129,28 @@ static void test_model_apply__a_claim_moves_the_ticket(void **state)
     json_decref(claimed);
     claimed =
         ticket(3, "high", "2026-10-01T10:00:00Z", "support", "new", NULL, NULL);
-    model_apply(unassigned, true, MODEL_UNASSIGNED, claimed, "kari");
+    model_apply(unassigned, true, DK_VIEW_UNASSIGNED, claimed, "kari");
     assert_int_equal(id_at(unassigned, 0), 3);
     /* Past the loaded end of a long view: left for paging. */
     json_decref(claimed);
     claimed =
         ticket(4, "low", "2026-12-01T10:00:00Z", "support", "new", NULL, NULL);
-    model_apply(unassigned, false, MODEL_UNASSIGNED, claimed, "kari");
+    model_apply(unassigned, false, DK_VIEW_UNASSIGNED, claimed, "kari");
     assert_int_equal(json_array_size(unassigned), 2);
     json_decref(claimed);
     json_decref(a);
     json_decref(b);
     json_decref(unassigned);
     json_decref(mine);
+}
+
+static void test_model_stage_name__known_and_unknown(void **state)
+{
+    assert_string_equal(model_stage_name("in_progress"), "In Progress");
+    assert_string_equal(model_stage_name("graphics_complete"),
+                        "Graphics Complete");
+    assert_string_equal(model_stage_name("brand_new"), "brand_new");
+    assert_string_equal(model_stage_name(NULL), "");
 }
 
 int main(void)
@@ -151,6 +160,7 @@ int main(void)
         cmocka_unit_test(test_model_cmp__priority_then_oldest_then_id),
         cmocka_unit_test(test_model_matches__filter_as_you_type),
         cmocka_unit_test(test_model_apply__a_claim_moves_the_ticket),
+        cmocka_unit_test(test_model_stage_name__known_and_unknown),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -1,0 +1,243 @@
+/*
+ * draw.c - the frame (draw.h).  One draw per loop turn when something
+ * changed (app.c calls draw_frame()); the screen in the middle draws
+ * itself through its screen_ops and leaves the terminal cursor where a
+ * screen reader should look.
+ */
+#include "draw.h"
+#include "app.h"
+#include "text.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void draw_message(struct app *a, bool error, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(a->message, sizeof(a->message), fmt, ap);
+    va_end(ap);
+    a->message_error = error;
+    app_dirty(a);
+}
+
+/* ---- colours --------------------------------------------------------------
+ */
+
+static const short color_pairs[C_COUNT][2] = {
+    [C_NORMAL] = {-1, -1},
+    [C_TAB] = {COLOR_WHITE, COLOR_BLUE},
+    [C_TAB_ACTIVE] = {COLOR_BLACK, COLOR_CYAN},
+    [C_SELECTED] = {COLOR_BLACK, COLOR_CYAN},
+    [C_HIGH] = {COLOR_RED, -1},
+    [C_MEDIUM] = {COLOR_YELLOW, -1},
+    [C_LOW] = {COLOR_GREEN, -1},
+    [C_OVERDUE] = {COLOR_WHITE, COLOR_RED},
+    [C_DIM] = {COLOR_BLUE, -1},
+    [C_HEADING] = {COLOR_CYAN, -1},
+    [C_STATUS] = {COLOR_WHITE, COLOR_BLUE},
+    [C_ERROR] = {COLOR_WHITE, COLOR_RED},
+    [C_BANNER] = {COLOR_BLACK, COLOR_YELLOW},
+    [C_NOTE] = {COLOR_MAGENTA, -1},
+};
+
+/* The monochrome scheme: meaning by attribute alone. */
+static const int mono_attrs[C_COUNT] = {
+    [C_NORMAL] = A_NORMAL,
+    [C_TAB] = A_NORMAL,
+    [C_TAB_ACTIVE] = A_REVERSE,
+    [C_SELECTED] = A_REVERSE,
+    [C_HIGH] = A_BOLD,
+    [C_MEDIUM] = A_NORMAL,
+    [C_LOW] = A_NORMAL,
+    [C_OVERDUE] = A_BOLD | A_UNDERLINE,
+    [C_DIM] = A_DIM,
+    [C_HEADING] = A_BOLD,
+    [C_STATUS] = A_REVERSE,
+    [C_ERROR] = A_REVERSE | A_BOLD,
+    [C_BANNER] = A_REVERSE | A_BOLD,
+    [C_NOTE] = A_NORMAL,
+};
+
+int color_attr(struct app *a, enum color c)
+{
+    if (a->mono)
+        return mono_attrs[c];
+    return COLOR_PAIR(c) | (c == C_SELECTED || c == C_TAB_ACTIVE ? A_BOLD : 0);
+}
+
+void draw_init(struct app *a)
+{
+    const char *no_color = getenv("NO_COLOR");
+
+    a->mono = a->mono || (no_color && *no_color) || !has_colors();
+    if (a->mono)
+        return;
+    start_color();
+    use_default_colors();
+    for (int c = C_NORMAL; c < C_COUNT; c++)
+        init_pair((short)c, color_pairs[c][0], color_pairs[c][1]);
+}
+
+void draw_text(WINDOW *w, int y, int x, int cols, const char *s, int attr,
+               bool pad)
+{
+    char buf[2048];
+
+    if (cols <= 0)
+        return;
+    text_fit(buf, sizeof(buf), s ? s : "", cols, pad);
+    wattron(w, attr);
+    mvwaddstr(w, y, x, buf);
+    wattroff(w, attr);
+}
+
+/* ---- the tabs and the status line -----------------------------------------
+ */
+
+static void draw_tabs(struct app *a, int cols)
+{
+    int x = 0;
+    char label[64];
+
+    move(0, 0);
+    attron(color_attr(a, C_TAB));
+    hline(' ', cols);
+    attroff(color_attr(a, C_TAB));
+    for (int v = 0; v < DK_NVIEWS && x < cols; v++) {
+        int attr = color_attr(a, v == a->current ? C_TAB_ACTIVE : C_TAB);
+        /* Short titles when the terminal is narrow. */
+        const char *t = dk_view_titles[v];
+        if (cols < 120 && v == DK_VIEW_MY_OPEN)
+            t = "My Open";
+        else if (cols < 120 && v == DK_VIEW_WAITING_ON_GRAPHICS)
+            t = "Graphics";
+        snprintf(label, sizeof(label), " %d %s %lld ", v + 1, t,
+                 a->store.views[v].count);
+        draw_text(stdscr, 0, x, cols - x, label, attr, false);
+        x += text_width(label) + 1;
+    }
+}
+
+static void draw_status(struct app *a, int rows, int cols)
+{
+    char left[256], right[128], state[64];
+    int attr = color_attr(a, C_STATUS);
+
+    switch (a->conn) {
+    case CS_LIVE:
+        snprintf(state, sizeof(state), "live");
+        break;
+    case CS_SYNCING:
+        snprintf(state, sizeof(state), "syncing");
+        break;
+    case CS_LOGGING_IN:
+        snprintf(state, sizeof(state), "logging in");
+        break;
+    case CS_CONNECTING:
+        snprintf(state, sizeof(state), "connecting");
+        break;
+    case CS_OFFLINE: {
+        long left_ms = (long)(a->retry_at - uv_now(a->loop));
+        snprintf(state, sizeof(state), "offline, retry in %lds",
+                 left_ms > 0 ? (left_ms + 999) / 1000 : 0);
+        break;
+    }
+    }
+    snprintf(left, sizeof(left), " %s · %s · %s", a->me[0] ? a->me : "?",
+             dk_client_server(a->client), state);
+    snprintf(right, sizeof(right), "%d unread · ? help ", a->store.unread);
+    move(rows - 1, 0);
+    attron(attr);
+    hline(' ', cols);
+    attroff(attr);
+    draw_text(stdscr, rows - 1, 0, cols, left, attr, false);
+    if (text_width(left) + text_width(right) < cols)
+        draw_text(stdscr, rows - 1, cols - text_width(right), text_width(right),
+                  right, attr | (a->store.unread ? A_BOLD : 0), false);
+    /* The line above: a prompt, or the last message. */
+    move(rows - 2, 0);
+    clrtoeol();
+    if (a->prompt.active) {
+        char line[512], stars[256];
+        size_t n = strlen(a->prompt.text);
+        memset(stars, '*', n < sizeof(stars) - 1 ? n : sizeof(stars) - 1);
+        stars[n < sizeof(stars) - 1 ? n : sizeof(stars) - 1] = '\0';
+        snprintf(line, sizeof(line), "%s%s", a->prompt.label,
+                 a->prompt.secret ? stars : a->prompt.text);
+        draw_text(stdscr, rows - 2, 0, cols, line, A_BOLD, false);
+    } else if (a->message[0]) {
+        draw_text(stdscr, rows - 2, 0, cols, a->message,
+                  a->message_error ? color_attr(a, C_ERROR) : (int)A_BOLD,
+                  false);
+    }
+    if (a->conn == CS_OFFLINE) {
+        char banner[160];
+        snprintf(banner, sizeof(banner),
+                 " Disconnected from %s — %s. Your work is kept. ", a->server,
+                 state);
+        draw_text(stdscr, 1, 0, cols, banner, color_attr(a, C_BANNER), true);
+    }
+}
+
+/* ---- the frame ------------------------------------------------------------
+ */
+
+/* The screen between the tabs and the status line (or the lock notice);
+ * returns where it left the cursor, in terminal coordinates. */
+static void draw_body(struct app *a, int rows, int cols, int *cy, int *cx)
+{
+    const struct screen_ops *top = screen_top(&a->screens);
+    WINDOW *body = derwin(stdscr, rows - 3, cols, 1, 0);
+
+    if (!body)
+        return;
+    if (a->locked) {
+        char msg[160];
+        snprintf(msg, sizeof(msg),
+                 "Locked after %lld minutes without a key. Press "
+                 "Enter to sign in again as %s (Q quits).",
+                 a->idle_s / 60, a->me);
+        draw_text(body, (rows - 3) / 2, 2, cols - 4, msg,
+                  color_attr(a, C_BANNER), false);
+    } else if (top) {
+        top->draw(a, body, rows - 3, cols);
+    }
+    /* The screen left its cursor where a screen reader should look (the
+     * selected row, the end of the draft). */
+    *cy = getcury(body) + 1;
+    *cx = getcurx(body);
+    delwin(body);
+}
+
+void draw_frame(struct app *a)
+{
+    const struct screen_ops *top = screen_top(&a->screens);
+    int rows, cols, cy = 1, cx = 0;
+
+    getmaxyx(stdscr, rows, cols);
+    erase();
+    if (rows < 6 || cols < 30) {
+        mvaddstr(0, 0, "Terminal too small");
+        refresh();
+        return;
+    }
+    draw_tabs(a, cols);
+    draw_body(a, rows, cols, &cy, &cx);
+    draw_status(a, rows, cols);
+    if (a->prompt.active) {
+        int x = text_width(a->prompt.label) +
+                (a->prompt.secret ? (int)strlen(a->prompt.text)
+                                  : text_width(a->prompt.text));
+        move(rows - 2, x < cols ? x : cols - 1);
+        curs_set(1);
+    } else {
+        move(cy, cx);
+        curs_set(top && top->cursor ? 1 : 0);
+    }
+    wnoutrefresh(stdscr);
+    doupdate();
+}
