@@ -4,9 +4,19 @@
 # is defined lower in the order, and nothing in tui/ includes a header of
 # server/ or ctl/.  The objects come from the build (nm), so a call that
 # only a header declares is caught too.  Usage: tui_layers.sh SRC "A.o;B.o..."
+# (ctest passes them); with no arguments, the objects of build/ are used.
 set -uo pipefail
-SRC=$1
-IFS=';' read -r -a OBJS <<<"$2"
+SRC=${1:-$(cd "$(dirname "$0")/../.." && pwd)}
+if [ $# -ge 2 ]; then
+    IFS=';' read -r -a OBJS <<<"$2"
+else
+    shopt -s nullglob
+    OBJS=("$SRC"/build/CMakeFiles/docket.dir/tui/*.c.o)
+    if [ ${#OBJS[@]} -eq 0 ]; then
+        echo "tui_layers: no objects in build/ (build docket first)"
+        exit 0
+    fi
+fi
 
 # The order, lowest first; files of one rank may not use each other.
 declare -A RANK=(
