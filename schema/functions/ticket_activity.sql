@@ -40,8 +40,9 @@ BEGIN
 END
 $$;
 
--- A reply to the contact: the conversation row and the email, threaded
--- under the last message that has a Message-ID.
+-- A reply to the contact, by a content updater (or an admin): the
+-- conversation row and the email, threaded under the last message that
+-- has a Message-ID.
 CREATE OR REPLACE FUNCTION message_send(p_actor bigint, p_ticket bigint, p_body text)
 RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
@@ -52,6 +53,8 @@ DECLARE
     msgid text;
     parent text;
 BEGIN
+    -- Content updaters answer clients (SPEC section 1); not coordinators.
+    PERFORM require_role(a, 'content');
     IF btrim(coalesce(p_body, '')) = '' THEN
         RAISE EXCEPTION 'a reply needs a body' USING ERRCODE = 'DK400';
     END IF;

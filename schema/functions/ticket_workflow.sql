@@ -248,6 +248,36 @@ BEGIN
 END
 $$;
 
+-- Who may close a ticket (SPEC section 1: content updaters close their
+-- requests): its owner, an admin, or, while it has no owner (spam), any
+-- content updater.  Refuses with DK403 naming the owner.
+CREATE OR REPLACE FUNCTION require_close(a staff, t ticket) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM require_role(a, 'content');
+    IF t.owner_id IS NOT NULL AND t.owner_id <> a.id AND NOT 'admin' = ANY (a.roles) THEN
+        RAISE EXCEPTION 'ticket % is %''s: only they or an admin can close it',
+                        t.id, staff_username(t.owner_id) USING ERRCODE = 'DK403';
+    END IF;
+END
+$$;
+
+-- The stages that a method of their own puts a ticket in, because it does
+-- more than set the stage, with the role that method needs.  From the
+-- functions in this file: graphics_claim (graphics_in_progress: the caller
+-- becomes graphics owner) and graphics_complete (graphics_complete: the
+-- owner is emailed) need graphics; the other stages a method sets (new,
+-- in_progress, waiting_on_graphics) are content's, like tickets.move
+-- itself, and a closed stage is tickets.close's (require_close()).
+CREATE OR REPLACE FUNCTION stage_method(p_pipeline text, p_stage text,
+                                        OUT method text, OUT role text)
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT m.method, m.role
+      FROM (VALUES ('graphics', 'graphics_in_progress', 'tickets.graphics_claim', 'graphics'),
+                   ('graphics', 'graphics_complete', 'tickets.graphics_complete', 'graphics'))
+           AS m (pipeline, stage, method, role)
+     WHERE m.pipeline = p_pipeline AND m.stage = p_stage
+$$;
+
 CREATE OR REPLACE FUNCTION ticket_close(p_actor bigint, p_id bigint, p_version integer)
 RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
@@ -255,7 +285,7 @@ DECLARE
     old ticket := ticket_lock(p_id, p_version);
     t ticket;
 BEGIN
-    PERFORM require_role(a, 'content');
+    PERFORM require_close(a, old);
     IF old.closed THEN
         RAISE EXCEPTION 'ticket % is already closed', p_id USING ERRCODE = 'DK422';
     END IF;
@@ -301,6 +331,8 @@ DECLARE
     a staff := actor(p_actor);
     old ticket := ticket_lock(p_id, p_version);
     st stage;
+    m_method text;
+    m_role text;
     t ticket;
 BEGIN
     PERFORM require_role(a, 'content');
@@ -313,13 +345,26 @@ BEGIN
     IF old.pipeline = st.pipeline AND old.stage = st.id THEN
         RETURN ticket_summary(old);
     END IF;
-    -- Moves that would skip a rule have their own methods.
+    -- Moves that would skip a rule have their own methods: first who may
+    -- reach the stage at all (DK403), then that the method must do it.
+    SELECT method, role INTO m_method, m_role FROM stage_method(st.pipeline, st.id);
+    IF m_role IS NOT NULL AND NOT has_role(a, m_role) THEN
+        RAISE EXCEPTION 'only % updaters (or admins) put a ticket in % (with %)',
+                        m_role, st.id, m_method USING ERRCODE = 'DK403';
+    END IF;
+    IF st.is_closed THEN
+        PERFORM require_close(a, old);
+    END IF;
     IF old.closed THEN
         RAISE EXCEPTION 'ticket % is closed; reopen it first', p_id USING ERRCODE = 'DK422';
     END IF;
     IF st.is_closed THEN
         RAISE EXCEPTION 'close ticket % with tickets.close, so the client is told', p_id
             USING ERRCODE = 'DK422';
+    END IF;
+    IF m_method IS NOT NULL AND NOT 'admin' = ANY (a.roles) THEN
+        RAISE EXCEPTION 'put ticket % in % with %, which does the rest of that step',
+                        p_id, st.id, m_method USING ERRCODE = 'DK422';
     END IF;
     IF st.id IN ('graphics_in_progress', 'graphics_complete')
        AND old.graphics_owner_id IS NULL THEN

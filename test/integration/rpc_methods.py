@@ -146,7 +146,9 @@ eq(gus.error("tickets.graphics_claim", id=tid).code, 4022,
 eq(dora.error("tickets.move", id=tid, pipeline="support", stage="closed").code, 4022,
    "moving to Closed is refused: tickets.close tells the client")
 eq(dora.error("tickets.move", id=tid, pipeline="graphics", stage="graphics_in_progress").code,
-   4022, "moving to graphics in progress with no graphics owner is refused")
+   4003, "content may not move to graphics in progress (tickets.graphics_claim is graphics'): 4003")
+eq(ada.error("tickets.move", id=tid, pipeline="graphics", stage="graphics_in_progress").code,
+   4022, "an admin moving to graphics in progress with no graphics owner is refused: 4022")
 eq(gus.error("tickets.move", id=tid, pipeline="graphics").code, 4003,
    "graphics may not move tickets (content's job)")
 s = dora.call("tickets.move", id=tid, pipeline="graphics")
