@@ -25,4 +25,18 @@ int dk_addr_split(const char *addr, char *host, size_t hostsize, unsigned *port,
 int dk_addr_resolve(const char *addr, bool passive,
                     struct sockaddr_storage *out, char *err, size_t errsize);
 
+/* A network: an IPv4 or IPv6 address and the bits of it that count. */
+struct dk_cidr {
+    int family; /* AF_INET or AF_INET6 */
+    unsigned char addr[16];
+    unsigned bits;
+};
+
+/* Parse "192.0.2.0/24", "2001:db8::/32", or an address alone (all its
+ * bits).  Returns 0, or -1 for anything else. */
+int dk_cidr_parse(const char *s, struct dk_cidr *out);
+/* True if sa (AF_INET or AF_INET6; an IPv4-mapped IPv6 address counts as
+ * IPv4) lies in c. */
+bool dk_cidr_match(const struct dk_cidr *c, const struct sockaddr *sa);
+
 #endif

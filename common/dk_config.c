@@ -80,6 +80,8 @@ static const struct config_key config_keys[] = {
     {"mail.starttls", KEY_ENUM, OFF(mail.starttls), 0, 0, starttls_choices,
      "auto"},
     {"http.listen", KEY_ADDR, OFF(http.listen), 0, 0, NULL, "127.0.0.1:8080"},
+    {"http.ops_allow", KEY_CIDRS, OFF(http.ops_allow), 0, 0, NULL,
+     "127.0.0.0/8,::1/128"},
     {"log.level", KEY_ENUM, OFF(log.level), 0, 0, log_levels, "info"},
     {"portal.enabled", KEY_BOOL, OFF(portal.enabled), 0, 0, NULL, "true"},
     {"portal.base_url", KEY_URL, OFF(portal.base_url), 0, 0, http_schemes,
@@ -288,8 +290,9 @@ const char *dk_config_convert(struct dk_config *cfg, const struct config_key *k,
         /* Defaults only, and the default is empty. */
         dk_config_pairs_free(dst);
         return NULL;
-    case KEY_NAMES: {
-        /* Defaults only: comma-separated names. */
+    case KEY_NAMES:
+    case KEY_CIDRS: {
+        /* Defaults only: comma-separated names or networks. */
         struct dk_strlist *l = dst;
         char *copy = dk_xstrdup(text), *save = NULL;
         dk_config_strlist_free(l);
@@ -335,6 +338,7 @@ void dk_config_cleanup(struct dk_config *cfg)
             free(*(char **)dk_config_field(cfg, k));
             break;
         case KEY_NAMES:
+        case KEY_CIDRS:
             dk_config_strlist_free(dk_config_field(cfg, k));
             break;
         case KEY_PAIRS:

@@ -56,7 +56,7 @@ struct dk_config {
         long long login_deadline; /* seconds */
     } server;
     struct {
-        long long idle_timeout; /* seconds */
+        long long idle_timeout;   /* seconds */
         int max_login_failures;   /* per (account, address) */
         long long login_lockout;  /* seconds */
         int max_account_failures; /* per account, from every address */
@@ -72,7 +72,8 @@ struct dk_config {
         int starttls;            /* enum dk_starttls */
     } mail;
     struct {
-        char *listen; /* "" disables HTTP */
+        char *listen;                /* "" disables HTTP */
+        struct dk_strlist ops_allow; /* networks that may read /healthz... */
     } http;
     struct {
         int level; /* enum dk_log_level */

@@ -25,6 +25,7 @@ enum key_type {
     KEY_NAMES,    /* list of lower-case identifiers */
     KEY_PAIRS,    /* mapping of names to text (client.keys) */
     KEY_MODE,     /* file permission bits in octal ("0660"), int */
+    KEY_CIDRS,    /* list of networks, "127.0.0.0/8" (may be empty) */
 };
 
 struct config_key {

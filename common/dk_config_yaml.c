@@ -4,6 +4,7 @@
  * against the table of keys, every problem reported as
  * FILE:LINE:COLUMN: key: what is wrong, all of them, not just the first.
  */
+#include "dk_addr.h"
 #include "dk_buf.h"
 #include "dk_config.h"
 #include "dk_config_keys.h"
@@ -57,10 +58,14 @@ static void load_names(struct loader *L, const struct config_key *k,
                        yaml_node_t *node, const char *path)
 {
     struct dk_strlist list = {0, NULL};
+    bool cidrs = k->type == KEY_CIDRS;
+    struct dk_cidr net;
     bool ok = true;
 
     if (node->type != YAML_SEQUENCE_NODE) {
-        report(L, node, path, "expected a list of names, like [support]");
+        report(L, node, path,
+               cidrs ? "expected a list of networks, like [127.0.0.0/8]"
+                     : "expected a list of names, like [support]");
         return;
     }
     for (yaml_node_item_t *it = node->data.sequence.items.start;
@@ -68,12 +73,19 @@ static void load_names(struct loader *L, const struct config_key *k,
         yaml_node_t *item = yaml_document_get_node(L->doc, *it);
         const char *v;
         if (!item || item->type != YAML_SCALAR_NODE) {
-            report(L, item ? item : node, path, "expected a name");
+            report(L, item ? item : node, path,
+                   cidrs ? "expected a network" : "expected a name");
             ok = false;
             continue;
         }
         v = (const char *)item->data.scalar.value;
-        if (!dk_config_name_valid(v)) {
+        if (cidrs && dk_cidr_parse(v, &net) != 0) {
+            report(L, item, path,
+                   "\"%s\" is not a network (ADDRESS or ADDRESS/BITS)", v);
+            ok = false;
+            continue;
+        }
+        if (!cidrs && !dk_config_name_valid(v)) {
             report(L, item, path,
                    "\"%s\" is not a name (lower-case letters, digits, _)", v);
             ok = false;
@@ -82,7 +94,7 @@ static void load_names(struct loader *L, const struct config_key *k,
         list.v = dk_xrealloc(list.v, (list.n + 1) * sizeof(*list.v));
         list.v[list.n++] = dk_xstrdup(v);
     }
-    if (ok && list.n == 0) {
+    if (ok && list.n == 0 && !cidrs) {
         report(L, node, path, "must name at least one pipeline");
         ok = false;
     }
@@ -133,7 +145,7 @@ static void load_value(struct loader *L, const struct config_key *k,
     char buf[256];
     const char *text, *bad;
 
-    if (k->type == KEY_NAMES) {
+    if (k->type == KEY_NAMES || k->type == KEY_CIDRS) {
         load_names(L, k, node, path);
         return;
     }

@@ -166,6 +166,12 @@ static void reload(struct srv *srv)
     cur->log.level = next.log.level;
     dk_log_level = next.log.level;
     cur->session = next.session;
+    {
+        /* Swapped, so that next's cleanup frees the old list. */
+        struct dk_strlist allow = cur->http.ops_allow;
+        cur->http.ops_allow = next.http.ops_allow;
+        next.http.ops_allow = allow;
+    }
     cur->server.max_line_bytes = next.server.max_line_bytes;
     cur->server.max_output_bytes = next.server.max_output_bytes;
     cur->server.max_unauthenticated = next.server.max_unauthenticated;

@@ -5,6 +5,13 @@
  * more, and it keeps the state to one request.  Answers that need the
  * database wait for it at most QUERY_TIMEOUT_MS, so a scrape or a health
  * check never hangs on a stuck database.
+ *
+ * Under attack: a request must arrive whole within IDLE_TIMEOUT_MS of the
+ * connection (a deadline that bytes trickling in do not move), one address
+ * holds at most MAX_PER_ADDRESS connections, and when all MAX_CONNS are
+ * taken the oldest one still sending its request makes room, so slow
+ * clients cannot keep a health check out.  /healthz and /metrics answer
+ * only the networks of http.ops_allow.
  */
 #include "http.h"
 #include "http_req.h"
@@ -21,6 +28,7 @@
 #include <string.h>
 
 #define MAX_CONNS        256
+#define MAX_PER_ADDRESS  32
 #define IDLE_TIMEOUT_MS  10000 /* a client that sends no whole request */
 #define QUERY_TIMEOUT_MS 2000
 #define SWEEP_MS         250
@@ -47,6 +55,9 @@ struct http_conn {
     bool closing;    /* uv_close() called */
     finish_fn query; /* set while waiting on the database */
     uint64_t since_ms;
+    uint64_t accepted_ms;
+    struct sockaddr_storage peer;
+    bool has_peer;
     char in[4096];
     struct http_conn *prev, *next;
 };
@@ -122,6 +133,8 @@ static const char *reason(int status)
         return "Bad Request";
     case 404:
         return "Not Found";
+    case 403:
+        return "Forbidden";
     case 405:
         return "Method Not Allowed";
     case 414:
@@ -254,12 +267,28 @@ static void route_metrics(struct http_conn *hc)
     ask(hc, metrics_db_sql, metrics_done);
 }
 
+/* Whether hc's peer is in http.ops_allow. */
+static bool ops_allowed(const struct http_conn *hc)
+{
+    const struct dk_strlist *allow = &hc->http->core->cfg->http.ops_allow;
+    struct dk_cidr net;
+
+    if (!hc->has_peer)
+        return false;
+    for (size_t i = 0; i < allow->n; i++)
+        if (dk_cidr_parse(allow->v[i], &net) == 0 &&
+            dk_cidr_match(&net, (const struct sockaddr *)&hc->peer))
+            return true;
+    return false;
+}
+
 static const struct route {
     const char *path;
     route_fn fn;
+    bool ops; /* for http.ops_allow only */
 } routes[] = {
-    {"/healthz", route_healthz},
-    {"/metrics", route_metrics},
+    {"/healthz", route_healthz, true},
+    {"/metrics", route_metrics, true},
 };
 
 static void dispatch(struct http_conn *hc)
@@ -276,11 +305,18 @@ static void dispatch(struct http_conn *hc)
     for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
         if (strlen(routes[i].path) == r->path_len &&
             memcmp(routes[i].path, r->path, r->path_len) == 0) {
+            if (routes[i].ops && !ops_allowed(hc)) {
+                respond_text(hc, 403,
+                             "forbidden: this address is not in "
+                             "http.ops_allow\n");
+                return;
+            }
             routes[i].fn(hc);
             return;
         }
     respond_text(hc, 404, "not found: try /healthz or /metrics\n");
 }
+
 
 static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
@@ -310,10 +346,54 @@ static void read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
         dispatch(hc);
 }
 
+static bool same_address(const struct sockaddr_storage *a,
+                         const struct sockaddr_storage *b)
+{
+    if (a->ss_family != b->ss_family)
+        return false;
+    if (a->ss_family == AF_INET)
+        return memcmp(&((const struct sockaddr_in *)a)->sin_addr,
+                      &((const struct sockaddr_in *)b)->sin_addr, 4) == 0;
+    if (a->ss_family == AF_INET6)
+        return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+                      &((const struct sockaddr_in6 *)b)->sin6_addr, 16) == 0;
+    return false;
+}
+
+/*
+ * Room for hc: refused when its address already holds MAX_PER_ADDRESS;
+ * when every place is taken, the oldest connection still sending its
+ * request is closed instead (a slow client gives way to a new one).
+ */
+static bool make_room(struct http *http, struct http_conn *hc)
+{
+    struct http_conn *oldest = NULL;
+    size_t same = 0;
+
+    for (struct http_conn *o = http->conns; o; o = o->next) {
+        if (o == hc || o->closing)
+            continue;
+        if (hc->has_peer && o->has_peer && same_address(&o->peer, &hc->peer))
+            same++;
+        if (!o->answered && !o->query &&
+            (!oldest || o->accepted_ms < oldest->accepted_ms))
+            oldest = o;
+    }
+    if (same >= MAX_PER_ADDRESS)
+        return false;
+    if (http->nconns <= MAX_CONNS)
+        return true;
+    if (!oldest)
+        return false;
+    hc_close(oldest);
+    return true;
+}
+
 static void on_connection(uv_stream_t *listener, int status)
 {
     struct http *http = listener->data;
     struct http_conn *hc;
+    int len = sizeof(struct sockaddr_storage);
 
     if (status < 0) {
         dk_log(DK_LOG_WARN, "http: accept failed: %s", uv_strerror(status));
@@ -322,16 +402,21 @@ static void on_connection(uv_stream_t *listener, int status)
     hc = dk_xcalloc(1, sizeof(*hc));
     hc->http = http;
     hc->refs = 1;
-    hc->since_ms = uv_now(http->core->loop);
+    hc->since_ms = hc->accepted_ms = uv_now(http->core->loop);
     uv_tcp_init(http->core->loop, &hc->tcp);
     hc->next = http->conns;
     if (http->conns)
         http->conns->prev = hc;
     http->conns = hc;
     http->nconns++;
-    if (uv_accept(listener, (uv_stream_t *)&hc->tcp) < 0 ||
-        http->nconns > MAX_CONNS) {
-        /* Over the limit: monitoring retries; the server goes on. */
+    if (uv_accept(listener, (uv_stream_t *)&hc->tcp) < 0) {
+        hc_close(hc);
+        return;
+    }
+    hc->has_peer =
+        uv_tcp_getpeername(&hc->tcp, (struct sockaddr *)&hc->peer, &len) == 0;
+    if (!make_room(http, hc)) {
+        /* Over a limit: monitoring retries; the server goes on. */
         hc_close(hc);
         return;
     }
@@ -351,8 +436,8 @@ static void sweep_cb(uv_timer_t *t)
         if (hc->query && now - hc->since_ms >= QUERY_TIMEOUT_MS)
             hc->query(hc, NULL);
         else if (!hc->answered && !hc->query &&
-                 now - hc->since_ms >= IDLE_TIMEOUT_MS)
-            hc_close(hc);
+                 now - hc->accepted_ms >= IDLE_TIMEOUT_MS)
+            hc_close(hc); /* the whole request, however it trickles in */
     }
 }
 

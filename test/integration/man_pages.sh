@@ -89,7 +89,7 @@ while IFS= read -r e; do
     k=$(sed -n 's/^ *{"\([a-z_.]*\)".*/\1/p' <<<"$e")
     def=$(sed -n 's/.*"\(.*\)"} *,\{0,1\} *$/\1/p' <<<"$e")
     [ -n "$k" ] && [ -n "$def" ] || continue
-    case "$e" in *KEY_NAMES*) def="[${def//,/, }]" ;; esac
+    case "$e" in *KEY_NAMES*|*KEY_CIDRS*) def="[${def//,/, }]" ;; esac
     # The entry: from its heading line to the next blank line.
     para=$(awk -v k="$k" '
         $1 == k { on = 1 }

@@ -222,4 +222,71 @@ wait_for(lambda: "session logged out elsewhere" in d4.log_text(),
 eq(b.error("tickets.counts").code, 4001, "a logout ends the session on another instance's connection")
 eq(d4.client().error("session.resume", token=tok).code, 4010, "  ...and its token is gone")
 
+# --- HTTP: /healthz and /metrics for http.ops_allow only; slowloris ----------
+hp = free_port()
+d5 = cl.start_server("d5", http={"listen": "127.0.0.1:%d" % hp,
+                                 "ops_allow": ["127.0.0.1/32", "::1/128"]})
+
+def http_from(addr, path, timeout=10):
+    s = socket.socket()
+    s.settimeout(timeout)
+    s.bind((addr, 0))
+    s.connect(("127.0.0.1", hp))
+    s.sendall(("GET %s HTTP/1.1\r\nHost: x\r\n\r\n" % path).encode())
+    data = b""
+    try:
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    except OSError:
+        pass
+    s.close()
+    return int(data.split(b" ", 2)[1]) if data.startswith(b"HTTP/1.1 ") else None
+
+eq(http_from("127.0.0.1", "/healthz"), 200, "/healthz answers an address of http.ops_allow")
+eq(http_from("127.0.0.3", "/healthz"), 403, "  ...and not another one")
+eq(http_from("127.0.0.3", "/metrics"), 403, "/metrics likewise")
+with open(d5.config_path) as f:
+    conf = json.load(f)
+conf["http"]["ops_allow"] = ["127.0.0.0/8"]
+with open(d5.config_path, "w") as f:
+    json.dump(conf, f)
+marks = d5.log_text().count("reload: configuration reloaded")
+d5.proc.send_signal(signal.SIGHUP)
+wait_for(lambda: d5.log_text().count("reload: configuration reloaded") > marks, what="reload")
+eq(http_from("127.0.0.3", "/healthz"), 200, "http.ops_allow changes on reload")
+
+# Slow clients from many addresses holding every place: health checks
+# still get in (the oldest slow one gives way), and one address is capped.
+def slow_from(addr):
+    s = socket.socket()
+    s.settimeout(5)
+    s.bind((addr, 0))
+    s.connect(("127.0.0.1", hp))
+    s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")   # and never the end
+    return s
+
+slow = [slow_from("127.6.%d.%d" % (i // 100, i % 100 + 1)) for i in range(300)]
+probes = [http_from("127.0.0.1", "/healthz") for _ in range(5)]
+eq(probes, [200] * 5, "300 slow requests from 300 addresses: health checks still answered")
+def closed_now(s):
+    s.setblocking(False)
+    try:
+        return s.recv(1) == b""
+    except BlockingIOError:
+        return False
+    except OSError:
+        return True
+
+one = [slow_from("127.7.0.1") for _ in range(40)]
+wait_for(lambda: sum(1 for s in one[32:] if closed_now(s)) == 8,
+         what="the connections past 32 from one address to be closed")
+cut = sum(1 for s in one if closed_now(s))
+eq(cut, 8, "one address holds at most 32 connections (the 8 past them are closed)")
+eq(http_from("127.0.0.1", "/healthz"), 200, "  ...and health checks go on")
+for s in slow + one:
+    s.close()
+
 done()

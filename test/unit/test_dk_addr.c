@@ -102,6 +102,59 @@ static void test_dk_addr_resolve__malformed_forms_are_named(void **state)
     expect_error("host:", "\"\" is not a port from 1 to 65535");
 }
 
+static struct sockaddr_storage sa_of(const char *ip)
+{
+    struct sockaddr_storage ss;
+
+    memset(&ss, 0, sizeof(ss));
+    if (inet_pton(AF_INET, ip, &((struct sockaddr_in *)&ss)->sin_addr) == 1)
+        ss.ss_family = AF_INET;
+    else if (inet_pton(AF_INET6, ip,
+                       &((struct sockaddr_in6 *)&ss)->sin6_addr) == 1)
+        ss.ss_family = AF_INET6;
+    return ss;
+}
+
+static bool in(const char *net, const char *ip)
+{
+    struct dk_cidr c;
+    struct sockaddr_storage ss = sa_of(ip);
+
+    assert_int_equal(dk_cidr_parse(net, &c), 0);
+    return dk_cidr_match(&c, (struct sockaddr *)&ss);
+}
+
+static void test_dk_cidr__networks_hold_their_addresses(void **state)
+{
+    assert_true(in("127.0.0.0/8", "127.9.8.7"));
+    assert_false(in("127.0.0.0/8", "128.0.0.1"));
+    assert_true(in("192.0.2.0/25", "192.0.2.127"));
+    assert_false(in("192.0.2.0/25", "192.0.2.128"));
+    assert_true(in("0.0.0.0/0", "203.0.113.9"));
+    assert_true(in("192.0.2.7", "192.0.2.7"));
+    assert_false(in("192.0.2.7", "192.0.2.8"));
+    assert_true(in("::1/128", "::1"));
+    assert_false(in("::1/128", "::2"));
+    assert_true(in("2001:db8::/32", "2001:db8:ffff::1"));
+    assert_false(in("2001:db8::/33", "2001:db8:8000::1"));
+    /* A dual-stack socket's IPv4 peer is matched as IPv4, never as v6. */
+    assert_true(in("127.0.0.0/8", "::ffff:127.0.0.1"));
+    assert_false(in("::/0", "127.0.0.1"));
+    assert_false(in("127.0.0.0/8", "::1"));
+}
+
+static void test_dk_cidr__malformed_networks_are_refused(void **state)
+{
+    static const char *const bad[] = {
+        "",         "/8",          "127.0.0.0/",  "127.0.0.0/33",
+        "::/129",   "10.0.0.0/-1", "10.0.0.0/8x", "localhost",
+        "10.0.0/8", "1.2.3.4/ 8"};
+    struct dk_cidr c;
+
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        assert_int_equal(dk_cidr_parse(bad[i], &c), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -109,6 +162,8 @@ int main(void)
         cmocka_unit_test(test_dk_addr_resolve__localhost_is_ipv4_loopback),
         cmocka_unit_test(test_dk_addr_resolve__names_are_looked_up),
         cmocka_unit_test(test_dk_addr_resolve__malformed_forms_are_named),
+        cmocka_unit_test(test_dk_cidr__networks_hold_their_addresses),
+        cmocka_unit_test(test_dk_cidr__malformed_networks_are_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
