@@ -33,6 +33,17 @@ bool dk_pass_verify(const char *hash, const char *password)
     return crypto_pwhash_str_verify(hash, password, strlen(password)) == 0;
 }
 
+void dk_pass_new(char out[DK_PASS_NEW_LEN + 1])
+{
+    /* No 0/o, 1/l: read off a screen and typed, it must survive that. */
+    static const char alphabet[] = "23456789abcdefghijkmnpqrstuvwxyz";
+
+    _Static_assert(sizeof(alphabet) - 1 == 32, "32 symbols: 5 bits each");
+    for (int i = 0; i < DK_PASS_NEW_LEN; i++)
+        out[i] = i % 5 == 4 ? '-' : alphabet[randombytes_uniform(32)];
+    out[DK_PASS_NEW_LEN] = '\0';
+}
+
 void dk_token_new(char out[DK_TOKEN_LEN + 1])
 {
     unsigned char raw[32];

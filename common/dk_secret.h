@@ -25,6 +25,14 @@ int dk_pass_hash(const char *password, char out[DK_PASS_HASH_MAX]);
 /* True if password matches hash; false for a malformed hash too. */
 bool dk_pass_verify(const char *hash, const char *password);
 
+/*
+ * Fill out with a new random password and a NUL: four groups of four
+ * characters from 32 that are not easily misread ("k7pq-3xmw-..."), 80
+ * bits, for people to type.
+ */
+#define DK_PASS_NEW_LEN 19
+void dk_pass_new(char out[DK_PASS_NEW_LEN + 1]);
+
 /* Fill out with a new random token and a NUL. */
 void dk_token_new(char out[DK_TOKEN_LEN + 1]);
 

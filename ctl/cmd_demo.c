@@ -5,8 +5,9 @@
  * hundred tickets spread over every pipeline, stage and priority, each
  * with the conversation, notes, mentions, tasks and timeline that its
  * stage implies, dated over the last sixty days.  A fixed seed makes
- * every demo database the same; a database with staff or tickets already
- * is refused, so running it twice never makes a mess.
+ * every demo database the same but for the passwords: each person gets a
+ * random one of their own, printed once.  A database with staff or
+ * tickets already is refused, so running it twice never makes a mess.
  */
 #include "ctl.h"
 #include "demo_data.h"
@@ -21,8 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define DEMO_PASSWORD "docket-demo"
-#define DAY           (24 * 3600LL)
+#define DAY (24 * 3600LL)
 
 /* A deterministic generator, so every demo database is the same. */
 static unsigned long long rng_state = 0x9e3779b97f4a7c15ULL;
@@ -440,7 +440,8 @@ static int demo_opt(struct ctl *c, int opt, const char *val, void *arg)
     return 0;
 }
 
-static int load(struct demo *d, const char *unix_user, const char *hash)
+static int load(struct demo *d, const char *unix_user,
+                char hash[NSTAFF][DK_PASS_HASH_MAX])
 {
     PGresult *res;
 
@@ -469,7 +470,7 @@ static int load(struct demo *d, const char *unix_user, const char *hash)
                   "INSERT INTO staff (username, name, email, roles, "
                   "password_hash, unix_user) "
                   "VALUES ($1, $2, $3, $4::text[], $5, $6) RETURNING id",
-                  6, s->username, s->name, s->email, s->roles, hash,
+                  6, s->username, s->name, s->email, s->roles, hash[i],
                   i == PEER_STAFF ? unix_user : NULL);
         if (!res)
             return 1;
@@ -527,9 +528,11 @@ int ctl_demo_data(struct ctl *c, int argc, char **argv)
         {0}};
     struct demo_opts o = {0};
     struct demo d = {.c = c};
-    char *pos[1], hash[DK_PASS_HASH_MAX], *pw = NULL;
+    /* Each person's own password unless one is given for all: a demo on a
+     * shared host must not hand its admin to whoever knows one word. */
+    char *pos[1], hash[NSTAFF][DK_PASS_HASH_MAX], *pw = NULL;
+    char password[NSTAFF][DK_PASS_NEW_LEN + 1];
     struct passwd *pwd;
-    const char *password = DEMO_PASSWORD;
 
     if (ctl_getopt(c, argc, argv, argv[0], opts, pos, 0, demo_opt, &o) < 0)
         return 2;
@@ -539,14 +542,21 @@ int ctl_demo_data(struct ctl *c, int argc, char **argv)
     }
     if (!ctl_db(c))
         return 1;
-    if (o.password_stdin) {
-        if (!(pw = ctl_read_password(c, false)))
-            return 1;
-        password = pw;
-    }
-    if (dk_pass_hash(password, hash) != 0) {
-        free(pw);
-        return ctl_fail(c, "could not hash the password: out of memory");
+    if (o.password_stdin && !(pw = ctl_read_password(c, false)))
+        return 1;
+    for (size_t i = 0; i < NSTAFF; i++) {
+        int rc;
+        if (pw && i > 0) {
+            memcpy(hash[i], hash[0], sizeof(hash[0]));
+            continue;
+        }
+        if (!pw)
+            dk_pass_new(password[i]);
+        rc = dk_pass_hash(pw ? pw : password[i], hash[i]);
+        if (rc != 0) {
+            free(pw);
+            return ctl_fail(c, "could not hash the password: out of memory");
+        }
     }
     free(pw);
     d.now = (long long)time(NULL);
@@ -563,8 +573,7 @@ int ctl_demo_data(struct ctl *c, int argc, char **argv)
            "tickets, %d messages, %d notes, %d tasks, %d timeline events.\n",
            NSTAFF, NCOMPANIES, NCONTACTS, d.tickets, d.messages, d.notes,
            d.tasks, d.events);
-    printf("Staff (password \"%s\"):\n",
-           o.password_stdin ? "as given" : DEMO_PASSWORD);
+    printf("Staff:\n");
     for (size_t i = 0; i < NSTAFF; i++) {
         if (i == PEER_STAFF && o.unix_user)
             printf("  %-7s %s, %s, Unix user %s\n", demo_staff[i].username,
@@ -575,5 +584,15 @@ int ctl_demo_data(struct ctl *c, int argc, char **argv)
     }
     if (o.unix_user)
         printf("%s logs in as Kari by peer credentials.\n", o.unix_user);
+    if (o.password_stdin) {
+        printf("Every password is the one given on standard input.\n");
+        return 0;
+    }
+    /* Shown once, stored only as hashes: "name: password" lines, which
+     * scripts/demo keeps (mode 0600) for --as. */
+    printf("Passwords (each person's own; docketctl staff passwd sets "
+           "another):\n");
+    for (size_t i = 0; i < NSTAFF; i++)
+        printf("  %s: %s\n", demo_staff[i].username, password[i]);
     return 0;
 }

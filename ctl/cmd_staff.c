@@ -279,12 +279,25 @@ int ctl_staff_passwd(struct ctl *c, int argc, char **argv)
     }
     free(pw);
     params[1] = hash;
+    if (ctl_begin(c))
+        return 1;
     res = ctl_exec(c, "UPDATE staff SET password_hash = $2 WHERE id = $1", 2,
                    params, NULL, NULL);
     if (!res)
-        return 1;
+        goto fail;
     PQclear(res);
-    return 0;
+    /* Whoever knew the old password may hold a session made with it: every
+     * session ends in the same transaction, and live connections on every
+     * docketd are told at commit (NOTIFY docket_staff). */
+    res = ctl_exec(c, "SELECT session_end(p_staff => $1::bigint)", 1, params,
+                   NULL, NULL);
+    if (!res)
+        goto fail;
+    PQclear(res);
+    return ctl_commit(c);
+fail:
+    ctl_rollback(c);
+    return 1;
 }
 
 int ctl_staff_enable(struct ctl *c, int argc, char **argv)

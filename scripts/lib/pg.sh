@@ -4,6 +4,16 @@
 # the unprivileged "postgres" user (or "nobody") and the folder is given to
 # it.  Two clusters never collide: each has its own socket directory.
 #
+# Who may connect: the server's user and root, nobody else.  The cluster
+# trusts whoever reaches its socket (user docket is its superuser), so the
+# folder, the socket folder and the socket are mode 0700, owned by the
+# server's user: the kernel refuses every other local user before
+# PostgreSQL sees them, as pg_regress does for "make check".  Root passes
+# (it bypasses file modes); a developer running the tests as themselves is
+# the server's user.  Trust needs no secret to hand to docketd, docketctl
+# and psql, where peer authentication would need a pg_ident map per user
+# and a password a file to keep.
+#
 #   dk_pg_start DIR    initdb DIR/data if needed, start, create database
 #                      "docket"; sets DK_PG_CONNINFO, DK_PG_SOCKDIR, DK_PG_PORT
 #   dk_pg_stop DIR     stop the cluster (fast shutdown) if it runs
@@ -53,6 +63,8 @@ dk_pg_start() {
     bin=$(dk_pg_bindir) || return 1
     user=$(dk_pg_user)
     mkdir -p "$dir"
+    # Every time, so that a folder made before this rule is closed too.
+    chmod 700 "$dir"
     if [ "$(id -u)" -eq 0 ]; then
         chown "$user" "$dir"
         if ! runuser -u "$user" -- test -w "$dir"; then
@@ -63,9 +75,16 @@ dk_pg_start() {
     # Unix socket paths are limited to about 100 bytes.
     sockdir="$dir"
     if [ ${#sockdir} -gt 80 ]; then
-        sockdir=$(mktemp -d /tmp/dkpg.XXXXXX)
-        chmod 755 "$sockdir"
-        [ "$(id -u)" -eq 0 ] && chown "$user" "$sockdir"
+        sockdir=$(cat "$dir/sockdir" 2>/dev/null || true)
+        case "$sockdir" in
+            /tmp/dkpg.*)   # the one made last time, if it is still ours
+                [ -d "$sockdir" ] && [ ! -L "$sockdir" ] &&
+                    [ "$(stat -c %U "$sockdir")" = "$user" ] ||
+                    sockdir=$(mktemp -d /tmp/dkpg.XXXXXX) ;;
+            *) sockdir=$(mktemp -d /tmp/dkpg.XXXXXX) ;;
+        esac
+        chmod 700 "$sockdir"
+        if [ "$(id -u)" -eq 0 ]; then chown "$user" "$sockdir"; fi
     fi
     if [ ! -f "$dir/data/PG_VERSION" ]; then
         dk_pg_as "$bin/initdb" -D "$dir/data" -U docket -A trust -E UTF8 \
@@ -83,7 +102,7 @@ dk_pg_start() {
     echo "$sockdir" > "$dir/sockdir"
     if ! dk_pg_running "$dir"; then
         dk_pg_as "$bin/pg_ctl" -D "$dir/data" -l "$dir/data/server.log" -w -t 60 \
-            -o "-k '$sockdir' -c listen_addresses='' -p $port -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+            -o "-k '$sockdir' -c listen_addresses='' -c unix_socket_permissions=0700 -p $port -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
             start >/dev/null || {
             echo "pg.sh: PostgreSQL did not start:" >&2
             tail -n 20 "$dir/data/server.log" >&2

@@ -9,10 +9,59 @@ expect_ok "demo-data loads"
 [[ "$OUT" == "Demo data loaded: 7 staff, 10 schools, 30 contacts, 200 tickets,"* ]] && pass "summary line" || fail "summary line: $OUT"
 [[ "$OUT" == *"kari    Kari Nordmann, {content}, Unix user demo-runner"* ]] && pass "summary names the peer-login person" || fail "summary names the peer-login person"
 
+pwlines=$(grep -E '^  [a-z]+: ' <<<"$OUT")
+expect_eq "a password printed for each of the 7" "$(wc -l <<<"$pwlines")" 7
+expect_eq "  ...each of their own, four groups of four" \
+    "$(sed -E 's/^  [a-z]+: //' <<<"$pwlines" | grep -cxE '([2-9a-km-z]{4}-){3}[2-9a-km-z]{4}')/$(sed -E 's/^  [a-z]+: //' <<<"$pwlines" | sort -u | wc -l)" 7/7
+[[ "$OUT" != *docket-demo* ]] && pass "no shared demo word" || fail "no shared demo word"
+expect_eq "every demo password verifies as Argon2id" "$(sql "SELECT bool_and(password_hash LIKE '\$argon2id\$%') FROM staff")" t
+expect_eq "  ...each hashed on its own" "$(sql "SELECT count(DISTINCT password_hash) FROM staff")" 7
+# The printed password logs in (and the shared one does not), over TCP.
+port=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+cat > "$T/d.yaml" <<YAML
+database:
+  conninfo: "$DK_PG_CONNINFO"
+server:
+  socket: $T/d.sock
+  listen: 127.0.0.1:$port
+http:
+  listen: ""
+mail:
+  send: false
+YAML
+"$DOCKETD" --config "$T/d.yaml" >"$T/d.log" 2>&1 &
+dpid=$!
+login() {   # login USER PASSWORD: the staff username logged in, or the error
+    /usr/bin/python3 - "$port" "$1" "$2" <<'PY'
+import json, socket, sys, time
+for _ in range(300):
+    try:
+        s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=20)
+        break
+    except OSError:
+        time.sleep(0.05)
+f = s.makefile("rw")
+def call(method, **params):
+    f.write(json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}) + "\n")
+    f.flush()
+    return json.loads(f.readline())
+while True:   # until docketd reaches the database
+    r = call("session.login", username=sys.argv[2], password=sys.argv[3])
+    if r.get("error", {}).get("code") != 5003:
+        break
+    time.sleep(0.05)
+print(r["result"]["staff"]["username"] if "result" in r else r["error"]["code"])
+PY
+}
+ingrid_pw=$(sed -nE 's/^  ingrid: //p' <<<"$pwlines")
+expect_eq "ingrid logs in with her printed password" "$(login ingrid "$ingrid_pw")" ingrid
+expect_eq "  ...but not with the old shared word" "$(login ingrid docket-demo)" 4003
+expect_eq "  ...nor with kari's" "$(login ingrid "$(sed -nE 's/^  kari: //p' <<<"$pwlines")")" 4003
+kill "$dpid"; wait "$dpid"
+
 expect_eq "every role is covered" "$(sql "SELECT string_agg(DISTINCT r, ',' ORDER BY r) FROM staff, unnest(roles) r")" \
     "admin,content,coordinator,graphics"
 expect_eq "one staff member mapped to the Unix user" "$(sql "SELECT username FROM staff WHERE unix_user = 'demo-runner'")" kari
-expect_eq "every demo password verifies as Argon2id" "$(sql "SELECT bool_and(password_hash LIKE '\$argon2id\$%') FROM staff")" t
 expect_eq "10 schools with websites" "$(sql "SELECT count(*) FROM company WHERE website LIKE 'https://%'")" 10
 expect_eq "30 contacts, each at a school" "$(sql "SELECT count(*) FROM contact WHERE company_id IS NOT NULL")" 30
 expect_eq "names with Ø, å, ĳ and é" "$(sql "SELECT count(*) > 0 FROM contact WHERE first_name || last_name LIKE '%Ø%'") $(sql "SELECT count(*) > 0 FROM contact WHERE first_name || last_name LIKE '%å%'") $(sql "SELECT count(*) > 0 FROM contact WHERE first_name LIKE '%Ĳ%'") $(sql "SELECT count(*) > 0 FROM contact WHERE first_name LIKE '%é%'")" "t t t t"

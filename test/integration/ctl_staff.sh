@@ -93,11 +93,15 @@ expect_err "set an unknown member" 'docketctl: staff set: no staff member "nobod
 expect_eq "failed changes changed nothing" "$(sql "SELECT name || ' ' || array_to_string(roles, ',') || ' ' || coalesce(unix_user, '-') FROM staff WHERE username = 'bob'")" "Robert Bell content,graphics -"
 
 old=$(sql "SELECT password_hash FROM staff WHERE username = 'alice'")
+sql "INSERT INTO session (token_hash, staff_id) SELECT sha256('a'), id FROM staff WHERE username = 'alice'"
+sql "INSERT INTO session (token_hash, staff_id) SELECT sha256('r'), id FROM staff WHERE username = 'bob'"
 run_in 'another-pass2
 ' ctl staff passwd alice --password-stdin
 expect_ok "staff passwd"
 new=$(sql "SELECT password_hash FROM staff WHERE username = 'alice'")
 [ "$old" != "$new" ] && [[ "$new" == '$argon2id$'* ]] && pass "hash replaced" || fail "hash replaced"
+expect_eq "a new password ends the member's sessions, and only theirs" \
+    "$(sql "SELECT string_agg(m.username, ',') FROM session s JOIN staff m ON m.id = s.staff_id")" bob
 run_in 'another-pass2
 ' ctl staff passwd nobody --password-stdin
 expect_err "passwd for an unknown member" 'docketctl: staff passwd: no staff member "nobody"'

@@ -29,6 +29,23 @@ static void test_dk_pass__hash_verifies_only_the_same_password(void **state)
     assert_false(dk_pass_verify(NULL, "correct horse"));
 }
 
+static void test_dk_pass__new_is_random_and_readable(void **state)
+{
+    char a[DK_PASS_NEW_LEN + 1], b[DK_PASS_NEW_LEN + 1];
+
+    dk_pass_new(a);
+    dk_pass_new(b);
+    assert_int_equal(strlen(a), DK_PASS_NEW_LEN);
+    assert_string_not_equal(a, b);
+    for (int i = 0; i < DK_PASS_NEW_LEN; i++) {
+        if (i % 5 == 4)
+            assert_int_equal(a[i], '-');
+        else
+            assert_non_null(strchr("23456789abcdefghijkmnpqrstuvwxyz", a[i]));
+    }
+    assert_null(strpbrk(a, "01lo"));
+}
+
 static void test_dk_token__random_and_hashed(void **state)
 {
     char a[DK_TOKEN_LEN + 1], b[DK_TOKEN_LEN + 1];
@@ -52,6 +69,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dk_pass__hash_verifies_only_the_same_password),
+        cmocka_unit_test(test_dk_pass__new_is_random_and_readable),
         cmocka_unit_test(test_dk_token__random_and_hashed),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
