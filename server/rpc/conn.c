@@ -108,10 +108,12 @@ void conn_send(struct conn *c, char *line, size_t len)
         free(line);
         return;
     }
-    /* A client that stops reading must not make us hold its output: once
-     * what the kernel has not taken passes the cap, it is cut off.  Only
-     * the backlog counts, so one large reply to a reading client passes. */
-    if (uv_stream_get_write_queue_size(&c->h.stream) >
+    /* A client that stops reading must not make us hold its output: a
+     * line that would take what the kernel has not taken past the cap is
+     * not queued, and the client is cut off.  The line is counted before
+     * it is queued, so no reply (an attachment's is a piece of at most
+     * 512 KiB) can make one client cost more than the cap. */
+    if (uv_stream_get_write_queue_size(&c->h.stream) + len >
         c->rs->core->cfg->server.max_output_bytes) {
         free(line);
         conn_close(c, "output limit: more than %zu bytes queued",

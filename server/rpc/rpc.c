@@ -34,7 +34,7 @@ struct rpc_method {
 };
 
 static const struct rpc_method rpc_methods[] = {
-    {"attachments.get", RPC_STAFF, "id", rpc_attachments_get},
+    {"attachments.get", RPC_STAFF, "id offset length", rpc_attachments_get},
     {"events.subscribe", RPC_STAFF, "since", rpc_events_subscribe},
     {"messages.send", DK_ROLE_CONTENT, "ticket body", rpc_messages_send},
     {"notes.add", RPC_STAFF, "ticket body", rpc_notes_add},

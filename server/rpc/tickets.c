@@ -203,21 +203,32 @@ void rpc_tickets_get(struct conn *c, json_t *params)
     rpc_submit(c, q, one_or_404);
 }
 
+/* The most of an attachment one answer carries: a client reads a large
+ * file piece by piece, so no reply is ever large enough to get past the
+ * output cap (server.max_output_bytes) in one go. */
+#define PIECE_MAX (512 * 1024)
+
 void rpc_attachments_get(struct conn *c, json_t *params)
 {
-    long long id = 0;
+    long long id = 0, offset = 0, length = PIECE_MAX;
     struct db_query *q;
 
-    if (!rpc_param_id(c, params, "id", true, &id))
+    if (!rpc_param_id(c, params, "id", true, &id) ||
+        !rpc_param_int(c, params, "offset", 0, 2147483646, &offset) ||
+        !rpc_param_int(c, params, "length", 1, PIECE_MAX, &length))
         return;
+    /* An offset at or past the end gives an empty piece. */
     q = db_query_new(
         "SELECT (SELECT jsonb_build_object('id', id, 'ticket', ticket_id, "
         "'filename', filename, 'content_type', content_type, 'size', size, "
-        "'sha256', encode(sha256, 'hex'), 'content_base64', "
-        "translate(encode(content, 'base64'), E'\\n', ''))::text "
+        "'sha256', encode(sha256, 'hex'), 'offset', $2::bigint, "
+        "'content_base64', translate(encode(substring(content "
+        "FROM $2::bigint::int + 1 FOR $3::int), 'base64'), E'\\n', ''))::text "
         "FROM attachment WHERE id = $1), 'attachment ' || $1",
-        1);
+        3);
     db_param_ll(q, 0, id);
+    db_param_ll(q, 1, offset);
+    db_param_ll(q, 2, length);
     rpc_submit(c, q, one_or_404);
 }
 

@@ -222,6 +222,56 @@ wait_for(lambda: "session logged out elsewhere" in d4.log_text(),
 eq(b.error("tickets.counts").code, 4001, "a logout ends the session on another instance's connection")
 eq(d4.client().error("session.resume", token=tok).code, 4010, "  ...and its token is gone")
 
+# --- One large reply cannot escape the output cap ---------------------------
+d6 = cl.start_server("d6", server={"max_output_bytes": "1048576"})
+email6 = cl.add_contact("big@school.example")
+t6 = cl.new_ticket(email6, "Big file")
+size = 3 * 1024 * 1024 + 123
+aid = cl.sql1("INSERT INTO attachment (ticket_id, filename, content_type, size, sha256, content) "
+              "SELECT %d, 'big.bin', 'application/octet-stream', length(b), sha256(b), b "
+              "FROM (SELECT decode(repeat(md5(g::text), %d), 'hex') AS b "
+              "      FROM generate_series(1, 1) g) x RETURNING id" % (t6, size // 16 + 1))
+size, sha = cl.sql("SELECT size, encode(sha256, 'hex') FROM attachment WHERE id = %s" % aid)[0]
+size = int(size)
+reader = d6.login(cl, "kari")
+import base64, hashlib
+got, off = b"", 0
+while True:
+    r = reader.call("attachments.get", id=int(aid), offset=off)
+    piece = base64.b64decode(r["content_base64"])
+    if not piece:
+        break
+    ok(len(piece) <= 512 * 1024 and r["offset"] == off, "a piece of at most 512 KiB at %d" % off) \
+        if off == 0 else None
+    got += piece
+    off += len(piece)
+eq((len(got), hashlib.sha256(got).hexdigest()), (size, sha),
+   "a 3 MiB attachment read piece by piece is whole and its sha256 matches")
+eq(reader.error("attachments.get", id=int(aid), length=512 * 1024 + 1).code, -32602,
+   "a piece larger than 512 KiB is refused")
+# Clients that ask again and again without reading are cut off at the cap,
+# each costing at most it: docketd's memory does not grow with them.
+def rss_kb(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+before = rss_kb(d6.proc.pid)
+hogs = []
+for i in range(6):
+    h = d6.login(cl, "kari")
+    h.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    for j in range(40):
+        h.request("attachments.get", {"id": int(aid)})
+    hogs.append(h)
+wait_for(lambda: d6.log_text().count("output limit") >= 6, what="six readers cut off")
+grown = rss_kb(d6.proc.pid) - before
+ok(grown < 6 * 4 * 1024, "six clients asking for 40 pieces each and reading nothing: "
+   "RSS grew %d KiB (cut off at the 1 MiB cap each)" % grown)
+eq(reader.call("server.info")["instance"], "d6", "the server goes on serving others")
+for h in hogs:
+    h.close()
+
 # --- HTTP: /healthz and /metrics for http.ops_allow only; slowloris ----------
 hp = free_port()
 d5 = cl.start_server("d5", http={"listen": "127.0.0.1:%d" % hp,
