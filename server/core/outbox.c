@@ -114,16 +114,13 @@ static void record(struct send *s, bool ok, long smtp, const char *why)
     bool permanent = smtp >= 500 && smtp < 600;
 
     if (ok) {
-        q = db_query_new("UPDATE outbox SET sent_at = now(), last_error = NULL"
-                         " WHERE id = $1",
-                         1);
+        /* outbox_sent() also spends the row's one-time links. */
+        q = db_query_new("SELECT outbox_sent($1)", 1);
         db_param_ll(q, 0, s->id);
         dk_log(DK_LOG_INFO, "outbox: sent message %lld", s->id);
         metrics_mail(o->core->metrics, true);
     } else if (permanent || s->attempts >= o->core->cfg->mail.max_attempts) {
-        q = db_query_new("UPDATE outbox SET failed_at = now(), last_error = $2"
-                         " WHERE id = $1",
-                         2);
+        q = db_query_new("SELECT outbox_failed($1, $2)", 2);
         db_param_ll(q, 0, s->id);
         db_param(q, 1, why);
         dk_log(DK_LOG_WARN,
