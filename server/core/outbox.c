@@ -353,12 +353,19 @@ static void claim(struct outbox *o)
         "   WHERE sent_at IS NULL AND failed_at IS NULL AND not_before <= now()"
         "   ORDER BY not_before, id LIMIT $1 FOR UPDATE SKIP LOCKED) "
         "UPDATE outbox o SET attempts = o.attempts + 1,"
-        "       not_before = now() + interval '" LEASE "'"
+        "       not_before = now() + interval '" LEASE "',"
+        /* A Message-ID kept with the row: retries are the same message,
+         * and a reply naming it finds its ticket (docketctl mail-in).
+         * Random, so that it cannot be guessed to forge a reply. */
+        "       message_id = coalesce(o.message_id, '<outbox-' || o.id ||"
+        "         '.' || replace(gen_random_uuid()::text, '-', '') ||"
+        "         '@' || $2 || '>')"
         "  FROM due WHERE o.id = due.id "
         "RETURNING o.id, o.to_addr, o.subject, o.body, o.message_id,"
         "          o.in_reply_to, o.attempts",
-        1);
+        2);
     db_param_ll(q, 0, PARALLEL - o->in_flight);
+    db_param(q, 1, o->domain);
     o->claiming = true;
     if (submit(o, q, claimed) != 0)
         o->claiming = false;
