@@ -30,6 +30,8 @@ static const char *const smtp_schemes[] = {"smtp://", "smtps://", NULL};
 static const char *const http_schemes[] = {"http://", "https://", NULL};
 static const char *const color_schemes[] = {"default", "mono", NULL};
 static const char *const sender_choices[] = {"reject", "create", NULL};
+static const char *const auth_choices[] = {"none", "spf", "dkim", "dmarc",
+                                           NULL};
 static const char *const starttls_choices[] = {"auto", "try", "require",
                                                "never", NULL};
 
@@ -77,6 +79,8 @@ static const struct config_key config_keys[] = {
      NULL, "30s"},
     {"mail.unknown_senders", KEY_ENUM, OFF(mail.unknown_senders), 0, 0,
      sender_choices, "reject"},
+    {"mail.require_auth", KEY_ENUM, OFF(mail.require_auth), 0, 0, auth_choices,
+     "none"},
     {"mail.starttls", KEY_ENUM, OFF(mail.starttls), 0, 0, starttls_choices,
      "auto"},
     {"http.listen", KEY_ADDR, OFF(http.listen), 0, 0, NULL, "127.0.0.1:8080"},

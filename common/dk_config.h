@@ -26,6 +26,8 @@ struct dk_pairs {
 
 enum dk_client_colors { DK_COLORS_DEFAULT, DK_COLORS_MONO };
 enum dk_unknown_senders { DK_SENDERS_REJECT, DK_SENDERS_CREATE };
+/* mail.require_auth: in the order of auth_choices[] in dk_config.c */
+enum dk_require_auth { DK_AUTH_NONE, DK_AUTH_SPF, DK_AUTH_DKIM, DK_AUTH_DMARC };
 /* mail.starttls: when the sender upgrades an smtp:// connection. */
 enum dk_starttls {
     DK_STARTTLS_AUTO,    /* never to this host (loopback), else TRY */
@@ -69,6 +71,7 @@ struct dk_config {
         int max_attempts;        /* then the row is marked failed */
         long long retry_backoff; /* seconds before the 2nd try; doubles */
         int unknown_senders;     /* mail-in: enum dk_unknown_senders */
+        int require_auth;        /* mail-in: enum dk_require_auth */
         int starttls;            /* enum dk_starttls */
     } mail;
     struct {

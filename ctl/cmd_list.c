@@ -173,9 +173,11 @@ int ctl_list_remove_member(struct ctl *c, int argc, char **argv)
         ctl_rollback(c);
         return ctl_fail(c, "%s is not a member of \"%s\"", pos[1], pos[0]);
     }
-    /* Leaving the access list ends the contact's portal sessions. */
+    /* Leaving the access list ends the contact's portal sessions and
+     * cancels their unused links (and a registration email not yet sent). */
     res = ctl_exec(c,
-                   "SELECT session_end(p_contact => $2::bigint) FROM list "
+                   "SELECT session_end(p_contact => $2::bigint), "
+                   "contact_tokens_cancel($2::bigint) FROM list "
                    "WHERE id = $1::bigint AND lower(name) = lower($3)",
                    3, params, NULL, NULL);
     if (!res)

@@ -1,9 +1,14 @@
 /*
  * cmd_mailin.c - docketctl mail-in: one RFC 5322 message on stdin, as an
  * MTA pipe delivers it (Postfix pipe, procmail, fetchmail's mda), parsed
- * with GMime.  A reply joins its ticket (found by "[#ID]" in the subject,
- * or by In-Reply-To/References naming a message of ours); anything else
- * from a known contact is a new ticket.  Attachments are kept.  One
+ * with GMime.  A reply joins its ticket only when its In-Reply-To or
+ * References names a Message-ID Docket sent on that ticket (SPEC section
+ * 9): a From: header is easy to forge, and so is "[#ID]" in a subject,
+ * which alone opens a new ticket that names the old one.  Anything else
+ * from a known contact is a new ticket.  With mail.require_auth, the
+ * receiving MTA's topmost Authentication-Results must say the sender
+ * passed SPF, DKIM or DMARC for the From domain.  Attachments are kept
+ * (their names and types made safe by the database).  One
  * transaction per message; the exit status follows sysexits(3), so that
  * the MTA bounces (65, 67, 77) or retries (75) correctly.  A message
  * delivered twice (an MTA's retry) is recognised by its Message-ID.
@@ -31,7 +36,12 @@ enum {
 
 #define MAIL_MAX (25u * 1024 * 1024)
 
-/* Every <...> of a header value, last first (the parent comes last). */
+/*
+ * The ticket a reply answers: the last <...> of References and
+ * In-Reply-To (the parent comes last) that is a Message-ID Docket sent on
+ * a ticket (a staff reply, or any outbox email about a ticket).  What a
+ * contact sent us does not count: anyone may quote that.
+ */
 static int find_by_ids(struct ctl *c, const char *v, char *ticket)
 {
     char *ids[64];
@@ -49,7 +59,7 @@ static int find_by_ids(struct ctl *c, const char *v, char *ticket)
         const char *params[1] = {ids[i]};
         PGresult *res = ctl_exec(c,
                                  "SELECT ticket_id FROM message "
-                                 "WHERE message_id = $1 "
+                                 "WHERE message_id = $1 AND direction = 'out' "
                                  "UNION ALL SELECT ticket_id FROM outbox "
                                  "WHERE message_id = $1 AND ticket_id IS NOT "
                                  "NULL LIMIT 1",
@@ -61,6 +71,47 @@ static int find_by_ids(struct ctl *c, const char *v, char *ticket)
     }
     for (int i = 0; i < n; i++)
         free(ids[i]);
+    return 0;
+}
+
+/* "[#ID]" in a subject naming a ticket that exists, into named; or "". */
+static void find_named(struct ctl *c, const char *subject, char *named)
+{
+    const char *p = subject ? strstr(subject, "[#") : NULL;
+    const char *params[1];
+    PGresult *res;
+
+    named[0] = '\0';
+    if (!p || !isdigit((unsigned char)p[2]))
+        return;
+    params[0] = p + 2;
+    res = ctl_exec(c,
+                   "SELECT id FROM ticket WHERE id = "
+                   "substring($1 from '^([0-9]{1,15})\\]')::bigint",
+                   1, params, NULL, NULL);
+    if (res && PQntuples(res))
+        snprintf(named, 24, "%s", PQgetvalue(res, 0, 0));
+    if (res)
+        PQclear(res);
+}
+
+/* mail.require_auth: did the receiving MTA say the sender passed? */
+static int sender_authenticated(struct ctl *c, const struct mail *m)
+{
+    static const char *const methods[] = {[DK_AUTH_SPF] = "spf",
+                                          [DK_AUTH_DKIM] = "dkim",
+                                          [DK_AUTH_DMARC] = "dmarc"};
+    int want = c->cfg.mail.require_auth;
+
+    if (want == DK_AUTH_NONE)
+        return 1;
+    if (mail_auth_pass(m->auth_results, methods[want], m->from))
+        return 1;
+    ctl_fail(c,
+             "not accepted from %s: the receiving server's "
+             "Authentication-Results does not say %s=pass for its domain "
+             "(mail.require_auth: %s)",
+             m->from, methods[want], methods[want]);
     return 0;
 }
 
@@ -87,18 +138,19 @@ static int store_attachments(struct ctl *c, GPtrArray *parts,
         snprintf(size, sizeof(size), "%u", bytes->len);
         params[0] = ticket;
         params[1] = message;
-        /* A file name is a name, not a path: keep its last part. */
-        params[2] = name && *name
-                        ? (strrchr(name, '/') ? strrchr(name, '/') + 1 : name)
-                        : "attachment";
+        /* The name and type as the sender gave them: the database's
+         * attachment_clean trigger reduces the name to a safe base name
+         * and stores a type a browser would render as a page as
+         * application/octet-stream, for every path alike.  Only bytes
+         * that are not UTF-8 (PostgreSQL would refuse them) go here. */
+        params[2] = name && dk_utf8_valid(name, strlen(name)) ? name : NULL;
         params[3] = type;
         params[4] = hex;
         res = ctl_exec(c,
                        "INSERT INTO attachment (ticket_id, message_id, "
                        "filename, content_type, size, sha256, content) "
-                       "SELECT $1::bigint, $2::bigint, "
-                       "left(translate($3, E'\\\\/', '__'), 255), "
-                       "lower($4), length(b), sha256(b), b "
+                       "SELECT $1::bigint, $2::bigint, coalesce($3, ''), $4, "
+                       "length(b), sha256(b), b "
                        "FROM decode($5, 'hex') AS b",
                        5, params, NULL, NULL);
         free(hex);
@@ -115,7 +167,7 @@ static int deliver(struct ctl *c, struct mail *m)
 {
     const char *addr = m->from, *subject = m->subject, *name, *params[6];
     char *body = m->body, *msgid = m->message_id, ticket[24] = "";
-    char contact[24], *irt = m->in_reply_to;
+    char contact[24], named[24] = "", *irt = m->in_reply_to;
     PGresult *res;
     int rc = EX_SOFTWARE_;
 
@@ -127,6 +179,8 @@ static int deliver(struct ctl *c, struct mail *m)
         ctl_fail(c, "the message's text is not readable");
         return EX_DATAERR_;
     }
+    if (!sender_authenticated(c, m))
+        return EX_NOPERM_;
     if (ctl_begin(c))
         return EX_TEMPFAIL_;
     /* Delivered before (an MTA retrying)?  Then done. */
@@ -168,23 +222,12 @@ static int deliver(struct ctl *c, struct mail *m)
     snprintf(contact, sizeof(contact), "%s", PQgetvalue(res, 0, 0));
     PQclear(res);
 
-    /* Which ticket: [#ID] in the subject, else the thread's ids. */
-    if (subject) {
-        const char *p = strstr(subject, "[#");
-        if (p && isdigit((unsigned char)p[2])) {
-            params[0] = p + 2;
-            res = ctl_exec(c,
-                           "SELECT id FROM ticket WHERE id = "
-                           "substring($1 from '^([0-9]{1,15})\\]')::bigint",
-                           1, params, NULL, NULL);
-            if (res && PQntuples(res))
-                snprintf(ticket, sizeof(ticket), "%s", PQgetvalue(res, 0, 0));
-            if (res)
-                PQclear(res);
-        }
-    }
+    /* Which ticket: only a reply to a message Docket sent on it.  "[#ID]"
+     * in the subject alone is what anyone can write: a new ticket that
+     * names the old one. */
+    find_by_ids(c, m->references, ticket);
     if (!ticket[0])
-        find_by_ids(c, m->references, ticket);
+        find_named(c, subject, named);
     if (ticket[0]) {
         char state[6];
         params[0] = ticket;
@@ -210,21 +253,28 @@ static int deliver(struct ctl *c, struct mail *m)
         params[1] = subject && *subject ? subject : "(no subject)";
         params[2] = body;
         params[3] = msgid[0] ? msgid : NULL;
+        params[4] = named[0] ? named : NULL;
         res = ctl_exec(c,
-                       "WITH t AS (SELECT (ticket_create($1::bigint, "
-                       "  left($2, 300), left($3, 100000), 'medium', 'email', "
-                       "  NULL)->>'id')::bigint AS id), "
+                       "WITH s AS (SELECT coalesce(' (follow-up to #' || $5 "
+                       "  || ')', '') AS tail), "
+                       "t AS (SELECT (ticket_create($1::bigint, "
+                       "  left($2, 300 - length(s.tail)) || s.tail, "
+                       "  left($3, 100000), 'medium', 'email', "
+                       "  NULL)->>'id')::bigint AS id FROM s), "
                        "m AS (INSERT INTO message (ticket_id, direction, "
                        "  author_contact_id, body, message_id) "
                        "  SELECT t.id, 'in', $1::bigint, $3, $4 FROM t "
                        "  RETURNING ticket_id, id) "
                        "SELECT ticket_id, id, pg_notify('docket_wake', '') "
                        "FROM m",
-                       4, params, NULL, NULL);
+                       5, params, NULL, NULL);
         if (!res)
             goto fail;
         snprintf(ticket, sizeof(ticket), "%s", PQgetvalue(res, 0, 0));
-        printf("new ticket %s\n", ticket);
+        if (named[0])
+            printf("new ticket %s (follow-up to %s)\n", ticket, named);
+        else
+            printf("new ticket %s\n", ticket);
     }
     {
         /* The message row the attachments belong to. */

@@ -197,6 +197,10 @@ int mail_parse(struct mail *m, const char *data, size_t len)
         snprintf(m->message_id, sizeof(m->message_id), "<%s>", id);
     irt = g_mime_object_get_header(GMIME_OBJECT(m->msg), "In-Reply-To");
     refs = g_mime_object_get_header(GMIME_OBJECT(m->msg), "References");
+    /* The receiving MTA prepends its own, so the first is the one to
+     * trust; any below it came with the message. */
+    m->auth_results = g_mime_object_get_header(GMIME_OBJECT(m->msg),
+                                               "Authentication-Results");
     m->in_reply_to = first_id(irt);
     m->references = dk_xasprintf("%s %s", refs ? refs : "", irt ? irt : "");
     m->body = f.text   ? unix_lines(dk_xstrdup(f.text))
@@ -205,6 +209,105 @@ int mail_parse(struct mail *m, const char *data, size_t len)
     g_free(f.text);
     g_free(f.html);
     return 0;
+}
+
+/* d is from_domain or a parent domain of it (and not a bare TLD). */
+static bool aligned(const char *d, const char *from_domain)
+{
+    size_t dl = strlen(d), fl = strlen(from_domain);
+
+    if (dl == 0 || !strchr(d, '.'))
+        return false;
+    if (dl == fl)
+        return strcasecmp(d, from_domain) == 0;
+    return dl < fl && from_domain[fl - dl - 1] == '.' &&
+           strcasecmp(from_domain + fl - dl, d) == 0;
+}
+
+/* The domain of an address ("user@d" or "@d"), or the value itself. */
+static const char *domain_of(const char *v)
+{
+    const char *at = strrchr(v, '@');
+    return at ? at + 1 : v;
+}
+
+/* One resinfo ("dkim=pass header.d=example.com ..."), cut into words. */
+static bool resinfo_pass(char *ri, const char *method, const char *from_domain)
+{
+    char *save = NULL, *w = strtok_r(ri, " \t\r\n", &save), *eq, *slash;
+    bool dmarc = !strcasecmp(method, "dmarc");
+
+    if (!w || !(eq = strchr(w, '=')))
+        return false;
+    *eq = '\0';
+    if ((slash = strchr(w, '/')))
+        *slash = '\0'; /* a method's version */
+    if (strcasecmp(w, method) || strcasecmp(eq + 1, "pass"))
+        return false;
+    while ((w = strtok_r(NULL, " \t\r\n", &save))) {
+        const char *v;
+        if (!(eq = strchr(w, '=')))
+            continue;
+        *eq = '\0';
+        v = eq + 1;
+        if (!strcasecmp(method, "dkim") &&
+            (!strcasecmp(w, "header.d") || !strcasecmp(w, "header.i")) &&
+            aligned(domain_of(v), from_domain))
+            return true;
+        if (!strcasecmp(method, "spf") && !strcasecmp(w, "smtp.mailfrom") &&
+            aligned(domain_of(v), from_domain))
+            return true;
+        if (dmarc && !strcasecmp(w, "header.from"))
+            return aligned(domain_of(v), from_domain);
+    }
+    return dmarc; /* DMARC's pass is about the From domain already */
+}
+
+int mail_auth_pass(const char *ar, const char *method, const char *from)
+{
+    const char *from_domain;
+    char *buf, *save = NULL, *ri;
+    size_t o = 0;
+    int depth = 0, pass = 0;
+    bool quoted = false;
+
+    if (!ar || !method || !from || !strchr(from, '@'))
+        return 0;
+    from_domain = domain_of(from);
+    /* Comments and quotes out, and no spaces around '='. */
+    buf = dk_xmalloc(strlen(ar) + 1);
+    for (const char *p = ar; *p; p++) {
+        if (*p == '\\' && p[1]) {
+            p++;
+            if (depth == 0)
+                buf[o++] = *p;
+        } else if (*p == '"' && depth == 0) {
+            quoted = !quoted;
+        } else if (*p == '(' && !quoted) {
+            depth++;
+        } else if (*p == ')' && !quoted && depth > 0) {
+            if (--depth == 0)
+                buf[o++] = ' ';
+        } else if (depth > 0) {
+            continue;
+        } else if (*p == '=' && !quoted) {
+            while (o && (buf[o - 1] == ' ' || buf[o - 1] == '\t' ||
+                         buf[o - 1] == '\r' || buf[o - 1] == '\n'))
+                o--;
+            buf[o++] = '=';
+            while (p[1] == ' ' || p[1] == '\t' || p[1] == '\r' || p[1] == '\n')
+                p++;
+        } else {
+            buf[o++] = *p;
+        }
+    }
+    buf[o] = '\0';
+    /* The authserv-id first, then one result per ';'. */
+    if (strtok_r(buf, ";", &save))
+        while (!pass && (ri = strtok_r(NULL, ";", &save)))
+            pass = resinfo_pass(ri, method, from_domain);
+    free(buf);
+    return pass;
 }
 
 void mail_free(struct mail *m)

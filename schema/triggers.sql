@@ -8,3 +8,7 @@ CREATE TRIGGER ticket_sync BEFORE INSERT OR UPDATE ON ticket
 CREATE TRIGGER staff_disabled AFTER UPDATE OF active ON staff
     FOR EACH ROW WHEN (OLD.active AND NOT NEW.active)
     EXECUTE FUNCTION staff_disabled();
+
+-- Every attachment's name and type made safe, whichever path stores it.
+CREATE TRIGGER attachment_clean BEFORE INSERT OR UPDATE OF filename, content_type
+    ON attachment FOR EACH ROW EXECUTE FUNCTION attachment_clean();

@@ -69,3 +69,30 @@ BEGIN
     RETURN n;
 END
 $$;
+
+-- A sent email's text with its one-time links spent: the token of every
+-- "token=..." in a link (registration today; sign-up confirmation and
+-- password reset use the same form) becomes "token=(used)", so a body
+-- kept for the record no longer holds what its stored hash was made from.
+CREATE OR REPLACE FUNCTION outbox_scrub(p_text text) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT regexp_replace(p_text, '([?&;]token=)[^[:space:]&#"''<>]+',
+                          '\1(used)', 'g')
+$$;
+
+-- The sender's outcomes (server/core/outbox.c): a row is marked sent, or
+-- failed for good with the server's words, and its links are scrubbed in
+-- the same statement.  Rows still to be retried keep theirs.
+CREATE OR REPLACE FUNCTION outbox_sent(p_id bigint) RETURNS void
+LANGUAGE sql AS $$
+    UPDATE outbox SET sent_at = now(), last_error = NULL,
+                      subject = outbox_scrub(subject), body = outbox_scrub(body)
+     WHERE id = p_id
+$$;
+
+CREATE OR REPLACE FUNCTION outbox_failed(p_id bigint, p_error text) RETURNS void
+LANGUAGE sql AS $$
+    UPDATE outbox SET failed_at = now(), last_error = p_error,
+                      subject = outbox_scrub(subject), body = outbox_scrub(body)
+     WHERE id = p_id
+$$;

@@ -51,3 +51,25 @@ LANGUAGE sql AS $$
     DELETE FROM session WHERE id = p_session;
     SELECT pg_notify('docket_session', p_session::text);
 $$;
+
+-- A contact's portal access is gone (docketctl list remove-member): their
+-- unused one-time links stop working, and a registration email still
+-- waiting in the outbox is not sent (marked failed, its link scrubbed).
+-- Returns how many links were cancelled.
+CREATE OR REPLACE FUNCTION contact_tokens_cancel(p_contact bigint)
+RETURNS integer LANGUAGE plpgsql AS $$
+DECLARE
+    n integer;
+BEGIN
+    DELETE FROM contact_token WHERE contact_id = p_contact AND used_at IS NULL;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    UPDATE outbox o SET failed_at = now(),
+                        last_error = 'cancelled: portal access removed',
+                        body = outbox_scrub(o.body)
+      FROM contact c
+     WHERE c.id = p_contact AND lower(o.to_addr) = lower(c.email)
+       AND o.kind IN ('portal_registration', 'password_reset')
+       AND o.sent_at IS NULL AND o.failed_at IS NULL;
+    RETURN n;
+END
+$$;

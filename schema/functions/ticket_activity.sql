@@ -63,7 +63,10 @@ BEGIN
      ORDER BY created_at DESC, id DESC LIMIT 1;
     INSERT INTO message (ticket_id, direction, author_staff_id, body, in_reply_to)
     VALUES (p_ticket, 'out', a.id, p_body, parent) RETURNING id INTO mid;
-    msgid := format('<ticket-%s.%s@docket>', p_ticket, mid);
+    -- Not guessable: a reply naming it is how mail-in knows a message
+    -- answers this ticket (SPEC section 9), so it must not be forgeable.
+    msgid := format('<ticket-%s.%s.%s@docket>', p_ticket, mid,
+                    replace(gen_random_uuid()::text, '-', ''));
     UPDATE message SET message_id = msgid WHERE id = mid;
     t := ticket_update(old);
     PERFORM ticket_changed(old, t, a.id, 'message_sent', jsonb_build_object('message', mid));

@@ -37,9 +37,13 @@ CREATE TABLE attachment (
     id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     ticket_id     bigint NOT NULL REFERENCES ticket (id) ON DELETE CASCADE,
     message_id    bigint REFERENCES message (id) ON DELETE CASCADE,
-    filename      text NOT NULL CHECK (filename <> '' AND filename !~ '[/\\]'
-                                       AND length(filename) <= 255),
-    content_type  text NOT NULL CHECK (content_type ~ '^[a-z0-9.+-]+/[a-zA-Z0-9.+_-]+'),
+    -- A safe base name and a type shown only as data: the attachment_clean
+    -- trigger makes them so (schema/functions/attachments.sql); these are
+    -- the floor even without it.
+    filename      text NOT NULL CHECK (filename ~ '^[^/\\"''`<>[:cntrl:]]{1,255}$'
+                                       AND filename !~ '^\.'),
+    content_type  text NOT NULL CHECK (content_type ~ '^[a-z0-9.+-]+/[a-z0-9.+_-]+$'
+                                       AND content_type !~ '(html|[+/]xml|script|svg|xsl)'),
     size          bigint NOT NULL CHECK (size >= 0),
     sha256        bytea NOT NULL,
     content       bytea NOT NULL,

@@ -114,16 +114,13 @@ static void record(struct send *s, bool ok, long smtp, const char *why)
     bool permanent = smtp >= 500 && smtp < 600;
 
     if (ok) {
-        q = db_query_new("UPDATE outbox SET sent_at = now(), last_error = NULL"
-                         " WHERE id = $1",
-                         1);
+        /* outbox_sent() also spends the row's one-time links. */
+        q = db_query_new("SELECT outbox_sent($1)", 1);
         db_param_ll(q, 0, s->id);
         dk_log(DK_LOG_INFO, "outbox: sent message %lld", s->id);
         metrics_mail(o->core->metrics, true);
     } else if (permanent || s->attempts >= o->core->cfg->mail.max_attempts) {
-        q = db_query_new("UPDATE outbox SET failed_at = now(), last_error = $2"
-                         " WHERE id = $1",
-                         2);
+        q = db_query_new("SELECT outbox_failed($1, $2)", 2);
         db_param_ll(q, 0, s->id);
         db_param(q, 1, why);
         dk_log(DK_LOG_WARN,
@@ -356,12 +353,19 @@ static void claim(struct outbox *o)
         "   WHERE sent_at IS NULL AND failed_at IS NULL AND not_before <= now()"
         "   ORDER BY not_before, id LIMIT $1 FOR UPDATE SKIP LOCKED) "
         "UPDATE outbox o SET attempts = o.attempts + 1,"
-        "       not_before = now() + interval '" LEASE "'"
+        "       not_before = now() + interval '" LEASE "',"
+        /* A Message-ID kept with the row: retries are the same message,
+         * and a reply naming it finds its ticket (docketctl mail-in).
+         * Random, so that it cannot be guessed to forge a reply. */
+        "       message_id = coalesce(o.message_id, '<outbox-' || o.id ||"
+        "         '.' || replace(gen_random_uuid()::text, '-', '') ||"
+        "         '@' || $2 || '>')"
         "  FROM due WHERE o.id = due.id "
         "RETURNING o.id, o.to_addr, o.subject, o.body, o.message_id,"
         "          o.in_reply_to, o.attempts",
-        1);
+        2);
     db_param_ll(q, 0, PARALLEL - o->in_flight);
+    db_param(q, 1, o->domain);
     o->claiming = true;
     if (submit(o, q, claimed) != 0)
         o->claiming = false;

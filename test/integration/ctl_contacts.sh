@@ -105,6 +105,11 @@ run ctl list remove-member "Authorized Portal Users" oystein@nordlys.example.no
 expect_ok "remove-member"
 expect_eq "membership gone" "$(sql "SELECT count(*) FROM list_member")" 0
 expect_eq "portal sessions ended" "$(sql "SELECT count(*) FROM session")" 0
+expect_eq "  ...and the unused registration link no longer works" \
+    "$(sql "SELECT count(*) FROM contact_token WHERE token_hash = sha256(convert_to('$link', 'UTF8'))")" 0
+expect_eq "  ...its email, not yet sent, is not sent and holds no token" \
+    "$(sql "SELECT (failed_at IS NOT NULL) || ' ' || last_error || ' ' || (body LIKE '%token=(used)%') || ' ' || (position('$link' in body) = 0) FROM outbox")" \
+    "true cancelled: portal access removed true true"
 run ctl list remove-member "Authorized Portal Users" oystein@nordlys.example.no
 expect_err "remove a non-member" 'docketctl: list remove-member: oystein@nordlys.example.no is not a member of "Authorized Portal Users"'
 

@@ -123,6 +123,28 @@ row = cl.sql("SELECT attempts, last_error, sent_at IS NULL FROM outbox ORDER BY 
 ok(row[0] == "1" and "550 5.1.1 No such user here" in row[1] and row[2] == "t",
    "a 550 fails the row at once, recording the server's reply (%s)" % row[1])
 
+# A registration link is one-time: once its email is sent (or failed for
+# good) the outbox row no longer holds the token whose hash is stored.
+before = len(sink.messages)
+cl.ctl("list", "add-member", "Authorized Portal Users", "oystein@nordlys.example.no")
+wait_mail(before + 1, "the registration email is delivered")
+frm, rcpt, m = by_kind("portal_registration")
+tok = m.get_content().split("token=")[1].split()[0] if m and "token=" in m.get_content() else ""
+eq(len(tok), 43, "registration: the delivered email carries the link's token")
+wait_for(lambda: cl.sql1("SELECT sent_at IS NOT NULL FROM outbox WHERE kind = 'portal_registration'") == "t",
+         timeout=20, what="the registration row marked sent")
+eq(cl.sql1("SELECT (position('%s' in body) = 0) || ' ' || (body LIKE '%%/register?token=(used)%%') "
+           "FROM outbox WHERE kind = 'portal_registration'" % tok), "true true",
+   "  ...the sent row holds token=(used), not the token")
+cl.ctl("contact", "add", "anouk@regenboog.example.nl", "--first", "Anouk", "--last", "Jansen")
+sink.refuse.append("550 5.1.1 No such user here")
+cl.ctl("list", "add-member", "Authorized Portal Users", "anouk@regenboog.example.nl")
+wait_for(lambda: cl.sql1("SELECT failed_at IS NOT NULL FROM outbox WHERE to_addr = 'anouk@regenboog.example.nl'") == "t",
+         timeout=20, what="the refused registration failed for good")
+eq(cl.sql1("SELECT (body ~ 'token=[A-Za-z0-9_-]{43}') || ' ' || (body LIKE '%token=(used)%') "
+           "FROM outbox WHERE to_addr = 'anouk@regenboog.example.nl'"), "false true",
+   "  ...a row failed for good holds no token either")
+
 # Task reminders: due ones are sent once, as a notification and an email;
 # a done task is never reminded.
 gus = d.login(cl, "gus")
