@@ -31,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -250,6 +251,32 @@ static int check_schema(const struct dk_config *cfg)
     return rc;
 }
 
+/*
+ * Descriptors: the soft limit is raised to the hard one (systemd's
+ * LimitNOFILE), and a configuration that would let clients that never
+ * logged in take them all is named at start.  What stays is the reserve
+ * for the pool, the Unix socket and /healthz.
+ */
+static void check_descriptors(const struct dk_config *cfg)
+{
+    struct rlimit rl;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return;
+    if (rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+        getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    if (rl.rlim_cur != RLIM_INFINITY &&
+        (rlim_t)cfg->server.max_unauthenticated + 256 > rl.rlim_cur)
+        dk_log(DK_LOG_WARN,
+               "server.max_unauthenticated (%d) leaves no reserve under the "
+               "descriptor limit (%llu): raise LimitNOFILE or lower it",
+               cfg->server.max_unauthenticated,
+               (unsigned long long)rl.rlim_cur);
+}
+
 static void db_state_cb(bool up, void *arg)
 {
     struct core *core = arg;
@@ -361,6 +388,7 @@ int main(int argc, char **argv)
     if (check_schema(&srv.cfg) != 0)
         return 1;
     signal(SIGPIPE, SIG_IGN);
+    check_descriptors(&srv.cfg);
 
     srv.loop = uv_default_loop();
     core = &srv.core;
