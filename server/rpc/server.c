@@ -145,6 +145,10 @@ static void render_gauges(FILE *fp, void *arg)
             "docket_connections_refused_total{reason=\"login_deadline\"} "
             "%llu\n",
             rs->deadline_closed);
+    metrics_help(fp, "docket_logins_refused_busy_total", "counter",
+                 "Password logins refused at once: too many hashes queued.");
+    fprintf(fp, "docket_logins_refused_busy_total %llu\n",
+            auth_refused_busy(rs->auth));
 }
 
 struct rpc_server *rpc_server_new(struct core *core, struct auth *auth)
