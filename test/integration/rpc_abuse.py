@@ -1,7 +1,17 @@
 """rpc_abuse.py - attacks on docketd, each bounded in count and time and
 sent only to this test's own docketd on loopback and its Unix socket
 (issue "Hold under attack").  Each section is one class of attack and what
-must hold against it."""
+must hold against it: log injection, connections held before login,
+parallel and evicting password guesses across instances, logout on every
+connection, one large reply past the output cap, /healthz and /metrics
+for http.ops_allow only, HTTP slowloris.
+
+The other attack classes are tested where their code is: the workflow
+rules per role in rpc_rules.py, a password change ending sessions in
+rpc_passwd.py, other local users and the private PostgreSQL in
+pg_access.sh, forged mail, checked senders and hostile attachment names in
+ctl_mailin.sh, link tokens left in the outbox in rpc_mail.py and
+ctl_contacts.sh."""
 import sys, os, socket, time
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import *
