@@ -317,7 +317,6 @@ static void dispatch(struct http_conn *hc)
     respond_text(hc, 404, "not found: try /healthz or /metrics\n");
 }
 
-
 static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
     struct http_conn *hc = (struct http_conn *)h;
