@@ -98,6 +98,7 @@ static void write_cb(uv_write_t *req, int status)
 
 void conn_send(struct conn *c, char *line, size_t len)
 {
+    size_t queued;
     struct write_req *w;
     uv_buf_t buf;
     int rc;
@@ -111,10 +112,13 @@ void conn_send(struct conn *c, char *line, size_t len)
     /* A client that stops reading must not make us hold its output: a
      * line that would take what the kernel has not taken past the cap is
      * not queued, and the client is cut off.  The line is counted before
-     * it is queued, so no reply (an attachment's is a piece of at most
-     * 512 KiB) can make one client cost more than the cap. */
-    if (uv_stream_get_write_queue_size(&c->h.stream) + len >
-        c->rs->core->cfg->server.max_output_bytes) {
+     * it is queued; only a line to a client with nothing waiting passes
+     * whatever its size, so a reading client gets any one reply, and no
+     * client costs more than the cap and one reply (an attachment's is a
+     * piece of at most 512 KiB). */
+    queued = uv_stream_get_write_queue_size(&c->h.stream);
+    if (queued > 0 &&
+        queued + len > c->rs->core->cfg->server.max_output_bytes) {
         free(line);
         conn_close(c, "output limit: more than %zu bytes queued",
                    c->rs->core->cfg->server.max_output_bytes);
