@@ -13,7 +13,9 @@
 : "${DOCKETCTL_UPGRADE_TEST:?run under ctest}"
 
 SRC=$DOCKET_SOURCE_DIR
-BUILD=$(dirname "$DOCKETCTL")
+# The build tree: the one docketctl is in (under --valgrind, lib.bash has
+# put a wrapper in its place, so its folder is not the build's).
+BUILD=${DOCKET_BUILD_DIR:-$(dirname "$DOCKETCTL")}
 VERSION=$(sed -n 's/^INSERT INTO schema_version (version) VALUES (\([0-9]*\));$/\1/p' \
           "$SRC/schema/version.sql")
 NEXT=$((VERSION + 1))
