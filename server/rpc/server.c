@@ -96,7 +96,9 @@ static void sweep_cb(uv_timer_t *t)
 
     for (struct conn *c = rs->conns, *next; c; c = next) {
         next = c->next;
-        if (c->who.staff_id || c->state == CONN_CLOSING ||
+        /* One with a request in flight (a login waiting for its hash) is
+         * not idle: it is closed at the first sweep after its answer. */
+        if (c->who.staff_id || c->state != CONN_READING ||
             now - c->connected_ms < deadline)
             continue;
         rs->deadline_closed++;

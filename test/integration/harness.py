@@ -305,6 +305,10 @@ class Cluster:
                "http": {"listen": ""},
                # Only the mail tests send: elsewhere nothing listens on :25.
                "mail": {"send": False}}
+        if VALGRIND:
+            # Under memcheck a password hash takes seconds: a few logins
+            # in a row would pass server.login_deadline.
+            cfg["server"]["login_deadline"] = "10m"
         for section, values in extra.items():
             cfg.setdefault(section, {}).update(values)
         path = self.write_config(name, cfg)
