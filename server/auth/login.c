@@ -178,6 +178,10 @@ static void session_created(struct db_query *q, PGresult *res, void *arg)
         db_failed(l, res);
         return;
     }
+    if (PQntuples(res) != 1) {
+        finish(l, DK_OUT_FORBIDDEN, "that staff member has been disabled");
+        return;
+    }
     l->session_id = atoll(PQgetvalue(res, 0, 0));
     finish(l, DK_OUT_OK, NULL);
 }
@@ -196,11 +200,15 @@ static void create_session(struct login *l)
     dk_token_new(l->token);
     dk_token_hash(l->token, hash);
     sodium_bin2hex(hex, sizeof(hex), hash, sizeof(hash));
+    /* Only for a member still active now: one disabled while the password
+     * was being hashed gets no session (the NOTIFY that ended the others
+     * came before there was one to end). */
     q = db_query_new("WITH done AS (SELECT login_end($3, true) "
                      "               WHERE $3::bigint IS NOT NULL) "
                      "INSERT INTO session (token_hash, staff_id) "
-                     "SELECT decode($1, 'hex'), $2::bigint "
-                     "  FROM (SELECT count(*) FROM done) d RETURNING id",
+                     "SELECT decode($1, 'hex'), st.id "
+                     "  FROM staff st, (SELECT count(*) FROM done) d "
+                     " WHERE st.id = $2::bigint AND st.active RETURNING id",
                      3);
     db_param(q, 0, hex);
     db_param(q, 1, PQgetvalue(l->staff, 0, COL_ID));

@@ -97,6 +97,7 @@ static void replay(struct feed *f, struct hub_sub *s);
 struct replay {
     struct feed *f;
     struct hub_sub *s;
+    unsigned gen; /* s->gen when it was asked for */
 };
 
 static void replay_done(struct db_query *q, PGresult *res, void *arg)
@@ -106,12 +107,28 @@ static void replay_done(struct db_query *q, PGresult *res, void *arg)
     struct hub_sub *s = r->s;
     int rows;
 
-    free(r);
-    s->replaying = false;
-    if (!s->active) {
+    /* A replay of an earlier subscription, overtaken by a newer replay
+     * already in flight: that one answers; this one's rows are dropped. */
+    if (r->gen != s->replay_gen) {
+        free(r);
         hub_hold(s, -1);
         return;
     }
+    s->replaying = false;
+    if (!s->active) {
+        free(r);
+        hub_hold(s, -1);
+        return;
+    }
+    /* Subscribed again while this was out (from another seq, maybe an
+     * older one): its rows start at the wrong place; ask again. */
+    if (r->gen != s->gen) {
+        free(r);
+        replay(f, s);
+        hub_hold(s, -1);
+        return;
+    }
+    free(r);
     if (!db_ok(res)) {
         /* The database went away: try again when the feed is back. */
         dk_log(DK_LOG_WARN, "feed replay failed; will retry");
@@ -146,6 +163,7 @@ static void replay(struct feed *f, struct hub_sub *s)
     r = dk_xmalloc(sizeof(*r));
     r->f = f;
     r->s = s;
+    r->gen = s->replay_gen = s->gen;
     s->replaying = true;
     hub_hold(s, +1);
     if (db_submit(f->core->db, q, replay_done, r) != 0) {

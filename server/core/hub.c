@@ -31,8 +31,9 @@ void hub_subscribe(struct hub *h, struct hub_sub *s,
 {
     s->ops = ops;
     s->seq = seq;
+    s->gen++;
     if (s->active)
-        return; /* a replay under way goes on from the new seq */
+        return; /* a replay under way is redone from the new seq */
     s->replaying = false;
     s->active = true;
     s->prev = NULL;

@@ -353,9 +353,11 @@ static bool same_address(const struct sockaddr_storage *a,
     if (a->ss_family == AF_INET)
         return memcmp(&((const struct sockaddr_in *)a)->sin_addr,
                       &((const struct sockaddr_in *)b)->sin_addr, 4) == 0;
+    /* IPv6 by its /64, as the login limiter counts: one host often has
+     * the whole of one. */
     if (a->ss_family == AF_INET6)
         return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
-                      &((const struct sockaddr_in6 *)b)->sin6_addr, 16) == 0;
+                      &((const struct sockaddr_in6 *)b)->sin6_addr, 8) == 0;
     return false;
 }
 

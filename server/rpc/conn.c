@@ -78,7 +78,10 @@ void conn_close(struct conn *c, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(why, sizeof(why), fmt, ap);
     va_end(ap);
-    conn_log(c, DK_LOG_INFO, "closed: %s", why);
+    if (c->quiet)
+        conn_log(c, DK_LOG_DEBUG, "closed: %s", why);
+    else
+        conn_log(c, DK_LOG_INFO, "closed: %s", why);
     c->state = CONN_CLOSING;
     rpc_session_end(c);
     uv_close(&c->h.handle, conn_closed_cb);
@@ -151,6 +154,17 @@ static void request_done(struct conn *c, int code)
     dk_rpc_req_cleanup(&c->req);
     if (c->state == CONN_BUSY)
         c->state = CONN_READING;
+    if (c->late && !c->who.staff_id && c->state == CONN_READING) {
+        /* Past its deadline, and this answer did not log it in: no more
+         * requests, however many wait; the answers go, then it closes. */
+        conn_log(c, DK_LOG_INFO,
+                 "did not log in within %llds "
+                 "(server.login_deadline)",
+                 c->rs->core->cfg->server.login_deadline);
+        dk_buf_reset(&c->in, true);
+        uv_read_stop(&c->h.stream);
+        c->eof = true;
+    }
     if (!c->processing)
         conn_process(c);
     rpc_server_conn_idle(c->rs);
@@ -422,6 +436,7 @@ void conn_start(struct conn *c)
     describe_peer(c);
     c->connected_ms = c->who.last_request_ms = core_now_ms(c->rs->core);
     if (!rpc_server_admit(c->rs, c)) {
+        c->quiet = true; /* rpc_server_admit() logged it, once a second */
         conn_close(c, "refused: too many connections not logged in");
         return;
     }

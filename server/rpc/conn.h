@@ -39,6 +39,8 @@ struct conn {
     bool is_unix;
     bool processing; /* inside conn_process(): replies must not recurse */
     bool eof;        /* the client half-closed: answer, then close */
+    bool late;       /* past server.login_deadline with a request in flight */
+    bool quiet;      /* closed unlogged (a refusal: logged once a second) */
     bool shutting;   /* uv_shutdown() under way */
     uint64_t id;
     char peer[64];

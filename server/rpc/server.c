@@ -11,6 +11,7 @@
 #include "dk_mem.h"
 #include "dk_rpc.h"
 #include "hub.h"
+#include "limiter.h"
 #include "metrics.h"
 
 #include <errno.h>
@@ -23,14 +24,12 @@
 
 #define DRAIN_TIMEOUT_MS 10000
 
-/* The address part of a TCP peer "ADDR:PORT" ("[V6]:PORT" is kept as
- * "[V6]"), into buf. */
+/* Where a TCP peer counts from: its IPv4 address or its IPv6 /64, as
+ * the login limiter counts it (one host often has a whole /64). */
 static const char *address_of(const struct conn *c, char *buf, size_t size)
 {
-    const char *colon = strrchr(c->peer, ':');
-    size_t n = colon ? (size_t)(colon - c->peer) : strlen(c->peer);
-
-    snprintf(buf, size, "%.*s", (int)n, c->peer);
+    if (!limiter_address(c->peer, false, buf, size))
+        snprintf(buf, size, "%s", c->peer); /* unreadable: its own */
     return buf;
 }
 
@@ -96,11 +95,18 @@ static void sweep_cb(uv_timer_t *t)
 
     for (struct conn *c = rs->conns, *next; c; c = next) {
         next = c->next;
-        /* One with a request in flight (a login waiting for its hash) is
-         * not idle: it is closed at the first sweep after its answer. */
-        if (c->who.staff_id || c->state != CONN_READING ||
+        if (c->who.staff_id || c->state == CONN_CLOSING ||
             now - c->connected_ms < deadline)
             continue;
+        /* One with a request in flight (a login waiting for its hash) is
+         * not cut mid-answer: it reads no further request, and closes
+         * once this one is answered, unless that logged it in. */
+        if (c->state == CONN_BUSY) {
+            if (!c->late)
+                rs->deadline_closed++;
+            c->late = true;
+            continue;
+        }
         rs->deadline_closed++;
         conn_close(c, "did not log in within %llds (server.login_deadline)",
                    rs->core->cfg->server.login_deadline);

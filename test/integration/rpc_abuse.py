@@ -109,6 +109,34 @@ wait_for(lambda: "reload: configuration reloaded" in d2.log_text(), what="the re
 ok(all(closed_by_server(s, 15) for s in held[1:] + others + [c2]),
    "connections that do not log in are closed at server.login_deadline")
 ok(u.call("server.info") is not None, "  ...a logged-in one never is")
+# Nor can a stream of requests keep a connection that never logs in: it
+# reads no more once its deadline has passed, answered or not.
+flood = tcp_from("127.0.0.8")
+line = b'{"jsonrpc":"2.0","id":1,"method":"session.resume","params":{"token":"%s"}}\n' % (b"y" * 43)
+flood.setblocking(False)
+t0, answered, sent, buf = time.time(), 0, 0, b""
+while time.time() - t0 < 30:
+    if sent < 200000:
+        try:
+            flood.send(line * 200)
+            sent += 200
+        except BlockingIOError:
+            pass
+        except OSError:
+            break
+    try:
+        chunk = flood.recv(65536)
+        if not chunk:
+            break
+        answered += chunk.count(b"\n")
+    except BlockingIOError:
+        time.sleep(0.01)
+    except OSError:
+        break
+ok(time.time() - t0 < 30 and answered < sent,
+   "a connection that keeps sending requests is still closed at its deadline "
+   "(%d of %d answered)" % (answered, sent))
+flood.close()
 # A connection that has logged in no longer counts against its address.
 mine = [tcp_from("127.0.0.7") for _ in range(4)]
 lc = Client(("127.0.0.1", d2.port))
@@ -219,6 +247,24 @@ for i in range(8):
 c = d3.client()
 r = c.call("session.login", username="vera", password="vera-pass-1")
 eq(r["staff"]["username"], "vera", "failures on the Unix socket lock no one else on the host")
+
+# A member disabled while their password is being checked gets no session:
+# the session row is held back behind a lock until the disable commits.
+import subprocess
+cl.add_staff("zed", "content", password="zed-pass-1")
+holder = subprocess.Popen(
+    ["psql", cl.conninfo, "-XAtq", "-v", "ON_ERROR_STOP=1", "-c",
+     "BEGIN; LOCK TABLE session IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(2); "
+     "UPDATE staff SET active = false WHERE username = 'zed'; COMMIT;"],
+    stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+wait_for(lambda: cl.sql1("SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+                         "WHERE c.relname = 'session' AND l.mode = 'AccessExclusiveLock' "
+                         "AND l.granted") == "1", what="the lock on session")
+r = login_from(d3, "127.1.3.1", "zed", "zed-pass-1")
+holder.wait()
+eq(getattr(r, "code", None), 4003, "a member disabled during their login gets no session")
+eq(cl.sql1("SELECT count(*) FROM session s JOIN staff st ON st.id = s.staff_id "
+           "WHERE st.username = 'zed'"), "0", "  ...and no session row")
 
 # --- Logout ends the session everywhere it is used, on every instance -------
 a = d3.client()
