@@ -31,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -277,6 +278,38 @@ static void check_descriptors(const struct dk_config *cfg)
                (unsigned long long)rl.rlim_cur);
 }
 
+/*
+ * libpq looks a host name up with getaddrinfo(3), synchronously, in every
+ * PQconnectStart(): a pool reconnecting at run time would stop the loop
+ * for as long as the resolver takes.  Say so at start when the conninfo
+ * names a host without its hostaddr.
+ */
+static void check_conninfo_hosts(const char *conninfo)
+{
+    PQconninfoOption *opts = PQconninfoParse(conninfo, NULL);
+    const char *host = NULL, *hostaddr = NULL;
+    struct in6_addr a6;
+    struct in_addr a4;
+
+    if (!opts)
+        return; /* check_schema() reports a bad conninfo */
+    for (PQconninfoOption *o = opts; o->keyword; o++) {
+        if (strcmp(o->keyword, "host") == 0)
+            host = o->val;
+        else if (strcmp(o->keyword, "hostaddr") == 0)
+            hostaddr = o->val;
+    }
+    if (host && *host && !(hostaddr && *hostaddr) && host[0] != '/' &&
+        host[0] != '@' && inet_pton(AF_INET, host, &a4) != 1 &&
+        inet_pton(AF_INET6, host, &a6) != 1)
+        dk_log(DK_LOG_WARN,
+               "database.conninfo names host \"%s\" without hostaddr: "
+               "libpq looks it up on the loop at every reconnect; give "
+               "its address as hostaddr=... (or use a Unix socket)",
+               host);
+    PQconninfoFree(opts);
+}
+
 static void db_state_cb(bool up, void *arg)
 {
     struct core *core = arg;
@@ -389,6 +422,7 @@ int main(int argc, char **argv)
         return 1;
     signal(SIGPIPE, SIG_IGN);
     check_descriptors(&srv.cfg);
+    check_conninfo_hosts(srv.cfg.database.conninfo);
 
     srv.loop = uv_default_loop();
     core = &srv.core;
