@@ -38,6 +38,18 @@ if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then pass "server.listen: L
 else fail "server.listen with a host name: nothing listens"; cat "$T/named.log"; fi
 kill -TERM "$pid"; wait "$pid"
 expect_eq "  ...and SIGTERM stops it with 0" "$?" 0
+expect_eq "a Unix socket folder as host is no name to warn of" \
+    "$(grep -c 'without hostaddr' "$T/named.log")" 0
+
+# A database host given by name would be looked up on the loop at every
+# reconnect: docketd says so at start (the name need not resolve).
+printf 'database: {conninfo: "host=db.invalid dbname=none connect_timeout=1"}\nserver: {socket: "%s/n.sock", listen: ""}\nhttp: {listen: ""}\nmail: {send: false}\n' \
+    "$T" > "$T/dbname.yaml"
+"$DOCKETD" --config "$T/dbname.yaml" 2>"$T/dbname.log" & pid=$!
+for _ in $(seq 100); do [ -S "$T/n.sock" ] && break; sleep 0.1; done
+kill -TERM "$pid"; wait "$pid"
+expect_eq "a database host by name, without hostaddr, is warned of at start" \
+    "$(grep -c 'names host "db.invalid" without hostaddr' "$T/dbname.log")" 1
 printf 'database: {conninfo: "host=%s/nopg dbname=none"}\nserver: {socket: "%s/d.sock", listen: "no-such-host.invalid:7878"}\nhttp: {listen: ""}\n' \
     "$T" "$T" > "$T/unknown.yaml"
 run "$DOCKETD" --config "$T/unknown.yaml"
