@@ -412,6 +412,20 @@ class Server:
                 self.proc.wait()
         return self.proc.returncode
 
+    def reload(self, **sections):
+        """Change sections of this server's configuration file (as
+        start_server's extra) and SIGHUP it; returns once it has reloaded."""
+        with open(self.config_path) as f:
+            cfg = json.load(f)
+        for section, values in sections.items():
+            cfg.setdefault(section, {}).update(values)
+        with open(self.config_path, "w") as f:
+            json.dump(cfg, f)
+        marks = self.log_text().count("reload: configuration reloaded")
+        self.proc.send_signal(signal.SIGHUP)
+        wait_for(lambda: self.log_text().count("reload: configuration reloaded") > marks,
+                 what=self.name + " to reload")
+
     def log_text(self):
         with open(self.log) as f:
             return f.read()

@@ -98,14 +98,7 @@ c2 = wait_for(lambda: admitted("127.0.0.6"), what="room after a close")
 ok(c2 is not None, "a closed one makes room for a new one")
 # Everything not logged in is closed at the deadline, made 2 s by a
 # reload (so that nothing above depended on being quick).
-import json, signal
-with open(d2.config_path) as f:
-    conf = json.load(f)
-conf["server"]["login_deadline"] = "2s"
-with open(d2.config_path, "w") as f:
-    json.dump(conf, f)
-d2.proc.send_signal(signal.SIGHUP)
-wait_for(lambda: "reload: configuration reloaded" in d2.log_text(), what="the reload")
+d2.reload(server={"login_deadline": "2s"})
 ok(all(closed_by_server(s, 15) for s in held[1:] + others + [c2]),
    "connections that do not log in are closed at server.login_deadline")
 ok(u.call("server.info") is not None, "  ...a logged-in one never is")
@@ -354,14 +347,7 @@ def http_from(addr, path, timeout=10):
 eq(http_from("127.0.0.1", "/healthz"), 200, "/healthz answers an address of http.ops_allow")
 eq(http_from("127.0.0.3", "/healthz"), 403, "  ...and not another one")
 eq(http_from("127.0.0.3", "/metrics"), 403, "/metrics likewise")
-with open(d5.config_path) as f:
-    conf = json.load(f)
-conf["http"]["ops_allow"] = ["127.0.0.0/8"]
-with open(d5.config_path, "w") as f:
-    json.dump(conf, f)
-marks = d5.log_text().count("reload: configuration reloaded")
-d5.proc.send_signal(signal.SIGHUP)
-wait_for(lambda: d5.log_text().count("reload: configuration reloaded") > marks, what="reload")
+d5.reload(http={"ops_allow": ["127.0.0.0/8"]})
 eq(http_from("127.0.0.3", "/healthz"), 200, "http.ops_allow changes on reload")
 
 # Slow clients from many addresses holding every place: health checks
