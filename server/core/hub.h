@@ -37,12 +37,12 @@ struct hub_sub_ops {
 
 struct hub_sub {
     const struct hub_sub_ops *ops;
-    long long seq;  /* the last seq this subscriber has heard */
-    bool replaying; /* catching up outside the hub (the feed's replay) */
-    unsigned gen;   /* counts hub_subscribe()s: a replay asked for before
-                     * the latest one read from a seq that no longer holds */
+    long long seq;       /* the last seq this subscriber has heard */
+    bool replaying;      /* catching up outside the hub (the feed's replay) */
+    unsigned gen;        /* counts hub_subscribe()s: a replay asked for before
+                          * the latest one read from a seq that no longer holds */
     unsigned replay_gen; /* the gen of the replay in flight */
-    bool active;    /* in a hub's list */
+    bool active;         /* in a hub's list */
     struct hub_sub *prev, *next;
 };
 
