@@ -7,6 +7,7 @@
 #include "auth.h"
 #include "core.h"
 #include "db.h"
+#include "dk_buf.h"
 #include "dk_config.h"
 #include "dk_log.h"
 #include "dk_mem.h"
@@ -32,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include <netdb.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -45,6 +47,7 @@ struct srv {
     uv_loop_t *loop;
     struct dk_config cfg;
     const char *config_path;
+    char *conninfo; /* cfg's, its host looked up (resolve_conninfo()) */
     struct core core;
     struct auth *auth;
     struct rpc_server *rpc;
@@ -278,36 +281,86 @@ static void check_descriptors(const struct dk_config *cfg)
                (unsigned long long)rl.rlim_cur);
 }
 
+/* Append keyword='value' to b, quoted as a conninfo string wants. */
+static void conninfo_add(struct dk_buf *b, const char *keyword,
+                         const char *value)
+{
+    dk_buf_printf(b, "%s%s='", b->len ? " " : "", keyword);
+    for (const char *p = value; *p; p++) {
+        if (*p == '\\' || *p == '\'')
+            dk_buf_addc(b, '\\');
+        dk_buf_addc(b, *p);
+    }
+    dk_buf_addc(b, '\'');
+}
+
 /*
  * libpq looks a host name up with getaddrinfo(3), synchronously, in every
  * PQconnectStart(): a pool reconnecting at run time would stop the loop
- * for as long as the resolver takes.  Say so at start when the conninfo
- * names a host without its hostaddr.
+ * for as long as the resolver takes.  So a host given by name (and not
+ * with its hostaddr) is looked up once, here at start, where blocking is
+ * allowed, and the pools connect to that address (the name stays, for
+ * TLS and authentication).  Returns the conninfo to use, malloc'ed.
  */
-static void check_conninfo_hosts(const char *conninfo)
+static char *resolve_conninfo(const char *conninfo)
 {
     PQconninfoOption *opts = PQconninfoParse(conninfo, NULL);
     const char *host = NULL, *hostaddr = NULL;
+    struct addrinfo hints = {0}, *ai = NULL;
+    char addr[INET6_ADDRSTRLEN];
+    struct dk_buf b = DK_BUF_INIT(0);
     struct in6_addr a6;
     struct in_addr a4;
+    int rc;
 
     if (!opts)
-        return; /* check_schema() reports a bad conninfo */
+        return dk_xstrdup(conninfo); /* check_schema() reports it */
     for (PQconninfoOption *o = opts; o->keyword; o++) {
         if (strcmp(o->keyword, "host") == 0)
             host = o->val;
         else if (strcmp(o->keyword, "hostaddr") == 0)
             hostaddr = o->val;
     }
-    if (host && *host && !(hostaddr && *hostaddr) && host[0] != '/' &&
-        host[0] != '@' && inet_pton(AF_INET, host, &a4) != 1 &&
-        inet_pton(AF_INET6, host, &a6) != 1)
+    if (!host || !*host || (hostaddr && *hostaddr) || host[0] == '/' ||
+        host[0] == '@' || inet_pton(AF_INET, host, &a4) == 1 ||
+        inet_pton(AF_INET6, host, &a6) == 1) {
+        PQconninfoFree(opts);
+        return dk_xstrdup(conninfo);
+    }
+    if (strchr(host, ',')) {
         dk_log(DK_LOG_WARN,
-               "database.conninfo names host \"%s\" without hostaddr: "
-               "libpq looks it up on the loop at every reconnect; give "
-               "its address as hostaddr=... (or use a Unix socket)",
+               "database.conninfo names several hosts (%s) without hostaddr: "
+               "libpq looks them up on the loop at every reconnect",
                host);
+        PQconninfoFree(opts);
+        return dk_xstrdup(conninfo);
+    }
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    if ((rc = getaddrinfo(host, NULL, &hints, &ai)) != 0 ||
+        getnameinfo(ai->ai_addr, ai->ai_addrlen, addr, sizeof(addr), NULL, 0,
+                    NI_NUMERICHOST) != 0) {
+        dk_log(DK_LOG_WARN,
+               "database host \"%s\" did not resolve at start (%s): libpq "
+               "will look it up on the loop at every reconnect; give its "
+               "address as hostaddr=...",
+               host, rc ? gai_strerror(rc) : "no address");
+        if (ai)
+            freeaddrinfo(ai);
+        PQconninfoFree(opts);
+        return dk_xstrdup(conninfo);
+    }
+    freeaddrinfo(ai);
+    for (PQconninfoOption *o = opts; o->keyword; o++)
+        if (o->val && strcmp(o->keyword, "hostaddr") != 0)
+            conninfo_add(&b, o->keyword, o->val);
+    conninfo_add(&b, "hostaddr", addr);
+    dk_log(DK_LOG_INFO,
+           "database host %s is %s (looked up once, at start: restart "
+           "docketd if it moves)",
+           host, addr);
     PQconninfoFree(opts);
+    return dk_buf_steal(&b, NULL);
 }
 
 static void db_state_cb(bool up, void *arg)
@@ -422,12 +475,13 @@ int main(int argc, char **argv)
         return 1;
     signal(SIGPIPE, SIG_IGN);
     check_descriptors(&srv.cfg);
-    check_conninfo_hosts(srv.cfg.database.conninfo);
+    srv.conninfo = resolve_conninfo(srv.cfg.database.conninfo);
 
     srv.loop = uv_default_loop();
     core = &srv.core;
     core->loop = srv.loop;
     core->cfg = &srv.cfg;
+    core->conninfo = srv.conninfo;
     if (srv.cfg.server.instance[0]) {
         snprintf(core->instance, sizeof(core->instance), "%s",
                  srv.cfg.server.instance);
@@ -444,8 +498,7 @@ int main(int argc, char **argv)
     core->metrics =
         metrics_new(rpc_method_count(), rpc_method_at, rpc_method_index);
     core->notify = notify_new(core);
-    core->db =
-        db_new(srv.loop, srv.cfg.database.conninfo, srv.cfg.database.pool_size);
+    core->db = db_new(srv.loop, srv.conninfo, srv.cfg.database.pool_size);
     db_set_state_cb(core->db, db_state_cb, core);
     core->hub = hub_new();
     core->feed = feed_new(core);
@@ -501,6 +554,7 @@ int main(int argc, char **argv)
     db_free(core->db);
     if (srv.cfg.server.socket[0])
         unlink(srv.cfg.server.socket);
+    free(srv.conninfo);
     dk_config_cleanup(&srv.cfg);
     dk_log(DK_LOG_INFO, "stopped");
     return 0;

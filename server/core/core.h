@@ -25,6 +25,7 @@ struct outbox;
 struct core {
     uv_loop_t *loop;       /* borrowed: main()'s */
     struct dk_config *cfg; /* borrowed: main()'s; a reload changes it */
+    const char *conninfo;  /* cfg's database.conninfo, its host resolved */
     struct db *db;
     struct feed *feed;
     struct hub *hub;

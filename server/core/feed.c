@@ -451,7 +451,7 @@ struct feed *feed_new(struct core *core)
 
     f->core = core;
     f->hub = core->hub;
-    f->db = db_new(core->loop, core->cfg->database.conninfo, 1);
+    f->db = db_new(core->loop, core->conninfo, 1);
     db_set_state_cb(f->db, state_cb, f);
     db_set_notify_cb(f->db, notify_cb, f);
     uv_timer_init(core->loop, &f->tick);

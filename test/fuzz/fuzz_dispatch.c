@@ -80,6 +80,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         abort();
     dk_config_defaults(&cfg);
     core.cfg = &cfg;
+    core.conninfo = cfg.database.conninfo;
     snprintf(core.instance, sizeof(core.instance), "fuzz:%d", (int)getpid());
     core.metrics =
         metrics_new(rpc_method_count(), rpc_method_at, rpc_method_index);
