@@ -48,7 +48,9 @@ dbhost() {   # dbhost NAME CONNINFO: docketd's log of a start against it
     printf 'database: {conninfo: "%s"}\nserver: {socket: "%s/%s.sock", listen: ""}\nhttp: {listen: ""}\nmail: {send: false}\n' \
         "$2" "$T" "$1" > "$T/$1.yaml"
     "$DOCKETD" --config "$T/$1.yaml" 2>"$T/$1.log" & pid=$!
-    for _ in $(seq 100); do [ -S "$T/$1.sock" ] && break; sleep 0.1; done
+    # It listens once the lookup is done (a resolver with no network may
+    # take its time to say no).
+    for _ in $(seq 600); do [ -S "$T/$1.sock" ] && break; sleep 0.1; done
     kill -TERM "$pid"; wait "$pid"
     cat "$T/$1.log"
 }
