@@ -10,6 +10,7 @@
 #   server/auth       logins and principals, no transport
 #   server/rpc        JSON-RPC connections and methods   } siblings: neither
 #   server/http       HTTP listener, /healthz, /metrics  } sees the other
+#   server/portal     the customer portal, over http and auth
 #   server (main.c)   the composition root: everything
 #   tui, ctl, bench   programs over common
 #
@@ -24,7 +25,8 @@ declare -A allowed=(
     [server/auth]="common server/core server/auth"
     [server/rpc]="common server/core server/auth server/rpc"
     [server/http]="common server/core server/auth server/http"
-    [server]="common server/core server/auth server/rpc server/http server"
+    [server/portal]="common server/core server/auth server/http server/portal"
+    [server]="common server/core server/auth server/rpc server/http server/portal server"
     [tui]="common tui"
     [ctl]="common ctl"
     [bench]="common bench"
