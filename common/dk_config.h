@@ -73,6 +73,8 @@ struct dk_config {
         int unknown_senders;     /* mail-in: enum dk_unknown_senders */
         int require_auth;        /* mail-in: enum dk_require_auth */
         int starttls;            /* enum dk_starttls */
+        long long reopen_within; /* seconds: a reply reopens a ticket
+                                    closed less long ago */
     } mail;
     struct {
         char *listen;                /* "" disables HTTP */
@@ -102,7 +104,11 @@ struct dk_config {
             char *jwt_secret;
             char *jwt_public_key_file;
             char *jwt_audience;
+            char *jwt_issuer;
         } sso;
+        size_t max_upload_bytes; /* per file */
+        char *stylesheet;        /* a CSS file replacing the built-in one */
+        char *logo;              /* an image file shown in the header */
     } portal;
     struct {
         int default_view;     /* enum dk_view (dk_views.h) */

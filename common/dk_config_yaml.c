@@ -24,6 +24,7 @@ struct loader {
     struct dk_config *cfg;
     struct dk_diag *diag;
     size_t nerrors;
+    const yaml_node_t *jwt_key; /* portal.sso.jwt_public_key_file's value */
 };
 
 static void report(struct loader *L, const yaml_node_t *node, const char *path,
@@ -208,6 +209,8 @@ static void load_mapping(struct loader *L, yaml_node_t *map, const char *prefix)
         }
         if ((k = dk_config_find_key(path)) != NULL) {
             load_value(L, k, val, path);
+            if (!strcmp(path, "portal.sso.jwt_public_key_file"))
+                L->jwt_key = val;
         } else if (dk_config_is_section(path)) {
             if (val->type == YAML_MAPPING_NODE)
                 load_mapping(L, val, path);
@@ -224,7 +227,7 @@ int dk_config_load_buffer(struct dk_config *cfg, const char *name,
 {
     yaml_parser_t parser;
     yaml_document_t doc, extra;
-    struct loader L = {name, &doc, cfg, diag, 0};
+    struct loader L = {name, &doc, cfg, diag, 0, NULL};
     yaml_node_t *root;
     int rc = 0;
 
@@ -250,6 +253,12 @@ int dk_config_load_buffer(struct dk_config *cfg, const char *name,
         else
             report(&L, root, NULL, "expected a mapping of keys at the top");
     }
+    /* Two ways to check one token would make the algorithm the token's
+     * choice: exactly one may be set. */
+    if (cfg->portal.sso.jwt_secret[0] && cfg->portal.sso.jwt_public_key_file[0])
+        report(&L, L.jwt_key, "portal.sso.jwt_public_key_file",
+               "set either portal.sso.jwt_secret (HS256) or "
+               "portal.sso.jwt_public_key_file (RS256), not both");
     /* A second document would be silently ignored: say so instead. */
     if (yaml_parser_load(&parser, &extra)) {
         if (yaml_document_get_root_node(&extra)) {

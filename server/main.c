@@ -20,6 +20,8 @@
 #include "metrics.h"
 #include "notify.h"
 #include "outbox.h"
+#include "form.h"
+#include "portal.h"
 #include "rpc.h"
 #include "server.h"
 
@@ -52,6 +54,7 @@ struct srv {
     struct auth *auth;
     struct rpc_server *rpc;
     struct http *http; /* NULL when http.listen is "" */
+    struct portal *portal; /* NULL when off, or without http */
     uv_signal_t sigterm, sigint, sighup;
     bool stopping;
 };
@@ -515,6 +518,11 @@ int main(int argc, char **argv)
         return 1;
     if (srv.cfg.http.listen[0]) {
         srv.http = http_new(core);
+        if (srv.cfg.portal.enabled) {
+            form_init(); /* GMime, for multipart forms */
+            if (!(srv.portal = portal_new(core, srv.auth, srv.http)))
+                return 1;
+        }
         if (http_listen(srv.http, srv.cfg.http.listen) < 0)
             return 1;
     }
@@ -543,6 +551,7 @@ int main(int argc, char **argv)
      * as each thread exits. */
     uv_library_shutdown();
     http_free(srv.http);
+    portal_free(srv.portal);
     rpc_server_free(srv.rpc);
     auth_free(srv.auth);
     feed_free(core->feed);

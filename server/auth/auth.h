@@ -45,6 +45,7 @@ struct auth_result {
     long long staff_id, session_id;
     const char *username;
     unsigned roles;
+    long long contact_id; /* a portal login's contact */
 };
 
 /* The caller of an asynchronous auth function: done is called exactly
@@ -74,6 +75,23 @@ void auth_free(struct auth *a);
 void auth_login(struct auth *a, const char *username, const char *password,
                 const char *peer, bool is_unix, struct auth_caller who);
 void auth_peer(struct auth *a, uid_t uid, struct auth_caller who);
+/*
+ * A contact's portal login by email and password, under the same limiter
+ * (the account is "contact:" and the address in lower case) and the same
+ * bound on hashes; an unknown or not allowed address is checked against
+ * a dummy hash.  On success r carries contact_id, session_id and a new
+ * token (the session row is portal_session_new()'s).
+ */
+void auth_contact_login(struct auth *a, const char *email,
+                        const char *password, const char *peer,
+                        struct auth_caller who);
+/*
+ * Hash password with Argon2id on the thread pool; done(arg, hash) later
+ * (hash NULL if it failed).  False, and done never called, when too many
+ * hashes are queued already.
+ */
+bool auth_hash_password(struct auth *a, const char *password,
+                        void (*done)(void *arg, const char *hash), void *arg);
 void auth_resume(struct auth *a, const char *token, const char *peer,
                  bool is_unix, struct auth_caller who);
 /* End p's session in the database, and on every connection of every

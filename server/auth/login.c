@@ -67,6 +67,7 @@ struct login {
     char unix_user[64];
     char token[DK_TOKEN_LEN + 1];
     long long session_id;
+    bool contact; /* a portal login: l->staff is (contact_id, hash) */
 };
 
 /* A login from peer (the transport's "ADDR:PORT", or a Unix socket's). */
@@ -116,7 +117,11 @@ static void finish(struct login *l, enum dk_outcome o, const char *message)
     struct auth_result r;
 
     result_init(&r, o, message);
-    if (o == DK_OUT_OK) {
+    if (o == DK_OUT_OK && l->contact) {
+        r.token = l->token;
+        r.contact_id = atoll(PQgetvalue(l->staff, 0, 0));
+        r.session_id = l->session_id;
+    } else if (o == DK_OUT_OK) {
         r.token = l->token;
         r.staff_json = PQgetvalue(l->staff, 0, COL_JSON);
         r.staff_id = atoll(PQgetvalue(l->staff, 0, COL_ID));
@@ -200,6 +205,19 @@ static void create_session(struct login *l)
     dk_token_new(l->token);
     dk_token_hash(l->token, hash);
     sodium_bin2hex(hex, sizeof(hex), hash, sizeof(hash));
+    if (l->contact) {
+        /* A fresh token at every login: none a visitor brought along is
+         * ever adopted (no session fixation). */
+        q = db_query_new("SELECT portal_session_new($2::bigint, "
+                         "decode($1, 'hex'), $3::bigint)",
+                         3);
+        db_param(q, 0, hex);
+        db_param(q, 1, PQgetvalue(l->staff, 0, 0));
+        if (l->attempt)
+            db_param_ll(q, 2, l->attempt);
+        submit(l, q, session_created);
+        return;
+    }
     /* Only for a member still active now: one disabled while the password
      * was being hashed gets no session (the NOTIFY that ended the others
      * came before there was one to end). */
@@ -243,7 +261,8 @@ static void verify_done(uv_work_t *w, int status)
         /* A real account's name is logged; for any other only a short
          * prefix, since people type passwords into the name field. */
         if (l->hash)
-            dk_log(DK_LOG_WARN, "failed login for \"%s\" from %s", l->username,
+            dk_log(DK_LOG_WARN, "failed %slogin for \"%s\" from %s",
+                   l->contact ? "portal " : "", l->username,
                    l->address[0] ? l->address : "the socket");
         else
             dk_log(DK_LOG_WARN,
@@ -268,8 +287,9 @@ static void login_found(struct db_query *q, PGresult *res, void *arg)
     }
     if (gone(l))
         return;
-    if (PQntuples(res) == 1 && !PQgetisnull(res, 0, COL_HASH))
-        l->hash = dk_xstrdup(PQgetvalue(res, 0, COL_HASH));
+    int col = l->contact ? 1 : COL_HASH;
+    if (PQntuples(res) == 1 && !PQgetisnull(res, 0, col))
+        l->hash = dk_xstrdup(PQgetvalue(res, 0, col));
     /* Keep the row: the result is cleared after this callback. */
     l->staff = PQcopyResult(res, PG_COPYRES_ATTRS | PG_COPYRES_TUPLES);
     if (!l->staff) {
@@ -310,6 +330,20 @@ static void reserved(struct db_query *q, PGresult *res, void *arg)
     l->attempt = atoll(PQgetvalue(res, 0, 0));
     if (gone(l))
         return;
+    if (l->contact) {
+        const struct dk_config *cfg = l->a->core->cfg;
+        lookup = db_query_new("SELECT contact_id, password_hash "
+                              "FROM portal_login_find($1, $2, $3)",
+                              3);
+        db_param(lookup, 0, l->username);
+        db_param(lookup, 1,
+                 cfg->portal.access == DK_ACCESS_SELF_REGISTRATION
+                     ? "self_registration"
+                     : "list");
+        db_param(lookup, 2, cfg->portal.access_list);
+        submit(l, lookup, login_found);
+        return;
+    }
     lookup = db_query_new("SELECT " STAFF_COLUMNS " FROM staff st "
                           "WHERE st.username = $1 AND st.active",
                           1);
@@ -336,6 +370,88 @@ void auth_login(struct auth *a, const char *username, const char *password,
     /* The attempt is counted before anything is hashed: a reservation. */
     submit(l, limiter_begin(a->core->cfg, l->account, address_or_null(l)),
            reserved);
+}
+
+void auth_contact_login(struct auth *a, const char *email,
+                        const char *password, const char *peer,
+                        struct auth_caller who)
+{
+    struct login *l;
+
+    if (a->hashing >= MAX_HASHING) {
+        struct auth_result r;
+        a->refused_busy++;
+        result_init(&r, DK_OUT_TOO_MANY, "too many logins at once; try again");
+        who.done(who.arg, &r);
+        return;
+    }
+    l = login_new(a, peer, false, who);
+    l->contact = true;
+    l->username = dk_xstrdup(email);
+    l->password = dk_xstrdup(password);
+    /* Counted by the address as it was typed, in lower case: the same
+     * account however it is capitalised, as the contact table sees it. */
+    snprintf(l->account, sizeof(l->account), "contact:%s", email);
+    for (char *p = l->account; *p; p++)
+        if (*p >= 'A' && *p <= 'Z')
+            *p = (char)(*p - 'A' + 'a');
+    submit(l, limiter_begin(a->core->cfg, l->account, address_or_null(l)),
+           reserved);
+}
+
+/* ---- a password to store, hashed off the loop ---------------------------- */
+
+struct hashing {
+    struct auth *a;
+    uv_work_t work;
+    char *password; /* owned, wiped */
+    char hash[DK_PASS_HASH_MAX];
+    int rc;
+    void (*done)(void *arg, const char *hash);
+    void *arg;
+};
+
+static void hash_work(uv_work_t *w)
+{
+    struct hashing *h = w->data;
+
+    h->rc = dk_pass_hash(h->password, h->hash);
+}
+
+static void hash_done(uv_work_t *w, int status)
+{
+    struct hashing *h = w->data;
+
+    h->a->hashing--;
+    h->done(h->arg, status == 0 && h->rc == 0 ? h->hash : NULL);
+    sodium_memzero(h->password, strlen(h->password));
+    free(h->password);
+    free(h);
+}
+
+bool auth_hash_password(struct auth *a, const char *password,
+                        void (*done)(void *arg, const char *hash), void *arg)
+{
+    struct hashing *h;
+
+    if (a->hashing >= MAX_HASHING) {
+        a->refused_busy++;
+        return false;
+    }
+    h = dk_xcalloc(1, sizeof(*h));
+    h->a = a;
+    h->password = dk_xstrdup(password);
+    h->done = done;
+    h->arg = arg;
+    h->work.data = h;
+    a->hashing++;
+    if (uv_queue_work(a->core->loop, &h->work, hash_work, hash_done) < 0) {
+        a->hashing--;
+        free(h->password);
+        free(h);
+        return false;
+    }
+    return true;
 }
 
 /* ---- Unix peer: the kernel vouches, nothing to count ------------------- */

@@ -280,14 +280,16 @@ static void send_query(struct db_conn *dc, struct db_query *q)
         ok = PQsendPrepare(dc->pg, name, q->sql, q->nparams, NULL);
     } else if (q->prepared) {
         ok = PQsendQueryPrepared(dc->pg, name, q->nparams,
-                                 (const char *const *)q->params, NULL, NULL, 0);
+                                 (const char *const *)q->params, q->lengths,
+                                 q->formats, 0);
     } else if (q->nparams == 0) {
         /* Without parameters, the simple protocol: it allows several
          * statements (LISTEN a; LISTEN b) in one round trip. */
         ok = PQsendQuery(dc->pg, q->sql);
     } else {
         ok = PQsendQueryParams(dc->pg, q->sql, q->nparams, NULL,
-                               (const char *const *)q->params, NULL, NULL, 0);
+                               (const char *const *)q->params, q->lengths,
+                               q->formats, 0);
     }
     if (!ok) {
         conn_drop(dc, pq_error(dc->pg, buf, sizeof(buf)));

@@ -30,6 +30,9 @@ struct db_query *db_query_new(const char *sql, int nparams);
 void db_param(struct db_query *q, int i, const char *s);
 void db_param_ll(struct db_query *q, int i, long long v);
 void db_param_bool(struct db_query *q, int i, bool v);
+/* Set parameter i to a copy of len bytes sent in binary (for bytea: file
+ * contents go as they are, not hex-encoded at twice their size). */
+void db_param_bin(struct db_query *q, int i, const void *data, size_t len);
 /*
  * Run q as a named prepared statement: each connection prepares its SQL
  * once, then only binds and executes it, saving the planning.  For hot

@@ -7,7 +7,9 @@
 #include "dk_log.h"
 #include "dk_mem.h"
 
+#include <limits.h>
 #include <stdlib.h>
+#include <string.h>
 
 struct db_query *db_query_new(const char *sql, int nparams)
 {
@@ -59,6 +61,26 @@ void db_param_bool(struct db_query *q, int i, bool v)
     db_param(q, i, v ? "true" : "false");
 }
 
+void db_param_bin(struct db_query *q, int i, const void *data, size_t len)
+{
+    check_index(q, i);
+    if (len > INT_MAX) {
+        dk_log(DK_LOG_ERROR, "binary parameter %d of %zu bytes", i + 1, len);
+        abort();
+    }
+    if (!q->lengths) {
+        q->lengths = dk_xcalloc((size_t)q->nparams, sizeof(int));
+        q->formats = dk_xcalloc((size_t)q->nparams, sizeof(int));
+    }
+    free(q->params[i]);
+    /* One byte more, so that an empty value is not NULL (SQL NULL). */
+    q->params[i] = dk_xmalloc(len + 1);
+    if (len)
+        memcpy(q->params[i], data, len);
+    q->lengths[i] = (int)len;
+    q->formats[i] = 1;
+}
+
 void db_query_free(struct db_query *q)
 {
     if (!q)
@@ -66,6 +88,8 @@ void db_query_free(struct db_query *q)
     for (int i = 0; i < q->nparams; i++)
         free(q->params[i]);
     free(q->params);
+    free(q->lengths);
+    free(q->formats);
     free(q->sql);
     free(q);
 }

@@ -17,6 +17,8 @@ struct db_query {
     uint64_t hash; /* of sql: the statement's name */
     int nparams;
     char **params; /* owned copies */
+    int *lengths;  /* NULL, or each binary parameter's length */
+    int *formats;  /* NULL, or 1 for each binary parameter */
     db_query_cb cb;
     void *arg;
     struct db_query *next;

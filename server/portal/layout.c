@@ -1,0 +1,110 @@
+/*
+ * layout.c - the one layout every portal page shares: the document head
+ * and its stylesheet, a header with the portal's title and logo, the menu
+ * (the list, the support form, logout), the flash message of the last
+ * action, and the footer.  Also the date format the pages use.
+ */
+#include "portal_int.h"
+#include "core.h"
+#include "dk_config.h"
+#include "html.h"
+
+#include <string.h>
+
+static const char *const flashes[FLASH_COUNT] = {
+    [FLASH_SENT] = "Your reply has been sent.",
+    [FLASH_CREATED] = "Thank you: your request has been received.",
+    [FLASH_LOGGED_OUT] = "You have logged out.",
+    [FLASH_REGISTERED] = "Welcome! Your account is ready.",
+    [FLASH_PASSWORD] = "Your password has been changed.",
+    [FLASH_CONFIRMED] = "Your address is confirmed and your account is ready.",
+    [FLASH_EMPTY_REPLY] = "Write a message or attach a file to reply.",
+    [FLASH_REPLY_CLOSED] =
+        "This request was closed too long ago to reply to: please send a "
+        "new request.",
+    [FLASH_LOGIN_FIRST] = "Please log in to continue.",
+};
+
+void portal_date(struct dk_buf *b, const char *iso)
+{
+    /* "2026-12-01T14:03:59Z" is shown as "2026-12-01 14:03 UTC", inside a
+     * <time> that keeps the exact value. */
+    if (!iso || strlen(iso) < 16) {
+        html_txt(b, iso ? iso : "");
+        return;
+    }
+    html_raw(b, "<time datetime=\"");
+    html_attr(b, iso);
+    html_raw(b, "\">");
+    html_txt_n(b, iso, 10);
+    html_raw(b, " ");
+    html_txt_n(b, iso + 11, 5);
+    html_raw(b, " UTC</time>");
+}
+
+static void nav(struct preq *q, struct dk_buf *b)
+{
+    const struct dk_config *cfg = q->p->core->cfg;
+
+    html_raw(b, "<nav aria-label=\"Main\"><ul>\n");
+    if (q->logged_in) {
+        html_printf(b, "<li><a href=\"/tickets\">%s</a></li>\n",
+                    cfg->portal.ticket_label);
+        if (cfg->portal.support_form.enabled)
+            html_printf(b, "<li><a href=\"/new\">%s</a></li>\n",
+                        cfg->portal.support_form.menu_text);
+        html_raw(b, "<li><form method=\"post\" action=\"/logout\">");
+        portal_csrf_field(q, b);
+        html_raw(b, "<button type=\"submit\" class=\"link\">Log out</button>"
+                    "</form></li>\n");
+    } else {
+        html_raw(b, "<li><a href=\"/login\">Log in</a></li>\n");
+        if (cfg->portal.access == DK_ACCESS_SELF_REGISTRATION)
+            html_raw(b, "<li><a href=\"/signup\">Sign up</a></li>\n");
+    }
+    html_raw(b, "</ul></nav>\n");
+}
+
+void portal_page(struct preq *q, int status, const char *title,
+                 struct dk_buf *body)
+{
+    const struct dk_config *cfg = q->p->core->cfg;
+    struct dk_buf b = DK_BUF_INIT(0);
+
+    html_raw(&b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
+                 "<meta charset=\"utf-8\">\n"
+                 "<meta name=\"viewport\" content=\"width=device-width, "
+                 "initial-scale=1\">\n");
+    html_printf(&b, "<title>%s - %s</title>\n", title, cfg->portal.title);
+    html_raw(&b, "<link rel=\"stylesheet\" href=\"/static/portal.css\">\n"
+                 "</head>\n<body>\n<header class=\"site\">\n");
+    html_raw(&b, "<a class=\"brand\" href=\"/\">");
+    if (q->p->logo)
+        html_raw(&b, "<img src=\"/static/logo\" alt=\"\" height=\"40\">");
+    html_printf(&b, "<span>%s</span></a>\n", cfg->portal.title);
+    if (q->logged_in) {
+        html_raw(&b, "<p class=\"who\">");
+        html_txt(&b, q->who.first_name);
+        html_raw(&b, " ");
+        html_txt(&b, q->who.last_name);
+        if (q->who.company_name && q->who.company_name[0]) {
+            html_raw(&b, ", ");
+            html_txt(&b, q->who.company_name);
+        }
+        html_raw(&b, "</p>\n");
+    }
+    nav(q, &b);
+    html_raw(&b, "</header>\n<main>\n");
+    if (q->flash > 0 && q->flash < FLASH_COUNT && flashes[q->flash])
+        html_printf(&b, "<p class=\"flash\" role=\"status\">%s</p>\n",
+                    flashes[q->flash]);
+    if (body)
+        dk_buf_add(&b, body->data ? body->data : "", body->len);
+    html_raw(&b, "</main>\n<footer class=\"site\"><p>");
+    html_txt(&b, cfg->portal.title);
+    html_raw(&b, "</p></footer>\n</body>\n</html>\n");
+    dk_buf_free(body);
+    portal_bytes(q, status, "text/html; charset=utf-8",
+                 "Cache-Control: no-store\r\n", &b);
+    dk_buf_free(&b);
+}

@@ -1,0 +1,191 @@
+/*
+ * page_sso.c - JWT single sign-on (GET /sso?jwt=TOKEN) from the agency's
+ * own site.  The algorithm is the configuration's, never the token's:
+ * the header is read first (jansson over sodium's base64url) and anything
+ * but the one configured algorithm is refused before libjwt verifies the
+ * signature with the configured key; exp is required, and nbf, aud and
+ * iss are checked when configured, with 60 s of clock skew.  The email
+ * claim names the contact, who must be allowed by portal.access
+ * (portal_sso_find()); anyone else sees access denied.
+ */
+#include "portal_int.h"
+#include "core.h"
+#include "db.h"
+#include "dk_log.h"
+#include "html.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <jwt.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define SKEW       60
+#define MAX_TOKEN  8192
+
+static void denied(struct preq *q, const char *why)
+{
+    dk_log(DK_LOG_WARN, "portal: single sign-on refused from %s: %s",
+           q->r->peer, why);
+    portal_message(q, 403, "Access denied",
+                   "You cannot use this portal with that sign-in. Ask the "
+                   "helpdesk if you think you should.");
+}
+
+/* The alg of a token's header, decoded without trusting anything else. */
+static bool header_alg(const char *token, char *alg, size_t alglen)
+{
+    const char *dot = strchr(token, '.');
+    unsigned char raw[1024];
+    size_t len;
+    json_t *h;
+    json_error_t err;
+    const char *a;
+    bool ok = false;
+
+    if (!dot || dot == token || (size_t)(dot - token) > sizeof(raw))
+        return false;
+    if (sodium_base642bin(raw, sizeof(raw), token, (size_t)(dot - token), NULL,
+                          &len, NULL,
+                          sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
+        return false;
+    h = json_loadb((const char *)raw, len, 0, &err);
+    a = json_string_value(json_object_get(h, "alg"));
+    if (a && strlen(a) < alglen) {
+        strcpy(alg, a);
+        ok = true;
+    }
+    json_decref(h);
+    return ok;
+}
+
+static bool audience_ok(jwt_t *jwt, const char *want)
+{
+    const char *aud = jwt_get_grant(jwt, "aud");
+    char *json;
+    json_t *list, *v;
+    json_error_t err;
+    size_t i;
+    bool ok = false;
+
+    if (aud)
+        return !strcmp(aud, want);
+    /* aud may be an array of audiences: ours must be one of them. */
+    if (!(json = jwt_get_grants_json(jwt, "aud")))
+        return false;
+    list = json_loads(json, 0, &err);
+    free(json);
+    json_array_foreach(list, i, v)
+    {
+        if (json_is_string(v) && !strcmp(json_string_value(v), want))
+            ok = true;
+    }
+    json_decref(list);
+    return ok;
+}
+
+static void signed_in(struct preq *q, PGresult *res)
+{
+    if (!db_ok(res)) {
+        portal_db_error(q, res);
+        return;
+    }
+    if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0)) {
+        denied(q, "the email claim is not an allowed contact");
+        return;
+    }
+    portal_set_session(q, q->page_data);
+    portal_redirect(q, "/tickets", 0);
+}
+
+void page_sso(struct preq *q)
+{
+    struct portal *p = q->p;
+    const struct dk_config *cfg = p->core->cfg;
+    const char *token = portal_arg(q, "jwt");
+    jwt_t *jwt = NULL;
+    char alg[16];
+    const char *want = p->sso_alg == JWT_ALG_HS256 ? "HS256" : "RS256";
+    const char *email, *s;
+    long exp, nbf;
+    time_t now = time(NULL);
+    char *session;
+    unsigned char hash[DK_TOKEN_HASH_LEN];
+    char hex[DK_TOKEN_HASH_LEN * 2 + 1];
+    struct db_query *dq;
+
+    if (p->sso_alg == JWT_ALG_NONE) {
+        portal_not_found(q);
+        return;
+    }
+    if (!token || strlen(token) > MAX_TOKEN) {
+        denied(q, "no token, or one too long");
+        return;
+    }
+    if (!header_alg(token, alg, sizeof(alg)) || strcmp(alg, want) != 0) {
+        denied(q, "the token's algorithm is not the configured one");
+        return;
+    }
+    if (jwt_decode(&jwt, token, p->sso_key, (int)p->sso_key_len) != 0 ||
+        !jwt || (int)jwt_get_alg(jwt) != p->sso_alg) {
+        jwt_free(jwt);
+        denied(q, "the signature does not verify");
+        return;
+    }
+    errno = 0;
+    exp = jwt_get_grant_int(jwt, "exp");
+    if (errno || exp + SKEW < now) {
+        jwt_free(jwt);
+        denied(q, errno ? "the token has no exp" : "the token has expired");
+        return;
+    }
+    errno = 0;
+    nbf = jwt_get_grant_int(jwt, "nbf");
+    if (!errno && nbf - SKEW > now) {
+        jwt_free(jwt);
+        denied(q, "the token is not valid yet");
+        return;
+    }
+    if (cfg->portal.sso.jwt_audience[0] &&
+        !audience_ok(jwt, cfg->portal.sso.jwt_audience)) {
+        jwt_free(jwt);
+        denied(q, "the token is for another audience");
+        return;
+    }
+    if (cfg->portal.sso.jwt_issuer[0] &&
+        (!(s = jwt_get_grant(jwt, "iss")) ||
+         strcmp(s, cfg->portal.sso.jwt_issuer) != 0)) {
+        jwt_free(jwt);
+        denied(q, "the token is from another issuer");
+        return;
+    }
+    if (!(email = jwt_get_grant(jwt, "email")) || !*email ||
+        strlen(email) > 254) {
+        jwt_free(jwt);
+        denied(q, "the token names no email");
+        return;
+    }
+    session = calloc(1, DK_TOKEN_LEN + 1);
+    if (!session) {
+        jwt_free(jwt);
+        portal_message(q, 500, "Something went wrong", "Out of memory.");
+        return;
+    }
+    dk_token_new(session);
+    q->page_data = session;
+    q->page_free = free;
+    dk_token_hash(session, hash);
+    sodium_bin2hex(hex, sizeof(hex), hash, sizeof(hash));
+    dq = db_query_new("SELECT portal_session_new(c, decode($4, 'hex'), NULL) "
+                      "FROM portal_sso_find($1, $2, $3) AS c "
+                      "WHERE c IS NOT NULL",
+                      4);
+    db_param(dq, 0, email);
+    db_param(dq, 1, portal_access(p));
+    db_param(dq, 2, cfg->portal.access_list);
+    db_param(dq, 3, hex);
+    jwt_free(jwt);
+    portal_query(q, dq, signed_in);
+}

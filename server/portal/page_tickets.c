@@ -1,0 +1,170 @@
+/*
+ * page_tickets.c - the ticket list (GET /tickets?view=&status=&q=): ID,
+ * subject, created, last activity and status of the contact's requests
+ * (with company visibility, a switch to the whole school's), filtered by
+ * status and a search.  portal_tickets() applies visibility and the
+ * pipeline filter; this file only shows what it returns.
+ */
+#include "portal_int.h"
+#include "core.h"
+#include "db.h"
+#include "html.h"
+
+#include <jansson.h>
+#include <string.h>
+
+#define LIST_LIMIT 500
+
+struct filter {
+    const char *view;   /* mine | company */
+    const char *status; /* open | closed | all */
+    const char *q;      /* search text, "" for none */
+};
+
+static const char *const statuses[][2] = {
+    {"open", "Open"}, {"closed", "Closed"}, {"all", "All"}};
+
+static void read_filter(const struct preq *q, struct filter *f)
+{
+    const char *v = portal_arg(q, "view"), *s = portal_arg(q, "status");
+    const char *text = portal_arg(q, "q");
+
+    f->view = v && !strcmp(v, "company") &&
+                      q->p->core->cfg->portal.visibility ==
+                          DK_VISIBILITY_COMPANY &&
+                      q->who.company_id
+                  ? "company"
+                  : "mine";
+    f->status = "open";
+    for (size_t i = 0; s && i < 3; i++)
+        if (!strcmp(s, statuses[i][0]))
+            f->status = statuses[i][0];
+    f->q = text && strlen(text) <= 200 ? text : "";
+}
+
+/* The status a contact sees: Open/Closed, or the stage's name. */
+void portal_status(struct dk_buf *b, const struct preq *q, json_t *t)
+{
+    bool closed = json_is_true(json_object_get(t, "closed"));
+    const char *stage = json_string_value(json_object_get(t, "stage_name"));
+
+    html_printf(b, "<span class=\"status%s\">", closed ? " closed" : "");
+    if (q->p->core->cfg->portal.show_stage_names && stage)
+        html_txt(b, stage);
+    else
+        html_txt(b, closed ? "Closed" : "Open");
+    html_raw(b, "</span>");
+}
+
+static void view_link(struct dk_buf *b, const struct filter *f,
+                      const char *view, const char *label)
+{
+    html_raw(b, "<li><a href=\"/tickets?view=");
+    html_url_arg(b, view);
+    html_raw(b, "&amp;status=");
+    html_url_arg(b, f->status);
+    html_raw(b, "\"");
+    if (!strcmp(f->view, view))
+        html_raw(b, " aria-current=\"page\"");
+    html_printf(b, ">%s</a></li>\n", label);
+}
+
+static void filters(struct dk_buf *b, const struct preq *q,
+                    const struct filter *f)
+{
+    if (q->p->core->cfg->portal.visibility == DK_VISIBILITY_COMPANY &&
+        q->who.company_id) {
+        html_raw(b, "<ul class=\"views\">\n");
+        view_link(b, f, "company", "Organization tickets");
+        view_link(b, f, "mine", "Owned by me");
+        html_raw(b, "</ul>\n");
+    }
+    html_raw(b, "<form class=\"filters\" method=\"get\" action=\"/tickets\">\n"
+                "<input type=\"hidden\" name=\"view\" value=\"");
+    html_attr(b, f->view);
+    html_raw(b, "\">\n<label for=\"status\">Status\n"
+                "<select id=\"status\" name=\"status\">\n");
+    for (size_t i = 0; i < 3; i++) {
+        html_raw(b, "<option value=\"");
+        html_attr(b, statuses[i][0]);
+        html_raw(b, "\"");
+        if (!strcmp(f->status, statuses[i][0]))
+            html_raw(b, " selected");
+        html_printf(b, ">%s</option>\n", statuses[i][1]);
+    }
+    html_raw(b, "</select></label>\n<label for=\"q\">Search\n"
+                "<input type=\"search\" id=\"q\" name=\"q\" value=\"");
+    html_attr(b, f->q);
+    html_raw(b, "\"></label>\n<button type=\"submit\">Show</button>\n"
+                "</form>\n");
+}
+
+static void listed(struct preq *q, PGresult *res)
+{
+    const struct dk_config *cfg = q->p->core->cfg;
+    struct filter f;
+    struct dk_buf b = DK_BUF_INIT(0);
+    json_t *list;
+    json_error_t jerr;
+    size_t i;
+    json_t *t;
+
+    if (!db_ok(res)) {
+        portal_db_error(q, res);
+        return;
+    }
+    read_filter(q, &f);
+    list = json_loads(PQgetvalue(res, 0, 0), 0, &jerr);
+    html_printf(&b, "<h1>%s</h1>\n", cfg->portal.ticket_label);
+    filters(&b, q, &f);
+    if (!json_array_size(list)) {
+        html_raw(&b, "<p>Nothing to show here.");
+        if (cfg->portal.support_form.enabled)
+            html_printf(&b, " <a href=\"/new\">%s</a>",
+                        cfg->portal.support_form.menu_text);
+        html_raw(&b, "</p>\n");
+    } else {
+        html_raw(&b, "<table class=\"tickets\">\n<thead><tr><th scope=\"col\">"
+                     "ID</th><th scope=\"col\">Subject</th><th scope=\"col\">"
+                     "Created</th><th scope=\"col\">Last activity</th>"
+                     "<th scope=\"col\">Status</th></tr></thead>\n<tbody>\n");
+        json_array_foreach(list, i, t)
+        {
+            long long id = (long long)json_integer_value(json_object_get(t, "id"));
+            html_printf(&b, "<tr><td data-label=\"ID\">#%lld</td>", id);
+            html_printf(&b,
+                        "<td class=\"subject\"><a href=\"/tickets/%lld\">", id);
+            html_txt(&b, json_string_value(json_object_get(t, "subject")));
+            html_raw(&b, "</a></td><td data-label=\"Created\">");
+            portal_date(&b, json_string_value(json_object_get(t, "created")));
+            html_raw(&b, "</td><td data-label=\"Last activity\">");
+            portal_date(&b,
+                        json_string_value(json_object_get(t, "last_activity")));
+            html_raw(&b, "</td><td data-label=\"Status\">");
+            portal_status(&b, q, t);
+            html_raw(&b, "</td></tr>\n");
+        }
+        html_raw(&b, "</tbody>\n</table>\n");
+    }
+    json_decref(list);
+    portal_page(q, 200, cfg->portal.ticket_label, &b);
+}
+
+void page_tickets(struct preq *q)
+{
+    struct filter f;
+    struct db_query *dq;
+
+    read_filter(q, &f);
+    dq = db_query_new("SELECT portal_tickets($1::bigint, $2, $3::text[], $4, "
+                      "$5, $6, $7::integer)",
+                      7);
+    db_param_ll(dq, 0, q->who.id);
+    db_param(dq, 1, portal_visibility(q->p));
+    db_param(dq, 2, portal_pipelines(q->p));
+    db_param(dq, 3, f.view);
+    db_param(dq, 4, f.status);
+    db_param(dq, 5, f.q);
+    db_param_ll(dq, 6, LIST_LIMIT);
+    portal_query(q, dq, listed);
+}

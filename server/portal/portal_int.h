@@ -1,0 +1,200 @@
+/*
+ * portal_int.h - what the portal's files share: the request in progress
+ * (struct preq), answering it (pages, redirects, errors), the database,
+ * and the pages' entry points (one file each).  Not for anything outside
+ * server/portal/.
+ */
+#ifndef PORTAL_INT_H
+#define PORTAL_INT_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "dk_buf.h"
+#include "dk_secret.h"
+#include "form.h"
+#include "http.h"
+#include "outcome.h"
+
+struct auth;
+struct core;
+struct db_query;
+
+#define PORTAL_CSRF_LEN 32 /* hex of 16 bytes */
+/* Fields other than files, and the headers of each part. */
+#define PORTAL_FORM_SLACK (256 * 1024)
+#define PORTAL_MAX_FILES  10
+#define PORTAL_MAX_TOTAL  (50 * 1024 * 1024)
+
+struct portal {
+    struct core *core;
+    struct auth *auth;
+    struct http *http;
+    char *css; /* the stylesheet served at /static/portal.css */
+    size_t css_len;
+    char *logo; /* portal.logo's bytes, or NULL */
+    size_t logo_len;
+    const char *logo_type;
+    char origin[300]; /* portal.base_url's scheme://host[:port] */
+    int sso_alg;      /* libjwt's jwt_alg_t: NONE (SSO off), HS256, RS256 */
+    unsigned char *sso_key; /* the secret, or the PEM public key */
+    size_t sso_key_len;
+    bool secure;      /* base_url is https: cookies get Secure */
+};
+
+/* The logged-in contact, from portal_session_get(). */
+struct contact {
+    long long session_id;
+    long long id;
+    long long company_id; /* 0: none */
+    char *email, *first_name, *last_name, *company_name; /* owned */
+};
+
+struct preq;
+typedef void (*page_fn)(struct preq *q);
+
+/* One request in progress, from http's handle() to http_respond(). */
+struct preq {
+    struct portal *p;
+    struct http_exchange *x;
+    const struct http_request *r;
+    struct form query; /* the query string */
+    struct form form;  /* a POST's body */
+    long long id;      /* the number in /tickets/ID, /attachments/ID */
+    page_fn page;      /* the route's */
+    bool logged_in;
+    struct contact who;
+    char session[DK_TOKEN_LEN + 1]; /* the dk_session cookie, or "" */
+    char pre[DK_TOKEN_LEN + 1];     /* the dk_pre cookie, or a new one */
+    bool new_pre;                   /* pre is new: set its cookie */
+    char csrf[PORTAL_CSRF_LEN + 1]; /* what this visitor's forms carry */
+    int flash;                      /* a message for this page, 0 none */
+    struct dk_buf headers;          /* Set-Cookie and the like */
+    void *page_data;                /* a page's own state */
+    void (*page_free)(void *data);
+};
+
+/* ---- answering (portal.c) ---------------------------------------------- */
+
+/* The layout around body (which is taken): title, header, nav, flash,
+ * footer; with the portal's headers. */
+void portal_page(struct preq *q, int status, const char *title,
+                 struct dk_buf *body);
+/* A page saying one thing: status and a short text, with a link home. */
+void portal_message(struct preq *q, int status, const char *title,
+                    const char *text);
+void portal_not_found(struct preq *q);
+/* 303 See Other to a same-origin path (it must start with one '/'),
+ * with flash (0: none) shown on the page it leads to. */
+void portal_redirect(struct preq *q, const char *path, int flash);
+/* Answer with bytes (a download, the stylesheet); headers are added to
+ * the portal's own. */
+void portal_bytes(struct preq *q, int status, const char *type,
+                  const char *extra_headers, struct dk_buf *body);
+/* The database said no: the page its SQLSTATE calls for. */
+void portal_db_error(struct preq *q, const PGresult *res);
+
+/* Start the contact's session: the Set-Cookie of token. */
+void portal_set_session(struct preq *q, const char *token);
+void portal_clear_session(struct preq *q);
+
+/* Run query for q; done(q, res) with its result (res NULL: the database
+ * went away, answered here with 503 and done is not called). */
+void portal_query(struct preq *q, struct db_query *query,
+                  void (*done)(struct preq *q, PGresult *res));
+
+/* The hidden csrf field of a form. */
+void portal_csrf_field(struct preq *q, struct dk_buf *b);
+/* portal.pipelines as a text[] literal, "{support,graphics}". */
+const char *portal_pipelines(const struct portal *p);
+const char *portal_visibility(const struct portal *p);
+const char *portal_access(const struct portal *p);
+/* The value of a query-string field, or NULL. */
+const char *portal_arg(const struct preq *q, const char *name);
+/* A form field as valid UTF-8 text of at most max bytes: NULL otherwise
+ * (absent, too long, a NUL or invalid bytes). */
+const char *portal_field(const struct preq *q, const char *name, size_t max);
+
+/* A ticket's status as the contact sees it (page_tickets.c). */
+struct json_t;
+void portal_status(struct dk_buf *b, const struct preq *q, struct json_t *t);
+/* A date from the database (ISO 8601, UTC) written for people. */
+void portal_date(struct dk_buf *b, const char *iso);
+
+/* Flash messages, by number (shown once, on the page after a redirect). */
+enum {
+    FLASH_NONE,
+    FLASH_SENT,
+    FLASH_CREATED,
+    FLASH_LOGGED_OUT,
+    FLASH_REGISTERED,
+    FLASH_PASSWORD,
+    FLASH_CONFIRMED,
+    FLASH_EMPTY_REPLY,
+    FLASH_REPLY_CLOSED,
+    FLASH_LOGIN_FIRST,
+    FLASH_COUNT
+};
+
+/* ---- accounts (page_register.c, shared by sign-up and reset) ------------ */
+
+/* The hash of a one-time link's token from the query string (hex, for
+ * decode($n, 'hex')); false when there is none or it is not one of ours. */
+bool portal_link_token(const struct preq *q, char hex[DK_TOKEN_HASH_LEN * 2 + 1]);
+/* The new password of a form (fields password and password2); NULL with
+ * *error set when it is missing, too short or long, or they differ. */
+const char *portal_new_password(const struct preq *q, const char **error);
+/* Hash password off the loop, then next(q, hash); answered 429 here when
+ * too many hashes are queued, 500 when hashing failed. */
+void portal_hash_then(struct preq *q, const char *password,
+                      void (*next)(struct preq *q, const char *hash));
+/*
+ * Run sql, which returns one row of one column (the contact's id) when
+ * the step worked, with $1 the link's token hash (hex) and $2 a password
+ * hash (may be NULL); then start a session for that contact and redirect
+ * to the list with flash.  No row: the link is not usable (a page says
+ * so).
+ */
+void portal_account_step(struct preq *q, const char *sql, const char *link_hex,
+                         const char *password_hash, int flash);
+/* The page for a link that has expired, was used, or never was. */
+void portal_link_dead(struct preq *q);
+
+/* ---- the pages (one file each) ---------------------------------------- */
+
+void page_login(struct preq *q);
+void page_login_post(struct preq *q);
+void page_logout_post(struct preq *q);
+void page_register(struct preq *q);
+void page_register_post(struct preq *q);
+void page_signup(struct preq *q);
+void page_signup_post(struct preq *q);
+void page_signup_confirm(struct preq *q);
+void page_reset(struct preq *q);
+void page_reset_post(struct preq *q);
+void page_reset_confirm(struct preq *q);
+void page_reset_confirm_post(struct preq *q);
+void page_tickets(struct preq *q);
+void page_ticket(struct preq *q);
+void page_reply_post(struct preq *q);
+void page_new(struct preq *q);
+void page_new_post(struct preq *q);
+void page_attachment(struct preq *q);
+void page_sso(struct preq *q);
+
+/* Files of a multipart form as query parameters: "ARRAY[$a, $b]::text[]"
+ * for names and types and "ARRAY[...]::bytea[]" for contents, appended to
+ * sql from parameter number first; params counted into *n.  (page_files.c) */
+struct portal_files {
+    size_t n;
+    const struct form_field *f[PORTAL_MAX_FILES];
+};
+size_t portal_files_collect(const struct preq *q, const char *name,
+                            struct portal_files *out);
+void portal_files_sql(struct dk_buf *sql, const struct portal_files *files,
+                      int first);
+void portal_files_bind(struct db_query *query, const struct portal_files *files,
+                       int first);
+
+#endif

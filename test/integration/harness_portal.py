@@ -1,0 +1,236 @@
+"""harness_portal.py - what the portal tests share: a Cluster with a
+docketd serving the portal on its own loopback port, an SMTP sink
+(Debian's aiosmtpd) that catches the portal's emails, a small HTTP client
+with a cookie jar that shows every raw header, and the steps of a
+contact's journey (invited, registered, logged in).  Standard library and
+aiosmtpd only; run by Debian's /usr/bin/python3."""
+
+import email
+import email.policy
+import html.parser
+import http.client
+import re
+import threading
+import urllib.parse
+
+from harness import *
+from aiosmtpd.controller import Controller
+
+
+class Sink:
+    """Keeps every message it is given."""
+
+    def __init__(self):
+        self.messages = []
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):
+        msg = email.message_from_bytes(envelope.content,
+                                       policy=email.policy.default)
+        with self.lock:
+            self.messages.append((envelope.rcpt_tos, msg))
+        return "250 OK"
+
+    def to(self, addr):
+        with self.lock:
+            return [m for rcpt, m in self.messages
+                    if addr.lower() in [r.lower() for r in rcpt]]
+
+    def link(self, addr, route, after=0, timeout=30):
+        """The newest link to route (e.g. "/register") in a mail to addr,
+        waiting for one past the first `after` mails."""
+        def find():
+            mails = self.to(addr)
+            if len(mails) <= after:
+                return None
+            body = mails[-1].get_body(("plain",)).get_content()
+            m = re.search(r"https?://[^\s]+" + re.escape(route) +
+                          r"\?token=[A-Za-z0-9_-]+", body)
+            return m.group(0) if m else None
+        return wait_for(find, timeout, "a %s link mailed to %s" % (route, addr))
+
+
+class Response:
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.headers = headers  # list of (name, value), as sent
+        self.body = body
+
+    def header(self, name):
+        for k, v in self.headers:
+            if k.lower() == name.lower():
+                return v
+        return None
+
+    def all(self, name):
+        return [v for k, v in self.headers if k.lower() == name.lower()]
+
+    @property
+    def text(self):
+        return self.body.decode("utf-8", "replace")
+
+
+class _Fields(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.csrf = []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "input" and a.get("name") == "csrf":
+            self.csrf.append(a.get("value"))
+
+
+def csrf_of(text):
+    p = _Fields()
+    p.feed(text)
+    return p.csrf[0] if p.csrf else None
+
+
+class Browser:
+    """An HTTP/1.1 client with a cookie jar: like a browser without
+    JavaScript, but every header is visible."""
+
+    def __init__(self, port, origin=None):
+        self.port = port
+        self.cookies = {}
+        self.origin = origin or "http://127.0.0.1:%d" % port
+
+    def request(self, method, path, body=None, headers=None, cookies=True):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        h = dict(headers or {})
+        if cookies and self.cookies:
+            h.setdefault("Cookie", "; ".join("%s=%s" % kv
+                                             for kv in self.cookies.items()))
+        conn.request(method, path, body=body, headers=h)
+        r = conn.getresponse()
+        resp = Response(r.status, r.getheaders(), r.read())
+        conn.close()
+        for v in resp.all("Set-Cookie"):
+            name, _, rest = v.partition("=")
+            value = rest.split(";", 1)[0]
+            if "Max-Age=0" in v or value == "":
+                self.cookies.pop(name, None)
+            else:
+                self.cookies[name] = value
+        return resp
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+    def post(self, path, fields, csrf=True, origin=True, headers=None,
+             **kw):
+        """POST fields urlencoded; with csrf=True the token of the page
+        at path (fetched first) is added."""
+        fields = dict(fields)
+        if csrf is True:
+            page = self.get(path)
+            fields["csrf"] = csrf_of(page.text)
+        elif csrf:
+            fields["csrf"] = csrf
+        h = {"Content-Type": "application/x-www-form-urlencoded"}
+        if origin is True:
+            h["Origin"] = self.origin
+        elif origin:
+            h["Origin"] = origin
+        h.update(headers or {})
+        return self.request("POST", path,
+                            body=urllib.parse.urlencode(fields).encode(),
+                            headers=h, **kw)
+
+    def post_multipart(self, path, fields, files, csrf=True, form_path=None):
+        """POST multipart/form-data as Chromium does; files are
+        (field, filename, type, bytes)."""
+        fields = dict(fields)
+        if csrf is True:
+            fields["csrf"] = csrf_of(self.get(form_path or path).text)
+        elif csrf:
+            fields["csrf"] = csrf
+        boundary = "----WebKitFormBoundary" + os.urandom(8).hex()
+        parts = []
+        for k, v in fields.items():
+            parts.append(("--%s\r\nContent-Disposition: form-data; "
+                          "name=\"%s\"\r\n\r\n" % (boundary, k)).encode()
+                         + v.encode() + b"\r\n")
+        for field, name, ctype, data in files:
+            parts.append(("--%s\r\nContent-Disposition: form-data; "
+                          "name=\"%s\"; filename=\"%s\"\r\nContent-Type: %s"
+                          "\r\n\r\n" % (boundary, field, name, ctype)).encode()
+                         + data + b"\r\n")
+        body = b"".join(parts) + ("--%s--\r\n" % boundary).encode()
+        return self.request("POST", path, body=body, headers={
+            "Content-Type": "multipart/form-data; boundary=" + boundary,
+            "Origin": self.origin})
+
+
+class Portal:
+    """A private PostgreSQL, an SMTP sink and one docketd with the portal
+    on a loopback port; portal settings in **portal override the
+    defaults."""
+
+    def __init__(self, portal=None, **sections):
+        self.sink = Sink()
+        self.smtp_port = free_port()
+        self.smtp = Controller(self.sink, hostname="127.0.0.1",
+                               port=self.smtp_port)
+        self.smtp.start()
+        atexit.register(self.smtp.stop)
+        self.http_port = free_port()
+        self.base = "http://127.0.0.1:%d" % self.http_port
+        self.portal_cfg = {"enabled": True, "base_url": self.base,
+                           "title": "Agency Helpdesk"}
+        self.portal_cfg.update(portal or {})
+        self.cl = Cluster(portal=self.portal_cfg)
+        self.mail = {"send": True,
+                     "smtp_url": "smtp://127.0.0.1:%d" % self.smtp_port,
+                     "from": "Support <support@agency.example>",
+                     "retry_backoff": "1s"}
+        self.sections = sections
+        self.d = self.start("d1")
+
+    def start(self, name, **extra):
+        sections = {"http": {"listen": "127.0.0.1:%d" % self.http_port},
+                    "mail": self.mail, "portal": self.portal_cfg}
+        for k, v in self.sections.items():
+            sections.setdefault(k, {}).update(v)
+        for k, v in extra.items():
+            sections.setdefault(k, {}).update(v)
+        return self.cl.start_server(name, **sections)
+
+    def browser(self):
+        return Browser(self.http_port)
+
+    def contact(self, email, first="Ola", last="Nordmann", company=None):
+        args = ["contact", "add", email, "--first", first, "--last", last]
+        if company:
+            args += ["--company", company]
+        self.cl.ctl(*args)
+        return email
+
+    def invite(self, email):
+        """Add email to the access list; returns the emailed link."""
+        before = len(self.sink.to(email))
+        self.cl.ctl("list", "add-member", "Authorized Portal Users", email)
+        return self.sink.link(email, "/register", after=before)
+
+    def register(self, email, password="portal-pass-1", browser=None):
+        """Invite, open the link, agree, choose a password: logged in."""
+        b = browser or self.browser()
+        link = self.invite(email)
+        path = link[len(self.base):]
+        page = b.get(path)
+        ok(page.status == 200, "registration page for %s" % email,
+           page.text[:500])
+        r = b.post(path, {"consent": "yes", "password": password,
+                          "password2": password},
+                   csrf=csrf_of(page.text))
+        ok(r.status == 303 and r.header("Location") == "/tickets",
+           "registered %s" % email, (r.status, r.headers, r.text[:300]))
+        return b
+
+    def login(self, email, password="portal-pass-1", browser=None):
+        b = browser or self.browser()
+        r = b.post("/login", {"email": email, "password": password})
+        ok(r.status == 303, "logged in as %s" % email,
+           (r.status, r.text[:300]))
+        return b
