@@ -178,7 +178,7 @@ DECLARE
     mid bigint;
     s jsonb;
     who text;
-    reopened boolean := old.closed AND NOT t.closed;
+    reopened boolean;
 BEGIN
     INSERT INTO message (ticket_id, direction, author_contact_id, body,
                          message_id, in_reply_to, source)
@@ -190,6 +190,7 @@ BEGIN
     -- ticket_update() writes t's workflow fields; a reopen's stage is in t,
     -- and closed/closed_at follow from ticket_sync.
     t := ticket_update(t);
+    reopened := old.closed AND NOT t.closed;
     s := ticket_summary(t);
     IF reopened THEN
         INSERT INTO event (type, action, ticket_id, contact_id, change, summary)
