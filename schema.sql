@@ -37,6 +37,7 @@ SET client_min_messages = warning;  -- quiet IF EXISTS and IF NOT EXISTS
 \ir schema/functions/ticket_read.sql
 \ir schema/functions/sessions.sql
 \ir schema/functions/logins.sql
+\ir schema/functions/portal.sql
 
 -- Triggers (structure: changed by migrations), the seed rows, the version.
 \ir schema/triggers.sql

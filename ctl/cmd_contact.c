@@ -1,5 +1,5 @@
 /*
- * cmd_contact.c - docketctl contact add | import.  Import is all or
+ * cmd_contact.c - docketctl contact add | import | invite.  Import is all or
  * nothing: every row is checked (each insert under its own savepoint, so
  * one bad row does not hide the next), every problem is reported with its
  * line number, and the transaction commits only if there were none.
@@ -17,6 +17,63 @@
 #include <strings.h>
 
 #define IMPORT_MAX_BYTES (64u * 1024 * 1024)
+
+/*
+ * docketctl contact invite EMAIL: a fresh portal registration link for an
+ * existing contact (a lost or expired one), older unused links cancelled.
+ * With portal.access "list" only a member of the access list is invited:
+ * the link would not let anyone else in.
+ */
+int ctl_contact_invite(struct ctl *c, int argc, char **argv)
+{
+    char *pos[1], id[24], expires[64];
+    const char *params[2];
+    PGresult *res;
+    int n = ctl_getopt(c, argc, argv, argv[0], NULL, pos, 1, NULL, NULL);
+
+    if (n < 0)
+        return 2;
+    if (n < 1)
+        return ctl_fail(c, "missing EMAIL\nusage: %s", argv[0]);
+    if (!ctl_db(c) || ctl_begin(c))
+        return 1;
+    params[0] = pos[0];
+    params[1] = c->cfg.portal.access_list;
+    res = ctl_exec(c,
+                   "SELECT c.id, EXISTS (SELECT 1 FROM list_member m "
+                   "  JOIN list l ON l.id = m.list_id "
+                   "  WHERE m.contact_id = c.id AND lower(l.name) = lower($2)) "
+                   "FROM contact c WHERE lower(c.email) = lower($1) FOR UPDATE",
+                   2, params, NULL, NULL);
+    if (!res)
+        goto fail;
+    if (PQntuples(res) == 0) {
+        PQclear(res);
+        ctl_rollback(c);
+        return ctl_fail(c, "no contact with email \"%s\"", pos[0]);
+    }
+    snprintf(id, sizeof(id), "%s", PQgetvalue(res, 0, 0));
+    n = PQgetvalue(res, 0, 1)[0] == 't';
+    PQclear(res);
+    if (c->cfg.portal.access == DK_ACCESS_LIST && !n) {
+        ctl_rollback(c);
+        return ctl_fail(c,
+                        "%s is not a member of \"%s\", the portal's access "
+                        "list (portal.access: list); add them with docketctl "
+                        "list add-member",
+                        pos[0], c->cfg.portal.access_list);
+    }
+    if (ctl_portal_invite(c, id, expires))
+        goto fail;
+    if (ctl_commit(c))
+        return 1;
+    printf("registration email queued for %s (the link works until %s)\n",
+           pos[0], expires);
+    return 0;
+fail:
+    ctl_rollback(c);
+    return 1;
+}
 
 static const char *check_text(const char *what, const char *s, size_t max,
                               char *msg, size_t size)

@@ -122,10 +122,11 @@ static int add_message(struct demo *d, long long ticket, bool out,
     d->messages++;
     if (run0(d->c,
              "INSERT INTO message (ticket_id, direction, author_staff_id, "
-             "author_contact_id, body, created_at, message_id) "
+             "author_contact_id, body, created_at, message_id, source) "
              "VALUES ($1::bigint, $2, $3::bigint, $4::bigint, $5, "
              "to_timestamp($6::double precision), "
-             "'<demo-' || $1 || '-' || $6 || '@docket.example>')",
+             "'<demo-' || $1 || '-' || $6 || '@docket.example>', "
+             "CASE $2 WHEN 'out' THEN 'staff' ELSE 'email' END)",
              6, num(ticket), out ? "out" : "in", out ? staff : NULL,
              out ? NULL : contact, body, num(at)))
         return 1;

@@ -2,7 +2,8 @@
  * cmd_list.c - docketctl list add-member | remove-member | members.
  * Adding a contact to the portal's access list (portal.access_list,
  * "Authorized Portal Users" by default) queues the registration email in
- * the same transaction, so a member is never left without their link.
+ * the same transaction, so a member is never left without their link
+ * (ctl_portal_invite(), which docketctl contact invite uses too).
  */
 #include "ctl.h"
 #include "dk_secret.h"
@@ -48,46 +49,34 @@ static int find_ids(struct ctl *c, const char *list, const char *email,
     return 0;
 }
 
-/* Queue the "set your password" email with a fresh one-time link. */
-static int queue_registration(struct ctl *c, const char *contact_id)
+/*
+ * Queue the "set your password" email with a fresh one-time link, inside
+ * the caller's transaction: portal_invite() stores the token's hash
+ * (cancelling older unused links) and writes the outbox row.  The expiry
+ * goes to expires (may be NULL).  Returns 0, or 1 when printed.
+ */
+int ctl_portal_invite(struct ctl *c, const char *contact_id, char expires[64])
 {
-    char token[DK_TOKEN_LEN + 1], hex[DK_TOKEN_HASH_LEN * 2 + 1];
-    unsigned char hash[DK_TOKEN_HASH_LEN];
-    char days[8];
-    const char *token_params[3], *mail_params[5];
+    char token[DK_TOKEN_LEN + 1], days[8];
+    const char *params[5];
     PGresult *res;
 
     dk_token_new(token);
-    dk_token_hash(token, hash);
-    sodium_bin2hex(hex, sizeof(hex), hash, sizeof(hash));
     snprintf(days, sizeof(days), "%d", REGISTER_LINK_DAYS);
-    token_params[0] = contact_id;
-    token_params[1] = hex;
-    token_params[2] = days;
+    params[0] = contact_id;
+    params[1] = token;
+    params[2] = c->cfg.portal.base_url;
+    params[3] = c->cfg.portal.title;
+    params[4] = days;
     res = ctl_exec(c,
-                   "SELECT contact_token_new($1::bigint, 'register', "
-                   "decode($2, 'hex'), make_interval(days => $3::int))",
-                   3, token_params, NULL, NULL);
+                   "SELECT to_char(portal_invite($1::bigint, $2, $3, $4, "
+                   "$5::int) AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI \"UTC\"')",
+                   5, params, NULL, NULL);
+    sodium_memzero(token, sizeof(token));
     if (!res)
         return 1;
-    PQclear(res);
-    mail_params[0] = contact_id;
-    mail_params[1] = days;
-    mail_params[2] = c->cfg.portal.base_url;
-    mail_params[3] = c->cfg.portal.title;
-    mail_params[4] = token;
-    res = ctl_exec(
-        c,
-        "INSERT INTO outbox (kind, to_addr, subject, body) "
-        "SELECT 'portal_registration', c.email, e.subject, e.body "
-        "FROM contact c, email_text('portal_registration', "
-        "  jsonb_build_object('contact.first_name', c.first_name, "
-        "    'portal.title', $4::text, 'link.days', $2::text, "
-        "    'link.url', rtrim($3, '/') || '/register?token=' || $5)) e "
-        "WHERE c.id = $1::bigint",
-        5, mail_params, NULL, NULL);
-    if (!res)
-        return 1;
+    if (expires)
+        snprintf(expires, 64, "%s", PQgetvalue(res, 0, 0));
     PQclear(res);
     return 0;
 }
@@ -132,7 +121,7 @@ int ctl_list_add_member(struct ctl *c, int argc, char **argv)
         goto fail;
     n = PQntuples(res) && PQgetvalue(res, 0, 0)[0] == 't';
     PQclear(res);
-    if (n && !registered && queue_registration(c, contact_id))
+    if (n && !registered && ctl_portal_invite(c, contact_id, NULL))
         goto fail;
     if (ctl_commit(c))
         return 1;

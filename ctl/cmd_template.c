@@ -23,6 +23,9 @@ static const struct {
     {"task_reminder", "ticket.id ticket.subject task.title"},
     {"portal_registration", "contact.first_name portal.title link.days "
                             "link.url"},
+    {"password_reset", "contact.first_name portal.title link.url"},
+    {"signup_confirm", "contact.first_name portal.title link.url"},
+    {"client_reply", "ticket.id ticket.subject contact.name message.body"},
 };
 
 /* A contact's fields, for the coordinators' templates and workflows. */
@@ -111,7 +114,8 @@ int ctl_template_add(struct ctl *c, int argc, char **argv)
             return ctl_fail(c,
                             "Docket sends no email called \"%s\" (system "
                             "templates: mention, graphics_complete, closed, "
-                            "reply, task_reminder, portal_registration)",
+                            "reply, task_reminder, portal_registration, "
+                            "password_reset, signup_confirm, client_reply)",
                             pos[1]);
     }
     if (!dk_utf8_valid(o.subject, strlen(o.subject)))

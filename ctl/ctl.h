@@ -116,6 +116,15 @@ int ctl_template_add(struct ctl *c, int argc, char **argv);
 int ctl_mail_in(struct ctl *c, int argc, char **argv);
 int ctl_workflow_add(struct ctl *c, int argc, char **argv);
 int ctl_workflow_enroll(struct ctl *c, int argc, char **argv);
+int ctl_contact_invite(struct ctl *c, int argc, char **argv);
+
+/*
+ * Queue the portal registration email for contact_id with a fresh link
+ * (portal_invite(), schema/functions/portal.sql) inside the caller's
+ * transaction; its expiry, as text, goes to expires unless NULL.  Returns 0,
+ * or 1 when printed.
+ */
+int ctl_portal_invite(struct ctl *c, const char *contact_id, char expires[64]);
 
 /* Shared by contact add and contact import: one contact, validated. */
 struct ctl_contact {

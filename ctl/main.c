@@ -35,6 +35,8 @@ static const struct ctl_cmd commands[] = {
     {"contact", "import", ctl_contact_import,
      "docketctl contact import FILE.csv   "
      "(header: email,first,last,title,phone,company)"},
+    {"contact", "invite", ctl_contact_invite,
+     "docketctl contact invite EMAIL   (a fresh portal registration link)"},
     {"list", "add-member", ctl_list_add_member,
      "docketctl list add-member LIST EMAIL"},
     {"list", "remove-member", ctl_list_remove_member,

@@ -38,3 +38,18 @@ INSERT INTO email_template (folder, name, subject, body) VALUES
      E'Hello {{contact.first_name}},\n\nYou now have access to {{portal.title}}, where you can '
      || E'follow your requests and send new ones.\n\nChoose your password here (the link works for '
      || E'{{link.days}} days):\n{{link.url}}\n');
+
+-- The portal's emails (schema version 4; migration 0004 adds them to older
+-- databases).  client_reply goes to a ticket's owner when its contact
+-- answers, from the portal or by email.
+INSERT INTO email_template (folder, name, subject, body) VALUES
+    ('system', 'password_reset', 'Reset your {{portal.title}} password',
+     E'Hello {{contact.first_name}},\n\nSomeone, we hope you, asked to reset your {{portal.title}} '
+     || E'password.  Choose a new one here (the link works once, for 1 hour):\n{{link.url}}\n\n'
+     || E'If it was not you, ignore this email: your password stays as it is.\n'),
+    ('system', 'signup_confirm', 'Confirm your {{portal.title}} account',
+     E'Hello {{contact.first_name}},\n\nTo finish creating your {{portal.title}} account, confirm '
+     || E'your email address here (the link works once, for 24 hours):\n{{link.url}}\n\n'
+     || E'If you did not sign up, ignore this email: no account is made.\n'),
+    ('system', 'client_reply', '[#{{ticket.id}}] {{contact.name}} replied: {{ticket.subject}}',
+     E'{{contact.name}} wrote on ticket #{{ticket.id}} "{{ticket.subject}}":\n\n{{message.body}}\n');

@@ -33,7 +33,7 @@ BEGIN
 END
 $$;
 
--- A one-time link for a contact (purpose 'register' or 'reset'), valid for
+-- A one-time link for a contact (purpose 'register', 'reset' or 'confirm'), valid for
 -- p_valid.  The caller makes the token and keeps it to send; only its
 -- SHA-256 (p_token_hash, 32 bytes) is stored.  Returns when it expires.
 CREATE OR REPLACE FUNCTION contact_token_new(p_contact bigint, p_purpose text,
@@ -58,17 +58,25 @@ $$;
 -- Returns how many links were cancelled.
 CREATE OR REPLACE FUNCTION contact_tokens_cancel(p_contact bigint)
 RETURNS integer LANGUAGE plpgsql AS $$
+BEGIN
+    RETURN contact_tokens_cancel_(p_contact, 'cancelled: portal access removed');
+END
+$$;
+
+-- The same for any reason (p_reason becomes the unsent emails' last_error):
+-- a new password, a registration or a logout (schema/functions/portal.sql).
+CREATE OR REPLACE FUNCTION contact_tokens_cancel_(p_contact bigint, p_reason text)
+RETURNS integer LANGUAGE plpgsql AS $$
 DECLARE
     n integer;
 BEGIN
     DELETE FROM contact_token WHERE contact_id = p_contact AND used_at IS NULL;
     GET DIAGNOSTICS n = ROW_COUNT;
-    UPDATE outbox o SET failed_at = now(),
-                        last_error = 'cancelled: portal access removed',
+    UPDATE outbox o SET failed_at = now(), last_error = p_reason,
                         body = outbox_scrub(o.body)
       FROM contact c
      WHERE c.id = p_contact AND lower(o.to_addr) = lower(c.email)
-       AND o.kind IN ('portal_registration', 'password_reset')
+       AND o.kind IN ('portal_registration', 'password_reset', 'signup_confirm')
        AND o.sent_at IS NULL AND o.failed_at IS NULL;
     RETURN n;
 END

@@ -61,8 +61,8 @@ BEGIN
     SELECT message_id INTO parent FROM message
      WHERE ticket_id = p_ticket AND message_id IS NOT NULL
      ORDER BY created_at DESC, id DESC LIMIT 1;
-    INSERT INTO message (ticket_id, direction, author_staff_id, body, in_reply_to)
-    VALUES (p_ticket, 'out', a.id, p_body, parent) RETURNING id INTO mid;
+    INSERT INTO message (ticket_id, direction, author_staff_id, body, in_reply_to, source)
+    VALUES (p_ticket, 'out', a.id, p_body, parent, 'staff') RETURNING id INTO mid;
     -- Not guessable: a reply naming it is how mail-in knows a message
     -- answers this ticket (SPEC section 9), so it must not be forgeable.
     msgid := format('<ticket-%s.%s.%s@docket>', p_ticket, mid,
@@ -161,30 +161,72 @@ BEGIN
 END
 $$;
 
--- A client's email on an existing ticket (docketctl mail-in): appended to
--- the conversation, the ticket touched, its event written, the servers
--- woken.  Only the ticket's contact may add to it.
+-- A contact's message on a ticket, by email (message_receive) or from the
+-- portal (portal_reply): the rules of SPEC section 3 in one place.  old is
+-- the ticket as locked; t the workflow state the caller wants (old itself,
+-- or old reopened by portal_reply).  The message row ('in', p_source); a
+-- ticket waiting on its contact goes back to in_progress; one version bump;
+-- a 'reopened' event when t reopens old, and the 'message_received' event
+-- (change: the message, its source and, without a reopen, what moved);
+-- the owner, when active, notified (kind client_reply: the row, their feed
+-- event, the email); the servers woken.  Returns the message's id.
+CREATE OR REPLACE FUNCTION message_from_contact(old ticket, t ticket, p_contact bigint,
+                                                p_body text, p_source text,
+                                                p_message_id text, p_in_reply_to text)
+RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+    mid bigint;
+    s jsonb;
+    who text;
+    reopened boolean;
+BEGIN
+    INSERT INTO message (ticket_id, direction, author_contact_id, body,
+                         message_id, in_reply_to, source)
+    VALUES (old.id, 'in', p_contact, p_body, p_message_id, p_in_reply_to, p_source)
+    RETURNING id INTO mid;
+    IF t.pipeline = 'support' AND t.stage = 'waiting_on_contact' THEN
+        t.stage := 'in_progress';
+    END IF;
+    -- ticket_update() writes t's workflow fields; a reopen's stage is in t,
+    -- and closed/closed_at follow from ticket_sync.
+    t := ticket_update(t);
+    reopened := old.closed AND NOT t.closed;
+    s := ticket_summary(t);
+    IF reopened THEN
+        INSERT INTO event (type, action, ticket_id, contact_id, change, summary)
+        VALUES ('ticket.changed', 'reopened', t.id, p_contact, ticket_diff(old, t), s);
+    END IF;
+    INSERT INTO event (type, action, ticket_id, contact_id, change, summary)
+    VALUES ('ticket.changed', 'message_received', t.id, p_contact,
+            CASE WHEN reopened THEN '{}' ELSE ticket_diff(old, t) END
+            || jsonb_build_object('message', mid, 'source', p_source), s);
+    IF t.owner_id IS NOT NULL AND EXISTS (SELECT 1 FROM staff WHERE id = t.owner_id AND active) THEN
+        SELECT btrim(first_name || ' ' || last_name) INTO who FROM contact WHERE id = p_contact;
+        PERFORM notify_staff(t.owner_id, 'client_reply', t.id, NULL, NULL, NULL,
+                             jsonb_build_object('ticket.id', t.id, 'ticket.subject', t.subject,
+                                                'contact.name', coalesce(nullif(who, ''),
+                                                    (SELECT email FROM contact WHERE id = p_contact)),
+                                                'message.body', p_body));
+    END IF;
+    PERFORM pg_notify('docket_wake', '');
+    RETURN mid;
+END
+$$;
+
+-- A client's email on an existing ticket (docketctl mail-in): the
+-- contact-reply rules (message_from_contact).  Only the ticket's own
+-- contact may add to it by email.
 CREATE OR REPLACE FUNCTION message_receive(p_ticket bigint, p_contact bigint, p_body text,
                                 p_message_id text, p_in_reply_to text)
 RETURNS bigint LANGUAGE plpgsql AS $$
 DECLARE
     old ticket := ticket_lock(p_ticket, NULL);
-    t ticket;
-    mid bigint;
 BEGIN
     IF old.contact_id <> p_contact THEN
         RAISE EXCEPTION 'ticket % belongs to another contact', p_ticket
             USING ERRCODE = 'DK403';
     END IF;
-    INSERT INTO message (ticket_id, direction, author_contact_id, body,
-                         message_id, in_reply_to)
-    VALUES (p_ticket, 'in', p_contact, p_body, p_message_id, p_in_reply_to)
-    RETURNING id INTO mid;
-    t := ticket_update(old);
-    INSERT INTO event (type, action, ticket_id, contact_id, change, summary)
-    VALUES ('ticket.changed', 'message_received', p_ticket, p_contact,
-            jsonb_build_object('message', mid), ticket_summary(t));
-    PERFORM pg_notify('docket_wake', '');
-    RETURN mid;
+    RETURN message_from_contact(old, old, p_contact, p_body, 'email',
+                                p_message_id, p_in_reply_to);
 END
 $$;

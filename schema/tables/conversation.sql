@@ -13,7 +13,12 @@ CREATE TABLE message (
     in_reply_to        text,
     -- Out is written by staff; in comes from the contact (or mail intake).
     CHECK (direction = 'in' OR author_staff_id IS NOT NULL),
-    CHECK (direction = 'out' OR author_staff_id IS NULL)
+    CHECK (direction = 'out' OR author_staff_id IS NULL),
+    -- Where it came from: a contact's email ('email') or the portal
+    -- ('portal'); a staff reply ('staff', sent to the contact by email).
+    -- Last: migration 0004 added it.
+    source             text NOT NULL DEFAULT 'email'
+                       CHECK (source IN ('email', 'portal', 'staff'))
 );
 CREATE INDEX message_ticket ON message (ticket_id, created_at, id);
 

@@ -44,7 +44,8 @@ CREATE TABLE outbox (
     kind         text NOT NULL
                  CHECK (kind IN ('mention', 'graphics_complete', 'closed', 'reply',
                                  'portal_registration', 'password_reset',
-                                 'task_reminder', 'workflow_step')),
+                                 'task_reminder', 'workflow_step',
+                                 'signup_confirm', 'client_reply')),
     to_addr      text NOT NULL CHECK (to_addr ~ '@'),
     subject      text NOT NULL,
     body         text NOT NULL,

@@ -16,9 +16,15 @@ CREATE INDEX session_contact ON session (contact_id) WHERE contact_id IS NOT NUL
 CREATE TABLE contact_token (
     token_hash  bytea PRIMARY KEY CHECK (length(token_hash) = 32),
     contact_id  bigint NOT NULL REFERENCES contact (id) ON DELETE CASCADE,
-    purpose     text NOT NULL CHECK (purpose IN ('register', 'reset')),
+    -- register: the link a portal member is sent; reset: a password
+    -- reset; confirm: a self-registration's address check.
+    purpose     text NOT NULL CHECK (purpose IN ('register', 'reset', 'confirm')),
     created_at  timestamptz NOT NULL DEFAULT now(),
     expires_at  timestamptz NOT NULL,
-    used_at     timestamptz
+    used_at     timestamptz,
+    -- confirm: the password chosen at sign-up, set when (and only if) this
+    -- link is followed, so that a later sign-up for the same address by
+    -- someone else cannot replace it.  Last: migration 0004 added it.
+    password_hash  text
 );
 CREATE INDEX contact_token_contact ON contact_token (contact_id);

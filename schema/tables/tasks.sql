@@ -22,7 +22,8 @@ CREATE TABLE notification (
     id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     staff_id     bigint NOT NULL REFERENCES staff (id),     -- who it is for
     kind         text NOT NULL
-                 CHECK (kind IN ('mention', 'graphics_complete', 'task_reminder', 'assigned')),
+                 CHECK (kind IN ('mention', 'graphics_complete', 'task_reminder', 'assigned',
+                                 'client_reply')),
     ticket_id    bigint REFERENCES ticket (id) ON DELETE CASCADE,
     note_id      bigint REFERENCES note (id) ON DELETE CASCADE,
     task_id      bigint REFERENCES task (id) ON DELETE CASCADE,
