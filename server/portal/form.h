@@ -12,8 +12,8 @@
 
 /* One field of a form: a value, or (multipart only) a file. */
 struct form_field {
-    char *name;         /* owned, NUL-terminated */
-    char *value;        /* owned, NUL-terminated; may hold NULs (value_len) */
+    char *name;  /* owned, NUL-terminated */
+    char *value; /* owned, NUL-terminated; may hold NULs (value_len) */
     size_t value_len;
     bool is_file;       /* multipart: the part had a filename parameter */
     char *filename;     /* owned; as sent (not yet made safe), or NULL */
@@ -47,8 +47,8 @@ void form_init(void);
  * %00); f is empty after a failure.  A field without '=' has the value
  * "".  Values may hold any bytes (check them with value_len).
  */
-int form_parse_urlencoded(struct form *f, const char *s, size_t len,
-                          char *err, size_t errlen);
+int form_parse_urlencoded(struct form *f, const char *s, size_t len, char *err,
+                          size_t errlen);
 /*
  * Parse a multipart/form-data body, content_type being the request's
  * Content-Type header (with its boundary).  Files beyond max_files or
@@ -93,13 +93,13 @@ bool form_cookie(const char *header, const char *name, char *out,
 struct form_watch {
     char boundary[80]; /* "\r\n--" + the boundary */
     size_t blen;
-    size_t matched;   /* bytes of the delimiter matched so far */
+    size_t matched;         /* bytes of the delimiter matched so far */
     unsigned char fail[80]; /* KMP failure function of boundary */
-    size_t part_len;  /* bytes of the current part so far */
-    size_t parts;     /* delimiters seen (parts + 1 for a whole body) */
+    size_t part_len;        /* bytes of the current part so far */
+    size_t parts;           /* delimiters seen (parts + 1 for a whole body) */
     size_t max_part, max_parts;
-    bool active;      /* false: not multipart, nothing is watched */
-    bool over;        /* a limit was passed */
+    bool active; /* false: not multipart, nothing is watched */
+    bool over;   /* a limit was passed */
 };
 
 /*
@@ -116,7 +116,8 @@ struct form_watch {
 void form_watch_init(struct form_watch *w, const char *content_type,
                      size_t max_part, size_t max_parts);
 /* Feed the next bytes, in any chunks (the result does not depend on
- * where they are cut): 0, or -1 once a limit is passed (and from then on). */
+ * where they are cut): 0, or -1 once a limit is passed (a part over
+ * max_part bytes, more than max_parts + 1 delimiters), and from then on. */
 int form_watch_feed(struct form_watch *w, const char *data, size_t len);
 
 #endif
