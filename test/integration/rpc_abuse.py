@@ -331,7 +331,9 @@ def http_from(addr, path, timeout=10):
     s.settimeout(timeout)
     s.bind((addr, 0))
     s.connect(("127.0.0.1", hp))
-    s.sendall(("GET %s HTTP/1.1\r\nHost: x\r\n\r\n" % path).encode())
+    # Connection: close, as the answer is read to the end.
+    s.sendall(("GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+               % path).encode())
     data = b""
     try:
         while True:
