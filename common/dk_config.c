@@ -262,9 +262,9 @@ const char *dk_config_convert(struct dk_config *cfg, const struct config_key *k,
             *(size_t *)dst = (size_t)u;
         return NULL;
     case KEY_DURATION:
-        if (dk_duration_parse(text, "smh", &ll) < 0)
-            return "expected a duration: seconds, or a number with s, m or h "
-                   "(30s, 30m, 1h)";
+        if (dk_duration_parse(text, "smhd", &ll) < 0)
+            return "expected a duration: seconds, or a number with s, m, h or d "
+                   "(30s, 30m, 1h, 14d)";
         if (ll < k->min || ll > k->max) {
             snprintf(buf, bufsize, "must be between %lld and %lld seconds",
                      k->min, k->max);

@@ -13,7 +13,7 @@ run "$DOCKETD" --check-config --config "$T/bad.yaml"
 expect_eq "a bad file exits 1" "$RC" 1
 expect_eq "every problem is named" "$ERR" "docketd: $T/bad.yaml:2:11: server.listen: expected HOST:PORT (or \"\" to turn it off)
 docketd: $T/bad.yaml:3:19: server.max_line_bytes: expected a size in bytes
-docketd: $T/bad.yaml:5:17: session.idle_timeout: expected a duration: seconds, or a number with s, m or h (30s, 30m, 1h)
+docketd: $T/bad.yaml:5:17: session.idle_timeout: expected a duration: seconds, or a number with s, m, h or d (30s, 30m, 1h, 14d)
 docketd: $T/bad.yaml:6:14: log.level: must be one of: error, warn, info, debug"
 
 printf 'database: [\n' > "$T/broken.yaml"

@@ -190,7 +190,7 @@ class Portal:
 
     def start(self, name, **extra):
         sections = {"http": {"listen": "127.0.0.1:%d" % self.http_port},
-                    "mail": self.mail, "portal": self.portal_cfg}
+                    "mail": dict(self.mail), "portal": dict(self.portal_cfg)}
         for k, v in self.sections.items():
             sections.setdefault(k, {}).update(v)
         for k, v in extra.items():
@@ -226,6 +226,7 @@ class Portal:
                    csrf=csrf_of(page.text))
         ok(r.status == 303 and r.header("Location") == "/tickets",
            "registered %s" % email, (r.status, r.headers, r.text[:300]))
+        b.get("/tickets")  # where the browser goes: the welcome is shown
         return b
 
     def login(self, email, password="portal-pass-1", browser=None):
@@ -233,4 +234,5 @@ class Portal:
         r = b.post("/login", {"email": email, "password": password})
         ok(r.status == 303, "logged in as %s" % email,
            (r.status, r.text[:300]))
+        b.get("/tickets")
         return b

@@ -158,11 +158,11 @@ static void test_dk_config__durations(void **state)
         dk_config_cleanup(&cfg);
         dk_diag_cleanup(&d);
     }
-    assert_int_equal(load(&cfg, &d, "session:\n  idle_timeout: 2d\n"),
+    assert_int_equal(load(&cfg, &d, "session:\n  idle_timeout: 2w\n"),
                      DK_EINVAL);
     assert_true(has_line(&d, "t.yaml:2:17: session.idle_timeout: expected a "
-                             "duration: seconds, or a number with s, m or h "
-                             "(30s, 30m, 1h)"));
+                             "duration: seconds, or a number with s, m, h or "
+                             "d (30s, 30m, 1h, 14d)"));
     dk_config_cleanup(&cfg);
     dk_diag_cleanup(&d);
     assert_int_equal(load(&cfg, &d, "session:\n  idle_timeout: 5\n"),
