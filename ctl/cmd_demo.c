@@ -442,7 +442,7 @@ static int demo_opt(struct ctl *c, int opt, const char *val, void *arg)
 }
 
 static int load(struct demo *d, const char *unix_user,
-                char hash[NSTAFF][DK_PASS_HASH_MAX])
+                char hash[NSTAFF][DK_PASS_HASH_MAX], const char *portal_hash)
 {
     PGresult *res;
 
@@ -513,6 +513,15 @@ static int load(struct demo *d, const char *unix_user,
                                "WHERE name = 'Authorized Portal Users'",
                                1, num(d->contact_id[i])))
             return 1;
+        /* The first has registered already, so that a newcomer can log
+         * in to the portal at once (the others' invitations are a
+         * docketctl contact invite away). */
+        if (i == PORTAL_CONTACT &&
+            run0(d->c,
+                 "UPDATE contact SET password_hash = $2, registered_at = "
+                 "now() - interval '60 days' WHERE id = $1::bigint",
+                 2, num(d->contact_id[i]), portal_hash))
+            return 1;
     }
     for (size_t b = 0; b < sizeof(demo_buckets) / sizeof(demo_buckets[0]); b++)
         for (int i = 0; i < demo_buckets[b].count; i++)
@@ -533,6 +542,8 @@ int ctl_demo_data(struct ctl *c, int argc, char **argv)
      * shared host must not hand its admin to whoever knows one word. */
     char *pos[1], hash[NSTAFF][DK_PASS_HASH_MAX], *pw = NULL;
     char password[NSTAFF][DK_PASS_NEW_LEN + 1];
+    char portal_password[DK_PASS_NEW_LEN + 1] = "";
+    char portal_hash[DK_PASS_HASH_MAX];
     struct passwd *pwd;
 
     if (ctl_getopt(c, argc, argv, argv[0], opts, pos, 0, demo_opt, &o) < 0)
@@ -559,11 +570,17 @@ int ctl_demo_data(struct ctl *c, int argc, char **argv)
             return ctl_fail(c, "could not hash the password: out of memory");
         }
     }
+    if (!pw)
+        dk_pass_new(portal_password);
+    if (dk_pass_hash(pw ? pw : portal_password, portal_hash) != 0) {
+        free(pw);
+        return ctl_fail(c, "could not hash the password: out of memory");
+    }
     free(pw);
     d.now = (long long)time(NULL);
     if (ctl_begin(c))
         return 1;
-    if (load(&d, o.unix_user, hash)) {
+    if (load(&d, o.unix_user, hash, portal_hash)) {
         ctl_rollback(c);
         return 1;
     }
@@ -586,7 +603,9 @@ int ctl_demo_data(struct ctl *c, int argc, char **argv)
     if (o.unix_user)
         printf("%s logs in as Kari by peer credentials.\n", o.unix_user);
     if (o.password_stdin) {
-        printf("Every password is the one given on standard input.\n");
+        printf("Every password is the one given on standard input, the "
+               "portal contact's (%s) too.\n",
+               demo_contacts[PORTAL_CONTACT].email);
         return 0;
     }
     /* Shown once, stored only as hashes: "name: password" lines, which
@@ -595,5 +614,7 @@ int ctl_demo_data(struct ctl *c, int argc, char **argv)
            "another):\n");
     for (size_t i = 0; i < NSTAFF; i++)
         printf("  %s: %s\n", demo_staff[i].username, password[i]);
+    printf("Portal contact: %s %s\n", demo_contacts[PORTAL_CONTACT].email,
+           portal_password);
     return 0;
 }

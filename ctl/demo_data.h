@@ -34,6 +34,8 @@ static const struct demo_staff {
 #define NSTAFF (sizeof(demo_staff) / sizeof(demo_staff[0]))
 /* The staff member mapped to the Unix user that runs the demo. */
 #define PEER_STAFF 0
+/* The contact who has registered for the portal already (a list member). */
+#define PORTAL_CONTACT 0
 
 static const struct demo_company {
     const char *name, *website;
