@@ -39,6 +39,8 @@ static const char *kind_name(const char *k)
         return "task reminder";
     if (!strcmp(k, "assigned"))
         return "assigned you";
+    if (!strcmp(k, "client_reply"))
+        return "the contact replied";
     return k;
 }
 
