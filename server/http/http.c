@@ -33,7 +33,9 @@
  * Lifetime: hc->refs counts the handle (until its close callback), a
  * database query in flight, and the application while it holds the
  * exchange.  A client that goes (or http_close()) closes the handle at
- * once; an exchange the application holds stays allocated, gone, until
+ * once (a half close is not going: the answer is still written, then the
+ * connection closes); an exchange the application holds stays allocated,
+ * gone, until
  * http_respond(), which then only frees it and never touches struct http
  * (so it may come after http_free()).
  */

@@ -76,12 +76,17 @@ void http_close(struct http *h);
 void http_free(struct http *h);
 
 /* State the application keeps with one exchange; free_fn(data) runs when
- * the exchange ends (after http_respond(), or when its body was refused). */
+ * the exchange ends (after http_respond(), or when its body was refused).
+ * A second call replaces the first without freeing its data. */
 void http_exchange_set_data(struct http_exchange *x, void *data,
                             void (*free_fn)(void *data));
 void *http_exchange_data(const struct http_exchange *x);
 /* The client has gone (or the server is closing): a response now is only
- * freed.  Long work may stop early when this is true. */
+ * freed.  Long work may stop early when this is true.  (A client that
+ * only shuts down its sending side is still answered: gone means the
+ * connection was reset, a write failed, or http_close() ran.  After
+ * http_close() a held exchange stays allocated until http_respond(),
+ * which may then come even after http_free().) */
 bool http_exchange_gone(const struct http_exchange *x);
 
 /*
