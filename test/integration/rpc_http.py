@@ -69,7 +69,8 @@ def get(path, version="1.1", extra=""):
 
 cl = Cluster()
 hport = free_port()
-d = cl.start_server("d1", http={"listen": "127.0.0.1:%d" % hport})
+d = cl.start_server("d1", http={"listen": "127.0.0.1:%d" % hport},
+                    portal={"enabled": False})  # no application: 404s
 
 # --- keep-alive -----------------------------------------------------------------
 c = Conn(hport)
@@ -199,8 +200,11 @@ c = Conn(hport)
 c.send(get("/healthz"))
 c.sock.shutdown(socket.SHUT_WR)
 status, headers, _ = c.response()
-eq((status, headers.get("connection")), (200, "close"),
-   "a request then a half close: answered, Connection: close")
+# Whether the answer says close depends on whether the end of input was
+# read before it was written (both happen on a loaded machine): either
+# way the answer comes, and then the connection ends.
+ok(status == 200 and headers.get("connection") in ("close", "keep-alive"),
+   "a request then a half close: answered", (status, headers))
 ok(c.closed(), "  ...and closed")
 c.close()
 
