@@ -263,7 +263,8 @@ const char *dk_config_convert(struct dk_config *cfg, const struct config_key *k,
         return NULL;
     case KEY_DURATION:
         if (dk_duration_parse(text, "smhd", &ll) < 0)
-            return "expected a duration: seconds, or a number with s, m, h or d "
+            return "expected a duration: seconds, or a number with s, m, h or "
+                   "d "
                    "(30s, 30m, 1h, 14d)";
         if (ll < k->min || ll > k->max) {
             snprintf(buf, bufsize, "must be between %lld and %lld seconds",

@@ -82,9 +82,8 @@ void auth_peer(struct auth *a, uid_t uid, struct auth_caller who);
  * a dummy hash.  On success r carries contact_id, session_id and a new
  * token (the session row is portal_session_new()'s).
  */
-void auth_contact_login(struct auth *a, const char *email,
-                        const char *password, const char *peer,
-                        struct auth_caller who);
+void auth_contact_login(struct auth *a, const char *email, const char *password,
+                        const char *peer, struct auth_caller who);
 /*
  * Hash password with Argon2id on the thread pool; done(arg, hash) later
  * (hash NULL if it failed).  False, and done never called, when too many

@@ -372,9 +372,8 @@ void auth_login(struct auth *a, const char *username, const char *password,
            reserved);
 }
 
-void auth_contact_login(struct auth *a, const char *email,
-                        const char *password, const char *peer,
-                        struct auth_caller who)
+void auth_contact_login(struct auth *a, const char *email, const char *password,
+                        const char *peer, struct auth_caller who)
 {
     struct login *l;
 

@@ -66,9 +66,14 @@
 #define WRITE_TIMEOUT_MS 10000 /* a response, plus a second per ... */
 #define BYTES_PER_SECOND (128 * 1024)
 #define QUERY_TIMEOUT_MS 2000
-#define SWEEP_MS         250
-#define READ_BUF         (64 * 1024)
-#define PENDING_MAX      (16 * 1024)
+/* After a last answer sent before the request was read to its end (a
+ * 413 for a body too large), what the client still sends is read and
+ * dropped this long: closing with unread input would make the kernel
+ * reset the connection, and a browser show that instead of the answer. */
+#define LINGER_MS   2000
+#define SWEEP_MS    250
+#define READ_BUF    (64 * 1024)
+#define PENDING_MAX (16 * 1024)
 
 #define NO_STORE "Cache-Control: no-store\r\n"
 
@@ -90,6 +95,7 @@ enum hc_state {
     HC_QUERY,   /* /healthz or /metrics waits on the database */
     HC_APP,     /* the application holds the exchange */
     HC_WRITING, /* the response is on its way */
+    HC_LINGER,  /* answered for the last time: what still comes is dropped */
 };
 
 typedef void (*finish_fn)(struct http_exchange *hc, const PGresult *res);
@@ -201,9 +207,19 @@ static void read_on(struct http_exchange *hc, bool on)
 
 static void shutdown_cb(uv_shutdown_t *req, int status)
 {
-    (void)status;
-    hc_close(req->data, "answered");
+    struct http_exchange *hc = req->data;
+
     free(req);
+    if (hc->closing)
+        return;
+    if (status < 0 || hc->eof) {
+        hc_close(hc, "answered");
+        return;
+    }
+    hc->state = HC_LINGER;
+    hc->deadline_ms = uv_now(hc->http->core->loop) + LINGER_MS;
+    dk_buf_free(&hc->pending);
+    read_on(hc, true);
 }
 
 /* The response is written and the connection goes on: the next request,
@@ -592,6 +608,11 @@ static void read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 
     if (nread == 0)
         return;
+    if (hc->state == HC_LINGER) {
+        if (nread < 0)
+            hc_close(hc, "answered");
+        return; /* dropped */
+    }
     if (nread < 0) {
         /* EOF before a whole request, or an error: nothing to answer.  An
          * EOF while a request is answered is a half close: answer it. */
@@ -651,7 +672,8 @@ static bool make_room(struct http *http, struct http_exchange *hc)
             continue;
         if (hc->has_peer && o->has_peer && same_address(&o->peer, &hc->peer))
             same++;
-        if ((o->state == HC_HEAD || o->state == HC_BODY) &&
+        if ((o->state == HC_HEAD || o->state == HC_BODY ||
+             o->state == HC_LINGER) &&
             (!oldest || o->since_ms < oldest->since_ms))
             oldest = o;
     }
@@ -745,9 +767,11 @@ static void sweep_cb(uv_timer_t *t)
         case HC_HEAD:
         case HC_BODY:
         case HC_WRITING:
+        case HC_LINGER:
             if (now >= hc->deadline_ms)
-                hc_close(hc, hc->state == HC_WRITING ? "write timed out"
-                                                     : "read timed out");
+                hc_close(hc, hc->state == HC_WRITING  ? "write timed out"
+                             : hc->state == HC_LINGER ? "answered"
+                                                      : "read timed out");
             break;
         case HC_APP:
             break;

@@ -34,7 +34,8 @@ static void login_form(struct preq *q, int status, const char *error,
                  "<button type=\"submit\">Log in</button>\n</form>\n"
                  "<p><a href=\"/reset\">Forgot your password?</a></p>\n");
     if (cfg->portal.access == DK_ACCESS_SELF_REGISTRATION)
-        html_raw(&b, "<p>No account yet? <a href=\"/signup\">Sign up</a>.</p>\n");
+        html_raw(&b,
+                 "<p>No account yet? <a href=\"/signup\">Sign up</a>.</p>\n");
     portal_page(q, status, "Log in", &b);
 }
 

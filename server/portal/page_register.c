@@ -142,7 +142,8 @@ void portal_account_step(struct preq *q, const char *sql, const char *link_hex,
     portal_query(q, dq, step_done);
 }
 
-/* ---- the page ------------------------------------------------------------- */
+/* ---- the page -------------------------------------------------------------
+ */
 
 static void register_form(struct preq *q, int status, const char *name,
                           const char *error)
@@ -152,8 +153,8 @@ static void register_form(struct preq *q, int status, const char *name,
 
     html_printf(&b, "<h1>Welcome to %s</h1>\n", cfg->portal.title);
     if (name && *name)
-        html_printf(&b, "<p>Hello %s, choose a password for your account.</p>\n",
-                    name);
+        html_printf(
+            &b, "<p>Hello %s, choose a password for your account.</p>\n", name);
     if (error)
         html_printf(&b, "<p class=\"error\" role=\"alert\">%s</p>\n", error);
     html_raw(&b, "<form class=\"stack\" method=\"post\" "
@@ -162,17 +163,17 @@ static void register_form(struct preq *q, int status, const char *name,
     html_raw(&b, "\">\n");
     portal_csrf_field(q, &b);
     html_printf(&b, "<p class=\"consent\">%s</p>\n", cfg->portal.consent_text);
-    html_raw(&b,
-             "<label><span><input type=\"checkbox\" name=\"consent\" "
-             "value=\"yes\" required> I have read this and agree</span>"
-             "</label>\n"
-             "<label for=\"password\">Password (at least 8 characters)</label>\n"
-             "<input type=\"password\" id=\"password\" name=\"password\" "
-             "autocomplete=\"new-password\" minlength=\"8\" required>\n"
-             "<label for=\"password2\">The same password again</label>\n"
-             "<input type=\"password\" id=\"password2\" name=\"password2\" "
-             "autocomplete=\"new-password\" minlength=\"8\" required>\n"
-             "<button type=\"submit\">Create my account</button>\n</form>\n");
+    html_raw(
+        &b, "<label><span><input type=\"checkbox\" name=\"consent\" "
+            "value=\"yes\" required> I have read this and agree</span>"
+            "</label>\n"
+            "<label for=\"password\">Password (at least 8 characters)</label>\n"
+            "<input type=\"password\" id=\"password\" name=\"password\" "
+            "autocomplete=\"new-password\" minlength=\"8\" required>\n"
+            "<label for=\"password2\">The same password again</label>\n"
+            "<input type=\"password\" id=\"password2\" name=\"password2\" "
+            "autocomplete=\"new-password\" minlength=\"8\" required>\n"
+            "<button type=\"submit\">Create my account</button>\n</form>\n");
     portal_page(q, status, "Register", &b);
 }
 
@@ -210,9 +211,8 @@ static void register_hashed(struct preq *q, const char *hash)
     char hex[DK_TOKEN_HASH_LEN * 2 + 1];
 
     portal_link_token(q, hex);
-    portal_account_step(
-        q, "SELECT portal_register(decode($1, 'hex'), $2)", hex, hash,
-        FLASH_REGISTERED);
+    portal_account_step(q, "SELECT portal_register(decode($1, 'hex'), $2)", hex,
+                        hash, FLASH_REGISTERED);
 }
 
 void page_register_post(struct preq *q)

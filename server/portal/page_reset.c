@@ -84,16 +84,15 @@ static void new_password_form(struct preq *q, int status, const char *error)
     html_url_arg(&b, portal_arg(q, "token"));
     html_raw(&b, "\">\n");
     portal_csrf_field(q, &b);
-    html_raw(&b,
-             "<label for=\"password\">New password (at least 8 "
-             "characters)</label>\n"
-             "<input type=\"password\" id=\"password\" name=\"password\" "
-             "autocomplete=\"new-password\" minlength=\"8\" required>\n"
-             "<label for=\"password2\">The same password again</label>\n"
-             "<input type=\"password\" id=\"password2\" name=\"password2\" "
-             "autocomplete=\"new-password\" minlength=\"8\" required>\n"
-             "<button type=\"submit\">Save my new password</button>\n"
-             "</form>\n");
+    html_raw(&b, "<label for=\"password\">New password (at least 8 "
+                 "characters)</label>\n"
+                 "<input type=\"password\" id=\"password\" name=\"password\" "
+                 "autocomplete=\"new-password\" minlength=\"8\" required>\n"
+                 "<label for=\"password2\">The same password again</label>\n"
+                 "<input type=\"password\" id=\"password2\" name=\"password2\" "
+                 "autocomplete=\"new-password\" minlength=\"8\" required>\n"
+                 "<button type=\"submit\">Save my new password</button>\n"
+                 "</form>\n");
     portal_page(q, status, "Choose a new password", &b);
 }
 

@@ -50,17 +50,17 @@ static void signup_form(struct preq *q, int status, const char *error)
         html_raw(&b, "\">\n");
     }
     html_printf(&b, "<p class=\"consent\">%s</p>\n", cfg->portal.consent_text);
-    html_raw(&b,
-             "<label><span><input type=\"checkbox\" name=\"consent\" "
-             "value=\"yes\" required> I have read this and agree</span>"
-             "</label>\n"
-             "<label for=\"password\">Password (at least 8 characters)</label>\n"
-             "<input type=\"password\" id=\"password\" name=\"password\" "
-             "autocomplete=\"new-password\" minlength=\"8\" required>\n"
-             "<label for=\"password2\">The same password again</label>\n"
-             "<input type=\"password\" id=\"password2\" name=\"password2\" "
-             "autocomplete=\"new-password\" minlength=\"8\" required>\n"
-             "<button type=\"submit\">Sign up</button>\n</form>\n");
+    html_raw(
+        &b, "<label><span><input type=\"checkbox\" name=\"consent\" "
+            "value=\"yes\" required> I have read this and agree</span>"
+            "</label>\n"
+            "<label for=\"password\">Password (at least 8 characters)</label>\n"
+            "<input type=\"password\" id=\"password\" name=\"password\" "
+            "autocomplete=\"new-password\" minlength=\"8\" required>\n"
+            "<label for=\"password2\">The same password again</label>\n"
+            "<input type=\"password\" id=\"password2\" name=\"password2\" "
+            "autocomplete=\"new-password\" minlength=\"8\" required>\n"
+            "<button type=\"submit\">Sign up</button>\n</form>\n");
     portal_page(q, status, "Sign up", &b);
 }
 
@@ -117,8 +117,7 @@ void page_signup_post(struct preq *q)
 
     if (!enabled(q))
         return;
-    if (!email || !strchr(email, '@') || !first || !*first || !last ||
-        !*last) {
+    if (!email || !strchr(email, '@') || !first || !*first || !last || !*last) {
         signup_form(q, 400,
                     "Enter your email address, your first name and your "
                     "last name (at most 100 characters each).");

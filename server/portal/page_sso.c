@@ -22,8 +22,8 @@
 #include <string.h>
 #include <time.h>
 
-#define SKEW       60
-#define MAX_TOKEN  8192
+#define SKEW      60
+#define MAX_TOKEN 8192
 
 static void denied(struct preq *q, const char *why)
 {
@@ -128,8 +128,8 @@ void page_sso(struct preq *q)
         denied(q, "the token's algorithm is not the configured one");
         return;
     }
-    if (jwt_decode(&jwt, token, p->sso_key, (int)p->sso_key_len) != 0 ||
-        !jwt || (int)jwt_get_alg(jwt) != p->sso_alg) {
+    if (jwt_decode(&jwt, token, p->sso_key, (int)p->sso_key_len) != 0 || !jwt ||
+        (int)jwt_get_alg(jwt) != p->sso_alg) {
         jwt_free(jwt);
         denied(q, "the signature does not verify");
         return;

@@ -78,10 +78,11 @@ static void reply_form(struct preq *q, struct dk_buf *b, json_t *t)
     html_raw(b, "<h2 id=\"reply\">Reply</h2>\n");
     if (json_is_true(json_object_get(t, "closed")))
         html_raw(b, "<p>This request is closed. A reply opens it again.</p>\n");
-    html_printf(b,
-                "<form class=\"stack\" method=\"post\" "
-                "action=\"/tickets/%lld/reply\" enctype=\"multipart/form-data\">\n",
-                id);
+    html_printf(
+        b,
+        "<form class=\"stack\" method=\"post\" "
+        "action=\"/tickets/%lld/reply\" enctype=\"multipart/form-data\">\n",
+        id);
     portal_csrf_field(q, b);
     html_raw(b, "<label for=\"body\">Your message</label>\n"
                 "<textarea id=\"body\" name=\"body\" rows=\"6\"></textarea>\n"

@@ -29,12 +29,12 @@ static void read_filter(const struct preq *q, struct filter *f)
     const char *v = portal_arg(q, "view"), *s = portal_arg(q, "status");
     const char *text = portal_arg(q, "q");
 
-    f->view = v && !strcmp(v, "company") &&
-                      q->p->core->cfg->portal.visibility ==
-                          DK_VISIBILITY_COMPANY &&
-                      q->who.company_id
-                  ? "company"
-                  : "mine";
+    f->view =
+        v && !strcmp(v, "company") &&
+                q->p->core->cfg->portal.visibility == DK_VISIBILITY_COMPANY &&
+                q->who.company_id
+            ? "company"
+            : "mine";
     f->status = "open";
     for (size_t i = 0; s && i < 3; i++)
         if (!strcmp(s, statuses[i][0]))
@@ -130,10 +130,11 @@ static void listed(struct preq *q, PGresult *res)
                      "<th scope=\"col\">Status</th></tr></thead>\n<tbody>\n");
         json_array_foreach(list, i, t)
         {
-            long long id = (long long)json_integer_value(json_object_get(t, "id"));
+            long long id =
+                (long long)json_integer_value(json_object_get(t, "id"));
             html_printf(&b, "<tr><td data-label=\"ID\">#%lld</td>", id);
-            html_printf(&b,
-                        "<td class=\"subject\"><a href=\"/tickets/%lld\">", id);
+            html_printf(&b, "<td class=\"subject\"><a href=\"/tickets/%lld\">",
+                        id);
             html_txt(&b, json_string_value(json_object_get(t, "subject")));
             html_raw(&b, "</a></td><td data-label=\"Created\">");
             portal_date(&b, json_string_value(json_object_get(t, "created")));

@@ -34,10 +34,10 @@
 /* ---- the route table ---------------------------------------------------- */
 
 enum route_flags {
-    R_POST = 1 << 0,    /* a POST (else GET and HEAD) */
-    R_LOGIN = 1 << 1,   /* only for a logged-in contact */
-    R_ID = 1 << 2,      /* path is prefix + a number + suffix */
-    R_FILES = 1 << 3,   /* multipart with files: the upload limits */
+    R_POST = 1 << 0,       /* a POST (else GET and HEAD) */
+    R_LOGIN = 1 << 1,      /* only for a logged-in contact */
+    R_ID = 1 << 2,         /* path is prefix + a number + suffix */
+    R_FILES = 1 << 3,      /* multipart with files: the upload limits */
     R_NO_SESSION = 1 << 4, /* static: no database, no cookie */
 };
 
@@ -62,8 +62,7 @@ static const struct route {
     {"/reset/confirm", NULL, R_POST, page_reset_confirm_post},
     {"/tickets", NULL, R_LOGIN, page_tickets},
     {"/tickets/", "", R_LOGIN | R_ID, page_ticket},
-    {"/tickets/", "/reply", R_POST | R_LOGIN | R_ID | R_FILES,
-     page_reply_post},
+    {"/tickets/", "/reply", R_POST | R_LOGIN | R_ID | R_FILES, page_reply_post},
     {"/new", NULL, R_LOGIN, page_new},
     {"/new", NULL, R_POST | R_LOGIN | R_FILES, page_new_post},
     {"/attachments/", "", R_LOGIN | R_ID, page_attachment},
@@ -75,8 +74,7 @@ static const struct route {
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 
 /* Whether path is route's; *id is the number of an R_ID route. */
-static bool route_match(const struct route *rt, const char *path,
-                        long long *id)
+static bool route_match(const struct route *rt, const char *path, long long *id)
 {
     size_t plen = strlen(rt->prefix);
     const char *p;
@@ -114,7 +112,8 @@ static const struct route *route_find(const struct http_request *r,
     return NULL;
 }
 
-/* ---- small helpers -------------------------------------------------------- */
+/* ---- small helpers --------------------------------------------------------
+ */
 
 const char *portal_visibility(const struct portal *p)
 {
@@ -138,8 +137,7 @@ const char *portal_pipelines(const struct portal *p)
     /* Names are lower-case identifiers (the config checks): nothing in
      * them needs quoting in an array literal. */
     lit[n++] = '{';
-    for (size_t i = 0; i < l->n && n + strlen(l->v[i]) + 2 < sizeof(lit);
-         i++) {
+    for (size_t i = 0; i < l->n && n + strlen(l->v[i]) + 2 < sizeof(lit); i++) {
         if (i)
             lit[n++] = ',';
         memcpy(lit + n, l->v[i], strlen(l->v[i]));
@@ -194,8 +192,8 @@ static void cookie_header(struct preq *q, const char *name, const char *value,
                           long max_age)
 {
     dk_buf_printf(&q->headers,
-                  "Set-Cookie: %s=%s; Path=/; HttpOnly; SameSite=Lax%s",
-                  name, value, q->p->secure ? "; Secure" : "");
+                  "Set-Cookie: %s=%s; Path=/; HttpOnly; SameSite=Lax%s", name,
+                  value, q->p->secure ? "; Secure" : "");
     if (max_age >= 0)
         dk_buf_printf(&q->headers, "; Max-Age=%ld", max_age);
     dk_buf_adds(&q->headers, "\r\n");
@@ -217,7 +215,8 @@ void portal_clear_session(struct preq *q)
     q->session[0] = '\0';
 }
 
-/* ---- answering ------------------------------------------------------------ */
+/* ---- answering ------------------------------------------------------------
+ */
 
 static void preq_free(struct preq *q)
 {
@@ -331,8 +330,8 @@ void portal_db_error(struct preq *q, const PGresult *res)
                        "The helpdesk cannot reach its database right now.");
         return;
     default:
-        dk_log(DK_LOG_ERROR, "portal %s: SQLSTATE %s: %s", q->r->path,
-               o.state, res ? PQresultErrorMessage(res) : "no result");
+        dk_log(DK_LOG_ERROR, "portal %s: SQLSTATE %s: %s", q->r->path, o.state,
+               res ? PQresultErrorMessage(res) : "no result");
         portal_message(q, 500, "Something went wrong",
                        "The helpdesk could not do that. Please try again.");
     }
@@ -415,10 +414,10 @@ static bool read_form(struct preq *q, const struct route *rt)
     int rc;
 
     if (!strncasecmp(ct, "multipart/form-data", 19)) {
-        rc = form_parse_multipart(
-            &q->form, ct, r->body, r->body_len,
-            q->p->core->cfg->portal.max_upload_bytes,
-            (rt->flags & R_FILES) ? PORTAL_MAX_FILES : 0, err, sizeof(err));
+        rc = form_parse_multipart(&q->form, ct, r->body, r->body_len,
+                                  q->p->core->cfg->portal.max_upload_bytes,
+                                  (rt->flags & R_FILES) ? PORTAL_MAX_FILES : 0,
+                                  err, sizeof(err));
     } else if (!strncasecmp(ct, "application/x-www-form-urlencoded", 33)) {
         rc = form_parse_urlencoded(&q->form, r->body, r->body_len, err,
                                    sizeof(err));
@@ -559,9 +558,8 @@ static void handle(void *arg, struct http_exchange *x,
         if (!form_cookie(r->cookie, "dk_pre", q->pre, sizeof(q->pre)))
             q->pre[0] = '\0';
         if (form_cookie(r->cookie, "dk_flash", flash, sizeof(flash)))
-            q->flash = atoi(flash) > 0 && atoi(flash) < FLASH_COUNT
-                           ? atoi(flash)
-                           : 0;
+            q->flash =
+                atoi(flash) > 0 && atoi(flash) < FLASH_COUNT ? atoi(flash) : 0;
     }
     if (q->session[0]) {
         unsigned char hash[DK_TOKEN_HASH_LEN];
@@ -585,7 +583,8 @@ static void handle(void *arg, struct http_exchange *x,
     visitor_known(q, rt);
 }
 
-/* ---- body limits ---------------------------------------------------------- */
+/* ---- body limits ----------------------------------------------------------
+ */
 
 static size_t body_limit(void *arg, const struct http_request *r)
 {
@@ -633,7 +632,8 @@ static int body_chunk(void *arg, struct http_exchange *x,
     return form_watch_feed(w, data, len) == 0 ? 0 : 413;
 }
 
-/* ---- set-up ---------------------------------------------------------------- */
+/* ---- set-up ----------------------------------------------------------------
+ */
 
 extern const unsigned char portal_css[];
 extern const size_t portal_css_len;
@@ -732,9 +732,10 @@ struct portal *portal_new(struct core *core, struct auth *auth,
     http_parser_url_init(&u);
     if (http_parser_parse_url(base, strlen(base), 0, &u) == 0 &&
         (u.field_set & (1 << UF_SCHEMA)) && (u.field_set & (1 << UF_HOST))) {
-        size_t end = (u.field_set & (1 << UF_PORT))
-                         ? u.field_data[UF_PORT].off + u.field_data[UF_PORT].len
-                         : u.field_data[UF_HOST].off + u.field_data[UF_HOST].len;
+        size_t end =
+            (u.field_set & (1 << UF_PORT))
+                ? u.field_data[UF_PORT].off + u.field_data[UF_PORT].len
+                : u.field_data[UF_HOST].off + u.field_data[UF_HOST].len;
         /* An IPv6 host's closing bracket comes after the host itself. */
         if (!(u.field_set & (1 << UF_PORT)) && end < strlen(base) &&
             base[end] == ']')

@@ -40,14 +40,14 @@ struct portal {
     int sso_alg;      /* libjwt's jwt_alg_t: NONE (SSO off), HS256, RS256 */
     unsigned char *sso_key; /* the secret, or the PEM public key */
     size_t sso_key_len;
-    bool secure;      /* base_url is https: cookies get Secure */
+    bool secure; /* base_url is https: cookies get Secure */
 };
 
 /* The logged-in contact, from portal_session_get(). */
 struct contact {
     long long session_id;
     long long id;
-    long long company_id; /* 0: none */
+    long long company_id;                                /* 0: none */
     char *email, *first_name, *last_name, *company_name; /* owned */
 };
 
@@ -141,7 +141,8 @@ enum {
 
 /* The hash of a one-time link's token from the query string (hex, for
  * decode($n, 'hex')); false when there is none or it is not one of ours. */
-bool portal_link_token(const struct preq *q, char hex[DK_TOKEN_HASH_LEN * 2 + 1]);
+bool portal_link_token(const struct preq *q,
+                       char hex[DK_TOKEN_HASH_LEN * 2 + 1]);
 /* The new password of a form (fields password and password2); NULL with
  * *error set when it is missing, too short or long, or they differ. */
 const char *portal_new_password(const struct preq *q, const char **error);

@@ -208,6 +208,22 @@ head = s.recv(200).decode("latin-1")
 s.close()
 ok(head.startswith("HTTP/1.1 413"), "a 200 MB Content-Length is 413 at once",
    head)
+# A browser sends the body without waiting: the answer must still reach
+# it, not a reset (the server reads and drops what follows for a while).
+s = _s.create_connection(("127.0.0.1", p.http_port))
+s.sendall(("POST /new HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/"
+           "form-data; boundary=b\r\nContent-Length: %d\r\n\r\n"
+           % (200 * 1024 * 1024)).encode())
+s.settimeout(20)
+try:
+    for _ in range(16):
+        s.sendall(b"y" * 65536)
+    head = s.recv(200).decode("latin-1")
+except OSError as e:
+    head = "error: %r" % e
+s.close()
+ok(head.startswith("HTTP/1.1 413"),
+   "a body sent at once after a refused length still gets its 413", head)
 
 # ---- hostile names, downloads, escaping ------------------------------------
 evil = "<img src=x onerror=alert(1)>\"'.png"
