@@ -22,7 +22,7 @@ CREATE OR REPLACE FUNCTION ticket_full(p_id bigint) RETURNS jsonb LANGUAGE sql S
                         'direction', m.direction,
                         'author', coalesce(staff_username(m.author_staff_id),
                                   (SELECT email FROM contact WHERE id = m.author_contact_id)),
-                        'body', m.body, 'created_at', iso(m.created_at))
+                        'body', m.body, 'source', m.source, 'created_at', iso(m.created_at))
                         ORDER BY m.created_at, m.id) FROM message m WHERE m.ticket_id = t.id), '[]'),
         'notes', coalesce((SELECT jsonb_agg(jsonb_build_object('id', n.id,
                         'author', staff_username(n.author_id), 'body', n.body,
