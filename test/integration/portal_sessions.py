@@ -1,0 +1,69 @@
+"""portal_sessions.py - a contact's session as the server keeps it: the
+idle timeout enforced by the server (portal.idle_timeout), Secure cookies
+behind an https base URL, a password change that ends every other
+session and cancels unused links, and the lock-out of the login limiter
+counting the address however it is capitalised."""
+
+import sys, os
+sys.path.insert(0, os.path.dirname(__file__))
+from harness_portal import *
+
+p = Portal(portal={"idle_timeout": "10m"})
+cl = p.cl
+ola = p.contact("ola@school.example.no")
+b = p.register(ola)
+
+# ---- idle timeout ------------------------------------------------------------
+eq(b.get("/tickets").status, 200, "a fresh session works")
+cl.sql("UPDATE session SET last_seen_at = now() - interval '11 minutes' "
+       "WHERE contact_id IS NOT NULL")
+r = b.get("/tickets")
+eq((r.status, r.header("Location")), (303, "/login"),
+   "idle past portal.idle_timeout: sent to the login page")
+ok(any(v.startswith("dk_session=;") for v in r.all("Set-Cookie")),
+   "and the cookie is cleared")
+eq(cl.sql1("SELECT count(*) FROM session WHERE contact_id IS NOT NULL"), "0",
+   "the session row is gone")
+
+# ---- Secure behind https ---------------------------------------------------------
+sport = free_port()
+p.start("d2", http={"listen": "127.0.0.1:%d" % sport},
+        portal={"base_url": "https://support.agency.example"})
+bs = Browser(sport, origin="https://support.agency.example")
+r = bs.post("/login", {"email": ola, "password": "portal-pass-1"})
+cookie = [v for v in r.all("Set-Cookie") if v.startswith("dk_session=")]
+ok(r.status == 303 and cookie and "Secure" in cookie[0],
+   "with an https base_url the session cookie is Secure", r.headers)
+r = Browser(sport).post("/login", {"email": ola, "password": "portal-pass-1"})
+eq(r.status, 403, "and a form from the plain http origin is refused")
+
+# ---- a password change ends the others -----------------------------------------------
+other = p.login(ola)
+before = len(p.sink.to(ola))
+r = p.browser().post("/reset", {"email": ola.upper()})
+eq(r.status, 200, "reset asked with the address in capitals")
+link = p.sink.link(ola, "/reset/confirm", after=before)
+path = link[len(p.base):]
+nb = p.browser()
+page = nb.get(path)
+r = nb.post(path, {"password": "new-pass-456", "password2": "new-pass-456"},
+            csrf=csrf_of(page.text))
+eq((r.status, r.header("Location")), (303, "/tickets"),
+   "the new password logs the contact in")
+eq(nb.get("/tickets").status, 200, "in the browser that changed it")
+eq(other.get("/tickets").status, 303, "and ends the session of the other one")
+eq(nb.get(path).status, 400, "the reset link is used up")
+r = p.browser().post("/login", {"email": ola, "password": "portal-pass-1"})
+ok("Wrong email or password" in r.text, "the old password no longer works")
+p.login(ola, "new-pass-456")
+
+# ---- the limiter sees one account however it is written -----------------------------
+for i in range(5):
+    addr = ola.upper() if i % 2 else ola
+    p.browser().post("/login", {"email": addr, "password": "wrong-%d-pass" % i})
+r = p.browser().post("/login", {"email": "Ola@School.Example.No",
+                                "password": "new-pass-456"})
+eq(r.status, 429, "five failures in any capitalisation lock the account "
+   "for this address")
+
+done()
