@@ -23,10 +23,13 @@
  * QUERY_TIMEOUT_MS.  An exchange the application holds has no deadline:
  * the sweep never answers for it.
  *
- * Under attack: one address holds at most MAX_PER_ADDRESS connections,
- * and when all MAX_CONNS are taken the connection that has waited longest
- * for a request (or its body) makes room, so slow clients cannot keep a
- * health check out.  Reads go into one buffer of the server's; a
+ * Under attack: one address holds at most http.max_connections_per_address
+ * connections, and when all http.max_connections are taken the connection
+ * that has waited longest for a request (or its body) makes room, so slow
+ * clients cannot keep a health check out.  A connection kept alive with
+ * nothing of its next request yet is the first to give way, at either
+ * cap: browsers keep several open per person, and a school's staff share
+ * one address.  Reads go into one buffer of the server's; a
  * connection holds memory only for the request it is reading (its kept
  * headers, its body within the limit) and its pending bytes.
  *
@@ -58,8 +61,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_CONNS        256
-#define MAX_PER_ADDRESS  32
 #define MAX_REQUESTS     100
 #define IDLE_TIMEOUT_MS  10000 /* a request's head, idle time included */
 #define BODY_TIMEOUT_MS  10000 /* a body, plus a second per ... */
@@ -112,6 +113,7 @@ struct http_exchange {
     bool close_after; /* the response on its way is the last */
     bool continued;   /* "100 Continue" sent for this request */
     unsigned nrequests;
+    bool between; /* kept alive, nothing of the next request yet */
     struct http_req req;
     struct http_req_hooks hooks;
     struct dk_buf pending; /* owned: bytes after the current request */
@@ -231,6 +233,7 @@ static void next_request(struct http_exchange *hc)
     size_t len;
 
     hc->state = HC_HEAD;
+    hc->between = hc->pending.len == 0;
     hc->since_ms = now;
     hc->deadline_ms = now + IDLE_TIMEOUT_MS;
     hc->continued = false;
@@ -626,6 +629,7 @@ static void read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
         return;
     }
     if (reading_request) {
+        hc->between = false;
         hc_feed(hc, buf->base, (size_t)nread);
         return;
     }
@@ -656,35 +660,57 @@ static bool same_address(const struct sockaddr_storage *a,
     return false;
 }
 
+static bool older(const struct http_exchange *a, const struct http_exchange *b)
+{
+    return !b || a->since_ms < b->since_ms;
+}
+
 /*
- * Room for hc: refused when its address already holds MAX_PER_ADDRESS;
- * when every place is taken, the connection that has waited longest for
- * a request or its body is closed instead (a slow client gives way to a
- * new one).
+ * Room for hc.  At its address's cap, that address's oldest idle
+ * kept-alive connection gives way, else hc is refused.  When every place
+ * is taken, the oldest idle kept-alive connection of anyone gives way,
+ * else the one that has waited longest for a request or its body (a slow
+ * client gives way to a new one).
  */
 static bool make_room(struct http *http, struct http_exchange *hc)
 {
-    struct http_exchange *oldest = NULL;
+    const struct dk_config *cfg = http->core->cfg;
+    struct http_exchange *slow = NULL, *idle = NULL, *idle_same = NULL;
     size_t same = 0;
 
     for (struct http_exchange *o = http->conns; o; o = o->next) {
+        bool mine;
         if (o == hc)
             continue;
-        if (hc->has_peer && o->has_peer && same_address(&o->peer, &hc->peer))
-            same++;
-        if ((o->state == HC_HEAD || o->state == HC_BODY ||
-             o->state == HC_LINGER) &&
-            (!oldest || o->since_ms < oldest->since_ms))
-            oldest = o;
+        mine = hc->has_peer && o->has_peer && same_address(&o->peer, &hc->peer);
+        same += mine;
+        if (o->state == HC_HEAD && o->between) {
+            if (older(o, idle))
+                idle = o;
+            if (mine && older(o, idle_same))
+                idle_same = o;
+        } else if ((o->state == HC_HEAD || o->state == HC_BODY ||
+                    o->state == HC_LINGER) &&
+                   older(o, slow)) {
+            slow = o;
+        }
     }
-    if (same >= MAX_PER_ADDRESS)
-        return false;
-    if (http->nconns <= MAX_CONNS)
+    if (same >= (size_t)cfg->http.max_connections_per_address) {
+        if (!idle_same)
+            return false;
+        if (idle == idle_same)
+            idle = NULL;
+        hc_close(idle_same, "making room for its address's new connection");
+        if (http->nconns <= (size_t)cfg->http.max_connections)
+            return true;
+    }
+    if (http->nconns <= (size_t)cfg->http.max_connections)
         return true;
-    if (!oldest)
-        return false;
-    hc_close(oldest, "making room for a new connection");
-    return true;
+    if (idle || slow) {
+        hc_close(idle ? idle : slow, "making room for a new connection");
+        return true;
+    }
+    return false;
 }
 
 static void describe_peer(struct http_exchange *hc)

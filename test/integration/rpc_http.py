@@ -69,7 +69,8 @@ def get(path, version="1.1", extra=""):
 
 cl = Cluster()
 hport = free_port()
-d = cl.start_server("d1", http={"listen": "127.0.0.1:%d" % hport},
+d = cl.start_server("d1", http={"listen": "127.0.0.1:%d" % hport,
+                                 "max_connections_per_address": 32},
                     portal={"enabled": False})  # no application: 404s
 
 # --- keep-alive -----------------------------------------------------------------
@@ -241,7 +242,11 @@ c.send(get("/healthz"))
 eq(c.response()[0], 200, "30 idle connections from one address: /healthz still answered")
 more = [Conn(hport), Conn(hport)]
 ok(not more[0].closed(within=0.5), "  ...a 32nd connection is kept")
-ok(more[1].closed(), "  ...a 33rd is closed at once (one address holds 32)")
+ok(not more[1].closed(within=0.5),
+   "  ...a 33rd is kept too, taking the place of an idle kept-alive one")
+ok(wait_for(lambda: any(k.closed(within=0.05) for k in crowd[:10]), 10,
+            "an idle one closed"),
+   "  ...an idle one (the oldest), which is closed")
 c.close()
 for k in more:
     k.close()
@@ -265,4 +270,16 @@ c.send(get("/healthz"))
 eq(c.response()[0], 200, "the server goes on serving")
 c.close()
 ok("Sanitizer" not in d.log_text(), "no sanitizer report in the log")
+# An address whose 32 connections are all busy sending has nothing to
+# give way: its 33rd is refused.
+busy = [Conn(hport, source="127.0.0.7") for _ in range(32)]
+for k in busy:
+    k.send(b"GET /healthz HTTP/1.1\r\n")
+time.sleep(0.2)
+extra = Conn(hport, source="127.0.0.7")
+ok(extra.closed(), "  ...a 33rd next to 32 busy ones is closed at once")
+ok(not busy[0].closed(within=0.2), "  ...and the busy ones stay")
+for k in busy + [extra]:
+    k.close()
+
 done()

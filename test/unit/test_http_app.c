@@ -323,6 +323,7 @@ static void test_http__an_application_over_real_sockets(void **state)
     (void)state;
     assert_int_equal(uv_loop_init(&loop), 0);
     core.loop = &loop;
+    dk_config_defaults(&cfg); /* the connection caps */
     core.cfg = &cfg;
     t.port = free_port();
     snprintf(addr, sizeof(addr), "127.0.0.1:%d", t.port);
@@ -335,6 +336,7 @@ static void test_http__an_application_over_real_sockets(void **state)
     uv_run(&loop, UV_RUN_DEFAULT);
     pthread_join(th, NULL);
     http_free(t.http);
+    dk_config_cleanup(&cfg);
     assert_int_equal(uv_loop_close(&loop), 0);
 
     for (int i = 0; i < nresults; i++) {
