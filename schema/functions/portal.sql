@@ -130,14 +130,17 @@ $$;
 -- ---- what a contact sees ----------------------------------------------------
 
 -- May p_contact see ticket t: their own, or (company visibility) their
--- company's; in a pipeline the portal shows.
+-- company's; in a pipeline the portal shows.  Never NULL: for a contact
+-- without a company the comparison is NULL, and NOT NULL would let
+-- portal_ticket_get_ show them every company's tickets.
 CREATE OR REPLACE FUNCTION portal_visible_(t ticket, p_contact bigint, p_visibility text,
                                            p_pipelines text[])
 RETURNS boolean LANGUAGE sql STABLE AS $$
-    SELECT (p_pipelines IS NULL OR t.pipeline = ANY (p_pipelines))
-           AND (t.contact_id = p_contact
-                OR (p_visibility = 'company' AND t.company_id IS NOT NULL
-                    AND t.company_id = (SELECT company_id FROM contact WHERE id = p_contact)))
+    SELECT coalesce((p_pipelines IS NULL OR t.pipeline = ANY (p_pipelines))
+                    AND (t.contact_id = p_contact
+                         OR (p_visibility = 'company' AND t.company_id IS NOT NULL
+                             AND t.company_id = (SELECT company_id FROM contact
+                                                  WHERE id = p_contact))), false)
 $$;
 
 -- The ticket, locked when p_lock, if p_contact may see it; else DK404 with

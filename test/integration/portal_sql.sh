@@ -162,6 +162,8 @@ sql "UPDATE ticket SET company_id = NULL WHERE id = $T4"
 expect_eq "portal_ticket: no company matches no company (NULL is not equal)" \
     "$(sqlerr "SELECT portal_ticket($NOPW, 'company', $ALL, $T4)")" "DK404: ticket $T4 not found"
 sql "UPDATE ticket SET company_id = 2 WHERE id = $T4"
+expect_eq "portal_ticket: a contact with no company sees no company's tickets" \
+    "$(sqlerr "SELECT portal_ticket($NOPW, 'company', $ALL, $T4)")" "DK404: ticket $T4 not found"
 
 # Attachments: one with a message, one without (staff-internal).
 M1=$(sql "SELECT id FROM message WHERE ticket_id = $T1")
