@@ -43,14 +43,20 @@ const char *limiter_address(const char *peer, bool is_unix, char *buf,
     return buf;
 }
 
-struct db_query *limiter_begin(const struct dk_config *cfg, const char *account,
-                               const char *address)
+/* login_begin() with the account given by the SQL expression account_sql
+ * over $1. */
+static struct db_query *begin(const struct dk_config *cfg,
+                              const char *account_sql, const char *account,
+                              const char *address)
 {
-    struct db_query *q = db_query_new(
-        "SELECT attempt, wait_s FROM login_begin($1, $2, $3::int, $4::int, "
-        "$5::int, make_interval(secs => $6::bigint))",
-        6);
+    char sql[256];
+    struct db_query *q;
 
+    snprintf(sql, sizeof(sql),
+             "SELECT attempt, wait_s FROM login_begin(%s, $2, $3::int, "
+             "$4::int, $5::int, make_interval(secs => $6::bigint))",
+             account_sql);
+    q = db_query_new(sql, 6);
     db_param(q, 0, account);
     db_param(q, 1, address);
     db_param_ll(q, 2, cfg->session.max_login_failures);
@@ -58,6 +64,21 @@ struct db_query *limiter_begin(const struct dk_config *cfg, const char *account,
     db_param_ll(q, 4, cfg->session.max_address_failures);
     db_param_ll(q, 5, cfg->session.login_lockout);
     return q;
+}
+
+struct db_query *limiter_begin(const struct dk_config *cfg, const char *account,
+                               const char *address)
+{
+    return begin(cfg, "$1", account, address);
+}
+
+struct db_query *limiter_begin_contact(const struct dk_config *cfg,
+                                       const char *email, const char *address)
+{
+    /* Lower-cased by the database, as portal_login_find() compares: every
+     * spelling that reaches the contact counts against one account (a C
+     * fold of A-Z alone misses the rest of Unicode: K, U+212A, is k). */
+    return begin(cfg, "'contact:' || lower($1)", email, address);
 }
 
 struct db_query *limiter_end(long long attempt, bool ok)

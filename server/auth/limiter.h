@@ -27,6 +27,10 @@ const char *limiter_address(const char *peer, bool is_unix, char *buf,
  * address (or NULL): one row, (attempt or NULL, wait_s). */
 struct db_query *limiter_begin(const struct dk_config *cfg, const char *account,
                                const char *address);
+/* The same for a contact's login: the account is "contact:" and email
+ * as PostgreSQL's lower() has it, the fold portal_login_find() uses. */
+struct db_query *limiter_begin_contact(const struct dk_config *cfg,
+                                       const char *email, const char *address);
 /* login_end(): the attempt's outcome. */
 struct db_query *limiter_end(long long attempt, bool ok);
 /* A resume: the wait before trying (failures only), and a failure. */

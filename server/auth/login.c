@@ -388,13 +388,7 @@ void auth_contact_login(struct auth *a, const char *email, const char *password,
     l->contact = true;
     l->username = dk_xstrdup(email);
     l->password = dk_xstrdup(password);
-    /* Counted by the address as it was typed, in lower case: the same
-     * account however it is capitalised, as the contact table sees it. */
-    snprintf(l->account, sizeof(l->account), "contact:%s", email);
-    for (char *p = l->account; *p; p++)
-        if (*p >= 'A' && *p <= 'Z')
-            *p = (char)(*p - 'A' + 'a');
-    submit(l, limiter_begin(a->core->cfg, l->account, address_or_null(l)),
+    submit(l, limiter_begin_contact(a->core->cfg, email, address_or_null(l)),
            reserved);
 }
 

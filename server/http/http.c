@@ -75,6 +75,14 @@
 #define SWEEP_MS    250
 #define READ_BUF    (64 * 1024)
 #define PENDING_MAX (16 * 1024)
+/* Bodies over SMALL_BODY (uploads) are held against a budget from their
+ * Content-Length on, before a byte of them is read: at most
+ * BODY_PER_ADDRESS for one address's connections and BODY_BUDGET for all;
+ * one over either is answered 503.  Without it, 256 connections that each
+ * announce 50 MiB could make the server hold 12 GiB, logged in or not. */
+#define SMALL_BODY       (1024 * 1024)
+#define BODY_PER_ADDRESS (128 * 1024 * 1024)
+#define BODY_BUDGET      (512 * 1024 * 1024)
 
 #define NO_STORE "Cache-Control: no-store\r\n"
 
@@ -84,6 +92,7 @@ struct http {
     uv_timer_t sweep;
     struct http_exchange *conns;
     size_t nconns;
+    uint64_t body_reserved; /* the bodies' share of BODY_BUDGET */
     bool closing;
     bool has_app;
     struct http_app app;
@@ -123,6 +132,7 @@ struct http_exchange {
     struct db_query *q;    /* HC_QUERY: the query in flight (borrowed) */
     void *data;            /* the application's, freed by free_data */
     void (*free_data)(void *data);
+    uint64_t reserved; /* of the budget for this request's body */
     struct sockaddr_storage peer;
     bool has_peer;
     char peer_name[INET6_ADDRSTRLEN + 8];
@@ -168,6 +178,13 @@ static void hc_closed_cb(uv_handle_t *h)
     hc_unref((struct http_exchange *)h);
 }
 
+/* The request's body no longer counts against the budget. */
+static void body_release(struct http_exchange *hc)
+{
+    hc->http->body_reserved -= hc->reserved;
+    hc->reserved = 0;
+}
+
 static void hc_close(struct http_exchange *hc, const char *why)
 {
     struct http *http = hc->http;
@@ -176,6 +193,7 @@ static void hc_close(struct http_exchange *hc, const char *why)
         return;
     dk_log(DK_LOG_DEBUG, "http: closing peer=%s: %s", hc->peer_name, why);
     hc->closing = true;
+    body_release(hc);
     if (hc->prev)
         hc->prev->next = hc->next;
     else
@@ -237,6 +255,7 @@ static void next_request(struct http_exchange *hc)
     hc->since_ms = now;
     hc->deadline_ms = now + IDLE_TIMEOUT_MS;
     hc->continued = false;
+    body_release(hc);
     http_req_reset(&hc->req);
     if (hc->pending.len > 0) {
         data = dk_buf_steal(&hc->pending, &len);
@@ -538,15 +557,37 @@ static void dispatch(struct http_exchange *hc)
 
 /* ---- reading ------------------------------------------------------------- */
 
+static bool same_address(const struct sockaddr_storage *a,
+                         const struct sockaddr_storage *b);
+
 static size_t hook_body_limit(void *arg, struct http_req *r)
 {
     struct http_exchange *hc = arg;
     struct http *http = hc->http;
+    uint64_t mine = 0;
+    size_t limit;
 
     if (ops_route(r->view.path) || !http->has_app || !http->app.body_limit)
         return 0;
     fill_peer(hc);
-    return http->app.body_limit(http->app.arg, &r->view);
+    limit = http->app.body_limit(http->app.arg, &r->view);
+    if (r->content_length <= SMALL_BODY || r->content_length > limit)
+        return limit;
+    for (struct http_exchange *o = http->conns; o; o = o->next)
+        if (o != hc && hc->has_peer && o->has_peer &&
+            same_address(&o->peer, &hc->peer))
+            mine += o->reserved;
+    if (mine + r->content_length > BODY_PER_ADDRESS ||
+        http->body_reserved + r->content_length > BODY_BUDGET) {
+        dk_log(DK_LOG_WARN,
+               "http: a %llu-byte body from %s refused: too many large bodies "
+               "at once",
+               (unsigned long long)r->content_length, hc->peer_name);
+        return HTTP_REQ_BUSY;
+    }
+    hc->reserved = r->content_length;
+    http->body_reserved += hc->reserved;
+    return limit;
 }
 
 static int hook_body_chunk(void *arg, struct http_req *r, const char *data,

@@ -204,6 +204,10 @@ static int on_headers_complete(http_parser *p)
         return refuse(r, 411, "a POST must have a Content-Length");
     if (r->hooks && r->hooks->body_limit)
         limit = r->hooks->body_limit(r->hooks->arg, r);
+    if (limit == HTTP_REQ_BUSY)
+        return refuse(r, 503,
+                      "too many large bodies are being received; "
+                      "try again shortly");
     if (r->content_length > limit)
         return refuse(r, 413, "the request body is too large");
     dk_buf_init(&r->body, (size_t)r->content_length);

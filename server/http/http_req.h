@@ -38,10 +38,13 @@ enum http_req_header {
 
 struct http_req;
 
+#define HTTP_REQ_BUSY SIZE_MAX
+
 /* What the reader asks its owner, synchronously, during a feed. */
 struct http_req_hooks {
     /* The headers are in and checked (r->view filled but for the body):
-     * the most bytes of body this request may carry.  NULL: 0. */
+     * the most bytes of body this request may carry.  NULL: 0.
+     * HTTP_REQ_BUSY: none now, the server is busy (503). */
     size_t (*body_limit)(void *arg, struct http_req *r);
     /* A piece of body, already appended to r->body: 0 to go on, or a
      * status that ends the request with it.  NULL: always 0. */

@@ -14,7 +14,6 @@
 #include "dk_log.h"
 #include "html.h"
 
-#include <errno.h>
 #include <jansson.h>
 #include <jwt.h>
 #include <sodium.h>
@@ -86,6 +85,27 @@ static bool audience_ok(jwt_t *jwt, const char *want)
     return ok;
 }
 
+/* A NumericDate claim (RFC 7519: seconds, possibly with a fraction):
+ * 1 with *v, 0 when absent, -1 when it is there but not a number. */
+static int numeric_date(jwt_t *jwt, const char *name, double *v)
+{
+    char *text = jwt_get_grants_json(jwt, name);
+    json_t *j;
+    json_error_t err;
+    int rc = -1;
+
+    if (!text)
+        return 0;
+    j = json_loads(text, JSON_DECODE_ANY, &err);
+    free(text);
+    if (json_is_number(j)) {
+        *v = json_number_value(j);
+        rc = 1;
+    }
+    json_decref(j);
+    return rc;
+}
+
 static void signed_in(struct preq *q, PGresult *res)
 {
     if (!db_ok(res)) {
@@ -109,7 +129,7 @@ void page_sso(struct preq *q)
     char alg[16];
     const char *want = p->sso_alg == JWT_ALG_HS256 ? "HS256" : "RS256";
     const char *email, *s;
-    long exp, nbf;
+    double exp, nbf;
     time_t now = time(NULL);
     char *session;
     unsigned char hash[DK_TOKEN_HASH_LEN];
@@ -134,18 +154,23 @@ void page_sso(struct preq *q)
         denied(q, "the signature does not verify");
         return;
     }
-    errno = 0;
-    exp = jwt_get_grant_int(jwt, "exp");
-    if (errno || exp + SKEW < now) {
+    if (numeric_date(jwt, "exp", &exp) != 1 || exp + SKEW < now) {
         jwt_free(jwt);
-        denied(q, errno ? "the token has no exp" : "the token has expired");
+        denied(q, "the token has no usable exp, or has expired");
         return;
     }
-    errno = 0;
-    nbf = jwt_get_grant_int(jwt, "nbf");
-    if (!errno && nbf - SKEW > now) {
+    /* nbf is optional, but one that is there is checked: a value that is
+     * not a number is refused rather than ignored. */
+    switch (numeric_date(jwt, "nbf", &nbf)) {
+    case 0:
+        break;
+    case 1:
+        if (nbf - SKEW <= now)
+            break;
+        /* fall through */
+    default:
         jwt_free(jwt);
-        denied(q, "the token is not valid yet");
+        denied(q, "the token is not valid yet, or its nbf is not a date");
         return;
     }
     if (cfg->portal.sso.jwt_audience[0] &&
