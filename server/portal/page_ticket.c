@@ -122,11 +122,18 @@ static void shown(struct preq *q, PGresult *res)
                 priority_label(str(t, "priority")));
     html_raw(&b, "<h2>Conversation</h2>\n");
     msgs = json_object_get(t, "messages");
-    if (!json_array_size(msgs)) {
+    /* Email and portal requests begin the conversation with their
+     * description; one entered by staff (a phone call) has it only on the
+     * ticket, and it is shown first, on its own. */
+    m = json_array_get(msgs, 0);
+    if (*str(t, "description") &&
+        !(m && !strcmp(str(m, "direction"), "in") &&
+          !strcmp(str(m, "body"), str(t, "description")))) {
         html_raw(&b, "<div class=\"description\"><p class=\"body\">");
         html_txt(&b, str(t, "description"));
         html_raw(&b, "</p></div>\n");
-    } else {
+    }
+    if (json_array_size(msgs)) {
         html_raw(&b, "<ol class=\"conversation\">\n");
         json_array_foreach(msgs, i, m)
         {

@@ -116,6 +116,19 @@ ok(any(m["direction"] == "in" and "Juleavslutning" in m["body"]
        for m in full["messages"]),
    "and the description as the contact's first message")
 
+# ---- a request taken by phone: its description comes first -------------------
+phone = int(cl.ctl("ticket", "create", "--contact", ola, "--subject",
+                   "Ny meny", "--source", "phone",
+                   input="Ringte: menyen skal ha Foreldre først").strip())
+carla.call("messages.send", ticket=phone, body="Vi ordner det i dag.")
+page = b.get("/tickets/%d" % phone).text
+ok(page.find("Foreldre først") != -1 and
+   page.find("Foreldre først") < page.find("Vi ordner det i dag."),
+   "a staff-entered request shows its description before the replies")
+page = b.get("/tickets/%d" % new_id).text
+eq(page.count("Juleavslutning 19. desember"), 1,
+   "a portal request's description is shown once (as its first message)")
+
 # ---- leaving the access list -------------------------------------------------------
 eq(b.get("/tickets").status, 200, "logged in before")
 cl.ctl("list", "remove-member", "Authorized Portal Users", ola)
