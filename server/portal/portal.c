@@ -188,12 +188,25 @@ void portal_csrf_field(struct preq *q, struct dk_buf *b)
     html_raw(b, "\">\n");
 }
 
+/* Behind https a cookie's name carries the __Host- prefix: browsers then
+ * take it only with Secure, Path=/ and no Domain, so a sibling subdomain
+ * cannot plant its own session ahead of ours. */
+static const char *cookie_name(const struct portal *p, const char *name,
+                               char *buf, size_t n)
+{
+    snprintf(buf, n, "%s%s", p->secure ? "__Host-" : "", name);
+    return buf;
+}
+
 static void cookie_header(struct preq *q, const char *name, const char *value,
                           long max_age)
 {
+    char full[64];
+
     dk_buf_printf(&q->headers,
-                  "Set-Cookie: %s=%s; Path=/; HttpOnly; SameSite=Lax%s", name,
-                  value, q->p->secure ? "; Secure" : "");
+                  "Set-Cookie: %s=%s; Path=/; HttpOnly; SameSite=Lax%s",
+                  cookie_name(q->p, name, full, sizeof(full)), value,
+                  q->p->secure ? "; Secure" : "");
     if (max_age >= 0)
         dk_buf_printf(&q->headers, "; Max-Age=%ld", max_age);
     dk_buf_adds(&q->headers, "\r\n");
@@ -552,12 +565,18 @@ static void handle(void *arg, struct http_exchange *x,
         return;
     }
     if (r->cookie) {
-        if (!form_cookie(r->cookie, "dk_session", q->session,
-                         sizeof(q->session)))
+        char name[64];
+        if (!form_cookie(r->cookie,
+                         cookie_name(p, "dk_session", name, sizeof(name)),
+                         q->session, sizeof(q->session)))
             q->session[0] = '\0';
-        if (!form_cookie(r->cookie, "dk_pre", q->pre, sizeof(q->pre)))
+        if (!form_cookie(r->cookie,
+                         cookie_name(p, "dk_pre", name, sizeof(name)), q->pre,
+                         sizeof(q->pre)))
             q->pre[0] = '\0';
-        if (form_cookie(r->cookie, "dk_flash", flash, sizeof(flash)))
+        if (form_cookie(r->cookie,
+                        cookie_name(p, "dk_flash", name, sizeof(name)), flash,
+                        sizeof(flash)))
             q->flash =
                 atoi(flash) > 0 && atoi(flash) < FLASH_COUNT ? atoi(flash) : 0;
     }

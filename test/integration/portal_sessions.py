@@ -31,9 +31,15 @@ p.start("d2", http={"listen": "127.0.0.1:%d" % sport},
         portal={"base_url": "https://support.agency.example"})
 bs = Browser(sport, origin="https://support.agency.example")
 r = bs.post("/login", {"email": ola, "password": "portal-pass-1"})
-cookie = [v for v in r.all("Set-Cookie") if v.startswith("dk_session=")]
+cookie = [v for v in r.all("Set-Cookie") if v.startswith("__Host-dk_session=")]
 ok(r.status == 303 and cookie and "Secure" in cookie[0],
-   "with an https base_url the session cookie is Secure", r.headers)
+   "with an https base_url the session cookie is __Host-dk_session, Secure",
+   r.headers)
+eq(bs.get("/tickets").status, 200, "and it is read back under that name")
+planted = Browser(sport, origin="https://support.agency.example")
+planted.cookies["dk_session"] = bs.cookies["__Host-dk_session"]
+eq(planted.get("/tickets").status, 303,
+   "a plain dk_session (as a subdomain could set) is not taken")
 r = Browser(sport).post("/login", {"email": ola, "password": "portal-pass-1"})
 eq(r.status, 403, "and a form from the plain http origin is refused")
 
