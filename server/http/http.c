@@ -382,6 +382,27 @@ static void respond_text(struct http_exchange *hc, int status,
                   last);
 }
 
+/* A request refused before the application saw it: its page when the
+ * application has one (a person in a browser reads it), else text. */
+static void respond_refused(struct http_exchange *hc, int status,
+                            const char *extra, const char *text)
+{
+    struct http *http = hc->http;
+    struct dk_buf headers = DK_BUF_INIT(0), body = DK_BUF_INIT(0);
+
+    if (!http->has_app || !http->app.error_page) {
+        respond_text(hc, status, extra, text, true);
+        return;
+    }
+    dk_buf_adds(&headers, NO_STORE);
+    if (extra)
+        dk_buf_adds(&headers, extra);
+    http->app.error_page(http->app.arg, status, text, &body);
+    exchange_end(hc);
+    send_response(hc, status, "text/html; charset=utf-8", &headers, &body,
+                  true);
+}
+
 static void respond_ops(struct http_exchange *hc, int status, const char *type,
                         char *text, size_t len)
 {
@@ -525,9 +546,9 @@ static void dispatch(struct http_exchange *hc)
     if (r->status) {
         snprintf(msg, sizeof(msg), "%s%s%s\n", r->why, r->detail[0] ? ": " : "",
                  r->detail);
-        respond_text(hc, r->status,
-                     r->status == 405 ? "Allow: GET, HEAD, POST\r\n" : NULL,
-                     msg, true);
+        respond_refused(hc, r->status,
+                        r->status == 405 ? "Allow: GET, HEAD, POST\r\n" : NULL,
+                        msg);
         return;
     }
     if ((route = ops_route(r->view.path))) {

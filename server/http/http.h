@@ -19,17 +19,17 @@ struct http;
 /* One request, whole (headers and body), as the application sees it.
  * Every string is NUL-terminated and lives until http_respond(). */
 struct http_request {
-    int method;       /* http-parser's HTTP_GET, HTTP_HEAD or HTTP_POST */
-    const char *path; /* the target's path, still percent-encoded */
-    const char *query;        /* after '?', "" when there is none */
-    const char *host;         /* these headers: NULL when not sent */
+    int method;        /* http-parser's HTTP_GET, HTTP_HEAD or HTTP_POST */
+    const char *path;  /* the target's path, still percent-encoded */
+    const char *query; /* after '?', "" when there is none */
+    const char *host;  /* these headers: NULL when not sent */
     const char *origin;
-    const char *cookie;       /* several Cookie headers are joined by "; " */
+    const char *cookie; /* several Cookie headers are joined by "; " */
     const char *content_type;
     const char *accept_language;
     const char *body; /* POST: the body (NUL-terminated), else "" */
     size_t body_len;
-    const char *peer;    /* "ADDR:PORT", for the login limiter and logs */
+    const char *peer; /* "ADDR:PORT", for the login limiter and logs */
     const struct sockaddr_storage *peer_addr; /* NULL if unknown */
 };
 
@@ -62,6 +62,14 @@ struct http_app {
     void (*handle)(void *arg, struct http_exchange *x,
                    const struct http_request *r);
     void *arg;
+    /*
+     * Optional: the page for an answer the layer gives by itself to a
+     * request it refused before handle() (400, 411, 413, 414, 431, a
+     * body_chunk refusal): write an HTML page saying text into body.
+     * Without it the answer is text/plain.
+     */
+    void (*error_page)(void *arg, int status, const char *text,
+                       struct dk_buf *body);
 };
 
 struct http *http_new(struct core *core);
@@ -95,9 +103,8 @@ bool http_exchange_gone(const struct http_exchange *x);
  * taken (left empty).  Content-Length and Connection are added here; a
  * HEAD request gets the headers only.  x is invalid afterwards.
  */
-void http_respond(struct http_exchange *x, int status,
-                  const char *content_type, struct dk_buf *headers,
-                  struct dk_buf *body);
+void http_respond(struct http_exchange *x, int status, const char *content_type,
+                  struct dk_buf *headers, struct dk_buf *body);
 /* The reason phrase of status ("Not Found"). */
 const char *http_reason(int status);
 

@@ -108,3 +108,41 @@ void portal_page(struct preq *q, int status, const char *title,
                  "Cache-Control: no-store\r\n", &b);
     dk_buf_free(&b);
 }
+
+void portal_error_page(void *arg, int status, const char *text,
+                       struct dk_buf *body)
+{
+    const struct portal *p = arg;
+    const struct dk_config *cfg = p->core->cfg;
+    const char *title = status == 413 ? "Too large" : "That did not work";
+
+    /* No session is known here (the request was not read to its end):
+     * the page says what happened and leads back, nothing more. */
+    html_raw(body, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
+                   "<meta charset=\"utf-8\">\n"
+                   "<meta name=\"viewport\" content=\"width=device-width, "
+                   "initial-scale=1\">\n");
+    html_printf(body, "<title>%s - %s</title>\n", title, cfg->portal.title);
+    html_raw(body, "<link rel=\"stylesheet\" href=\"/static/portal.css\">\n"
+                   "</head>\n<body>\n<header class=\"site\">\n"
+                   "<a class=\"brand\" href=\"/\">");
+    html_printf(body, "<span>%s</span></a>\n</header>\n<main>\n<h1>%s</h1>\n",
+                cfg->portal.title, title);
+    if (status == 413)
+        html_printf(body,
+                    "<p>Each file may be at most %zu MB, and a form may "
+                    "carry 10 files and 50 MB in all. Go back and send "
+                    "fewer or smaller files.</p>\n",
+                    cfg->portal.max_upload_bytes / (1024 * 1024)
+                        ? cfg->portal.max_upload_bytes / (1024 * 1024)
+                        : 1);
+    else if (status == 503)
+        html_raw(body, "<p>The helpdesk is busy receiving other files. "
+                       "Please try again in a minute.</p>\n");
+    else
+        html_raw(body, "<p>The helpdesk could not read that request. Go back "
+                       "and try again.</p>\n");
+    html_printf(body, "<p class=\"meta\">%s</p>\n", text);
+    html_raw(body, "<p><a href=\"/\">Back to the start page</a></p>\n"
+                   "</main>\n</body>\n</html>\n");
+}

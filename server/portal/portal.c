@@ -699,7 +699,8 @@ struct portal *portal_new(struct core *core, struct auth *auth,
     const struct dk_config *cfg = core->cfg;
     struct http_parser_url u;
     const char *base = cfg->portal.base_url;
-    struct http_app app = {body_limit, body_chunk, handle, p};
+    struct http_app app = {body_limit, body_chunk, handle, p,
+                           portal_error_page};
 
     p->core = core;
     p->auth = auth;

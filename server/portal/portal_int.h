@@ -85,6 +85,10 @@ void portal_page(struct preq *q, int status, const char *title,
 void portal_message(struct preq *q, int status, const char *title,
                     const char *text);
 void portal_not_found(struct preq *q);
+/* The HTTP layer's page for a request it refused itself (http_app's
+ * error_page): a 413 says the limits. */
+void portal_error_page(void *arg, int status, const char *text,
+                       struct dk_buf *body);
 /* 303 See Other to a same-origin path (it must start with one '/'),
  * with flash (0: none) shown on the page it leads to. */
 void portal_redirect(struct preq *q, const char *path, int flash);

@@ -316,7 +316,7 @@ static void test_http__an_application_over_real_sockets(void **state)
     uv_loop_t loop;
     struct core core = {0};
     const struct http_app app = {app_body_limit, app_body_chunk, app_handle,
-                                 NULL};
+                                 NULL, NULL};
     char addr[64];
     pthread_t th;
 
