@@ -1,9 +1,12 @@
 """portal_sessions.py - a contact's session as the server keeps it: the
 idle timeout enforced by the server (portal.idle_timeout), Secure cookies
 behind an https base URL, a password change that ends every other
-session and cancels unused links, and the lock-out of the login limiter
-counting the address however it is capitalised."""
+session and cancels unused links, the lock-out of the login limiter
+counting the address however it is capitalised, self-registration with
+its emailed confirmation, and RS256 single sign-on (with the HS256 token
+signed by the public key refused)."""
 
+import base64, hashlib, hmac, json, subprocess
 import sys, os
 sys.path.insert(0, os.path.dirname(__file__))
 from harness_portal import *
@@ -71,5 +74,60 @@ r = p.browser().post("/login", {"email": "Ola@School.Example.No",
                                 "password": "new-pass-456"})
 eq(r.status, 429, "five failures in any capitalisation lock the account "
    "for this address")
+
+# ---- self-registration ------------------------------------------------------------
+rport = free_port()
+p.start("d3", http={"listen": "127.0.0.1:%d" % rport},
+        portal={"access": "self_registration",
+                "base_url": "http://127.0.0.1:%d" % rport})
+br = Browser(rport)
+new = "nina@newschool.example.no"
+r = br.post("/signup", {"email": new, "first": "Nina", "last": "Ny",
+                        "consent": "yes", "password": "nina-pass-1",
+                        "password2": "nina-pass-1"})
+eq(r.status, 200, "sign-up answers with its check-your-email page")
+link = p.sink.link(new, "/signup/confirm")
+r = Browser(rport).post("/login", {"email": new, "password": "nina-pass-1"})
+ok("Wrong email or password" in r.text, "the account does not work before "
+   "the address is confirmed")
+path = link.split("127.0.0.1:%d" % rport, 1)[1]
+r = br.get(path)
+eq((r.status, r.header("Location")), (303, "/tickets"),
+   "the confirmation link logs the new contact in")
+eq(br.get("/tickets").status, 200, "to their (empty) list")
+eq(Browser(rport).get(path).status, 400, "the link works once")
+r = Browser(rport).post("/login", {"email": new, "password": "nina-pass-1"})
+eq(r.status, 303, "and the password works from now on")
+
+# ---- RS256 single sign-on ------------------------------------------------------------
+key = os.path.join(cl.dir, "sso.pem")
+pub = os.path.join(cl.dir, "sso.pub.pem")
+subprocess.run(["openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt",
+                "rsa_keygen_bits:2048", "-out", key], check=True,
+               capture_output=True)
+subprocess.run(["openssl", "pkey", "-in", key, "-pubout", "-out", pub],
+               check=True, capture_output=True)
+jport = free_port()
+p.start("d4", http={"listen": "127.0.0.1:%d" % jport},
+        portal={"base_url": "http://127.0.0.1:%d" % jport,
+                "sso": {"jwt_public_key_file": pub}})
+def b64(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+def signing_input(alg, claims):
+    return (b64(json.dumps({"alg": alg, "typ": "JWT"}).encode()) + "." +
+            b64(json.dumps(claims).encode()))
+claims = {"email": ola, "exp": int(time.time()) + 300}
+si = signing_input("RS256", claims)
+sig = subprocess.run(["openssl", "dgst", "-sha256", "-sign", key],
+                     input=si.encode(), capture_output=True, check=True).stdout
+r = Browser(jport).get("/sso?jwt=" + si + "." + b64(sig))
+ok(r.status == 303 and any(v.startswith("dk_session=")
+                           for v in r.all("Set-Cookie")),
+   "an RS256 token signed with the private key signs the contact in",
+   (r.status, r.text[:200]))
+si = signing_input("HS256", claims)
+forged = hmac.new(open(pub, "rb").read(), si.encode(), hashlib.sha256).digest()
+r = Browser(jport).get("/sso?jwt=" + si + "." + b64(forged))
+eq(r.status, 403, "an HS256 token keyed with the public key is refused")
 
 done()
