@@ -72,10 +72,12 @@ void page_reset_post(struct preq *q)
     portal_query(q, dq, requested);
 }
 
-static void new_password_form(struct preq *q, int status, const char *error)
+static void new_password_form(struct preq *q, int status, const char *name,
+                              const char *error)
 {
     struct dk_buf b = DK_BUF_INIT(0);
 
+    (void)name;
     html_raw(&b, "<h1>Choose a new password</h1>\n");
     if (error)
         html_printf(&b, "<p class=\"error\" role=\"alert\">%s</p>\n", error);
@@ -84,70 +86,24 @@ static void new_password_form(struct preq *q, int status, const char *error)
     html_url_arg(&b, portal_arg(q, "token"));
     html_raw(&b, "\">\n");
     portal_csrf_field(q, &b);
-    html_raw(&b, "<label for=\"password\">New password (at least 8 "
-                 "characters)</label>\n"
-                 "<input type=\"password\" id=\"password\" name=\"password\" "
-                 "autocomplete=\"new-password\" minlength=\"8\" required>\n"
-                 "<label for=\"password2\">The same password again</label>\n"
-                 "<input type=\"password\" id=\"password2\" name=\"password2\" "
-                 "autocomplete=\"new-password\" minlength=\"8\" required>\n"
-                 "<button type=\"submit\">Save my new password</button>\n"
+    portal_password_fields(&b, "New password");
+    html_raw(&b, "<button type=\"submit\">Save my new password</button>\n"
                  "</form>\n");
     portal_page(q, status, "Choose a new password", &b);
 }
 
-static void peeked(struct preq *q, PGresult *res)
-{
-    if (!db_ok(res)) {
-        portal_db_error(q, res);
-        return;
-    }
-    if (PQntuples(res) != 1) {
-        portal_link_dead(q);
-        return;
-    }
-    new_password_form(q, 200, NULL);
-}
+/* Every session of the contact ends (portal_reset_finish), and the one
+ * made by the step is the only one left. */
+static const struct link_page reset = {
+    "reset", "SELECT portal_reset_finish(decode($1, 'hex'), $2)",
+    FLASH_PASSWORD, false, new_password_form};
 
 void page_reset_confirm(struct preq *q)
 {
-    char hex[DK_TOKEN_HASH_LEN * 2 + 1];
-    struct db_query *dq;
-
-    if (!portal_link_token(q, hex)) {
-        portal_link_dead(q);
-        return;
-    }
-    dq = db_query_new("SELECT contact_id FROM "
-                      "portal_token_peek(decode($1, 'hex'), 'reset')",
-                      1);
-    db_param(dq, 0, hex);
-    portal_query(q, dq, peeked);
-}
-
-static void reset_hashed(struct preq *q, const char *hash)
-{
-    char hex[DK_TOKEN_HASH_LEN * 2 + 1];
-
-    portal_link_token(q, hex);
-    /* Every session of the contact ends (portal_reset_finish), and the
-     * one made here is the only one left. */
-    portal_account_step(q, "SELECT portal_reset_finish(decode($1, 'hex'), $2)",
-                        hex, hash, FLASH_PASSWORD);
+    portal_link_get(q, &reset);
 }
 
 void page_reset_confirm_post(struct preq *q)
 {
-    char hex[DK_TOKEN_HASH_LEN * 2 + 1];
-    const char *error = NULL, *pw;
-
-    if (!portal_link_token(q, hex)) {
-        portal_link_dead(q);
-        return;
-    }
-    if (!(pw = portal_new_password(q, &error))) {
-        new_password_form(q, 400, error);
-        return;
-    }
-    portal_hash_then(q, pw, reset_hashed);
+    portal_link_post(q, &reset);
 }

@@ -22,7 +22,6 @@ static bool enabled(struct preq *q)
 
 static void signup_form(struct preq *q, int status, const char *error)
 {
-    const struct dk_config *cfg = q->p->core->cfg;
     struct dk_buf b = DK_BUF_INIT(0);
     static const struct {
         const char *name, *label, *type, *autocomplete;
@@ -49,18 +48,9 @@ static void signup_form(struct preq *q, int status, const char *error)
         html_attr(&b, v ? v : "");
         html_raw(&b, "\">\n");
     }
-    html_printf(&b, "<p class=\"consent\">%s</p>\n", cfg->portal.consent_text);
-    html_raw(
-        &b, "<label><span><input type=\"checkbox\" name=\"consent\" "
-            "value=\"yes\" required> I have read this and agree</span>"
-            "</label>\n"
-            "<label for=\"password\">Password (at least 8 characters)</label>\n"
-            "<input type=\"password\" id=\"password\" name=\"password\" "
-            "autocomplete=\"new-password\" minlength=\"8\" required>\n"
-            "<label for=\"password2\">The same password again</label>\n"
-            "<input type=\"password\" id=\"password2\" name=\"password2\" "
-            "autocomplete=\"new-password\" minlength=\"8\" required>\n"
-            "<button type=\"submit\">Sign up</button>\n</form>\n");
+    portal_consent_fields(q, &b);
+    portal_password_fields(&b, "Password");
+    html_raw(&b, "<button type=\"submit\">Sign up</button>\n</form>\n");
     portal_page(q, status, "Sign up", &b);
 }
 

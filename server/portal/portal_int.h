@@ -141,7 +141,7 @@ enum {
     FLASH_COUNT
 };
 
-/* ---- accounts (page_register.c, shared by sign-up and reset) ------------ */
+/* ---- accounts (account.c, shared by registration, sign-up and reset) --- */
 
 /* The hash of a one-time link's token from the query string (hex, for
  * decode($n, 'hex')); false when there is none or it is not one of ours. */
@@ -165,6 +165,25 @@ void portal_account_step(struct preq *q, const char *sql, const char *link_hex,
                          const char *password_hash, int flash);
 /* The page for a link that has expired, was used, or never was. */
 void portal_link_dead(struct preq *q);
+/* A new password's two fields, the first labelled label. */
+void portal_password_fields(struct dk_buf *b, const char *label);
+/* portal.consent_text and the box to tick (field consent). */
+void portal_consent_fields(struct preq *q, struct dk_buf *b);
+
+/* A page reached by an emailed link: GET shows form (with the contact's
+ * first name) while the link is usable; POST checks the consent box (when
+ * asked) and the password, hashes it and runs step_sql (as for
+ * portal_account_step()). */
+struct link_page {
+    const char *purpose;  /* the token's: register, reset */
+    const char *step_sql; /* consumes the link: $1 its hash, $2 password's */
+    int flash;            /* shown on the list after it */
+    bool consent;         /* the consent box must be ticked */
+    void (*form)(struct preq *q, int status, const char *first_name,
+                 const char *error);
+};
+void portal_link_get(struct preq *q, const struct link_page *lp);
+void portal_link_post(struct preq *q, const struct link_page *lp);
 
 /* ---- the pages (one file each) ---------------------------------------- */
 
