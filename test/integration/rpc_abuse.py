@@ -323,8 +323,12 @@ for h in hogs:
 
 # --- HTTP: /healthz and /metrics for http.ops_allow only; slowloris ----------
 hp = free_port()
+# (The caps as small as they were built: 300 slow clients must make the
+# oldest give way, and one address must pass its cap.)
 d5 = cl.start_server("d5", http={"listen": "127.0.0.1:%d" % hp,
-                                 "ops_allow": ["127.0.0.1/32", "::1/128"]})
+                                 "ops_allow": ["127.0.0.1/32", "::1/128"],
+                                 "max_connections": 256,
+                                 "max_connections_per_address": 32})
 
 def http_from(addr, path, timeout=10):
     s = socket.socket()

@@ -232,6 +232,18 @@ def trickler():
 th = threading.Thread(target=trickler, daemon=True)
 th.start()
 
+ok(not half.closed(within=max(0.1, 8.0 - (time.monotonic() - t0))),
+   "half a request: the connection is kept a while")
+ok(half.closed(within=5.0), "  ...and closed by the deadline (10 s from the accept)")
+took = time.monotonic() - t0
+ok(8.0 <= took <= 13.0, "  ...after about 10 s", took)
+ok(idle.closed(within=max(0.1, 13.0 - (time.monotonic() - t1))),
+   "an idle kept-alive connection is closed about 10 s after its answer")
+ok(trickle.closed(within=5.0), "a request trickling in a byte a second is cut at the deadline")
+stop.set()
+for k in (half, idle, trickle):
+    k.close()
+
 # --- /healthz while one address holds 30 idle connections ------------------------------
 crowd = [Conn(hport) for _ in range(30)]
 for k in crowd[:10]:
@@ -251,18 +263,6 @@ c.close()
 for k in more:
     k.close()
 for k in crowd:
-    k.close()
-
-ok(not half.closed(within=max(0.1, 8.0 - (time.monotonic() - t0))),
-   "half a request: the connection is kept a while")
-ok(half.closed(within=5.0), "  ...and closed by the deadline (10 s from the accept)")
-took = time.monotonic() - t0
-ok(8.0 <= took <= 13.0, "  ...after about 10 s", took)
-ok(idle.closed(within=max(0.1, 13.0 - (time.monotonic() - t1))),
-   "an idle kept-alive connection is closed about 10 s after its answer")
-ok(trickle.closed(within=5.0), "a request trickling in a byte a second is cut at the deadline")
-stop.set()
-for k in (half, idle, trickle):
     k.close()
 
 c = Conn(hport)
