@@ -13,7 +13,10 @@
 #include <jansson.h>
 #include <string.h>
 
-#define LIST_LIMIT 500
+/* The most recent this many: a school's whole history is a search or a
+ * status filter away, and a page of 500 rows cost more to build and send
+ * (194 kB) than the query did (BENCHMARKS.md). */
+#define LIST_LIMIT 100
 
 struct filter {
     const char *view;   /* mine | company */
@@ -130,6 +133,8 @@ static void listed(struct preq *q, PGresult *res)
                      "<th scope=\"col\">Status</th></tr></thead>\n<tbody>\n");
         json_array_foreach(list, i, t)
         {
+            if (i == LIST_LIMIT)
+                break; /* the one asked for beyond: there are more */
             long long id =
                 (long long)json_integer_value(json_object_get(t, "id"));
             html_printf(&b, "<tr><td data-label=\"ID\">#%lld</td>", id);
@@ -146,6 +151,12 @@ static void listed(struct preq *q, PGresult *res)
             html_raw(&b, "</td></tr>\n");
         }
         html_raw(&b, "</tbody>\n</table>\n");
+        if (json_array_size(list) > LIST_LIMIT)
+            html_printf(&b,
+                        "<p class=\"meta\">These are the %d with the most "
+                        "recent activity. Search, or choose a status, to "
+                        "find older ones.</p>\n",
+                        LIST_LIMIT);
     }
     json_decref(list);
     portal_page(q, 200, cfg->portal.ticket_label, &b);
@@ -166,6 +177,6 @@ void page_tickets(struct preq *q)
     db_param(dq, 3, f.view);
     db_param(dq, 4, f.status);
     db_param(dq, 5, f.q);
-    db_param_ll(dq, 6, LIST_LIMIT);
+    db_param_ll(dq, 6, LIST_LIMIT + 1);
     portal_query(q, dq, listed);
 }

@@ -129,6 +129,15 @@ page = b.get("/tickets/%d" % new_id).text
 eq(page.count("Juleavslutning 19. desember"), 1,
    "a portal request's description is shown once (as its first message)")
 
+# ---- a long history: the 100 most recent, and a way to the rest -----------------
+cl.sql("SELECT ticket_create(c.id, 'Eldre sak ' || g, '', 'low', 'phone', NULL) "
+       "FROM contact c, generate_series(1, 105) g WHERE c.email = '%s'" % ola)
+page = b.get("/tickets?status=all").text
+eq(page.count('<td data-label="ID">'), 100, "the list shows the 100 most recent")
+ok("find older ones" in page, "and says how to find the others")
+ok("Eldre sak 7<" in b.get("/tickets?status=all&q=Eldre+sak+7").text,
+   "which a search finds")
+
 # ---- leaving the access list -------------------------------------------------------
 eq(b.get("/tickets").status, 200, "logged in before")
 cl.ctl("list", "remove-member", "Authorized Portal Users", ola)
