@@ -4,7 +4,8 @@
 -- End the sessions of one staff member (p_staff) or one contact (p_contact),
 -- name the argument: session_end(p_staff => 42).  A staff member's live
 -- connections close on every docketd at once (NOTIFY docket_staff, at
--- commit).  Returns how many sessions ended.
+-- commit); a contact's portal sessions are forgotten by every docketd's
+-- cache (NOTIFY docket_contact).  Returns how many sessions ended.
 CREATE OR REPLACE FUNCTION session_end(p_staff bigint DEFAULT NULL, p_contact bigint DEFAULT NULL)
 RETURNS integer LANGUAGE plpgsql AS $$
 DECLARE
@@ -20,6 +21,8 @@ BEGIN
     ELSE
         DELETE FROM session WHERE contact_id = p_contact;
         GET DIAGNOSTICS n = ROW_COUNT;
+        -- Every docketd forgets what it remembered of those sessions.
+        PERFORM pg_notify('docket_contact', p_contact::text);
     END IF;
     RETURN n;
 END

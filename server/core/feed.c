@@ -41,6 +41,8 @@ struct feed {
     void (*staff_cb)(long long staff_id, void *arg);
     void (*session_cb)(long long session_id, void *arg);
     void *staff_arg;
+    void (*contact_cb)(long long contact_id, void *arg);
+    void *contact_arg;
     uv_timer_t tick;
     uv_timer_t soon; /* a quick re-run of the sequencer */
     unsigned ticks;
@@ -386,6 +388,10 @@ static void listen_done(struct db_query *q, PGresult *res, void *arg)
         return;
     }
     f->up = true;
+    /* Whatever was said while the connection was down is lost: those who
+     * keep contacts' sessions forget them all (0) and ask again. */
+    if (f->contact_cb)
+        f->contact_cb(0, f->contact_arg);
     try_lock(f);
     h = db_query_new("SELECT coalesce(max(seq), 0) FROM event", 0);
     db_submit(f->db, h, head_done, f);
@@ -408,29 +414,65 @@ static void state_cb(bool up, void *arg)
         return;
     }
     q = db_query_new("LISTEN docket_feed; LISTEN docket_wake; "
-                     "LISTEN docket_staff; LISTEN docket_session",
+                     "LISTEN docket_staff; LISTEN docket_session; "
+                     "LISTEN docket_contact",
                      0);
     db_submit(f->db, q, listen_done, f);
 }
 
+static void on_feed(struct feed *f, const char *payload)
+{
+    (void)payload;
+    read_new(f);
+}
+
+static void on_wake(struct feed *f, const char *payload)
+{
+    (void)payload;
+    sequence(f);
+}
+
+/* A member disabled or changed: whoever holds their sessions ends them
+ * (auth/). */
+static void on_staff(struct feed *f, const char *payload)
+{
+    if (f->staff_cb)
+        f->staff_cb(atoll(payload), f->staff_arg);
+}
+
+/* A logout on any instance: that session ends everywhere. */
+static void on_session(struct feed *f, const char *payload)
+{
+    if (f->session_cb)
+        f->session_cb(atoll(payload), f->staff_arg);
+}
+
+/* A contact's portal sessions ended (logout, a new password, access
+ * removed): whoever remembers them forgets them. */
+static void on_contact(struct feed *f, const char *payload)
+{
+    long long id = atoll(payload);
+
+    if (f->contact_cb && id > 0)
+        f->contact_cb(id, f->contact_arg);
+}
+
+static const struct {
+    const char *channel;
+    void (*fn)(struct feed *f, const char *payload);
+} channels[] = {
+    {"docket_feed", on_feed},       {"docket_wake", on_wake},
+    {"docket_staff", on_staff},     {"docket_session", on_session},
+    {"docket_contact", on_contact},
+};
+
 static void notify_cb(const char *channel, const char *payload, void *arg)
 {
-    struct feed *f = arg;
-
-    if (strcmp(channel, "docket_feed") == 0) {
-        read_new(f);
-    } else if (strcmp(channel, "docket_wake") == 0) {
-        sequence(f);
-    } else if (strcmp(channel, "docket_staff") == 0) {
-        /* A member disabled or changed: whoever holds their sessions
-         * ends them (auth/). */
-        if (f->staff_cb)
-            f->staff_cb(atoll(payload), f->staff_arg);
-    } else if (strcmp(channel, "docket_session") == 0) {
-        /* A logout on any instance: that session ends everywhere. */
-        if (f->session_cb)
-            f->session_cb(atoll(payload), f->staff_arg);
-    }
+    for (size_t i = 0; i < sizeof(channels) / sizeof(channels[0]); i++)
+        if (strcmp(channel, channels[i].channel) == 0) {
+            channels[i].fn(arg, payload);
+            return;
+        }
 }
 
 static void tick_cb(uv_timer_t *t)
@@ -483,6 +525,13 @@ void feed_set_session_cbs(struct feed *f,
     f->staff_cb = staff_cb;
     f->session_cb = session_cb;
     f->staff_arg = arg;
+}
+
+void feed_set_contact_cb(struct feed *f,
+                         void (*cb)(long long contact_id, void *arg), void *arg)
+{
+    f->contact_cb = cb;
+    f->contact_arg = arg;
 }
 
 static void handle_closed(uv_handle_t *h)

@@ -45,6 +45,14 @@ void feed_set_session_cbs(struct feed *f,
                           void (*session_cb)(long long session_id, void *arg),
                           void *arg);
 
+/* Who to tell when a contact's portal sessions end on any instance
+ * (NOTIFY docket_contact from session_end()): contact_id, or 0 for every
+ * contact when the feed's connection came back (what was said meanwhile
+ * is lost). */
+void feed_set_contact_cb(struct feed *f,
+                         void (*cb)(long long contact_id, void *arg),
+                         void *arg);
+
 /* For server.info / metrics: the newest seq this instance has pushed, and
  * whether it is the sequencer. */
 long long feed_head(const struct feed *f);

@@ -108,8 +108,11 @@ static void step_done(struct preq *q, PGresult *res)
         portal_link_dead(q);
         return;
     }
-    /* A new session at registration and at every password change: none
-     * from before is adopted. */
+    /* The step ended the contact's other sessions: this instance forgets
+     * them now, the others on session_end()'s NOTIFY.  A new session at
+     * registration and at every password change: none from before is
+     * adopted. */
+    portal_cache_forget(q->p, atoll(PQgetvalue(res, 0, 1)));
     portal_set_session(q, st->token);
     portal_redirect(q, "/tickets", st->flash);
 }
@@ -132,7 +135,7 @@ void portal_account_step(struct preq *q, const char *sql, const char *link_hex,
     /* sql gives the contact; the session is made in the same statement,
      * so a link is never used up without the session it leads to. */
     dk_buf_printf(&full,
-                  "SELECT portal_session_new(c, decode($3, 'hex'), NULL) "
+                  "SELECT portal_session_new(c, decode($3, 'hex'), NULL), c "
                   "FROM (%s) AS step(c) WHERE c IS NOT NULL",
                   sql);
     dq = db_query_new(full.data, 3);

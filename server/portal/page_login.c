@@ -97,6 +97,9 @@ static void logged_out(struct preq *q, PGresult *res)
         portal_db_error(q, res);
         return;
     }
+    /* This instance forgets at once; the others when session_end()'s
+     * NOTIFY reaches them. */
+    portal_cache_forget(q->p, q->who.id);
     portal_clear_session(q);
     q->logged_in = false;
     portal_redirect(q, "/login", FLASH_LOGGED_OUT);

@@ -20,6 +20,7 @@
 #include "dk_log.h"
 #include "dk_mem.h"
 #include "dk_text.h"
+#include "feed.h"
 #include "html.h"
 #include "outcome.h"
 
@@ -511,6 +512,7 @@ static void session_found(struct preq *q, PGresult *res)
         q->who.company_id =
             PQgetisnull(res, 0, 5) ? 0 : atoll(PQgetvalue(res, 0, 5));
         q->who.company_name = dup_col(res, 6);
+        portal_cache_put(q->p, q->session_hash, &q->who);
     } else {
         /* Ended, idle too long, or no longer allowed: forget it. */
         portal_clear_session(q);
@@ -581,7 +583,14 @@ static void handle(void *arg, struct http_exchange *x,
                 atoi(flash) > 0 && atoi(flash) < FLASH_COUNT ? atoi(flash) : 0;
     }
     if (q->session[0]) {
-        unsigned char hash[DK_TOKEN_HASH_LEN];
+        dk_token_hash(q->session, q->session_hash);
+        if (portal_cache_get(p, q->session_hash, &q->who)) {
+            q->logged_in = true;
+            visitor_known(q, rt);
+            return;
+        }
+    }
+    if (q->session[0]) {
         char hex[DK_TOKEN_HASH_LEN * 2 + 1];
         struct db_query *dq = db_query_new(
             "SELECT session_id, contact_id, email, first_name, last_name, "
@@ -589,8 +598,8 @@ static void handle(void *arg, struct http_exchange *x,
             "FROM portal_session_get(decode($1, 'hex'), "
             "make_interval(secs => $2), $3, $4)",
             4);
-        dk_token_hash(q->session, hash);
-        sodium_bin2hex(hex, sizeof(hex), hash, sizeof(hash));
+        sodium_bin2hex(hex, sizeof(hex), q->session_hash,
+                       sizeof(q->session_hash));
         db_param(dq, 0, hex);
         db_param_ll(dq, 1, p->core->cfg->portal.idle_timeout);
         db_param(dq, 2, portal_access(p));
@@ -692,6 +701,12 @@ static const char *image_type(const char *path)
     return NULL;
 }
 
+/* A contact's sessions ended somewhere (or, with 0, anything may have). */
+static void contact_ended(long long contact_id, void *arg)
+{
+    portal_cache_forget(arg, contact_id);
+}
+
 struct portal *portal_new(struct core *core, struct auth *auth,
                           struct http *http)
 {
@@ -763,6 +778,7 @@ struct portal *portal_new(struct core *core, struct auth *auth,
         snprintf(p->origin, sizeof(p->origin), "%.*s", (int)end, base);
         p->secure = !strncasecmp(base, "https:", 6);
     }
+    feed_set_contact_cb(core->feed, contact_ended, p);
     http_set_app(http, &app);
     return p;
 fail:
@@ -774,6 +790,7 @@ void portal_free(struct portal *p)
 {
     if (!p)
         return;
+    portal_cache_free(p);
     if (p->sso_key) {
         sodium_memzero(p->sso_key, p->sso_key_len);
         free(p->sso_key);

@@ -20,6 +20,7 @@
 struct auth;
 struct core;
 struct db_query;
+struct session_cache;
 
 #define PORTAL_CSRF_LEN 32 /* hex of 16 bytes */
 /* Fields other than files, and the headers of each part. */
@@ -36,8 +37,9 @@ struct portal {
     char *logo; /* portal.logo's bytes, or NULL */
     size_t logo_len;
     const char *logo_type;
-    char origin[300]; /* portal.base_url's scheme://host[:port] */
-    int sso_alg;      /* libjwt's jwt_alg_t: NONE (SSO off), HS256, RS256 */
+    char origin[300];            /* portal.base_url's scheme://host[:port] */
+    struct session_cache *cache; /* sessions.c; NULL until the first */
+    int sso_alg; /* libjwt's jwt_alg_t: NONE (SSO off), HS256, RS256 */
     unsigned char *sso_key; /* the secret, or the PEM public key */
     size_t sso_key_len;
     bool secure; /* base_url is https: cookies get Secure */
@@ -66,6 +68,7 @@ struct preq {
     bool logged_in;
     struct contact who;
     char session[DK_TOKEN_LEN + 1]; /* the dk_session cookie, or "" */
+    unsigned char session_hash[DK_TOKEN_HASH_LEN];
     char pre[DK_TOKEN_LEN + 1];     /* the dk_pre cookie, or a new one */
     bool new_pre;                   /* pre is new: set its cookie */
     char csrf[PORTAL_CSRF_LEN + 1]; /* what this visitor's forms carry */
@@ -74,6 +77,17 @@ struct preq {
     void *page_data;                /* a page's own state */
     void (*page_free)(void *data);
 };
+
+/* ---- sessions remembered (sessions.c) ------------------------------------ */
+
+/* A session checked lately: who into out (strings copied), or false. */
+bool portal_cache_get(struct portal *p, const unsigned char *hash,
+                      struct contact *out);
+void portal_cache_put(struct portal *p, const unsigned char *hash,
+                      const struct contact *who);
+/* Forget a contact's sessions (0: everyone's). */
+void portal_cache_forget(struct portal *p, long long contact_id);
+void portal_cache_free(struct portal *p);
 
 /* ---- answering (portal.c) ---------------------------------------------- */
 
