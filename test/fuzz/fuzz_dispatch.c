@@ -109,8 +109,13 @@ static void session_init(struct conn *c, uint8_t state)
         snprintf(c->peer, sizeof(c->peer), "192.0.2.7:40000");
     }
     if (state & 0x10) {
-        struct auth_result r = {DK_OUT_OK, NULL,       "token", "{}",
-                                STAFF_ID,  SESSION_ID, "fuzz",  state & 0xf};
+        struct auth_result r = {.outcome = DK_OUT_OK,
+                                .token = "token",
+                                .staff_json = "{}",
+                                .staff_id = STAFF_ID,
+                                .session_id = SESSION_ID,
+                                .username = "fuzz",
+                                .roles = state & 0xf};
         auth_adopt(auth, &c->who, &r);
         c->who.last_request_ms = now - 1000;
         if (state & 0x20)
