@@ -197,8 +197,9 @@ full = carla.call("tickets.get", id=t_ola)
 mid = push["params"]["change"]["message"]
 mine = [m for m in full["messages"] if m["id"] == mid]
 ok(mine and mine[0]["body"] == "Her er skissen og fargene."
-   and mine[0]["direction"] == "in",
-   "tickets.get has the reply as a message in", full["messages"])
+   and mine[0]["direction"] == "in" and mine[0].get("source") == "portal",
+   "tickets.get has the reply as a message in, source portal",
+   full["messages"])
 att = sorted((a["filename"], a["size"]) for a in full["attachments"]
              if a["message"] == mid)
 eq(att, sorted((os.path.basename(f), os.path.getsize(f)) for f in files),
