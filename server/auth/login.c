@@ -351,18 +351,26 @@ static void reserved(struct db_query *q, PGresult *res, void *arg)
     submit(l, lookup, login_found);
 }
 
+/* Too many hashes queued already: the caller is told at once (true). */
+static bool refused_busy(struct auth *a, struct auth_caller who)
+{
+    struct auth_result r;
+
+    if (a->hashing < MAX_HASHING)
+        return false;
+    a->refused_busy++;
+    result_init(&r, DK_OUT_TOO_MANY, "too many logins at once; try again");
+    who.done(who.arg, &r);
+    return true;
+}
+
 void auth_login(struct auth *a, const char *username, const char *password,
                 const char *peer, bool is_unix, struct auth_caller who)
 {
     struct login *l;
 
-    if (a->hashing >= MAX_HASHING) {
-        struct auth_result r;
-        a->refused_busy++;
-        result_init(&r, DK_OUT_TOO_MANY, "too many logins at once; try again");
-        who.done(who.arg, &r);
+    if (refused_busy(a, who))
         return;
-    }
     l = login_new(a, peer, is_unix, who);
     l->username = dk_xstrdup(username);
     l->password = dk_xstrdup(password);
@@ -377,13 +385,8 @@ void auth_contact_login(struct auth *a, const char *email, const char *password,
 {
     struct login *l;
 
-    if (a->hashing >= MAX_HASHING) {
-        struct auth_result r;
-        a->refused_busy++;
-        result_init(&r, DK_OUT_TOO_MANY, "too many logins at once; try again");
-        who.done(who.arg, &r);
+    if (refused_busy(a, who))
         return;
-    }
     l = login_new(a, peer, false, who);
     l->contact = true;
     l->username = dk_xstrdup(email);
