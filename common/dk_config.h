@@ -79,7 +79,7 @@ struct dk_config {
     struct {
         char *listen;                /* "" disables HTTP */
         struct dk_strlist ops_allow; /* networks that may read /healthz... */
-        int max_connections;             /* open HTTP connections */
+        int max_connections;         /* open HTTP connections */
         int max_connections_per_address; /* of one address (IPv6 by /64) */
     } http;
     struct {

@@ -53,7 +53,7 @@ struct srv {
     struct core core;
     struct auth *auth;
     struct rpc_server *rpc;
-    struct http *http; /* NULL when http.listen is "" */
+    struct http *http;     /* NULL when http.listen is "" */
     struct portal *portal; /* NULL when off, or without http */
     uv_signal_t sigterm, sigint, sighup;
     bool stopping;
