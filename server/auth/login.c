@@ -443,6 +443,7 @@ bool auth_hash_password(struct auth *a, const char *password,
     a->hashing++;
     if (uv_queue_work(a->core->loop, &h->work, hash_work, hash_done) < 0) {
         a->hashing--;
+        sodium_memzero(h->password, strlen(h->password));
         free(h->password);
         free(h);
         return false;

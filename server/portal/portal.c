@@ -512,7 +512,7 @@ static void session_found(struct preq *q, PGresult *res)
         q->who.company_id =
             PQgetisnull(res, 0, 5) ? 0 : atoll(PQgetvalue(res, 0, 5));
         q->who.company_name = dup_col(res, 6);
-        portal_cache_put(q->p, q->session_hash, &q->who);
+        portal_cache_put(q->p, q->session_hash, &q->who, q->cache_gen);
     } else {
         /* Ended, idle too long, or no longer allowed: forget it. */
         portal_clear_session(q);
@@ -605,6 +605,7 @@ static void handle(void *arg, struct http_exchange *x,
         db_param(dq, 2, portal_access(p));
         db_param(dq, 3, p->core->cfg->portal.access_list);
         q->page_data = (void *)rt;
+        q->cache_gen = p->cache_gen;
         portal_query(q, dq, session_found);
         return;
     }
@@ -790,6 +791,7 @@ void portal_free(struct portal *p)
 {
     if (!p)
         return;
+    feed_set_contact_cb(p->core->feed, NULL, NULL);
     portal_cache_free(p);
     if (p->sso_key) {
         sodium_memzero(p->sso_key, p->sso_key_len);

@@ -10,6 +10,7 @@
 #include <libpq-fe.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "dk_buf.h"
 #include "dk_secret.h"
@@ -39,6 +40,7 @@ struct portal {
     const char *logo_type;
     char origin[300];            /* portal.base_url's scheme://host[:port] */
     struct session_cache *cache; /* sessions.c; NULL until the first */
+    uint64_t cache_gen;          /* counts portal_cache_forget() calls */
     int sso_alg; /* libjwt's jwt_alg_t: NONE (SSO off), HS256, RS256 */
     unsigned char *sso_key; /* the secret, or the PEM public key */
     size_t sso_key_len;
@@ -69,6 +71,7 @@ struct preq {
     struct contact who;
     char session[DK_TOKEN_LEN + 1]; /* the dk_session cookie, or "" */
     unsigned char session_hash[DK_TOKEN_HASH_LEN];
+    uint64_t cache_gen; /* the portal's when the session check was asked */
     char pre[DK_TOKEN_LEN + 1];     /* the dk_pre cookie, or a new one */
     bool new_pre;                   /* pre is new: set its cookie */
     char csrf[PORTAL_CSRF_LEN + 1]; /* what this visitor's forms carry */
@@ -83,8 +86,11 @@ struct preq {
 /* A session checked lately: who into out (strings copied), or false. */
 bool portal_cache_get(struct portal *p, const unsigned char *hash,
                       struct contact *out);
+/* Remember who for hash, unless something was forgotten since gen (the
+ * cache_gen read when the check was asked): that check may be older than
+ * the end of the session. */
 void portal_cache_put(struct portal *p, const unsigned char *hash,
-                      const struct contact *who);
+                      const struct contact *who, uint64_t gen);
 /* Forget a contact's sessions (0: everyone's). */
 void portal_cache_forget(struct portal *p, long long contact_id);
 void portal_cache_free(struct portal *p);

@@ -88,11 +88,14 @@ bool portal_cache_get(struct portal *p, const unsigned char *hash,
 }
 
 void portal_cache_put(struct portal *p, const unsigned char *hash,
-                      const struct contact *who)
+                      const struct contact *who, uint64_t gen)
 {
     uint64_t now = core_now_ms(p->core);
     size_t h = home(hash);
     struct cached *victim = NULL;
+
+    if (gen != p->cache_gen)
+        return;
 
     if (!p->cache)
         p->cache = dk_xcalloc(1, sizeof(*p->cache));
@@ -116,6 +119,9 @@ void portal_cache_put(struct portal *p, const unsigned char *hash,
 
 void portal_cache_forget(struct portal *p, long long contact_id)
 {
+    /* A check still in flight was answered before this forgetting: what
+     * it brings back must not be remembered (portal_cache_put's gen). */
+    p->cache_gen++;
     if (!p->cache)
         return;
     for (size_t i = 0; i < CACHE_SLOTS; i++) {
