@@ -19,7 +19,8 @@ CHROMEDRIVER = "/usr/bin/chromedriver"
 missing = [p for p in (CHROMIUM, CHROMEDRIVER) if not os.access(p, os.X_OK)]
 try:
     from selenium import webdriver
-    from selenium.common.exceptions import TimeoutException
+    from selenium.common.exceptions import (StaleElementReferenceException,
+                                            TimeoutException, WebDriverException)
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as EC
@@ -93,11 +94,25 @@ def page_text():
     return driver.find_element(By.TAG_NAME, "body").text
 
 
+def gone(element):
+    """A condition: element is no longer in the document.  While the next
+    page replaces the old one, chromedriver may answer a question about
+    the element with "Node ... does not belong to the document" (a
+    WebDriverException) instead of a stale reference: that is gone too."""
+    def check(_driver):
+        try:
+            element.is_enabled()
+            return False
+        except (StaleElementReferenceException, WebDriverException):
+            return True
+    return check
+
+
 def submit(form_el):
     """Click the form's submit button and wait for the next page."""
     button = form_el.find_element(By.CSS_SELECTOR, "button[type=submit]")
     button.click()
-    wait.until(EC.staleness_of(button))
+    wait.until(gone(button))
 
 
 def form(action):
