@@ -545,6 +545,17 @@ BEGIN
 END
 $$;
 
+-- Whether another link of p_kind may be mailed to p_contact: at most 5 an
+-- hour, so that a stranger repeating /reset or /signup cannot flood the
+-- address (the page answers the same either way).
+CREATE OR REPLACE FUNCTION portal_mail_quota_(p_contact bigint, p_kind text)
+RETURNS boolean LANGUAGE sql STABLE AS $$
+    SELECT count(*) < 5
+      FROM contact c, outbox o
+     WHERE c.id = p_contact AND lower(o.to_addr) = lower(c.email)
+       AND o.kind = p_kind AND o.created_at > now() - interval '1 hour'
+$$;
+
 -- "Forgot my password": for a contact who may log in (portal_allowed), a
 -- 'reset' token for 1 hour (older unused ones cancelled) and the
 -- 'password_reset' email with base_url/reset/confirm?token=.  For any
@@ -557,7 +568,8 @@ DECLARE
 BEGIN
     PERFORM portal_token_check_(p_token);
     SELECT id INTO cid FROM contact WHERE lower(email) = lower(p_email);
-    IF cid IS NULL OR NOT portal_allowed(cid, p_access, p_list) THEN
+    IF cid IS NULL OR NOT portal_allowed(cid, p_access, p_list)
+       OR NOT portal_mail_quota_(cid, 'password_reset') THEN
         RETURN;
     END IF;
     PERFORM portal_token_replace_(cid, 'reset', p_token, interval '1 hour', NULL);
@@ -623,7 +635,7 @@ BEGIN
     ON CONFLICT ((lower(email))) DO NOTHING;
     SELECT id, registered_at INTO cid, reg FROM contact
      WHERE lower(email) = lower(addr) FOR UPDATE;
-    IF reg IS NOT NULL THEN
+    IF reg IS NOT NULL OR NOT portal_mail_quota_(cid, 'signup_confirm') THEN
         RETURN;
     END IF;
     PERFORM portal_token_replace_(cid, 'confirm', p_token, interval '24 hours',

@@ -61,5 +61,7 @@ CREATE TABLE outbox (
     CHECK (sent_at IS NULL OR failed_at IS NULL)
 );
 -- The sender's queue: FOR UPDATE SKIP LOCKED over this index.
+-- The links mailed to one address lately (portal_mail_quota_()).
+CREATE INDEX outbox_recipient ON outbox (lower(to_addr), kind, created_at);
 CREATE INDEX outbox_pending ON outbox (not_before, id)
     WHERE sent_at IS NULL AND failed_at IS NULL;

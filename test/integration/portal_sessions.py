@@ -133,4 +133,20 @@ forged = hmac.new(open(pub, "rb").read(), si.encode(), hashlib.sha256).digest()
 r = Browser(jport).get("/sso?jwt=" + si + "." + b64(forged))
 eq(r.status, 403, "an HS256 token keyed with the public key is refused")
 
+# ---- no flooding an inbox through /reset -------------------------------------------
+before = len(p.sink.to(ola))
+answers = set()
+for i in range(8):
+    r = p.browser().post("/reset", {"email": ola})
+    answers.add((r.status, r.text))
+ok(len(answers) == 1 and next(iter(answers))[0] == 200 and
+   "Check your email" in next(iter(answers))[1],
+   "eight resets in a row all get the same answer", len(answers))
+wait_for(lambda: cl.sql1("SELECT count(*) FROM outbox WHERE sent_at IS NULL "
+                         "AND failed_at IS NULL") == "0", what="the outbox sent")
+eq(int(cl.sql1("SELECT count(*) FROM outbox WHERE kind = 'password_reset' "
+               "AND lower(to_addr) = lower('%s') AND created_at > now() - "
+               "interval '1 hour'" % ola)), 5,
+   "but at most 5 reset emails an hour go to one address")
+
 done()
