@@ -38,6 +38,7 @@ SET client_min_messages = warning;  -- quiet IF EXISTS and IF NOT EXISTS
 \ir schema/functions/sessions.sql
 \ir schema/functions/logins.sql
 \ir schema/functions/portal.sql
+\ir schema/functions/mail_in.sql
 
 -- Triggers (structure: changed by migrations), the seed rows, the version.
 \ir schema/triggers.sql

@@ -1,24 +1,37 @@
 /*
  * cmd_mailin.c - docketctl mail-in: one RFC 5322 message on stdin, as an
- * MTA pipe delivers it (Postfix pipe, procmail, fetchmail's mda), parsed
- * with GMime.  A reply joins its ticket only when its In-Reply-To or
+ * MTA pipe delivers it (Postfix pipe, Exim pipe transport, procmail,
+ * fetchmail's mda), parsed with GMime (mailparse.c).
+ *
+ * A contact's reply joins its ticket only when its In-Reply-To or
  * References names a Message-ID Docket sent on that ticket (SPEC section
  * 9): a From: header is easy to forge, and so is "[#ID]" in a subject,
- * which alone opens a new ticket that names the old one.  Anything else
- * from a known contact is a new ticket.  With mail.require_auth, the
- * receiving MTA's topmost Authentication-Results must say the sender
- * passed SPF, DKIM or DMARC for the From domain.  Attachments are kept
- * (their names and types made safe by the database).  One
- * transaction per message; the exit status follows sysexits(3), so that
- * the MTA bounces (65, 67, 77) or retries (75) correctly.  A message
- * delivered twice (an MTA's retry) is recognised by its Message-ID.
+ * which alone opens a new ticket that names the old one.  A reply to a
+ * ticket closed longer ago than mail.reopen_within opens a follow-up;
+ * anything else from a known contact is a new ticket
+ * (schema/functions/mail_in.sql has the rules).  A staff member's answer
+ * to a notification Docket emailed them is a note on its ticket.  With
+ * mail.require_auth, the receiving MTA's topmost Authentication-Results
+ * must say the sender passed SPF, DKIM or DMARC for the From domain.
+ *
+ * One transaction per message.  The exit status follows sysexits(3) as
+ * the MTA reads it: 0 taken, 65 not a message, 77 not accepted from this
+ * sender (the text goes back to them in the bounce, so it says what they
+ * can do and names nothing of our configuration), and 75 for anything
+ * that is not the message's fault (the database, the configuration, this
+ * program): the MTA keeps the message and tries again, so nothing a
+ * client sends is lost to a mistake of ours.  A message delivered twice
+ * (an MTA's retry) is recognised by its Message-ID.
  */
 #include "ctl.h"
+#include "dk_buf.h"
 #include "dk_mem.h"
 #include "dk_text.h"
 #include "mailparse.h"
+#include "mailreply.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <gmime/gmime.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -28,71 +41,86 @@
 enum {
     EX_OK_ = 0,
     EX_DATAERR_ = 65,  /* not a message we can read */
-    EX_NOUSER_ = 67,   /* unknown sender */
-    EX_SOFTWARE_ = 70, /* our fault */
-    EX_TEMPFAIL_ = 75, /* try again later */
-    EX_NOPERM_ = 77,   /* not allowed (a reply from someone else) */
+    EX_TEMPFAIL_ = 75, /* not the message's fault: try again later */
+    EX_NOPERM_ = 77,   /* not accepted from this sender */
 };
 
 #define MAIL_MAX (25u * 1024 * 1024)
 
 /*
- * The ticket a reply answers: the last <...> of References and
- * In-Reply-To (the parent comes last) that is a Message-ID Docket sent on
- * a ticket (a staff reply, or any outbox email about a ticket).  What a
- * contact sent us does not count: anyone may quote that.
+ * The Message-IDs of References and In-Reply-To (the parent last) as a
+ * PostgreSQL text[] literal, each id quoted; at most 64 of them.
  */
-static int find_by_ids(struct ctl *c, const char *v, char *ticket)
+static char *ids_array(const char *v)
 {
-    char *ids[64];
-    int n = 0;
+    struct dk_buf b = DK_BUF_INIT(0);
     const char *p = v;
+    int n = 0;
 
+    dk_buf_adds(&b, "{");
     while (p && n < 64) {
         const char *lt = strchr(p, '<'), *gt;
         if (!lt || !(gt = strchr(lt, '>')))
             break;
-        ids[n++] = dk_xstrndup(lt, (size_t)(gt - lt + 1));
         p = gt + 1;
+        if (gt - lt > 998) /* longer than a header line: not an id */
+            continue;
+        dk_buf_adds(&b, n++ ? ",\"" : "\"");
+        for (const char *q = lt; q <= gt; q++) {
+            if (*q == '"' || *q == '\\')
+                dk_buf_addc(&b, '\\');
+            dk_buf_addc(&b, *q);
+        }
+        dk_buf_addc(&b, '"');
     }
-    for (int i = n - 1; i >= 0 && !ticket[0]; i--) {
-        const char *params[1] = {ids[i]};
-        PGresult *res = ctl_exec(c,
-                                 "SELECT ticket_id FROM message "
-                                 "WHERE message_id = $1 AND direction = 'out' "
-                                 "UNION ALL SELECT ticket_id FROM outbox "
-                                 "WHERE message_id = $1 AND ticket_id IS NOT "
-                                 "NULL LIMIT 1",
-                                 1, params, NULL, NULL);
-        if (res && PQntuples(res))
-            snprintf(ticket, 24, "%s", PQgetvalue(res, 0, 0));
-        if (res)
-            PQclear(res);
-    }
-    for (int i = 0; i < n; i++)
-        free(ids[i]);
+    dk_buf_adds(&b, "}");
+    return dk_buf_steal(&b, NULL);
+}
+
+/*
+ * The ticket a reply answers, into ticket (or ""): the last of ids that
+ * is a Message-ID Docket sent on a ticket (a staff reply, or any outbox
+ * email about a ticket to its contact: not a staff member's notification,
+ * which only their answer may name).  What a contact sent us does not
+ * count: anyone may quote that.  Returns 0, or -1 when the query failed (printed).
+ */
+static int find_thread(struct ctl *c, const char *ids, char *ticket)
+{
+    const char *params[1] = {ids};
+    PGresult *res = ctl_exec(
+        c,
+        "SELECT x.ticket_id FROM unnest($1::text[]) WITH ORDINALITY AS i "
+        "(id, n), LATERAL (SELECT ticket_id FROM message WHERE message_id = "
+        "i.id AND direction = 'out' UNION ALL SELECT ticket_id FROM outbox "
+        "WHERE message_id = i.id AND ticket_id IS NOT NULL "
+        "AND kind <> ALL (mail_in_staff_kinds_()) LIMIT 1) x "
+        "ORDER BY i.n DESC LIMIT 1",
+        1, params, NULL, NULL);
+
+    ticket[0] = '\0';
+    if (!res)
+        return -1;
+    if (PQntuples(res))
+        snprintf(ticket, 24, "%s", PQgetvalue(res, 0, 0));
+    PQclear(res);
     return 0;
 }
 
-/* "[#ID]" in a subject naming a ticket that exists, into named; or "". */
-static void find_named(struct ctl *c, const char *subject, char *named)
+/* "[#ID]" in a subject, into named (the database checks the ticket
+ * exists); or "". */
+static void find_named(const char *subject, char *named)
 {
     const char *p = subject ? strstr(subject, "[#") : NULL;
-    const char *params[1];
-    PGresult *res;
+    size_t n = 0;
 
     named[0] = '\0';
-    if (!p || !isdigit((unsigned char)p[2]))
+    if (!p)
         return;
-    params[0] = p + 2;
-    res = ctl_exec(c,
-                   "SELECT id FROM ticket WHERE id = "
-                   "substring($1 from '^([0-9]{1,15})\\]')::bigint",
-                   1, params, NULL, NULL);
-    if (res && PQntuples(res))
-        snprintf(named, 24, "%s", PQgetvalue(res, 0, 0));
-    if (res)
-        PQclear(res);
+    p += 2;
+    while (isdigit((unsigned char)p[n]) && n < 15)
+        n++;
+    if (n > 0 && p[n] == ']')
+        snprintf(named, 24, "%.*s", (int)n, p);
 }
 
 /* mail.require_auth: did the receiving MTA say the sender passed? */
@@ -107,11 +135,13 @@ static int sender_authenticated(struct ctl *c, const struct mail *m)
         return 1;
     if (mail_auth_pass(m->auth_results, methods[want], m->from))
         return 1;
+    /* The sender reads this in the bounce. */
     ctl_fail(c,
-             "not accepted from %s: the receiving server's "
-             "Authentication-Results does not say %s=pass for its domain "
-             "(mail.require_auth: %s)",
-             m->from, methods[want], methods[want]);
+             "not accepted: our mail server could not confirm that this "
+             "message was sent by %s (no %s pass for its domain). If you "
+             "sent it, please send it again from your usual email program, "
+             "or call us.",
+             m->from, methods[want]);
     return 0;
 }
 
@@ -163,20 +193,136 @@ static int store_attachments(struct ctl *c, GPtrArray *parts,
     return 0;
 }
 
+/* The first value of a one-row result, into out (or "" without a row). */
+static int one_value(struct ctl *c, const char *sql, int n,
+                     const char *const *params, char *out, size_t size)
+{
+    PGresult *res = ctl_exec(c, sql, n, params, NULL, NULL);
+
+    out[0] = '\0';
+    if (!res)
+        return -1;
+    if (PQntuples(res) && !PQgetisnull(res, 0, 0))
+        snprintf(out, size, "%s", PQgetvalue(res, 0, 0));
+    PQclear(res);
+    return 0;
+}
+
+/*
+ * A staff member's answer to a notification Docket emailed them (a
+ * mention, graphics complete, a client's reply, a reminder): a note on
+ * its ticket, of what is new above the quote.  Returns 1 when the message
+ * is not such an answer (go on with it as a contact's), else the exit
+ * status; the transaction is committed or rolled back here.
+ */
+static int staff_answer(struct ctl *c, struct mail *m, const char *ids)
+{
+    const char *params[4] = {m->from, ids};
+    char staff[24], ticket[24], note[24];
+    PGresult *res;
+    char *text;
+
+    res = ctl_exec(c,
+                   "SELECT staff_id, ticket_id FROM "
+                   "mail_in_staff_thread($1, $2::text[])",
+                   2, params, NULL, NULL);
+    if (!res)
+        return EX_TEMPFAIL_;
+    if (!PQntuples(res) || PQgetisnull(res, 0, 0)) {
+        PQclear(res);
+        return 1;
+    }
+    snprintf(staff, sizeof(staff), "%s", PQgetvalue(res, 0, 0));
+    snprintf(ticket, sizeof(ticket), "%s", PQgetvalue(res, 0, 1));
+    PQclear(res);
+    text = mail_reply_new_text(m->body);
+    if (!*text && m->attachments->len == 0) {
+        free(text);
+        ctl_rollback(c);
+        printf("answer to a notification on ticket %s with nothing but "
+               "the quote: no note\n",
+               ticket);
+        return EX_OK_;
+    }
+    params[0] = staff;
+    params[1] = ticket;
+    params[2] = *text ? text : "(files by email)";
+    params[3] = m->message_id[0] ? m->message_id : NULL;
+    if (one_value(c,
+                  "SELECT mail_in_staff_note($1::bigint, $2::bigint, "
+                  "left($3, 100000), $4)",
+                  4, params, note, sizeof(note)) != 0 ||
+        store_attachments(c, m->attachments, ticket, NULL) != 0) {
+        free(text);
+        ctl_rollback(c);
+        return EX_TEMPFAIL_;
+    }
+    free(text);
+    if (ctl_commit(c))
+        return EX_TEMPFAIL_;
+    printf("note %s added to ticket %s\n", note, ticket);
+    return EX_OK_;
+}
+
+/* The contact who sent m, into contact; a new one with
+ * mail.unknown_senders: create.  Returns 0, 1 when the sender is not
+ * accepted (printed for them), -1 on a database failure. */
+static int find_contact(struct ctl *c, struct mail *m, char *contact)
+{
+    const char *params[2] = {m->from}, *name;
+    char staff[24];
+
+    if (one_value(c, "SELECT id FROM contact WHERE lower(email) = lower($1)", 1,
+                  params, contact, 24) != 0)
+        return -1;
+    if (contact[0])
+        return 0;
+    if (one_value(c,
+                  "SELECT id FROM staff WHERE lower(email) = lower($1) "
+                  "AND active",
+                  1, params, staff, sizeof(staff)) != 0)
+        return -1;
+    if (staff[0]) {
+        ctl_fail(c, "not delivered: email from staff is taken only as an "
+                    "answer to a notification from Docket (it becomes a "
+                    "note on that ticket). Please use docket for "
+                    "anything else.");
+        return 1;
+    }
+    if (c->cfg.mail.unknown_senders != DK_SENDERS_CREATE) {
+        /* The sender reads this in the bounce: what they can do, and
+         * nothing about how we are set up. */
+        ctl_fail(c,
+                 "not delivered: %s is not an address our helpdesk knows, "
+                 "so the message was not taken. If your school or "
+                 "organisation works with us, please send it again from "
+                 "the address we have for you, or ask us to add this one.",
+                 m->from);
+        return 1;
+    }
+    name = internet_address_get_name(m->sender);
+    params[1] = name && *name ? name : m->from;
+    return one_value(c,
+                     "INSERT INTO contact (email, first_name) "
+                     "VALUES ($1, left($2, 100)) RETURNING id",
+                     2, params, contact, 24);
+}
+
 static int deliver(struct ctl *c, struct mail *m)
 {
-    const char *addr = m->from, *subject = m->subject, *name, *params[6];
-    char *body = m->body, *msgid = m->message_id, ticket[24] = "";
-    char contact[24], named[24] = "", *irt = m->in_reply_to;
+    const char *params[8];
+    char *msgid = m->message_id, ticket[24] = "", contact[24], named[24] = "";
+    char answered[24];
+    char within[32], seen[24], *ids;
     PGresult *res;
-    int rc = EX_SOFTWARE_;
+    int rc;
 
-    if (!addr || !dk_email_valid(addr)) {
-        ctl_fail(c, "the message has no sender address");
+    if (!m->from || !dk_email_valid(m->from)) {
+        ctl_fail(c, "not delivered: the message has no sender address");
         return EX_DATAERR_;
     }
-    if (!dk_utf8_valid(body, strlen(body))) {
-        ctl_fail(c, "the message's text is not readable");
+    if (!dk_utf8_valid(m->body, strlen(m->body))) {
+        ctl_fail(c, "not delivered: the message's text is not readable");
         return EX_DATAERR_;
     }
     if (!sender_authenticated(c, m))
@@ -186,118 +332,85 @@ static int deliver(struct ctl *c, struct mail *m)
     /* Delivered before (an MTA retrying)?  Then done. */
     if (msgid[0]) {
         params[0] = msgid;
-        res = ctl_exec(c, "SELECT 1 FROM message WHERE message_id = $1", 1,
-                       params, NULL, NULL);
-        if (res && PQntuples(res)) {
-            PQclear(res);
+        if (one_value(c,
+                      "SELECT 1 FROM message WHERE message_id = $1 "
+                      "UNION ALL SELECT 1 FROM note WHERE message_id = $1",
+                      1, params, seen, sizeof(seen)) != 0)
+            goto tempfail;
+        if (seen[0]) {
             ctl_rollback(c);
             printf("already delivered: %s\n", msgid);
             return EX_OK_;
         }
-        if (res)
-            PQclear(res);
     }
-    params[0] = addr;
-    res = ctl_exec(c, "SELECT id FROM contact WHERE lower(email) = lower($1)",
-                   1, params, NULL, NULL);
-    if (!res)
-        goto fail;
-    if (PQntuples(res) == 0) {
-        PQclear(res);
-        if (c->cfg.mail.unknown_senders != DK_SENDERS_CREATE) {
-            ctl_fail(c, "%s is not a contact (mail.unknown_senders: reject)",
-                     addr);
-            rc = EX_NOUSER_;
-            goto fail;
-        }
-        name = internet_address_get_name(m->sender);
-        params[1] = name && *name ? name : addr;
-        res = ctl_exec(c,
-                       "INSERT INTO contact (email, first_name) "
-                       "VALUES ($1, left($2, 100)) RETURNING id",
-                       2, params, NULL, NULL);
-        if (!res)
-            goto fail;
+    ids = ids_array(m->references);
+    rc = staff_answer(c, m, ids);
+    if (rc != 1) {
+        free(ids);
+        return rc;
     }
-    snprintf(contact, sizeof(contact), "%s", PQgetvalue(res, 0, 0));
-    PQclear(res);
-
-    /* Which ticket: only a reply to a message Docket sent on it.  "[#ID]"
-     * in the subject alone is what anyone can write: a new ticket that
-     * names the old one. */
-    find_by_ids(c, m->references, ticket);
+    if ((rc = find_contact(c, m, contact)) != 0) {
+        free(ids);
+        ctl_rollback(c);
+        return rc < 0 ? EX_TEMPFAIL_ : EX_NOPERM_;
+    }
+    rc = find_thread(c, ids, ticket);
+    free(ids);
+    if (rc != 0)
+        goto tempfail;
     if (!ticket[0])
-        find_named(c, subject, named);
-    if (ticket[0]) {
-        char state[6];
-        params[0] = ticket;
-        params[1] = contact;
-        params[2] = body;
-        params[3] = msgid[0] ? msgid : NULL;
-        params[4] = irt;
-        res = ctl_exec(c, "SELECT message_receive($1, $2, $3, $4, $5)", 5,
-                       params, state, NULL);
-        if (!res) {
-            if (!strcmp(state, "DK403")) {
-                ctl_fail(c, "%s may not add to ticket %s", addr, ticket);
-                rc = EX_NOPERM_;
-            } else {
-                ctl_fail(c, "could not add to ticket %s (SQLSTATE %s)", ticket,
-                         state);
-            }
-            goto fail;
-        }
-        printf("reply added to ticket %s\n", ticket);
-    } else {
-        params[0] = contact;
-        params[1] = subject && *subject ? subject : "(no subject)";
-        params[2] = body;
-        params[3] = msgid[0] ? msgid : NULL;
-        params[4] = named[0] ? named : NULL;
-        res = ctl_exec(c,
-                       "WITH s AS (SELECT coalesce(' (follow-up to #' || $5 "
-                       "  || ')', '') AS tail), "
-                       "t AS (SELECT (ticket_create($1::bigint, "
-                       "  left($2, 300 - length(s.tail)) || s.tail, "
-                       "  left($3, 100000), 'medium', 'email', "
-                       "  NULL)->>'id')::bigint AS id FROM s), "
-                       "m AS (INSERT INTO message (ticket_id, direction, "
-                       "  author_contact_id, body, message_id) "
-                       "  SELECT t.id, 'in', $1::bigint, $3, $4 FROM t "
-                       "  RETURNING ticket_id, id) "
-                       "SELECT ticket_id, id, pg_notify('docket_wake', '') "
-                       "FROM m",
-                       5, params, NULL, NULL);
-        if (!res)
-            goto fail;
-        snprintf(ticket, sizeof(ticket), "%s", PQgetvalue(res, 0, 0));
-        if (named[0])
-            printf("new ticket %s (follow-up to %s)\n", ticket, named);
-        else
-            printf("new ticket %s\n", ticket);
-    }
+        find_named(m->subject, named);
+    snprintf(answered, sizeof(answered), "%s", ticket[0] ? ticket : named);
+    snprintf(within, sizeof(within), "%lld seconds", c->cfg.mail.reopen_within);
+    params[0] = contact;
+    params[1] = ticket[0] ? answered : NULL;
+    params[2] = named[0] ? named : NULL;
+    params[3] = m->subject;
+    params[4] = m->body;
+    params[5] = msgid[0] ? msgid : NULL;
+    params[6] = m->in_reply_to;
+    params[7] = c->cfg.mail.reopen_within > 0 ? within : NULL;
     {
-        /* The message row the attachments belong to. */
-        const char *p2[1] = {ticket};
-        PGresult *row = ctl_exec(c,
-                                 "SELECT max(id) FROM message "
-                                 "WHERE ticket_id = $1::bigint AND "
-                                 "direction = 'in'",
-                                 1, p2, NULL, NULL);
-        if (!row || store_attachments(c, m->attachments, ticket,
-                                      PQgetvalue(row, 0, 0))) {
-            if (row)
-                PQclear(row);
-            PQclear(res);
-            goto fail;
+        char state[6];
+        res = ctl_exec(c,
+                       "SELECT tid, mid, outcome FROM mail_in_contact("
+                       "$1::bigint, $2::bigint, $3::bigint, $4, $5, $6, $7, "
+                       "$8::interval)",
+                       8, params, state, NULL);
+        if (!res && !strcmp(state, "DK403")) {
+            ctl_rollback(c);
+            ctl_fail(c, "not delivered: you may answer only your own "
+                        "requests. Please send a new email to open a "
+                        "request of your own.");
+            return EX_NOPERM_;
         }
-        PQclear(row);
+        if (!res) {
+            ctl_fail(c, "could not store the message (SQLSTATE %s)", state);
+            goto tempfail;
+        }
     }
+    snprintf(ticket, sizeof(ticket), "%s", PQgetvalue(res, 0, 0));
+    if (store_attachments(c, m->attachments, ticket, PQgetvalue(res, 0, 1))) {
+        PQclear(res);
+        goto tempfail;
+    }
+    if (ctl_commit(c)) {
+        PQclear(res);
+        return EX_TEMPFAIL_;
+    }
+    if (!strcmp(PQgetvalue(res, 0, 2), "new"))
+        printf("new ticket %s\n", ticket);
+    else if (!strcmp(PQgetvalue(res, 0, 2), "follow_up"))
+        printf("new ticket %s (follow-up to %s)\n", ticket, answered);
+    else if (!strcmp(PQgetvalue(res, 0, 2), "reopened"))
+        printf("reply added to ticket %s (reopened)\n", ticket);
+    else
+        printf("reply added to ticket %s\n", ticket);
     PQclear(res);
-    return ctl_commit(c) ? EX_TEMPFAIL_ : EX_OK_;
-fail:
+    return EX_OK_;
+tempfail:
     ctl_rollback(c);
-    return rc;
+    return EX_TEMPFAIL_;
 }
 
 int ctl_mail_in(struct ctl *c, int argc, char **argv)
@@ -307,18 +420,29 @@ int ctl_mail_in(struct ctl *c, int argc, char **argv)
     size_t len = 0, cap = 65536, n;
     int rc;
 
+    /* A pipe command with a wrong argument is ours to fix, not the
+     * client's: keep the message. */
     if (ctl_getopt(c, argc, argv, argv[0], NULL, pos, 0, NULL, NULL) < 0)
-        return EX_DATAERR_;
+        return EX_TEMPFAIL_;
     data = dk_xmalloc(cap);
     while ((n = fread(data + len, 1, cap - len, stdin)) > 0) {
         len += n;
         if (len > MAIL_MAX) {
             free(data);
-            ctl_fail(c, "message larger than %u bytes", MAIL_MAX);
+            ctl_fail(c,
+                     "not delivered: the message is larger than %u MB. "
+                     "Please send large files as a link, or in several "
+                     "emails.",
+                     MAIL_MAX / (1024 * 1024));
             return EX_DATAERR_;
         }
         if (len == cap)
             data = dk_xrealloc(data, cap *= 2);
+    }
+    if (ferror(stdin)) {
+        free(data);
+        ctl_fail(c, "could not read the message: %s", strerror(errno));
+        return EX_TEMPFAIL_;
     }
     /* No database: the MTA should keep the message and try later. */
     if (!ctl_db(c)) {
@@ -327,7 +451,8 @@ int ctl_mail_in(struct ctl *c, int argc, char **argv)
     }
     g_mime_init();
     if (mail_parse(&m, data, len) != 0) {
-        ctl_fail(c, "standard input is not an RFC 5322 message");
+        ctl_fail(c, "not delivered: this is not an email message "
+                    "(RFC 5322)");
         rc = EX_DATAERR_;
     } else {
         rc = deliver(c, &m);

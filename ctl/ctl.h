@@ -25,6 +25,11 @@ struct ctl_cmd {
     const char *sub; /* NULL for a command without subcommands */
     int (*run)(struct ctl *c, int argc, char **argv);
     const char *usage;
+    /* The exit status when the command cannot even start (its options,
+     * the configuration, libsodium): 1, but mail-in's is 75
+     * (EX_TEMPFAIL): the MTA keeps the message and retries, where any
+     * other status would bounce a client's mail for a typo of ours. */
+    int cannot_start;
 };
 
 /* Print "docketctl: CMD: message" to stderr; returns 1, the exit status. */

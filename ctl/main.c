@@ -14,49 +14,57 @@
 #endif
 
 static const struct ctl_cmd commands[] = {
-    {"migrate", NULL, ctl_migrate, "docketctl migrate"},
+    {"migrate", NULL, ctl_migrate, "docketctl migrate", 1},
     {"staff", "add", ctl_staff_add,
      "docketctl staff add USERNAME --name NAME --email EMAIL "
-     "--role ROLE[,ROLE...] [--unix-user USER] [--password-stdin]"},
-    {"staff", "list", ctl_staff_list, "docketctl staff list"},
+     "--role ROLE[,ROLE...] [--unix-user USER] [--password-stdin]",
+     1},
+    {"staff", "list", ctl_staff_list, "docketctl staff list", 1},
     {"staff", "set", ctl_staff_set,
      "docketctl staff set USERNAME [--name NAME] [--email EMAIL] "
-     "[--role ROLE[,ROLE...]] [--unix-user USER | --no-unix-user]"},
-    {"staff", "disable", ctl_staff_disable, "docketctl staff disable USERNAME"},
-    {"staff", "enable", ctl_staff_enable, "docketctl staff enable USERNAME"},
+     "[--role ROLE[,ROLE...]] [--unix-user USER | --no-unix-user]",
+     1},
+    {"staff", "disable", ctl_staff_disable, "docketctl staff disable USERNAME",
+     1},
+    {"staff", "enable", ctl_staff_enable, "docketctl staff enable USERNAME", 1},
     {"staff", "passwd", ctl_staff_passwd,
-     "docketctl staff passwd USERNAME [--password-stdin]"},
+     "docketctl staff passwd USERNAME [--password-stdin]", 1},
     {"company", "add", ctl_company_add,
-     "docketctl company add NAME [--website URL] [--domain DOMAIN]"},
-    {"company", "list", ctl_company_list, "docketctl company list"},
+     "docketctl company add NAME [--website URL] [--domain DOMAIN]", 1},
+    {"company", "list", ctl_company_list, "docketctl company list", 1},
     {"contact", "add", ctl_contact_add,
      "docketctl contact add EMAIL --first F --last L [--title T] "
-     "[--phone P] [--company NAME]"},
+     "[--phone P] [--company NAME]",
+     1},
     {"contact", "import", ctl_contact_import,
      "docketctl contact import FILE.csv   "
-     "(header: email,first,last,title,phone,company)"},
+     "(header: email,first,last,title,phone,company)",
+     1},
     {"contact", "invite", ctl_contact_invite,
-     "docketctl contact invite EMAIL   (a fresh portal registration link)"},
+     "docketctl contact invite EMAIL   (a fresh portal registration link)", 1},
     {"list", "add-member", ctl_list_add_member,
-     "docketctl list add-member LIST EMAIL"},
+     "docketctl list add-member LIST EMAIL", 1},
     {"list", "remove-member", ctl_list_remove_member,
-     "docketctl list remove-member LIST EMAIL"},
-    {"list", "members", ctl_list_members, "docketctl list members LIST"},
+     "docketctl list remove-member LIST EMAIL", 1},
+    {"list", "members", ctl_list_members, "docketctl list members LIST", 1},
     {"ticket", "create", ctl_ticket_create,
      "docketctl ticket create --contact EMAIL --subject S "
      "[--priority low|medium|high] [--source phone|email|form|portal] "
-     "(description on stdin)"},
+     "(description on stdin)",
+     1},
     {"template", "add", ctl_template_add,
      "docketctl template add FOLDER NAME --subject S [--replace]   (body on "
-     "stdin)"},
+     "stdin)",
+     1},
     {"workflow", "add", ctl_workflow_add,
-     "docketctl workflow add NAME --step FOLDER/TEMPLATE:DELAY [--step ...]"},
+     "docketctl workflow add NAME --step FOLDER/TEMPLATE:DELAY [--step ...]",
+     1},
     {"workflow", "enroll", ctl_workflow_enroll,
-     "docketctl workflow enroll WORKFLOW EMAIL"},
+     "docketctl workflow enroll WORKFLOW EMAIL", 1},
     {"mail-in", NULL, ctl_mail_in,
-     "docketctl mail-in   (one RFC 5322 message on stdin)"},
+     "docketctl mail-in   (one RFC 5322 message on stdin)", 75},
     {"demo-data", NULL, ctl_demo_data,
-     "docketctl demo-data [--unix-user USER] [--password-stdin]"},
+     "docketctl demo-data [--unix-user USER] [--password-stdin]", 1},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -74,9 +82,9 @@ static void usage(FILE *fp)
 /*
  * Take --config FILE / --config=FILE out of argv wherever it stands, so
  * "docketctl --config F migrate" and "docketctl migrate --config F" both
- * work.  Returns the new argc, or -1 after printing a problem.
+ * work.  Returns the new argc; *bad is set after printing a problem.
  */
-static int take_config(struct ctl *c, int argc, char **argv)
+static int take_config(struct ctl *c, int argc, char **argv, bool *bad)
 {
     int out = 0;
 
@@ -90,7 +98,8 @@ static int take_config(struct ctl *c, int argc, char **argv)
             if (i + 1 >= argc) {
                 fprintf(stderr, "docketctl: option \"--config\" needs a "
                                 "file name\n");
-                return -1;
+                *bad = true;
+                break;
             }
             c->config_path = argv[++i];
         } else if (strncmp(argv[i], "--config=", 9) == 0) {
@@ -138,9 +147,11 @@ int main(int argc, char **argv)
     struct dk_diag diag;
     const struct ctl_cmd *cmd;
     char cmdname[64];
-    int used, rc;
+    int used, rc, cannot_start;
+    bool bad = false;
 
-    if ((argc = take_config(&c, argc, argv)) < 0)
+    argc = take_config(&c, argc, argv, &bad);
+    if (bad && argc < 2)
         return 2;
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
         !strcmp(argv[1], "help")) {
@@ -169,6 +180,9 @@ int main(int argc, char **argv)
         }
         return 2;
     }
+    cannot_start = cmd->cannot_start;
+    if (bad)
+        return cannot_start;
     snprintf(cmdname, sizeof(cmdname), "%s%s%s", cmd->name, cmd->sub ? " " : "",
              cmd->sub ? cmd->sub : "");
     c.cmd = cmdname;
@@ -181,15 +195,20 @@ int main(int argc, char **argv)
     if (dk_config_load(&c.cfg, c.config_path, &diag) != 0) {
         for (size_t i = 0; i < diag.n; i++)
             fprintf(stderr, "docketctl: %s\n", diag.lines[i]);
+        if (cannot_start != 1)
+            fprintf(stderr,
+                    "docketctl: %s: not done (exit %d: the mail server "
+                    "keeps the message and tries again)\n",
+                    cmdname, cannot_start);
         dk_diag_cleanup(&diag);
         dk_config_cleanup(&c.cfg);
-        return 1;
+        return cannot_start;
     }
     dk_diag_cleanup(&diag);
     if (dk_secret_init() != 0) {
         fprintf(stderr, "docketctl: could not initialise libsodium\n");
         dk_config_cleanup(&c.cfg);
-        return 1;
+        return cannot_start;
     }
 
     /* The handler sees "docketctl staff add" as argv[0]. */

@@ -161,7 +161,7 @@ BEGIN
 END
 $$;
 
--- A contact's message on a ticket, by email (message_receive) or from the
+-- A contact's message on a ticket, by email (mail_in_contact) or from the
 -- portal (portal_reply): the rules of SPEC section 3 in one place.  old is
 -- the ticket as locked; t the workflow state the caller wants (old itself,
 -- or old reopened by portal_reply).  The message row ('in', p_source); a
@@ -210,23 +210,5 @@ BEGIN
     END IF;
     PERFORM pg_notify('docket_wake', '');
     RETURN mid;
-END
-$$;
-
--- A client's email on an existing ticket (docketctl mail-in): the
--- contact-reply rules (message_from_contact).  Only the ticket's own
--- contact may add to it by email.
-CREATE OR REPLACE FUNCTION message_receive(p_ticket bigint, p_contact bigint, p_body text,
-                                p_message_id text, p_in_reply_to text)
-RETURNS bigint LANGUAGE plpgsql AS $$
-DECLARE
-    old ticket := ticket_lock(p_ticket, NULL);
-BEGIN
-    IF old.contact_id <> p_contact THEN
-        RAISE EXCEPTION 'ticket % belongs to another contact', p_ticket
-            USING ERRCODE = 'DK403';
-    END IF;
-    RETURN message_from_contact(old, old, p_contact, p_body, 'email',
-                                p_message_id, p_in_reply_to);
 END
 $$;

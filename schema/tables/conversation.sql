@@ -27,7 +27,11 @@ CREATE TABLE note (
     ticket_id   bigint NOT NULL REFERENCES ticket (id) ON DELETE CASCADE,
     author_id   bigint NOT NULL REFERENCES staff (id),
     body        text NOT NULL CHECK (btrim(body) <> '' AND length(body) <= 100000),
-    created_at  timestamptz NOT NULL DEFAULT now()
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    -- A note that came by email (a staff member answering a
+    -- notification): its Message-ID, so that a second delivery adds
+    -- nothing.  Last: migration 0006 added it.
+    message_id  text UNIQUE
 );
 CREATE INDEX note_ticket ON note (ticket_id, created_at, id);
 

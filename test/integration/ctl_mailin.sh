@@ -2,7 +2,7 @@
 # messages (test/mail/): a new request in ISO-8859-1, a reply found by
 # In-Reply-To naming our reply with multipart/alternative and a PDF, one
 # that is HTML only in windows-1252 with an encoded-word subject; and the
-# refusals with their sysexits codes: unknown sender 67, no sender 65,
+# refusals with their sysexits codes: unknown sender 77, no sender 65,
 # someone else's ticket 77, database down 75; a message delivered twice is
 # added once.  Forgeries (SPEC section 9): a forged From: with "[#ID]" and
 # no In-Reply-To, or with a guessed or quoted one, opens a new ticket that
@@ -83,8 +83,8 @@ mailin "$T/reply2.eml"
 expect_eq "delivered twice (an MTA retrying): added once" "$RC $(sql "SELECT count(*) FROM message")" "0 $before"
 
 mailin "$M/unknown-sender.eml"
-expect_eq "an unknown sender: 67 (EX_NOUSER), so the MTA bounces" "$RC" 67
-expect_eq "  ...saying why" "$ERR" "docketctl: mail-in: stranger@elsewhere.example is not a contact (mail.unknown_senders: reject)"
+expect_eq "an unknown sender: 77 (EX_NOPERM), so the MTA bounces" "$RC" 77
+expect_eq "  ...saying what they can do, in words meant for them" "$ERR" "docketctl: mail-in: not delivered: stranger@elsewhere.example is not an address our helpdesk knows, so the message was not taken. If your school or organisation works with us, please send it again from the address we have for you, or ask us to add this one."
 mailin "$M/no-sender.eml"
 expect_eq "no sender: 65 (EX_DATAERR)" "$RC" 65
 sed -e "s/TICKET/$tid/" -e "s/<OURMESSAGEID>/$mine/g" "$M/other-contact-reply.eml" > "$T/other.eml"
@@ -142,8 +142,8 @@ for method in spf dkim dmarc; do
     authmail $method "$M/unknown-sender.eml"
     expect_eq "  ...no Authentication-Results at all: 77 (before the sender is looked up)" "$RC" 77
 done
-expect_eq "  ...saying why" "$ERR" \
-    "docketctl: mail-in: not accepted from stranger@elsewhere.example: the receiving server's Authentication-Results does not say dmarc=pass for its domain (mail.require_auth: dmarc)"
+expect_eq "  ...saying why, in words meant for the sender" "$ERR" \
+    "docketctl: mail-in: not accepted: our mail server could not confirm that this message was sent by stranger@elsewhere.example (no dmarc pass for its domain). If you sent it, please send it again from your usual email program, or call us."
 for method in spf dkim; do
     authmail $method "$M/auth-other-domain.eml"
     expect_eq "require_auth $method: a pass for another domain than the From address's: 77" "$RC" 77

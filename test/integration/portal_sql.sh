@@ -239,15 +239,16 @@ expect_eq "portal_reply: closed longer ago than p_reopen_within is DK409" \
     "DK409: ticket $T2 was closed on 2024-03-01; send a new request"
 expect_eq "  ...and changes nothing" "$(sql "SELECT version - $V, closed FROM ticket WHERE id = $T2")" "0|t"
 
-# The email path follows the same rules (message_from_contact).
+# The email path follows the same rules (message_from_contact, through
+# mail_in_contact).
 sql "SELECT ticket_set_stage($ALICE, $T1, NULL, 'waiting_on_contact')" >/dev/null
 sql "DELETE FROM outbox"
-MID=$(sql "SELECT message_receive($T1, $OLA, 'by email', '<m1@x>', NULL)")
-expect_eq "message_receive: source email, back to in_progress, owner emailed" \
+MID=$(sql "SELECT mid FROM mail_in_contact($OLA, $T1, NULL, 'Re: x', 'by email', '<m1@x>', NULL, '14 days')")
+expect_eq "mail_in_contact: source email, back to in_progress, owner emailed" \
     "$(sql "SELECT source FROM message WHERE id = $MID") $(sql "SELECT stage FROM ticket WHERE id = $T1") $(sql "SELECT kind FROM outbox")" \
     "email in_progress client_reply"
-expect_eq "message_receive: still only the ticket's own contact" \
-    "$(sqlerr "SELECT message_receive($T1, $KARI, 'x', NULL, NULL)")" "DK403: ticket $T1 belongs to another contact"
+expect_eq "mail_in_contact: still only the ticket's own contact" \
+    "$(sqlerr "SELECT mail_in_contact($KARI, $T1, NULL, 'Re: x', 'x', NULL, NULL, '14 days')")" "DK403: ticket $T1 belongs to another contact"
 
 # ---- new requests ---------------------------------------------------------------
 sql "DELETE FROM outbox"
