@@ -18,8 +18,10 @@ static const char *const separators[] = {
     "-----Original Message-----", "-----Opprinnelig melding-----",
     "-----Oorspronkelijk bericht-----", "-------- Original Message --------",
     "-------- Forwarded Message --------"};
-/* How an attribution line ends: "On Mon, Kari <k@x> wrote:". */
-static const char *const wrote_words[] = {"wrote:", "skrev:", "schreef:"};
+/* The verb of an attribution line, which ends in ':': "On Mon, Kari <k@x>
+ * wrote:", "ons. 2. des. 2026 skrev Kari <k@x>:", "Op wo 2 dec. schreef
+ * Kari <k@x>:". */
+static const char *const wrote_words[] = {" wrote", " skrev", " schreef"};
 
 static bool starts(const char *line, size_t len, const char *word)
 {
@@ -56,11 +58,12 @@ static bool attribution(const char *line, size_t len)
         return false;
     for (size_t i = 0; i < sizeof(wrote_words) / sizeof(*wrote_words); i++) {
         size_t n = strlen(wrote_words[i]);
-        if (len >= n && strncasecmp(line + len - n, wrote_words[i], n) == 0)
+        const char *at = memmem(line, len, wrote_words[i], n);
+        /* The verb as a word: followed by a space or the final ':'. */
+        if (at && (at[n] == ' ' || at + n == line + len - 1))
             return true;
     }
-    /* Dutch puts the verb first: "Op 2 dec. 2026 schreef Kari <k@x>:". */
-    return starts(line, len, "Op ") && memmem(line, len, " schreef ", 9);
+    return false;
 }
 
 char *mail_reply_new_text(const char *body)

@@ -242,6 +242,12 @@ static void build(struct app *a, struct page *p)
                     json_is_string(json_array_get(v, 1))
                         ? json_string_value(json_array_get(v, 1))
                         : "—");
+            /* A ticket opened by a reply to an old closed one. */
+            else if (!strcmp(key, "follow_up_to") && json_is_integer(v) &&
+                     len < sizeof(change))
+                len += (size_t)snprintf(change + len, sizeof(change) - len,
+                                        " (follow-up to #%lld)",
+                                        (long long)json_integer_value(v));
         }
         const char *at = str(x, "created_at");
         addf(p, color_attr(a, C_DIM), "  %.10s %.5s  %-18s %s%s", at,
