@@ -37,10 +37,23 @@ for f in ./usr/bin/docket ./usr/sbin/docketd ./usr/sbin/docketctl \
          ./usr/share/docket/schema.sql ./usr/share/docket/config.example.yaml \
          ./usr/share/man/man1/docket.1 ./usr/share/man/man5/docket.yaml.5 \
          ./usr/share/man/man8/docketd.8 ./usr/share/man/man8/docketctl.8 \
-         ./usr/share/doc/docket/operations.md; do
+         ./usr/share/doc/docket/README.md; do
     grep -qx "$f" <<<"$files" && pass "the package holds $f" \
         || fail "the package lacks $f"
 done
+# Every guide, beside the others it links to (operations.md links
+# docketctl.md and portal.md, among others).
+for f in "$DOCKET_SOURCE_DIR"/docs/*.md; do
+    f=./usr/share/doc/docket/$(basename "$f")
+    grep -qx "$f" <<<"$files" && pass "the package holds $f" \
+        || fail "the package lacks $f"
+done
+# and every guide a shipped guide links to is shipped beside it.
+missing=$(grep -ohE '\]\([a-z_-]+\.md' "$DOCKET_SOURCE_DIR"/docs/*.md | sort -u |
+          sed 's/^](//' | while read -r d; do
+              grep -qx "./usr/share/doc/docket/$d" <<<"$files" || echo "$d"
+          done)
+expect_eq "every guide the guides link to is in the package" "$missing" ""
 mode=$(dpkg-deb -c "$DEB" | awk '$NF == "./etc/docket/config.yaml" {print $1}')
 expect_eq "the configuration is not world-readable" "$mode" "-rw-r-----"
 
