@@ -317,8 +317,16 @@ static int deliver(struct ctl *c, struct mail *m)
     PGresult *res;
     int rc;
 
-    if (!m->from || !dk_email_valid(m->from)) {
+    if (!m->from) {
         ctl_fail(c, "not delivered: the message has no sender address");
+        return EX_DATAERR_;
+    }
+    if (!dk_email_valid(m->from)) {
+        /* root@localhost, say: nowhere a reply could go. */
+        ctl_fail(c,
+                 "not delivered: the sender address \"%s\" is not one a "
+                 "reply could reach (it needs a full domain name)",
+                 m->from);
         return EX_DATAERR_;
     }
     if (!dk_utf8_valid(m->body, strlen(m->body))) {

@@ -41,16 +41,19 @@ for f in ./usr/bin/docket ./usr/sbin/docketd ./usr/sbin/docketctl \
     grep -qx "$f" <<<"$files" && pass "the package holds $f" \
         || fail "the package lacks $f"
 done
-# Every guide, beside the others it links to (operations.md links
-# docketctl.md and portal.md, among others).
+# Every guide, in docs/ beside README.md as in the source tree, so that
+# their links work (operations.md links docketctl.md and portal.md, among
+# others; README.md links docs/operations.md).
 for f in "$DOCKET_SOURCE_DIR"/docs/*.md; do
-    f=./usr/share/doc/docket/$(basename "$f")
+    f=./usr/share/doc/docket/docs/$(basename "$f")
     grep -qx "$f" <<<"$files" && pass "the package holds $f" \
         || fail "the package lacks $f"
 done
-# and every guide a shipped guide links to is shipped beside it.
-missing=$(grep -ohE '\]\([a-z_-]+\.md' "$DOCKET_SOURCE_DIR"/docs/*.md | sort -u |
-          sed 's/^](//' | while read -r d; do
+# and every guide a shipped guide (or README.md) links to is shipped there.
+missing=$( { grep -ohE '\]\([a-z_-]+\.md' "$DOCKET_SOURCE_DIR"/docs/*.md |
+             sed 's|^](|docs/|'
+             grep -ohE '\]\(docs/[a-z_-]+\.md' "$DOCKET_SOURCE_DIR"/README.md |
+             sed 's|^](||'; } | sort -u | while read -r d; do
               grep -qx "./usr/share/doc/docket/$d" <<<"$files" || echo "$d"
           done)
 expect_eq "every guide the guides link to is in the package" "$missing" ""
