@@ -3,3 +3,4 @@
 -- CREATE OR REPLACE cannot remove a function or change its arguments.
 
 DROP FUNCTION IF EXISTS ticket_touch(bigint);  -- schema version 1; now ticket_update(ticket)
+DROP FUNCTION IF EXISTS message_send(bigint, bigint, text);  -- schema version 5; now with the Message-ID domain
