@@ -26,9 +26,11 @@ char *dk_mail_encode_header(const char *value)
 
     if (plain_ascii(value))
         return dk_xstrdup(value);
-    /* "=?UTF-8?B?" + base64 + "?=" <= 75: 45 bytes of text per word. */
+    /* "=?UTF-8?B?" + base64 + "?=" <= 75 (RFC 2047); 39 bytes of text
+     * make 64, so that a first word after "Subject: " keeps its line
+     * within 78 characters (RFC 5322 section 2.1.1). */
     while (i < n) {
-        size_t take = n - i > 45 ? 45 : n - i;
+        size_t take = n - i > 39 ? 39 : n - i;
         char b64[64];
         /* Never split a UTF-8 sequence between words. */
         while (i + take < n && take > 0 &&
@@ -103,6 +105,7 @@ static bool has_specials(const char *s)
  * address alone without a name. */
 static void put_to(struct dk_buf *o, const char *addr, const char *name)
 {
+    const char *last;
     char *enc;
 
     if (!name || !*name) {
@@ -112,6 +115,11 @@ static void put_to(struct dk_buf *o, const char *addr, const char *name)
     if (!plain_ascii(name)) {
         enc = dk_mail_encode_header(name);
         dk_buf_adds(o, enc);
+        /* A long name and address: the address on a line of its own
+         * ("To: " or a fold's space before the name, " <", ">"). */
+        last = strrchr(enc, '\n');
+        if (strlen(last ? last : enc) + strlen(addr) + 7 > 78)
+            dk_buf_adds(o, "\r\n");
         free(enc);
     } else if (has_specials(name)) {
         dk_buf_adds(o, "\"");

@@ -1,8 +1,9 @@
 /*
  * dk_mail.h - composing one outgoing email as RFC 5322 text: From, To
- * (with the recipient's name), Subject (RFC 2047 encoded words when not ASCII), Date, Message-ID,
- * In-Reply-To and References for threading, and a UTF-8 body in base64 so
- * that any relay passes it unchanged.  Pure: no network, no database.
+ * (with the recipient's name), Subject (RFC 2047 encoded words when not ASCII),
+ * Date, Message-ID, In-Reply-To and References for threading, and a UTF-8 body
+ * in base64 so that any relay passes it unchanged.  Pure: no network, no
+ * database.
  */
 #ifndef DK_MAIL_H
 #define DK_MAIL_H

@@ -103,7 +103,8 @@ $$;
 -- from outside (any mail server on the way) and are shown in terminals.
 CREATE OR REPLACE FUNCTION delivery_words_(p_error text) RETURNS text
 LANGUAGE sql IMMUTABLE AS $$
-    SELECT left(coalesce(nullif(btrim(regexp_replace(p_error, '[[:cntrl:]]+', ' ', 'g')), ''),
+    SELECT left(coalesce(nullif(btrim(regexp_replace(p_error, '[[:cntrl:][:space:]]+', ' ',
+                                                     'g')), ''),
                          'not delivered'), 1000)
 $$;
 

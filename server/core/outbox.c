@@ -49,8 +49,8 @@ struct outbox {
     bool claiming, closing, reminding;
     char from_addr[256];
     char domain[256]; /* of our Message-IDs: dk_mail_id_domain() */
-    long use_ssl; /* CURLOPT_USE_SSL, from mail.starttls and the host */
-    int queries;  /* ours in flight on the pool */
+    long use_ssl;     /* CURLOPT_USE_SSL, from mail.starttls and the host */
+    int queries;      /* ours in flight on the pool */
     void (*closed_cb)(void *arg);
     void *closed_arg;
 };

@@ -363,8 +363,7 @@ static void test_dk_config__example_file_loads_with_the_defaults(void **state)
     assert_int_equal(cfg.session.login_lockout, def.session.login_lockout);
     assert_string_equal(cfg.mail.smtp_url, def.mail.smtp_url);
     assert_string_equal(cfg.mail.from, def.mail.from);
-    assert_string_equal(cfg.mail.message_id_domain,
-                        def.mail.message_id_domain);
+    assert_string_equal(cfg.mail.message_id_domain, def.mail.message_id_domain);
     assert_string_equal(cfg.http.listen, def.http.listen);
     assert_int_equal(cfg.log.level, def.log.level);
     assert_int_equal(cfg.portal.enabled, def.portal.enabled);

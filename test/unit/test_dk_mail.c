@@ -74,7 +74,8 @@ static void test_dk_mail_compose__headers_threading_body(void **state)
     assert_non_null(strstr(s, "To: ola@school.example.no\r\n"));
     assert_non_null(strstr(s, "Subject: =?UTF-8?B?"));
     assert_non_null(strstr(s, "Date: Mon, 23 Nov 2026 12:00:00 +0000\r\n"));
-    assert_non_null(strstr(s, "Message-ID: <ticket-1001.7@agency.example>\r\n"));
+    assert_non_null(
+        strstr(s, "Message-ID: <ticket-1001.7@agency.example>\r\n"));
     assert_non_null(strstr(s, "In-Reply-To: <CAF=abc@mail.gmail.com>\r\n"));
     assert_non_null(strstr(s, "References: <CAF=abc@mail.gmail.com>\r\n"));
     assert_non_null(strstr(s, "Content-Type: text/plain; charset=UTF-8\r\n"));
@@ -239,7 +240,8 @@ int main(void)
         cmocka_unit_test(test_dk_mail_compose__no_name_no_references),
         cmocka_unit_test(test_dk_mail_compose__to_name_encoded_or_quoted),
         cmocka_unit_test(test_dk_mail_compose__references_chain_folded_at_78),
-        cmocka_unit_test(test_dk_mail_compose__line_breaks_in_values_are_spaces),
+        cmocka_unit_test(
+            test_dk_mail_compose__line_breaks_in_values_are_spaces),
         cmocka_unit_test(test_dk_mail_id_domain__configured_else_from),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
