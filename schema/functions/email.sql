@@ -85,7 +85,8 @@ $$;
 -- failed for good with the server's words, and its links are scrubbed in
 -- the same statement.  Rows still to be retried keep theirs.  Only a row
 -- still pending changes: a late or repeated outcome changes nothing.  A
--- staff reply's message row follows (message.delivery).
+-- staff reply's message row follows (message.delivery; a failed one that
+-- an admin queued again becomes sent).
 CREATE OR REPLACE FUNCTION outbox_sent(p_id bigint) RETURNS void
 LANGUAGE sql AS $$
     WITH o AS (
@@ -93,10 +94,9 @@ LANGUAGE sql AS $$
                           subject = outbox_scrub(subject), body = outbox_scrub(body)
          WHERE id = p_id AND sent_at IS NULL AND failed_at IS NULL
         RETURNING kind, message_id)
-    UPDATE message m SET delivery = 'sent', delivery_at = now()
+    UPDATE message m SET delivery = 'sent', delivery_error = NULL, delivery_at = now()
       FROM o
      WHERE o.kind = 'reply' AND m.message_id = o.message_id AND m.direction = 'out'
-       AND m.delivery = 'queued'
 $$;
 
 -- A relay's or a report's words as one line of bounded length: they come
