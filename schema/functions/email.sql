@@ -128,15 +128,16 @@ BEGIN
     IF o.ticket_id IS NULL OR o.kind NOT IN ('reply', 'closed') THEN
         RETURN;
     END IF;
+    -- Locked like any change (the ticket first, as the others do), so
+    -- that the event's summary is the ticket as it is, after any write
+    -- in progress.
+    t := ticket_lock(o.ticket_id, NULL);
     IF o.kind = 'reply' THEN
         UPDATE message SET delivery = 'failed', delivery_error = o.last_error,
                            delivery_at = now()
          WHERE message_id = o.message_id AND direction = 'out' AND ticket_id = o.ticket_id
         RETURNING * INTO m;
     END IF;
-    -- Locked like any change, so that the event's summary is the ticket
-    -- as it is, after any write in progress.
-    t := ticket_lock(o.ticket_id, NULL);
     INSERT INTO event (type, action, ticket_id, change, summary)
     VALUES ('ticket.changed', 'message_failed', t.id,
             jsonb_build_object('message', m.id, 'kind', o.kind, 'to', o.to_addr,
