@@ -85,6 +85,8 @@ static const struct config_key config_keys[] = {
      "none"},
     {"mail.starttls", KEY_ENUM, OFF(mail.starttls), 0, 0, starttls_choices,
      "auto"},
+    {"mail.message_id_domain", KEY_DOMAIN, OFF(mail.message_id_domain), 0, 0,
+     NULL, ""},
     {"http.listen", KEY_ADDR, OFF(http.listen), 0, 0, NULL, "127.0.0.1:8080"},
     {"http.ops_allow", KEY_CIDRS, OFF(http.ops_allow), 0, 0, NULL,
      "127.0.0.0/8,::1/128"},
@@ -199,6 +201,32 @@ bool dk_config_name_valid(const char *s)
     return true;
 }
 
+/* A DNS name: labels of letters, digits and '-' (not at either end), at
+ * most 63 each, joined by dots; 253 in all.  It goes into Message-ID
+ * headers, so nothing else passes. */
+static bool domain_valid(const char *s)
+{
+    size_t label = 0, n = strlen(s);
+
+    if (n == 0 || n > 253)
+        return false;
+    for (size_t i = 0; i <= n; i++) {
+        char ch = s[i];
+        if (ch == '.' || ch == '\0') {
+            if (label == 0 || s[i - 1] == '-')
+                return false;
+            label = 0;
+        } else if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                   (ch >= '0' && ch <= '9') || (ch == '-' && label > 0)) {
+            if (++label > 63)
+                return false;
+        } else {
+            return false;
+        }
+    }
+    return true;
+}
+
 /* HOST:PORT or [V6]:PORT, or "" for off; names are looked up at start. */
 static bool addr_valid(const char *s)
 {
@@ -219,6 +247,13 @@ const char *dk_config_convert(struct dk_config *cfg, const struct config_key *k,
 
     switch (k->type) {
     case KEY_STR:
+        free(*(char **)dst);
+        *(char **)dst = dk_xstrdup(text);
+        return NULL;
+    case KEY_DOMAIN:
+        if (*text && !domain_valid(text))
+            return "expected a domain name, like \"mail.example.org\" (or "
+                   "\"\" for the default)";
         free(*(char **)dst);
         *(char **)dst = dk_xstrdup(text);
         return NULL;
@@ -352,6 +387,7 @@ void dk_config_cleanup(struct dk_config *cfg)
         case KEY_STR:
         case KEY_ADDR:
         case KEY_URL:
+        case KEY_DOMAIN:
             free(*(char **)dk_config_field(cfg, k));
             break;
         case KEY_NAMES:

@@ -75,6 +75,8 @@ struct dk_config {
         int starttls;            /* enum dk_starttls */
         long long reopen_within; /* seconds: a reply reopens a ticket
                                     closed less long ago */
+        char *message_id_domain; /* "": the domain of from (use
+                                    dk_mail_id_domain()) */
     } mail;
     struct {
         char *listen;                /* "" disables HTTP */

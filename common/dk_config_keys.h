@@ -26,6 +26,7 @@ enum key_type {
     KEY_PAIRS,    /* mapping of names to text (client.keys) */
     KEY_MODE,     /* file permission bits in octal ("0660"), int */
     KEY_CIDRS,    /* list of networks, "127.0.0.0/8" (may be empty) */
+    KEY_DOMAIN,   /* a DNS name ("mail.example.org"), or "" */
 };
 
 struct config_key {

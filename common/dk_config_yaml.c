@@ -165,7 +165,8 @@ static void load_value(struct loader *L, const struct config_key *k,
         return;
     }
     if (is_null(node)) {
-        if (k->type != KEY_STR && k->type != KEY_ADDR) {
+        if (k->type != KEY_STR && k->type != KEY_ADDR &&
+            k->type != KEY_DOMAIN) {
             report(L, node, path, "needs a value");
             return;
         }

@@ -53,3 +53,11 @@ INSERT INTO email_template (folder, name, subject, body) VALUES
      || E'If you did not sign up, ignore this email: no account is made.\n'),
     ('system', 'client_reply', '[#{{ticket.id}}] {{contact.name}} replied: {{ticket.subject}}',
      E'{{contact.name}} wrote on ticket #{{ticket.id}} "{{ticket.subject}}":\n\n{{message.body}}\n');
+
+-- Delivery failures (schema version 7; migration 0007 adds it to older
+-- databases): to the author of a staff reply that could not be delivered.
+INSERT INTO email_template (folder, name, subject, body) VALUES
+    ('system', 'mail_failed', '[#{{ticket.id}}] Not delivered: {{ticket.subject}}',
+     E'Your email on ticket #{{ticket.id}} "{{ticket.subject}}" to {{mail.to}} '
+     || E'was not delivered.  Their mail server said:\n\n{{mail.error}}\n\n'
+     || E'Check the address with the client by phone; then send it again.\n');

@@ -336,6 +336,8 @@ static void notified(struct app *a, json_t *n)
     else if (kind && strcmp(kind, "graphics_complete") == 0)
         draw_message(a, false, "Graphics complete on #%lld by %s (N)", t,
                      by ? by : "graphics");
+    else if (kind && strcmp(kind, "mail_failed") == 0)
+        draw_message(a, true, "Your reply on #%lld was not delivered (N)", t);
     else
         draw_message(a, false, "New notification: %s on #%lld (N)",
                      kind ? kind : "?", t);

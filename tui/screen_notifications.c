@@ -41,6 +41,8 @@ static const char *kind_name(const char *k)
         return "assigned you";
     if (!strcmp(k, "client_reply"))
         return "the contact replied";
+    if (!strcmp(k, "mail_failed"))
+        return "your reply not delivered";
     return k;
 }
 

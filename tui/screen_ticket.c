@@ -197,8 +197,19 @@ static void build(struct app *a, struct page *p)
     json_array_foreach(json_object_get(t, "messages"), i, x)
     {
         bool in = strcmp(str(x, "direction"), "in") == 0;
-        addf(p, A_BOLD, "  %s %s, %s", in ? "◀" : "▶", str(x, "author"),
-             when(w1, sizeof(w1), str(x, "created_at")));
+        const char *delivery = str(x, "delivery");
+        addf(p, A_BOLD, "  %s %s, %s%s", in ? "◀" : "▶", str(x, "author"),
+             when(w1, sizeof(w1), str(x, "created_at")),
+             strcmp(delivery, "queued") == 0 ? " · queued" : "");
+        /* A reply the contact never got must not pass for one they did:
+         * in the error colour, with the mail server's own words. */
+        if (strcmp(delivery, "failed") == 0) {
+            char why[1100];
+            snprintf(why, sizeof(why), "✗ not delivered: %s",
+                     *str(x, "delivery_error") ? str(x, "delivery_error")
+                                               : "no reason given");
+            add_wrapped(p, why, "    ", color_attr(a, C_ERROR) | A_BOLD);
+        }
         add_wrapped(p, str(x, "body"), "    ", 0);
     }
     heading(a, p, "Notes (staff only)");
@@ -249,6 +260,13 @@ static void build(struct app *a, struct page *p)
                                         " (follow-up to #%lld)",
                                         (long long)json_integer_value(v));
         }
+        /* Whom the failed email was for, and why (the change holds no
+         * from→to pairs). */
+        if (strcmp(str(x, "action"), "message_failed") == 0 &&
+            len < sizeof(change))
+            snprintf(change + len, sizeof(change) - len, " to %s: %s",
+                     str(json_object_get(x, "change"), "to"),
+                     str(json_object_get(x, "change"), "error"));
         const char *at = str(x, "created_at");
         addf(p, color_attr(a, C_DIM), "  %.10s %.5s  %-18s %s%s", at,
              strlen(at) > 11 ? at + 11 : "", str(x, "action"), str(x, "by"),

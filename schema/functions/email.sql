@@ -60,8 +60,9 @@ BEGIN
                WHERE ws.workflow_id = p_workflow ORDER BY ws.position
     LOOP
         due := due + st.delay;
-        INSERT INTO outbox (kind, to_addr, subject, body, not_before)
-        SELECT 'workflow_step', c.email, template_render(st.subject, c.id),
+        INSERT INTO outbox (kind, to_addr, to_name, subject, body, not_before)
+        SELECT 'workflow_step', c.email, btrim(c.first_name || ' ' || c.last_name),
+               template_render(st.subject, c.id),
                template_render(st.body, c.id), due
           FROM contact c WHERE c.id = p_contact;
         n := n + 1;
@@ -82,17 +83,123 @@ $$;
 
 -- The sender's outcomes (server/core/outbox.c): a row is marked sent, or
 -- failed for good with the server's words, and its links are scrubbed in
--- the same statement.  Rows still to be retried keep theirs.
+-- the same statement.  Rows still to be retried keep theirs.  Only a row
+-- still pending changes: a late or repeated outcome changes nothing.  A
+-- staff reply's message row follows (message.delivery; a failed one that
+-- an admin queued again becomes sent).
 CREATE OR REPLACE FUNCTION outbox_sent(p_id bigint) RETURNS void
 LANGUAGE sql AS $$
-    UPDATE outbox SET sent_at = now(), last_error = NULL,
-                      subject = outbox_scrub(subject), body = outbox_scrub(body)
-     WHERE id = p_id
+    WITH o AS (
+        UPDATE outbox SET sent_at = now(), last_error = NULL,
+                          subject = outbox_scrub(subject), body = outbox_scrub(body)
+         WHERE id = p_id AND sent_at IS NULL AND failed_at IS NULL
+        RETURNING kind, message_id)
+    UPDATE message m SET delivery = 'sent', delivery_error = NULL, delivery_at = now()
+      FROM o
+     WHERE o.kind = 'reply' AND m.message_id = o.message_id AND m.direction = 'out'
+$$;
+
+-- A relay's or a report's words as one line of bounded length: they come
+-- from outside (any mail server on the way) and are shown in terminals.
+CREATE OR REPLACE FUNCTION delivery_words_(p_error text) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT left(coalesce(nullif(btrim(regexp_replace(p_error, '[[:cntrl:][:space:]]+', ' ',
+                                                     'g')), ''),
+                         'not delivered'), 1000)
+$$;
+
+-- What a failed email about a ticket does there (o is the outbox row, just
+-- failed).  A staff reply ('reply'): its message is marked failed with
+-- the server's words; the 'closed' email to the contact has no message.
+-- Both: a 'message_failed' event on the ticket (change: the message or
+-- null, the email's kind, to whom, the words; no version bump, since
+-- nothing on the ticket itself changed, so nobody's next write is
+-- refused as stale), which the feed pushes to every client.  A reply's
+-- author, when active, is notified (mail_failed: the row, their event,
+-- an email).  Every other kind (staff notifications, mail_failed itself,
+-- portal links, workflows) stays in the outbox, the log and the metrics:
+-- a failed mail_failed email notifies nobody, so there is no loop.
+CREATE OR REPLACE FUNCTION outbox_undelivered_(o outbox) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    m message;
+    t ticket;
+BEGIN
+    IF o.ticket_id IS NULL OR o.kind NOT IN ('reply', 'closed') THEN
+        RETURN;
+    END IF;
+    -- Locked like any change (the ticket first, as the others do), so
+    -- that the event's summary is the ticket as it is, after any write
+    -- in progress.
+    t := ticket_lock(o.ticket_id, NULL);
+    IF o.kind = 'reply' THEN
+        UPDATE message SET delivery = 'failed', delivery_error = o.last_error,
+                           delivery_at = now()
+         WHERE message_id = o.message_id AND direction = 'out' AND ticket_id = o.ticket_id
+        RETURNING * INTO m;
+    END IF;
+    INSERT INTO event (type, action, ticket_id, change, summary)
+    VALUES ('ticket.changed', 'message_failed', t.id,
+            jsonb_build_object('message', m.id, 'kind', o.kind, 'to', o.to_addr,
+                               'error', o.last_error),
+            ticket_summary(t));
+    IF m.author_staff_id IS NOT NULL
+       AND EXISTS (SELECT 1 FROM staff WHERE id = m.author_staff_id AND active) THEN
+        PERFORM notify_staff(m.author_staff_id, 'mail_failed', t.id, NULL, NULL, NULL,
+                             jsonb_build_object('ticket.id', t.id, 'ticket.subject', t.subject,
+                                                'mail.to', mailbox_text(o.to_name, o.to_addr),
+                                                'mail.error', o.last_error));
+    END IF;
+END
 $$;
 
 CREATE OR REPLACE FUNCTION outbox_failed(p_id bigint, p_error text) RETURNS void
-LANGUAGE sql AS $$
-    UPDATE outbox SET failed_at = now(), last_error = p_error,
+LANGUAGE plpgsql AS $$
+DECLARE
+    o outbox;
+BEGIN
+    UPDATE outbox SET failed_at = now(), last_error = delivery_words_(p_error),
                       subject = outbox_scrub(subject), body = outbox_scrub(body)
-     WHERE id = p_id
+     WHERE id = p_id AND sent_at IS NULL AND failed_at IS NULL
+    RETURNING * INTO o;
+    IF FOUND THEN
+        PERFORM outbox_undelivered_(o);
+    END IF;
+END
+$$;
+
+-- A delivery report (a bounce that came back after the relay took the
+-- email; docketctl mail-in recognises it) about our email p_message_id:
+-- its outbox row becomes failed with the report's words, with what
+-- outbox_failed() does on its ticket, and the servers are woken to push
+-- it.  Returns the row's ticket, or NULL when it is about none; NULL and
+-- nothing changed when p_message_id is not one of ours.  A second report
+-- (or one about a row already failed) changes nothing.  The Message-ID is
+-- the guard: ours carry a random part, so only someone who received the
+-- email can name it.
+CREATE OR REPLACE FUNCTION outbox_bounced(p_message_id text, p_error text) RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_id text := btrim(coalesce(p_message_id, ''));
+    o outbox;
+BEGIN
+    -- As the header has it, or without its angle brackets.
+    IF left(v_id, 1) <> '<' THEN
+        v_id := '<' || v_id || '>';
+    END IF;
+    SELECT * INTO o FROM outbox WHERE message_id = v_id ORDER BY id LIMIT 1 FOR UPDATE;
+    IF NOT FOUND THEN
+        RETURN NULL;
+    END IF;
+    IF o.failed_at IS NULL THEN
+        UPDATE outbox SET sent_at = NULL, failed_at = now(),
+                          last_error = delivery_words_(p_error),
+                          subject = outbox_scrub(subject), body = outbox_scrub(body)
+         WHERE id = o.id
+        RETURNING * INTO o;
+        PERFORM outbox_undelivered_(o);
+        PERFORM pg_notify('docket_wake', '');
+    END IF;
+    RETURN o.ticket_id;
+END
 $$;

@@ -487,8 +487,8 @@ $$;
 -- Queue one of the portal's emails (system template p_kind) to a contact.
 CREATE OR REPLACE FUNCTION portal_email_(p_contact bigint, p_kind text, p_vars jsonb)
 RETURNS void LANGUAGE sql AS $$
-    INSERT INTO outbox (kind, to_addr, subject, body)
-    SELECT p_kind, c.email, e.subject, e.body
+    INSERT INTO outbox (kind, to_addr, to_name, subject, body)
+    SELECT p_kind, c.email, btrim(c.first_name || ' ' || c.last_name), e.subject, e.body
       FROM contact c,
            email_text(p_kind, jsonb_build_object('contact.first_name', c.first_name) || p_vars) e
      WHERE c.id = p_contact

@@ -4,3 +4,4 @@
 
 DROP FUNCTION IF EXISTS ticket_touch(bigint);  -- schema version 1; now ticket_update(ticket)
 DROP FUNCTION IF EXISTS message_receive(bigint, bigint, text, text, text);  -- version 5; now mail_in_contact()
+DROP FUNCTION IF EXISTS message_send(bigint, bigint, text);  -- schema version 5; now with the Message-ID domain

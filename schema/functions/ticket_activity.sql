@@ -41,9 +41,12 @@ END
 $$;
 
 -- A reply to the contact, by a content updater (or an admin): the
--- conversation row and the email, threaded under the last message that
--- has a Message-ID.
-CREATE OR REPLACE FUNCTION message_send(p_actor bigint, p_ticket bigint, p_body text)
+-- conversation row (delivery 'queued' until the sender's outcome) and the
+-- email, threaded under the ticket's conversation (ticket_references()).
+-- p_domain is the domain of our Message-IDs (docketd's
+-- mail.message_id_domain, or the domain of mail.from).
+CREATE OR REPLACE FUNCTION message_send(p_actor bigint, p_ticket bigint, p_body text,
+                                        p_domain text)
 RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
     a staff := actor(p_actor);
@@ -51,27 +54,33 @@ DECLARE
     t ticket;
     mid bigint;
     msgid text;
-    parent text;
+    refs text := ticket_references(p_ticket);
+    parent text := references_parent(refs);
 BEGIN
     -- Content updaters answer clients (SPEC section 1); not coordinators.
     PERFORM require_role(a, 'content');
     IF btrim(coalesce(p_body, '')) = '' THEN
         RAISE EXCEPTION 'a reply needs a body' USING ERRCODE = 'DK400';
     END IF;
-    SELECT message_id INTO parent FROM message
-     WHERE ticket_id = p_ticket AND message_id IS NOT NULL
-     ORDER BY created_at DESC, id DESC LIMIT 1;
-    INSERT INTO message (ticket_id, direction, author_staff_id, body, in_reply_to, source)
-    VALUES (p_ticket, 'out', a.id, p_body, parent, 'staff') RETURNING id INTO mid;
+    -- It goes into a header: a DNS name and nothing else.
+    IF p_domain IS NULL OR p_domain !~ '^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$' THEN
+        RAISE EXCEPTION 'invalid Message-ID domain "%"', p_domain USING ERRCODE = 'DK400';
+    END IF;
+    INSERT INTO message (ticket_id, direction, author_staff_id, body, in_reply_to, source,
+                         delivery)
+    VALUES (p_ticket, 'out', a.id, p_body, parent, 'staff', 'queued') RETURNING id INTO mid;
     -- Not guessable: a reply naming it is how mail-in knows a message
-    -- answers this ticket (SPEC section 9), so it must not be forgeable.
-    msgid := format('<ticket-%s.%s.%s@docket>', p_ticket, mid,
-                    replace(gen_random_uuid()::text, '-', ''));
+    -- answers this ticket (SPEC section 9), and a delivery report naming
+    -- it marks it failed (outbox_bounced()), so it must not be forgeable.
+    msgid := format('<ticket-%s.%s.%s@%s>', p_ticket, mid,
+                    replace(gen_random_uuid()::text, '-', ''), p_domain);
     UPDATE message SET message_id = msgid WHERE id = mid;
     t := ticket_update(old);
     PERFORM ticket_changed(old, t, a.id, 'message_sent', jsonb_build_object('message', mid));
-    INSERT INTO outbox (kind, to_addr, subject, body, message_id, in_reply_to, ticket_id)
-    SELECT 'reply', c.email, e.subject, e.body, msgid, parent, t.id
+    INSERT INTO outbox (kind, to_addr, to_name, subject, body, message_id, in_reply_to, refs,
+                        ticket_id)
+    SELECT 'reply', c.email, btrim(c.first_name || ' ' || c.last_name), e.subject, e.body,
+           msgid, parent, refs, t.id
       FROM contact c,
            email_text('reply', jsonb_build_object('ticket.id', t.id, 'ticket.subject', t.subject,
                                                   'message.body', p_body,

@@ -159,8 +159,8 @@ BEGIN
     INSERT INTO event (type, action, ticket_id, staff_id, for_staff_id, notification_id)
     VALUES ('notification', 'notified', p_ticket, p_by, p_for, nid);
     IF p_vars IS NOT NULL THEN
-        INSERT INTO outbox (kind, to_addr, subject, body, ticket_id)
-        SELECT p_kind, s.email, e.subject, e.body, p_ticket
+        INSERT INTO outbox (kind, to_addr, to_name, subject, body, ticket_id)
+        SELECT p_kind, s.email, s.name, e.subject, e.body, p_ticket
           FROM staff s, email_text(p_kind, p_vars) e WHERE s.id = p_for;
     END IF;
     RETURN nid;
@@ -172,4 +172,33 @@ CREATE OR REPLACE FUNCTION notification_json(n notification) RETURNS jsonb LANGU
                               'note', n.note_id, 'task', n.task_id,
                               'by', staff_username(n.by_staff_id),
                               'created_at', iso(n.created_at), 'read_at', iso(n.read_at))
+$$;
+
+-- A ticket's email thread as References (RFC 5322 section 3.6.4: the
+-- parent's References and the parent), space-separated: the Message-IDs of
+-- its conversation in order, the first and the last 10, so that a long
+-- ticket keeps its root and its recent replies in a header of bounded
+-- length.  The last one is the parent (In-Reply-To).  Only well-formed
+-- ids: a contact's Message-ID is theirs to choose and goes into a header.
+CREATE OR REPLACE FUNCTION ticket_references(p_ticket bigint) RETURNS text
+LANGUAGE sql STABLE AS $$
+    SELECT string_agg(message_id, ' ' ORDER BY n)
+      FROM (SELECT message_id, row_number() OVER w AS n, count(*) OVER () AS total
+              FROM message
+             WHERE ticket_id = p_ticket AND message_id ~ '^<[!-;=?-~]{1,250}>$'
+            WINDOW w AS (ORDER BY created_at, id)) ids
+     WHERE n = 1 OR n > total - 10
+$$;
+
+-- The last id of a References chain: the parent.
+CREATE OR REPLACE FUNCTION references_parent(p_refs text) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT nullif(substring(p_refs from '(<[^ ]*>)$'), '')
+$$;
+
+-- "Name <address>", or the address alone when there is no name.
+CREATE OR REPLACE FUNCTION mailbox_text(p_name text, p_addr text) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE WHEN btrim(coalesce(p_name, '')) = '' THEN p_addr
+                ELSE btrim(p_name) || ' <' || p_addr || '>' END
 $$;

@@ -22,7 +22,11 @@ CREATE OR REPLACE FUNCTION ticket_full(p_id bigint) RETURNS jsonb LANGUAGE sql S
                         'direction', m.direction,
                         'author', coalesce(staff_username(m.author_staff_id),
                                   (SELECT email FROM contact WHERE id = m.author_contact_id)),
-                        'body', m.body, 'source', m.source, 'created_at', iso(m.created_at))
+                        'body', m.body, 'source', m.source, 'created_at', iso(m.created_at),
+                        -- A staff reply's email: queued, sent or failed
+                        -- (with the server's words); null for a contact's.
+                        'delivery', m.delivery, 'delivery_error', m.delivery_error,
+                        'delivery_at', iso(m.delivery_at))
                         ORDER BY m.created_at, m.id) FROM message m WHERE m.ticket_id = t.id), '[]'),
         'notes', coalesce((SELECT jsonb_agg(jsonb_build_object('id', n.id,
                         'author', staff_username(n.author_id), 'body', n.body,

@@ -293,11 +293,11 @@ BEGIN
     t.pipeline := 'support';
     t.stage := 'closed';
     t := ticket_update(t);
-    INSERT INTO outbox (kind, to_addr, subject, body, ticket_id, in_reply_to)
-    SELECT 'closed', c.email, e.subject, e.body, t.id,
-           (SELECT message_id FROM message WHERE ticket_id = t.id AND message_id IS NOT NULL
-             ORDER BY created_at DESC, id DESC LIMIT 1)
-      FROM contact c,
+    -- Threaded under the conversation, like a reply.
+    INSERT INTO outbox (kind, to_addr, to_name, subject, body, ticket_id, in_reply_to, refs)
+    SELECT 'closed', c.email, btrim(c.first_name || ' ' || c.last_name), e.subject, e.body,
+           t.id, references_parent(r.refs), r.refs
+      FROM contact c, (SELECT ticket_references(t.id) AS refs) r,
            email_text('closed', jsonb_build_object('ticket.id', t.id, 'ticket.subject', t.subject,
                                                    'contact.first_name', c.first_name)) e
      WHERE c.id = t.contact_id;

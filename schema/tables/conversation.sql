@@ -18,7 +18,16 @@ CREATE TABLE message (
     -- ('portal'); a staff reply ('staff', sent to the contact by email).
     -- Last: migration 0004 added it.
     source             text NOT NULL DEFAULT 'email'
-                       CHECK (source IN ('email', 'portal', 'staff'))
+                       CHECK (source IN ('email', 'portal', 'staff')),
+    -- What became of a staff reply's email (NULL for a contact's message):
+    -- queued until the relay takes it, sent, or failed with the server's
+    -- words (a 5xx at once, or a delivery report later).  Last: migration
+    -- 0007 added them.
+    delivery           text CHECK (delivery IN ('queued', 'sent', 'failed')),
+    delivery_error     text,
+    delivery_at        timestamptz,       -- when it was sent or failed
+    CONSTRAINT message_delivery_out CHECK (delivery IS NULL OR direction = 'out'),
+    CONSTRAINT message_delivery_error CHECK (delivery_error IS NULL OR delivery = 'failed')
 );
 CREATE INDEX message_ticket ON message (ticket_id, created_at, id);
 

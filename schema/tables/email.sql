@@ -45,7 +45,7 @@ CREATE TABLE outbox (
                  CHECK (kind IN ('mention', 'graphics_complete', 'closed', 'reply',
                                  'portal_registration', 'password_reset',
                                  'task_reminder', 'workflow_step',
-                                 'signup_confirm', 'client_reply')),
+                                 'signup_confirm', 'client_reply', 'mail_failed')),
     to_addr      text NOT NULL CHECK (to_addr ~ '@'),
     subject      text NOT NULL,
     body         text NOT NULL,
@@ -58,10 +58,17 @@ CREATE TABLE outbox (
     last_error   text,
     sent_at      timestamptz,
     failed_at    timestamptz,       -- given up after the last retry
-    CHECK (sent_at IS NULL OR failed_at IS NULL)
+    CHECK (sent_at IS NULL OR failed_at IS NULL),
+    -- Last: migration 0007 added them.  The recipient's name for To:, and
+    -- the References chain (space-separated Message-IDs, RFC 5322 3.6.4)
+    -- of a ticket's email, so the sender composes it without a query.
+    to_name      text,
+    refs         text
 );
 -- The sender's queue: FOR UPDATE SKIP LOCKED over this index.
 -- The links mailed to one address lately (portal_mail_quota_()).
 CREATE INDEX outbox_recipient ON outbox (lower(to_addr), kind, created_at);
 CREATE INDEX outbox_pending ON outbox (not_before, id)
     WHERE sent_at IS NULL AND failed_at IS NULL;
+-- A delivery report names the Message-ID it is about (outbox_bounced()).
+CREATE INDEX outbox_message_id ON outbox (message_id) WHERE message_id IS NOT NULL;

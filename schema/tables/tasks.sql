@@ -23,7 +23,7 @@ CREATE TABLE notification (
     staff_id     bigint NOT NULL REFERENCES staff (id),     -- who it is for
     kind         text NOT NULL
                  CHECK (kind IN ('mention', 'graphics_complete', 'task_reminder', 'assigned',
-                                 'client_reply')),
+                                 'client_reply', 'mail_failed')),
     ticket_id    bigint REFERENCES ticket (id) ON DELETE CASCADE,
     note_id      bigint REFERENCES note (id) ON DELETE CASCADE,
     task_id      bigint REFERENCES task (id) ON DELETE CASCADE,

@@ -48,9 +48,9 @@ struct outbox {
     char unsent[PARALLEL * 21 + 3]; /* on close: ids cut short, "{1,2}" */
     bool claiming, closing, reminding;
     char from_addr[256];
-    char domain[200];
-    long use_ssl; /* CURLOPT_USE_SSL, from mail.starttls and the host */
-    int queries;  /* ours in flight on the pool */
+    char domain[256]; /* of our Message-IDs: dk_mail_id_domain() */
+    long use_ssl;     /* CURLOPT_USE_SSL, from mail.starttls and the host */
+    int queries;      /* ours in flight on the pool */
     void (*closed_cb)(void *arg);
     void *closed_arg;
 };
@@ -106,10 +106,25 @@ static void recorded(struct db_query *q, PGresult *res, void *arg)
     answered(arg);
 }
 
+/* A failure for good may have written a ticket event and a notification
+ * with its email (outbox_failed(), for a staff reply): push and send
+ * them. */
+static void recorded_failure(struct db_query *q, PGresult *res, void *arg)
+{
+    struct outbox *o = arg;
+
+    if (res && db_ok(res) && !o->closing) {
+        feed_nudge(o->core->feed);
+        outbox_nudge(o);
+    }
+    recorded(q, res, arg);
+}
+
 static void record(struct send *s, bool ok, long smtp, const char *why)
 {
     struct outbox *o = s->o;
     struct db_query *q;
+    db_query_cb done = recorded;
     long long base = o->core->cfg->mail.retry_backoff, backoff;
     bool permanent = smtp >= 500 && smtp < 600;
 
@@ -128,6 +143,7 @@ static void record(struct send *s, bool ok, long smtp, const char *why)
                "attempts: %s",
                s->id, s->attempts, why);
         metrics_mail(o->core->metrics, false);
+        done = recorded_failure;
     } else {
         backoff = base;
         for (int i = 1; i < s->attempts && backoff < MAX_BACKOFF_S; i++)
@@ -145,7 +161,7 @@ static void record(struct send *s, bool ok, long smtp, const char *why)
                "in %llds): %s",
                s->id, s->attempts, backoff, why);
     }
-    submit(o, q, recorded);
+    submit(o, q, done);
 }
 
 static void send_free(struct send *s)
@@ -277,6 +293,8 @@ static void start(struct outbox *o, PGresult *res, int row)
     m.message_id = msgid;
     m.in_reply_to = PQgetisnull(res, row, 5) ? NULL : PQgetvalue(res, row, 5);
     m.date = time(NULL);
+    m.to_name = PQgetisnull(res, row, 7) ? NULL : PQgetvalue(res, row, 7);
+    m.references = PQgetisnull(res, row, 8) ? NULL : PQgetvalue(res, row, 8);
     s->msg = dk_mail_compose(&m, &s->len);
     snprintf(rcpt, sizeof(rcpt), "<%s>", m.to);
     s->rcpt = curl_slist_append(NULL, rcpt);
@@ -362,7 +380,7 @@ static void claim(struct outbox *o)
         "         '@' || $2 || '>')"
         "  FROM due WHERE o.id = due.id "
         "RETURNING o.id, o.to_addr, o.subject, o.body, o.message_id,"
-        "          o.in_reply_to, o.attempts",
+        "          o.in_reply_to, o.attempts, o.to_name, o.refs",
         2);
     db_param_ll(q, 0, PARALLEL - o->in_flight);
     db_param(q, 1, o->domain);
@@ -433,14 +451,14 @@ static bool loopback_host(const char *url)
 
 void outbox_reconfigure(struct outbox *o)
 {
-    const char *at;
     const struct dk_config *cfg = o->core->cfg;
 
     if (!dk_mail_address(o->core->cfg->mail.from, o->from_addr,
                          sizeof(o->from_addr)))
         snprintf(o->from_addr, sizeof(o->from_addr), "docket@localhost");
-    at = strchr(o->from_addr, '@');
-    snprintf(o->domain, sizeof(o->domain), "%s", at ? at + 1 : "docket");
+    /* The same domain messages.send gives a reply's Message-ID. */
+    dk_mail_id_domain(cfg->mail.message_id_domain, cfg->mail.from, o->domain,
+                      sizeof(o->domain));
     switch (cfg->mail.starttls) {
     case DK_STARTTLS_AUTO:
         /* The hop to a local MTA never leaves the machine, and Debian's

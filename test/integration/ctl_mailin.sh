@@ -34,11 +34,11 @@ expect_eq "  ...keeping its Message-ID for threading" \
     "$(sql "SELECT message_id FROM message WHERE ticket_id = $tid")" "<new-1@mail.nordlys.example.no>"
 
 sql "INSERT INTO staff (username, name, email, roles) VALUES ('carla', 'Carla', 'c@a.example', '{content}')"
-sql "SELECT message_send((SELECT id FROM staff WHERE username = 'carla'), $tid, 'We are on it.')" >/dev/null
+sql "SELECT message_send((SELECT id FROM staff WHERE username = 'carla'), $tid, 'We are on it.', 'agency.example')" >/dev/null
 mine=$(sql "SELECT message_id FROM message WHERE direction = 'out' AND ticket_id = $tid")
 mine_row=$(sql "SELECT id FROM message WHERE direction = 'out' AND ticket_id = $tid")
 expect_eq "our reply's Message-ID cannot be guessed from the ticket and row" \
-    "$(echo "$mine" | grep -c "^<ticket-$tid\.$mine_row\.[0-9a-f]\{32\}@docket>$")" 1
+    "$(echo "$mine" | grep -c "^<ticket-$tid\.$mine_row\.[0-9a-f]\{32\}@agency\.example>$")" 1
 count_on() { sql "SELECT count(*) FROM message WHERE ticket_id = $1"; }
 n_before=$(count_on "$tid")
 
@@ -52,7 +52,7 @@ expect_eq "  ...which names the old one in its subject" \
     "Re: [#$tid] Please update the school calendar (follow-up to #$tid)"
 expect_eq "  ...and the old ticket's conversation is untouched" "$(count_on "$tid")" "$n_before"
 
-sed "s/<GUESSED>/<ticket-$tid.$mine_row@docket>/g" "$M/guessed-ids.eml" > "$T/guessed.eml"
+sed "s/<GUESSED>/<ticket-$tid.$mine_row@agency.example>/g" "$M/guessed-ids.eml" > "$T/guessed.eml"
 mailin "$T/guessed.eml"
 gid=$(sql "SELECT max(id) FROM ticket")
 expect_eq "In-Reply-To guessed, References quoting what the contact sent: a new ticket" \

@@ -25,7 +25,7 @@ OLA=$(sql "SELECT id FROM contact WHERE email = 'ola@nordlys.example.no'")
 
 # ---- a reply to a closed ticket ----------------------------------------------
 T1=$(sql "SELECT ticket_create($OLA, 'The calendar', 'Please update it', 'medium', 'email', NULL)->>'id'")
-sql "SELECT ticket_claim($ALICE, $T1, NULL), message_send($ALICE, $T1, 'Done!'), ticket_close($ALICE, $T1, NULL)" >/dev/null
+sql "SELECT ticket_claim($ALICE, $T1, NULL), message_send($ALICE, $T1, 'Done!', 'agency.example'), ticket_close($ALICE, $T1, NULL)" >/dev/null
 ours=$(sql "SELECT message_id FROM message WHERE ticket_id = $T1 AND direction = 'out'")
 sql "DELETE FROM outbox"
 msg "$T/r1.eml" ola@nordlys.example.no "$ours" "<r1@nordlys.example.no>" "One more thing: the date is wrong."

@@ -101,7 +101,7 @@ T5=$(mk $OLA "Graphics job" "Banner")
 sql "UPDATE ticket SET pipeline = 'graphics', stage = 'waiting_on_graphics' WHERE id = $T5"
 sql "UPDATE ticket SET last_activity_at = now() - (id - 1000) * interval '1 minute'"
 sql "SELECT ticket_claim($ALICE, $T2, NULL)" >/dev/null
-sql "SELECT message_send($ALICE, $T2, 'We are looking at the menu')" >/dev/null
+sql "SELECT message_send($ALICE, $T2, 'We are looking at the menu', 'agency.example')" >/dev/null
 sql "SELECT note_add($ALICE, $T2, 'secret internal note about zebra')" >/dev/null
 sql "INSERT INTO message (ticket_id, direction, author_contact_id, body) VALUES ($T1, 'in', $OLA, 'Also the colour should be teal')"
 sql "SELECT ticket_close($ALICE, $T2, NULL)" >/dev/null

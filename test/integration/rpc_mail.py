@@ -1,9 +1,14 @@
 """rpc_mail.py - the outbox delivered over SMTP to a real server on
 loopback (Debian's aiosmtpd): the handbook's emails (mention, reply,
-close) with their recipients, threading and encodings; a 4xx answer
-retried with back-off; a 5xx answer failing the row for good with the
-server's words; two docketd instances sending each row exactly once."""
-import sys, os, time, json, signal, ssl, subprocess, asyncio, email, email.policy
+close) with their recipients, threading (References: the conversation's
+chain), To: names and encodings, Message-IDs in mail.from's domain or
+mail.message_id_domain; a 4xx answer retried with back-off; a 5xx answer
+failing the row for good with the server's words, shown on the ticket
+(delivery failed, a message_failed event pushed live) and told to the
+reply's author (mail_failed: a push and an email); a later delivery
+report (outbox_bounced()) doing the same, once; two docketd instances
+sending each row exactly once."""
+import sys, os, re, time, json, signal, ssl, subprocess, asyncio, email, email.policy
 from email.header import decode_header, make_header
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import *
@@ -30,9 +35,9 @@ class Sink:
             return "451 4.3.0 held by the test"
         if self.refuse:
             return self.refuse.pop(0)
-        self.messages.append((envelope.mail_from, envelope.rcpt_tos,
-                              email.message_from_bytes(envelope.content,
-                                                       policy=email.policy.default)))
+        msg = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        msg.raw = envelope.content  # the headers as sent, before decoding
+        self.messages.append((envelope.mail_from, envelope.rcpt_tos, msg))
         return "250 OK"
 
 
@@ -73,6 +78,13 @@ def by_kind(kind):
             return frm, rcpt, msg
     return None, None, None
 
+def delivery(message):
+    """[delivery, delivery_error] of a message, as tickets.get shows it."""
+    for m in carla.call("tickets.get", id=tid)["messages"]:
+        if m["id"] == message:
+            return [m["delivery"], m["delivery_error"]]
+    return None
+
 carla.call("tickets.claim", id=tid)
 carla.call("notes.add", ticket=tid, body="@gus kan du lage et banner? 1920×600")
 carla.call("messages.send", ticket=tid, body="Hei Øystein, vi er i gang.")
@@ -89,6 +101,13 @@ frm, rcpt, m = by_kind("reply")
 eq(rcpt, ["oystein@nordlys.example.no"], "reply: to the contact")
 eq(str(m["Subject"]), "Re: [#%d] Nytt banner på forsiden" % tid, "reply: Re: and [#ID] in the subject")
 ok(m["Message-ID"].startswith("<ticket-%d." % tid), "reply: a stable Message-ID of its own")
+ok(re.fullmatch(r"<ticket-%d\.\d+\.[0-9a-f]{32}@agency\.example>" % tid, m["Message-ID"]),
+   "  ...random, in mail.from's domain (no message_id_domain set)", m["Message-ID"])
+first_reply = m["Message-ID"]
+eq((m["To"].addresses[0].display_name, m["To"].addresses[0].addr_spec),
+   ("Øystein Brå", "oystein@nordlys.example.no"), "reply: To: carries the contact's name")
+ok(re.search(rb"\r\nTo: =\?UTF-8\?B\?[A-Za-z0-9+/=]+\?= <oystein@nordlys\.example\.no>\r\n", m.raw),
+   "  ...as an RFC 2047 encoded word", m.raw.split(b"\r\nSubject")[0])
 eq((m["In-Reply-To"], m["References"]), ("<CAF-client-1@mail.example>",) * 2,
    "reply: threaded under the client's message")
 eq(m.get_content().strip(), "Hei Øystein, vi er i gang.", "reply: the body, UTF-8 intact")
@@ -101,6 +120,13 @@ eq(str(m["Subject"]), "[#%d] Your request is complete: Nytt banner på forsiden"
    "close: the subject says so")
 ok(m["In-Reply-To"] and m["In-Reply-To"].startswith("<ticket-%d." % tid),
    "close: threaded under the last message")
+eq(m["References"].split(), ["<CAF-client-1@mail.example>", first_reply],
+   "close: References the whole conversation")
+ok(by_kind("mention")[2]["Message-ID"].endswith("@agency.example>"),
+   "a notification's Message-ID is in mail.from's domain too")
+eq(cl.sql1("SELECT delivery || ' ' || (delivery_at IS NOT NULL) FROM message "
+           "WHERE message_id = '%s'" % first_reply), "sent true",
+   "the delivered reply's message says sent")
 eq(cl.sql1("SELECT count(*) FROM outbox WHERE sent_at IS NOT NULL AND attempts = 1"), "3",
    "each row marked sent after one attempt")
 
@@ -108,20 +134,128 @@ eq(cl.sql1("SELECT count(*) FROM outbox WHERE sent_at IS NOT NULL AND attempts =
 sink.refuse.append("451 4.3.0 Mailbox busy, try later")
 before = len(sink.messages)
 carla.call("tickets.reopen", id=tid)
-carla.call("messages.send", ticket=tid, body="En ting til.")
+second = carla.call("messages.send", ticket=tid, body="En ting til.")
+eq(delivery(second["id"]), ["queued", None],
+   "tickets.get: a reply not yet handed to the relay is queued")
 wait_mail(before + 1, "after a 451, the message is retried and delivered")
 row = cl.sql("SELECT attempts, last_error IS NULL, sent_at IS NOT NULL FROM outbox "
              "WHERE kind = 'reply' ORDER BY id DESC LIMIT 1")[0]
 eq(row, ["2", "t", "t"], "  ...on the second attempt")
+eq(delivery(second["id"]), ["sent", None], "  ...and tickets.get says sent")
+m = sink.messages[-1][2]
+eq(m["In-Reply-To"], first_reply, "a second reply: In-Reply-To the last message")
+eq(m["References"].split(), ["<CAF-client-1@mail.example>", first_reply],
+   "  ...References the chain: the client's message, then the first reply")
+ok(all(len(l) <= 78 for l in m.raw.split(b"\r\n\r\n")[0].split(b"\r\n")),
+   "  ...every header line at most 78 characters")
 
-# A 5xx answer: failed for good, with the server's words.
+# A 5xx answer: failed for good, with the server's words, on the ticket
+# for everyone (pushed live), and told to the reply's author.
+carla.subscribe()
+watcher = d.login(cl, "gus")
+watcher.subscribe()
 sink.refuse.append("550 5.1.1 No such user here")
-carla.call("messages.send", ticket=tid, body="Og en til.")
-wait_for(lambda: cl.sql1("SELECT failed_at IS NOT NULL FROM outbox ORDER BY id DESC LIMIT 1") == "t",
+before = len(sink.messages)
+third = carla.call("messages.send", ticket=tid, body="Og en til.")
+wait_for(lambda: cl.sql1("SELECT failed_at IS NOT NULL FROM outbox WHERE kind = 'reply' "
+                         "ORDER BY id DESC LIMIT 1") == "t",
          timeout=20, what="the permanent failure")
-row = cl.sql("SELECT attempts, last_error, sent_at IS NULL FROM outbox ORDER BY id DESC LIMIT 1")[0]
+row = cl.sql("SELECT attempts, last_error, sent_at IS NULL FROM outbox WHERE kind = 'reply' "
+             "ORDER BY id DESC LIMIT 1")[0]
 ok(row[0] == "1" and "550 5.1.1 No such user here" in row[1] and row[2] == "t",
    "a 550 fails the row at once, recording the server's reply (%s)" % row[1])
+dv = delivery(third["id"])
+ok(dv[0] == "failed" and "550 5.1.1 No such user here" in (dv[1] or ""),
+   "tickets.get: the reply's delivery is failed, with the server's words", dv)
+try:
+    ev = watcher.wait_push(lambda p: p["params"].get("action") == "message_failed", timeout=15)
+    ev = ev["params"]
+    ok(ev["type"] == "ticket.changed" and ev["ticket"]["id"] == tid and
+       ev["change"]["message"] == third["id"] and "550 5.1.1" in ev["change"]["error"] and
+       ev["change"]["kind"] == "reply",
+       "a message_failed event is pushed live to another client, naming the message and the words", ev)
+except TimeoutError as e:
+    ok(False, "a message_failed event is pushed live to another client", e)
+try:
+    nt = carla.wait_push(lambda p: p["params"].get("type") == "notification" and
+                         p["params"]["notification"]["kind"] == "mail_failed", timeout=15)
+    eq(nt["params"]["notification"]["ticket"], tid, "the author gets a live mail_failed notification")
+except TimeoutError as e:
+    ok(False, "the author gets a live mail_failed notification", e)
+ok(not any(p["params"].get("type") == "notification" for p in watcher.pushes),
+   "  ...and nobody else does")
+wait_mail(before + 1, "  ...and an email about it")
+frm, rcpt, m = by_kind("mail_failed")
+eq(rcpt, ["carla@agency.example"], "  ...to the author")
+eq(str(m["Subject"]), "[#%d] Not delivered: Nytt banner på forsiden" % tid, "  ...saying which ticket")
+body = m.get_content()
+ok("550 5.1.1 No such user here" in body and "Øystein Brå <oystein@nordlys.example.no>" in body
+   and "phone" in body, "  ...to whom, the server's words and what to do", body)
+eq((m["To"].addresses[0].display_name), "Carla Content", "  ...To: the author's name")
+ev = [e for e in carla.call("tickets.get", id=tid)["events"] if e["action"] == "message_failed"]
+eq(len(ev), 1, "the ticket's timeline has the message_failed event")
+
+# A delivery report that comes later (docketctl mail-in calls
+# outbox_bounced()): the sent first reply becomes failed, once.
+carla.pushes.clear()
+watcher.pushes.clear()
+nbefore = cl.sql1("SELECT count(*) FROM notification WHERE kind = 'mail_failed'")
+before = len(sink.messages)
+eq(cl.sql1("SELECT outbox_bounced('%s', E'5.1.1 <oystein@nordlys.example.no>:\\r\\n"
+           "  The email account that you tried to reach does not exist')" % first_reply), str(tid),
+   "outbox_bounced() with a sent reply's Message-ID returns its ticket")
+first_id = int(cl.sql1("SELECT id FROM message WHERE message_id = '%s'" % first_reply))
+dv = delivery(first_id)
+eq(dv, ["failed", "5.1.1 <oystein@nordlys.example.no>: The email account that you tried "
+        "to reach does not exist"], "  ...the reply is failed, with the report's words on one line")
+eq(cl.sql1("SELECT (sent_at IS NULL) || ' ' || (failed_at IS NOT NULL) FROM outbox "
+           "WHERE message_id = '%s'" % first_reply), "true true", "  ...and so is its outbox row")
+try:
+    watcher.wait_push(lambda p: p["params"].get("action") == "message_failed" and
+                      p["params"]["change"]["message"] == first_id, timeout=15)
+    ok(True, "  ...the message_failed event is pushed live")
+    carla.wait_push(lambda p: p["params"].get("type") == "notification" and
+                    p["params"]["notification"]["kind"] == "mail_failed", timeout=15)
+    ok(True, "  ...the author is notified live")
+except TimeoutError as e:
+    ok(False, "  ...pushed live", e)
+wait_mail(before + 1, "  ...and emailed")
+eq(int(cl.sql1("SELECT count(*) FROM notification WHERE kind = 'mail_failed'")), int(nbefore) + 1,
+   "  ...once")
+events = cl.sql1("SELECT count(*) FROM event WHERE action = 'message_failed'")
+mails = cl.sql1("SELECT count(*) FROM outbox WHERE kind = 'mail_failed'")
+eq(cl.sql1("SELECT outbox_bounced('%s', 'again')" % first_reply.strip("<>")), str(tid),
+   "a second report (the id without its brackets) names the ticket again")
+eq([cl.sql1("SELECT count(*) FROM notification WHERE kind = 'mail_failed'"),
+    cl.sql1("SELECT count(*) FROM event WHERE action = 'message_failed'"),
+    cl.sql1("SELECT count(*) FROM outbox WHERE kind = 'mail_failed'"), delivery(first_id)[1]],
+   [str(int(nbefore) + 1), events, mails, dv[1]],
+   "  ...and changes nothing: no notification, event or email more, the words kept")
+state = cl.sql("SELECT id, sent_at, failed_at, last_error FROM outbox ORDER BY id")
+eq(cl.sql1("SELECT outbox_bounced('<ticket-%d.1.0123456789abcdef0123456789abcdef@agency.example>', "
+           "'550 gone')" % tid), None, "outbox_bounced() with an unknown Message-ID: NULL")
+eq(cl.sql("SELECT id, sent_at, failed_at, last_error FROM outbox ORDER BY id"), state,
+   "  ...and nothing changes")
+# A bounced close email: the event on its ticket, nobody notified (it has
+# no author).
+n = cl.sql1("SELECT count(*) FROM notification")
+eq(cl.sql1("SELECT outbox_bounced('%s', '550 gone')" % by_kind("closed")[2]["Message-ID"]), str(tid),
+   "a bounced close email names its ticket")
+eq(cl.sql1("SELECT change->>'kind' FROM event WHERE action = 'message_failed' ORDER BY id DESC LIMIT 1"),
+   "closed", "  ...a message_failed event on the ticket (kind closed)")
+eq(cl.sql1("SELECT count(*) FROM notification"), n, "  ...and no notification")
+# A mail_failed email that fails itself notifies nobody: no loop.
+sink.refuse += ["550 5.1.1 No such user here", "550 5.1.1 No such user here"]
+mails = int(cl.sql1("SELECT count(*) FROM outbox WHERE kind = 'mail_failed'"))
+carla.call("messages.send", ticket=tid, body="Og en siste.")
+wait_for(lambda: cl.sql1("SELECT count(*) FROM outbox WHERE kind = 'mail_failed' "
+                         "AND failed_at IS NOT NULL") == "1",
+         timeout=20, what="the refused mail_failed email")
+n = cl.sql1("SELECT count(*) FROM notification")
+time.sleep(1.5)
+eq([cl.sql1("SELECT count(*) FROM notification"),
+    int(cl.sql1("SELECT count(*) FROM outbox WHERE kind = 'mail_failed'"))], [n, mails + 1],
+   "a refused mail_failed email: no notification or email more")
 
 # A registration link is one-time: once its email is sent (or failed for
 # good) the outbox row no longer holds the token whose hash is stored.
@@ -271,4 +405,20 @@ wait_for(lambda: cl.sql1("SELECT last_error FROM outbox WHERE id = %s" % rid),
 ok(cl.sql1("SELECT sent_at IS NULL FROM outbox WHERE id = %s" % rid) == "t",
    "require: nothing is sent to a relay that offers no STARTTLS",
    cl.sql1("SELECT last_error FROM outbox WHERE id = %s" % rid))
+
+# mail.message_id_domain: the domain of every Message-ID made after it
+# is set (a reload), a reply's (made by messages.send) and the sender's.
+reload_mail(smtp_url="smtp://127.0.0.1:%d" % port, starttls="auto",
+            message_id_domain="mail.agency.example")
+before = len(sink.messages)
+r = d2.login(cl, "carla").call("messages.send", ticket=tid, body="Fra et nytt domene.")
+rid = queue_one("domain")
+wait_for(lambda: cl.sql1("SELECT count(*) FROM outbox WHERE id = %s AND sent_at IS NOT NULL" % rid) == "1"
+         and cl.sql1("SELECT delivery FROM message WHERE id = %d" % r["id"]) == "sent",
+         timeout=20, what="both sent")
+# (Not a row that had its Message-ID before: it keeps it for retries.)
+ids = sorted(m["Message-ID"] for _, _, m in sink.messages[before:]
+             if m["Message-ID"].startswith(("<ticket-%d.%d." % (tid, r["id"]), "<outbox-%s." % rid)))
+ok(len(ids) == 2 and all(i.endswith("@mail.agency.example>") for i in ids),
+   "mail.message_id_domain: a reply's and an outbox row's Message-ID use it", ids)
 done()

@@ -183,8 +183,8 @@ n = dora.call("notes.add", ticket=tid, body="@gus @gus. @ada and an email a@b.ex
 eq(n["mentions"], ["ada", "gus"], "notes.add: mentions once each, emails and unknown names left alone")
 eq(dora.error("notes.add", ticket=tid, body="   ").code, -32602, "an empty note: -32602")
 m = dora.call("messages.send", ticket=tid, body="Done!")
-eq(cl.sql("SELECT direction, message_id LIKE '<ticket-%%@docket>' FROM message WHERE id = %d" % m["id"]),
-   [["out", "t"]], "messages.send stores the reply with a Message-ID")
+eq(cl.sql("SELECT direction, message_id LIKE '<ticket-%%@example.com>' FROM message WHERE id = %d" % m["id"]),
+   [["out", "t"]], "messages.send stores the reply with a Message-ID in mail.from's domain")
 eq(gus.error("messages.send", ticket=tid, body="x").code, 4003, "graphics may not reply to clients: 4003")
 t = dora.call("tasks.add", ticket=tid, title="Take the notice down", due_at="2030-01-02T10:00:00Z",
               remind_at="2030-01-02T08:00:00+00:00")

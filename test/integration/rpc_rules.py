@@ -236,7 +236,7 @@ def replies_need_content():
                 ticket=t, body="Hello from the coordinator")
     eq(e.message, "messages.send needs the content role", "  ...refused by docketd's method table")
     refused(gus, 4003, "graphics replying to a client", "messages.send", t, ticket=t, body="x")
-    e = sql_error("SELECT message_send(%s, %d, 'Hello')" % (staff("cora"), t))
+    e = sql_error("SELECT message_send(%s, %d, 'Hello', 'agency.example')" % (staff("cora"), t))
     ok(e.startswith("DK403:"), "in SQL too: message_send by a coordinator is DK403", e)
     eq(cl.sql1("SELECT count(*) FROM message WHERE ticket_id = %d" % t), "0", "  ...no message stored")
     m = carla.call("messages.send", ticket=t, body="We are on it.")

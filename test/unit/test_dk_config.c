@@ -301,6 +301,42 @@ static void test_dk_config__missing_file_is_an_error(void **state)
     dk_diag_cleanup(&d);
 }
 
+static void test_dk_config__message_id_domain_is_a_dns_name(void **state)
+{
+    struct dk_config cfg;
+    struct dk_diag d;
+    static const char *const bad[] = {
+        "agency.example>", "a b.example", "-a.example", "a-.example",
+        "a..example",      ".example",    "example.",   "x@agency.example",
+    };
+
+    assert_int_equal(load(&cfg, &d, ""), 0);
+    assert_string_equal(cfg.mail.message_id_domain, "");
+    dk_config_cleanup(&cfg);
+    assert_int_equal(
+        load(&cfg, &d, "mail: {message_id_domain: mail.agency-1.example}\n"),
+        0);
+    assert_string_equal(cfg.mail.message_id_domain, "mail.agency-1.example");
+    dk_config_cleanup(&cfg);
+    dk_diag_cleanup(&d);
+    assert_int_equal(load(&cfg, &d, "mail: {message_id_domain: ~}\n"), 0);
+    assert_string_equal(cfg.mail.message_id_domain, "");
+    dk_config_cleanup(&cfg);
+    dk_diag_cleanup(&d);
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char yaml[128];
+        snprintf(yaml, sizeof(yaml), "mail:\n  message_id_domain: \"%s\"\n",
+                 bad[i]);
+        assert_int_equal(load(&cfg, &d, yaml), DK_EINVAL);
+        assert_true(has_line(&d, "t.yaml:2:22: mail.message_id_domain: "
+                                 "expected a domain name, like "
+                                 "\"mail.example.org\" (or \"\" for the "
+                                 "default)"));
+        dk_config_cleanup(&cfg);
+        dk_diag_cleanup(&d);
+    }
+}
+
 static void test_dk_config__example_file_loads_with_the_defaults(void **state)
 {
     const char *src = getenv("DOCKET_SOURCE_DIR");
@@ -327,6 +363,7 @@ static void test_dk_config__example_file_loads_with_the_defaults(void **state)
     assert_int_equal(cfg.session.login_lockout, def.session.login_lockout);
     assert_string_equal(cfg.mail.smtp_url, def.mail.smtp_url);
     assert_string_equal(cfg.mail.from, def.mail.from);
+    assert_string_equal(cfg.mail.message_id_domain, def.mail.message_id_domain);
     assert_string_equal(cfg.http.listen, def.http.listen);
     assert_int_equal(cfg.log.level, def.log.level);
     assert_int_equal(cfg.portal.enabled, def.portal.enabled);
@@ -397,6 +434,7 @@ int main(void)
         cmocka_unit_test(test_dk_config__out_of_range_numbers),
         cmocka_unit_test(test_dk_config__malformed_yaml),
         cmocka_unit_test(test_dk_config__missing_file_is_an_error),
+        cmocka_unit_test(test_dk_config__message_id_domain_is_a_dns_name),
         cmocka_unit_test(test_dk_config__example_file_loads_with_the_defaults),
         cmocka_unit_test(test_dk_config__client_section),
     };
