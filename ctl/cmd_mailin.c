@@ -115,36 +115,28 @@ static int sender_authenticated(struct ctl *c, const struct mail *m)
     return 0;
 }
 
-static int store_attachments(struct ctl *c, GPtrArray *parts,
+static int store_attachments(struct ctl *c, const struct mail *m,
                              const char *ticket, const char *message)
 {
-    for (guint i = 0; i < parts->len; i++) {
-        GMimePart *part = g_ptr_array_index(parts, i);
-        GMimeStream *mem = g_mime_stream_mem_new();
-        GMimeDataWrapper *dw = g_mime_part_get_content(part);
-        GByteArray *bytes;
-        char *type, *hex, size[24];
-        const char *name = g_mime_part_get_filename(part);
+    for (size_t i = 0; i < m->nfiles; i++) {
+        const struct mail_file *f = &m->files[i];
+        char *hex, size[24];
         const char *params[5];
         PGresult *res;
 
-        if (dw)
-            g_mime_data_wrapper_write_to_stream(dw, mem);
-        bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
-        type = g_mime_content_type_get_mime_type(
-            g_mime_object_get_content_type(GMIME_OBJECT(part)));
-        hex = dk_xmalloc(bytes->len * 2 + 1);
-        sodium_bin2hex(hex, bytes->len * 2 + 1, bytes->data, bytes->len);
-        snprintf(size, sizeof(size), "%u", bytes->len);
+        hex = dk_xmalloc(f->data->len * 2 + 1);
+        sodium_bin2hex(hex, f->data->len * 2 + 1, f->data->data,
+                       f->data->len);
+        snprintf(size, sizeof(size), "%u", f->data->len);
         params[0] = ticket;
         params[1] = message;
         /* The name and type as the sender gave them: the database's
          * attachment_clean trigger reduces the name to a safe base name
          * and stores a type a browser would render as a page as
-         * application/octet-stream, for every path alike.  Only bytes
-         * that are not UTF-8 (PostgreSQL would refuse them) go here. */
-        params[2] = name && dk_utf8_valid(name, strlen(name)) ? name : NULL;
-        params[3] = type;
+         * application/octet-stream, for every path alike.  mail_parse()
+         * hands over names in UTF-8 (PostgreSQL would refuse others). */
+        params[2] = f->name;
+        params[3] = f->type;
         params[4] = hex;
         res = ctl_exec(c,
                        "INSERT INTO attachment (ticket_id, message_id, "
@@ -154,8 +146,6 @@ static int store_attachments(struct ctl *c, GPtrArray *parts,
                        "FROM decode($5, 'hex') AS b",
                        5, params, NULL, NULL);
         free(hex);
-        g_free(type);
-        g_object_unref(mem);
         if (!res)
             return 1;
         PQclear(res);
@@ -284,7 +274,7 @@ static int deliver(struct ctl *c, struct mail *m)
                                  "WHERE ticket_id = $1::bigint AND "
                                  "direction = 'in'",
                                  1, p2, NULL, NULL);
-        if (!row || store_attachments(c, m->attachments, ticket,
+        if (!row || store_attachments(c, m, ticket,
                                       PQgetvalue(row, 0, 0))) {
             if (row)
                 PQclear(row);
