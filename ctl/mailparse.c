@@ -598,6 +598,28 @@ static void walk_message(struct walk *w, GMimeMessagePart *mp, int depth,
     w->forwards--;
 }
 
+/* Text that is not in a part of its own (a multipart with no parts):
+ * text/plain in an unknown charset, a leaf like any other. */
+static void walk_loose_text(struct walk *w, const char *pro,
+                            enum walk_mode mode)
+{
+    size_t n = ++w->leaves;
+    char *t;
+
+    if (mode == WALK_FILES)
+        return;
+    if (mode == WALK_RESOURCES) {
+        GByteArray *data = g_byte_array_new();
+        g_byte_array_append(data, (const guint8 *)pro, (guint)strlen(pro));
+        add_file(w, dk_xasprintf("part-%zu.txt", n), dk_xstrdup("text/plain"),
+                 data);
+        return;
+    }
+    t = mail_text_decode(pro, strlen(pro), NULL, NULL);
+    add_text(w, w->body, t);
+    free(t);
+}
+
 /* Which alternative is the text (see the top); -1 for none. */
 static int chosen_alternative(GMimeMultipart *mp)
 {
@@ -660,6 +682,14 @@ static void walk_multipart(struct walk *w, GMimeMultipart *mp, int depth,
     bool alternative =
         !strcmp(type, "multipart/alternative") && mode != WALK_RESOURCES;
 
+    if (n == 0) {
+        /* No boundary found: what GMime kept as the prologue is all
+         * there is, text as far as anyone can tell (see the top). */
+        const char *pro = g_mime_multipart_get_prologue(mp);
+        walk_loose_text(w, pro ? pro : "", mode);
+        free(type);
+        return;
+    }
     if (alternative)
         choice = chosen_alternative(mp);
     else if (!strcmp(type, "multipart/related") && mode != WALK_RESOURCES)
@@ -867,19 +897,69 @@ static char *first_id(const char *v)
     return dk_xstrndup(lt, (size_t)(gt - lt + 1));
 }
 
+/*
+ * Where the header ends early: the offset of the first line in the
+ * header block that is neither a field ("Name:") nor a continuation, or
+ * len when there is none.  A sender that forgot the blank line before
+ * the body would otherwise lose its first line to GMime, which drops a
+ * line it cannot read as a header; Python's email treats it as the body.
+ * The mbox "From " line at the very start is left to GMime.
+ */
+static size_t header_end(const char *data, size_t len)
+{
+    size_t i = 0;
+
+    if (len >= 5 && !strncmp(data, "From ", 5))
+        while (i < len && data[i++] != '\n')
+            ;
+    while (i < len) {
+        size_t j = i;
+        if (data[i] == '\n' || (data[i] == '\r' && i + 1 < len &&
+                                data[i + 1] == '\n'))
+            return len; /* the blank line: all is well */
+        if (data[i] != ' ' && data[i] != '\t') {
+            while (j < len && data[j] > ' ' && data[j] < 0x7f &&
+                   data[j] != ':')
+                j++;
+            while (j < len && (data[j] == ' ' || data[j] == '\t'))
+                j++;
+            if (j == i || j >= len || data[j] != ':')
+                return i;
+        }
+        while (i < len && data[i] != '\n')
+            i++;
+        i++;
+    }
+    return len;
+}
+
 int mail_parse(struct mail *m, const char *data, size_t len)
 {
-    GMimeStream *stream = g_mime_stream_mem_new_with_buffer(data, len);
-    GMimeParser *parser = g_mime_parser_new_with_stream(stream);
+    size_t cut = header_end(data, len);
+    char *fixed = NULL;
+    GMimeStream *stream;
+    GMimeParser *parser;
     InternetAddressList *from;
     struct dk_buf body = DK_BUF_INIT(0);
     struct walk w;
     const char *id, *refs, *irt;
 
+    if (cut < len) {
+        /* The blank line the sender forgot, so the body keeps its start. */
+        fixed = dk_xmalloc(len + 1);
+        memcpy(fixed, data, cut);
+        fixed[cut] = '\n';
+        memcpy(fixed + cut + 1, data + cut, len - cut);
+        data = fixed;
+        len++;
+    }
+    stream = g_mime_stream_mem_new_with_buffer(data, len);
+    parser = g_mime_parser_new_with_stream(stream);
     memset(m, 0, sizeof(*m));
     m->msg = g_mime_parser_construct_message(parser, NULL);
     g_object_unref(parser);
     g_object_unref(stream);
+    free(fixed);
     if (!m->msg)
         return -1;
     from = g_mime_message_get_from(m->msg);

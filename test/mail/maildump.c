@@ -27,6 +27,7 @@ int main(void)
     size_t len = 0, cap = 65536, n;
     char *data = dk_xmalloc(cap);
     json_t *out, *files, *reported;
+    json_error_t jerr;
     struct mail m;
 
     while ((n = fread(data + len, 1, cap - len, stdin)) > 0) {
@@ -62,7 +63,7 @@ int main(void)
     reported = json_array();
     for (size_t i = 0; i < m.nreported; i++)
         json_array_append_new(reported, json_string(m.reported[i]));
-    out = json_pack("{s:o, s:o, s:o, s:o, s:s, s:o, s:o, s:b, s:o, s:I}",
+    out = json_pack_ex(&jerr, 0, "{s:o, s:o, s:o, s:o, s:s, s:o, s:o, s:b, s:o, s:I}",
                     "from", str_or_null(m.from), "subject",
                     str_or_null(m.subject), "body", json_string(m.body),
                     "files", files, "automatic", kinds[m.automatic],
@@ -71,7 +72,8 @@ int main(void)
                     str_or_null(m.report_text), "dropped",
                     (json_int_t)m.dropped);
     if (!out || json_dumpf(out, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII) < 0) {
-        fprintf(stderr, "docket-maildump: could not write JSON\n");
+        fprintf(stderr, "docket-maildump: could not write JSON: %s\n",
+                out ? "write failed" : jerr.text);
         return 70;
     }
     putchar('\n');
