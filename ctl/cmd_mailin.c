@@ -125,8 +125,7 @@ static int store_attachments(struct ctl *c, const struct mail *m,
         PGresult *res;
 
         hex = dk_xmalloc(f->data->len * 2 + 1);
-        sodium_bin2hex(hex, f->data->len * 2 + 1, f->data->data,
-                       f->data->len);
+        sodium_bin2hex(hex, f->data->len * 2 + 1, f->data->data, f->data->len);
         snprintf(size, sizeof(size), "%u", f->data->len);
         params[0] = ticket;
         params[1] = message;
@@ -274,8 +273,7 @@ static int deliver(struct ctl *c, struct mail *m)
                                  "WHERE ticket_id = $1::bigint AND "
                                  "direction = 'in'",
                                  1, p2, NULL, NULL);
-        if (!row || store_attachments(c, m, ticket,
-                                      PQgetvalue(row, 0, 0))) {
+        if (!row || store_attachments(c, m, ticket, PQgetvalue(row, 0, 0))) {
             if (row)
                 PQclear(row);
             PQclear(res);

@@ -23,16 +23,16 @@
 
 struct conv {
     struct dk_buf out;
-    int want_nl;  /* line ends the next text must follow (0..2) */
-    bool space;   /* a collapsed space is pending */
-    bool sep;     /* a cell separator is pending (table cell started) */
-    int pre;      /* inside <pre> */
-    int quote;    /* blockquote depth */
-    int lists;    /* list depth */
+    int want_nl; /* line ends the next text must follow (0..2) */
+    bool space;  /* a collapsed space is pending */
+    bool sep;    /* a cell separator is pending (table cell started) */
+    int pre;     /* inside <pre> */
+    int quote;   /* blockquote depth */
+    int lists;   /* list depth */
     int ordered[NEST_MAX], item[NEST_MAX];
-    int tables;   /* table depth */
+    int tables; /* table depth */
     int cells[NEST_MAX];
-    int links;    /* <a> depth */
+    int links; /* <a> depth */
     size_t link_start[NEST_MAX];
 };
 
@@ -109,8 +109,8 @@ static void text(struct conv *c, const char *s, size_t n)
             i++;
             continue;
         }
-        if (!c->pre && (ch == ' ' || ch == '\t' || ch == '\n' ||
-                        ch == '\r' || ch == '\f')) {
+        if (!c->pre && (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' ||
+                        ch == '\f')) {
             c->space = true;
             i++;
             continue;
@@ -124,8 +124,9 @@ static void text(struct conv *c, const char *s, size_t n)
         /* A run of ordinary bytes, written at once. */
         while (run < n) {
             unsigned char r = (unsigned char)s[run];
-            if (r == ' ' || r == '\t' || r == '\n' || r == '\r' ||
-                r == '\f' ||
+            bool ws =
+                r == ' ' || r == '\t' || r == '\n' || r == '\r' || r == '\f';
+            if ((c->pre ? r == '\n' : ws) ||
                 (r == 0xc2 && run + 1 < n && (unsigned char)s[run + 1] == 0xa0))
                 break;
             run++;
@@ -164,17 +165,17 @@ static bool hidden(xmlNode *n)
     return none;
 }
 
-static const char *const skipped[] = {"head",     "title",  "style",
-                                      "script",   "noscript", "template",
-                                      "object",   "applet", NULL};
+static const char *const skipped[] = {"head",   "title",    "style",
+                                      "script", "noscript", "template",
+                                      "object", "applet",   NULL};
 static const char *const paragraph[] = {
-    "p",  "h1",  "h2", "h3",     "h4",         "h5", "h6",
+    "p",  "h1",  "h2",     "h3",         "h4",    "h5", "h6",
     "dl", "pre", "figure", "blockquote", "table", NULL};
 static const char *const line[] = {
-    "div",     "section", "article", "header", "footer",  "nav",
-    "main",    "aside",   "address", "tr",     "dt",      "dd",
-    "form",    "fieldset", "center", "caption", "details", "summary",
-    "legend",  "figcaption", "option", NULL};
+    "div",    "section",    "article", "header",  "footer",  "nav",
+    "main",   "aside",      "address", "tr",      "dt",      "dd",
+    "form",   "fieldset",   "center",  "caption", "details", "summary",
+    "legend", "figcaption", "option",  NULL};
 
 /* Entering element n; false: its subtree is not looked at. */
 static bool enter(struct conv *c, xmlNode *n)
@@ -382,7 +383,8 @@ char *mail_html_text(const char *html, size_t len)
      * no external entity anyway. */
     doc = htmlReadMemory(html, (int)len, NULL, "UTF-8",
                          HTML_PARSE_RECOVER | HTML_PARSE_NOERROR |
-                             HTML_PARSE_NOWARNING | HTML_PARSE_NONET);
+                             HTML_PARSE_NOWARNING | HTML_PARSE_NONET |
+                             XML_PARSE_HUGE);
     if (!doc)
         return dk_xstrdup("");
     dk_buf_reserve(&c.out, len / 2 + 1);

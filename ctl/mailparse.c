@@ -82,23 +82,35 @@ struct walk {
     int reports;         /* multipart/report around this part (not in a
                             forward) */
     bool saw_report;
-    char *report_type;  /* owned: of the first multipart/report */
+    char *report_type;   /* owned: of the first multipart/report */
     struct dk_buf rtext; /* report_text being gathered */
-    GMimeStream *rest;  /* owned or NULL: parts past the bounds */
-    char *bounce_id;    /* owned or NULL: the first message/rfc822's
-                           Message-ID outside a report, for rule 2 */
+    GMimeStream *rest;   /* owned or NULL: parts past the bounds */
+    char *bounce_id;     /* owned or NULL: the first message/rfc822's
+                            Message-ID outside a report, for rule 2 */
 };
 
 static void walk(struct walk *w, GMimeObject *obj, int depth,
                  enum walk_mode mode);
 
 /* Text subtypes that are data for a program, not text for a person. */
-static const char *const data_subtypes[] = {
-    "calendar",    "x-vcalendar", "vcard",  "x-vcard",
-    "directory",   "csv",         "x-csv",  "comma-separated-values",
-    "tab-separated-values", "xml", "css",   "javascript",
-    "x-javascript", "ecmascript", "rtf",    "rfc822-headers",
-    "global-headers", NULL};
+static const char *const data_subtypes[] = {"calendar",
+                                            "x-vcalendar",
+                                            "vcard",
+                                            "x-vcard",
+                                            "directory",
+                                            "csv",
+                                            "x-csv",
+                                            "comma-separated-values",
+                                            "tab-separated-values",
+                                            "xml",
+                                            "css",
+                                            "javascript",
+                                            "x-javascript",
+                                            "ecmascript",
+                                            "rtf",
+                                            "rfc822-headers",
+                                            "global-headers",
+                                            NULL};
 
 static char *lower(char *s)
 {
@@ -247,11 +259,17 @@ static const char *extension(const char *type)
     return "bin";
 }
 
-/* A name as UTF-8 on one line: GMime hands over what it could not
- * decode as it was. */
+/* A file name as UTF-8: GMime hands over what it could not decode as it
+ * was.  Control characters stay: the database's trigger removes them. */
 static char *clean_name(const char *s)
 {
-    char *u = mail_text_decode(s, strlen(s), NULL, NULL);
+    return mail_text_decode(s, strlen(s), NULL, NULL);
+}
+
+/* A header value (a sender, a subject) as UTF-8 on one line. */
+static char *one_line(const char *s)
+{
+    char *u = clean_name(s);
     for (char *p = u; *p; p++)
         if (*p == '\n' || *p == '\t')
             *p = ' ';
@@ -330,8 +348,8 @@ static void add_reported(struct mail *m, const char *v)
         free(id);
         return;
     }
-    m->reported = dk_xrealloc(m->reported,
-                              (m->nreported + 1) * sizeof(*m->reported));
+    m->reported =
+        dk_xrealloc(m->reported, (m->nreported + 1) * sizeof(*m->reported));
     m->reported[m->nreported++] = id;
 }
 
@@ -362,8 +380,8 @@ static char *field(const char *block, const char *name)
                     break;
                 s = e + 1;
             }
-            while (v.len && (v.data[v.len - 1] == ' ' ||
-                             v.data[v.len - 1] == '\t'))
+            while (v.len &&
+                   (v.data[v.len - 1] == ' ' || v.data[v.len - 1] == '\t'))
                 v.data[--v.len] = '\0';
             return dk_buf_steal(&v, NULL);
         }
@@ -428,8 +446,8 @@ static void report_block(struct walk *w, const char *block)
 /* message/delivery-status: blocks of fields between blank lines. */
 static void report_status(struct walk *w, GByteArray *data)
 {
-    char *t = mail_text_decode((const char *)data->data, data->len, "utf-8",
-                               NULL);
+    char *t =
+        mail_text_decode((const char *)data->data, data->len, "utf-8", NULL);
     char *p = t;
 
     while (*p) {
@@ -450,8 +468,8 @@ static void report_status(struct walk *w, GByteArray *data)
 /* text/rfc822-headers: the original's Message-ID. */
 static void report_headers(struct walk *w, GByteArray *data)
 {
-    char *t = mail_text_decode((const char *)data->data, data->len, "utf-8",
-                               NULL);
+    char *t =
+        mail_text_decode((const char *)data->data, data->len, "utf-8", NULL);
     char *id = field(t, "Message-ID");
 
     add_reported(w->m, id);
@@ -499,8 +517,7 @@ static void walk_leaf(struct walk *w, GMimePart *part, enum walk_mode mode)
             }
             if (w->body->len + strlen(t) > MAIL_BODY_MAX) {
                 char *made = dk_xasprintf("part-%zu.%s", n, extension(type));
-                dk_buf_printf(w->body, "\n\n[text too long: kept as %s]",
-                              made);
+                dk_buf_printf(w->body, "\n\n[text too long: kept as %s]", made);
                 add_file(w, made, type, data);
                 free(t);
                 return;
@@ -519,16 +536,16 @@ static void walk_leaf(struct walk *w, GMimePart *part, enum walk_mode mode)
 }
 
 /* "Forwarded message from X, subject "Y":" and its text, quoted. */
-static void quote_forward(struct walk *w, GMimeMessage *inner,
-                          const char *text, const char *file)
+static void quote_forward(struct walk *w, GMimeMessage *inner, const char *text,
+                          const char *file)
 {
     InternetAddressList *from = g_mime_message_get_from(inner);
     const char *subject = g_mime_message_get_subject(inner);
     char *who = from && internet_address_list_length(from) > 0
                     ? internet_address_list_to_string(from, NULL, FALSE)
                     : NULL;
-    char *u_who = who ? clean_name(who) : dk_xstrdup("(unknown sender)");
-    char *u_subj = subject ? clean_name(subject) : dk_xstrdup("(no subject)");
+    char *u_who = who ? one_line(who) : dk_xstrdup("(unknown sender)");
+    char *u_subj = subject ? one_line(subject) : dk_xstrdup("(no subject)");
     struct dk_buf q = DK_BUF_INIT(0);
 
     dk_buf_printf(&q, "Forwarded message from %s, subject \"%s\":\n", u_who,
@@ -558,8 +575,8 @@ static void walk_message(struct walk *w, GMimeMessagePart *mp, int depth,
 {
     GMimeObject *obj = GMIME_OBJECT(mp);
     GMimeMessage *inner = g_mime_message_part_get_message(mp);
-    const char *name = g_mime_object_get_content_disposition_parameter(
-        obj, "filename");
+    const char *name =
+        g_mime_object_get_content_disposition_parameter(obj, "filename");
     char *type = mime_type(obj), *fname;
     size_t k = ++w->forwarded;
 
@@ -590,8 +607,7 @@ static void walk_message(struct walk *w, GMimeMessagePart *mp, int depth,
                           fname);
             dk_buf_free(&inner_body);
         } else {
-            walk(w, g_mime_message_get_mime_part(inner), depth + 1,
-                 WALK_FILES);
+            walk(w, g_mime_message_get_mime_part(inner), depth + 1, WALK_FILES);
         }
         w->reports = saved_reports;
     }
@@ -653,8 +669,8 @@ static int chosen_alternative(GMimeMultipart *mp)
  * first part. */
 static int related_root(GMimeMultipart *mp)
 {
-    const char *start = g_mime_object_get_content_type_parameter(
-        GMIME_OBJECT(mp), "start");
+    const char *start =
+        g_mime_object_get_content_type_parameter(GMIME_OBJECT(mp), "start");
     int n = g_mime_multipart_get_count(mp);
 
     if (start) {
@@ -696,10 +712,10 @@ static void walk_multipart(struct walk *w, GMimeMultipart *mp, int depth,
         root = related_root(mp);
     if (report) {
         if (!w->saw_report) {
-            const char *rt = g_mime_object_get_content_type_parameter(
-                obj, "report-type");
+            const char *rt =
+                g_mime_object_get_content_type_parameter(obj, "report-type");
             w->saw_report = true;
-            w->report_type = rt ? lower(clean_name(rt)) : NULL;
+            w->report_type = rt ? lower(one_line(rt)) : NULL;
         }
         w->reports++;
     }
@@ -838,10 +854,9 @@ static void classify(struct mail *m, struct walk *w)
         if (from_daemon(m) || m->nreported > 0) {
             const char *subject = m->subject ? m->subject : "";
             set_auto(m, MAIL_REPORT,
-                     from_daemon(m)
-                         ? dk_xasprintf("From: %s", m->from)
-                         : dk_xstrdup("Return-Path: <> and a quoted "
-                                      "Message-ID"));
+                     from_daemon(m) ? dk_xasprintf("From: %s", m->from)
+                                    : dk_xstrdup("Return-Path: <> and a quoted "
+                                                 "Message-ID"));
             m->report_failed = !strcasestr(subject, "delay") &&
                                !strcasestr(subject, "warning");
             return;
@@ -857,8 +872,7 @@ static void classify(struct mail *m, struct walk *w)
 
     first_word(header(m, "Auto-Submitted"), word, sizeof(word));
     if (word[0] && strcmp(word, "no")) {
-        set_auto(m, MAIL_AUTO_REPLY,
-                 dk_xasprintf("Auto-Submitted: %s", word));
+        set_auto(m, MAIL_AUTO_REPLY, dk_xasprintf("Auto-Submitted: %s", word));
         return;
     }
     if (empty_return_path(m)) {
@@ -868,8 +882,7 @@ static void classify(struct mail *m, struct walk *w)
     first_word(header(m, "Precedence"), word, sizeof(word));
     for (const char *const *p = precedences; *p; p++)
         if (!strcmp(word, *p)) {
-            set_auto(m, MAIL_AUTO_REPLY,
-                     dk_xasprintf("Precedence: %s", word));
+            set_auto(m, MAIL_AUTO_REPLY, dk_xasprintf("Precedence: %s", word));
             return;
         }
     for (const char *const *h =
@@ -879,8 +892,7 @@ static void classify(struct mail *m, struct walk *w)
         if (v) {
             first_word(v, word, sizeof(word));
             if (strcmp(word, "no")) {
-                set_auto(m, MAIL_AUTO_REPLY,
-                         dk_xasprintf("%s: %s", *h, word));
+                set_auto(m, MAIL_AUTO_REPLY, dk_xasprintf("%s: %s", *h, word));
                 return;
             }
         }
@@ -914,12 +926,11 @@ static size_t header_end(const char *data, size_t len)
             ;
     while (i < len) {
         size_t j = i;
-        if (data[i] == '\n' || (data[i] == '\r' && i + 1 < len &&
-                                data[i + 1] == '\n'))
+        if (data[i] == '\n' ||
+            (data[i] == '\r' && i + 1 < len && data[i + 1] == '\n'))
             return len; /* the blank line: all is well */
         if (data[i] != ' ' && data[i] != '\t') {
-            while (j < len && data[j] > ' ' && data[j] < 0x7f &&
-                   data[j] != ':')
+            while (j < len && data[j] > ' ' && data[j] < 0x7f && data[j] != ':')
                 j++;
             while (j < len && (data[j] == ' ' || data[j] == '\t'))
                 j++;
@@ -990,8 +1001,8 @@ int mail_parse(struct mail *m, const char *data, size_t len)
     dk_buf_init(&w.rtext, 0);
     walk(&w, g_mime_message_get_mime_part(m->msg), 0, WALK_TEXT);
     if (w.rest) {
-        GByteArray *rest = g_mime_stream_mem_get_byte_array(
-            GMIME_STREAM_MEM(w.rest));
+        GByteArray *rest =
+            g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(w.rest));
         GByteArray *copy = g_byte_array_new();
         g_byte_array_append(copy, rest->data, rest->len);
         add_file(&w, dk_xstrdup("remaining-parts.mime"),

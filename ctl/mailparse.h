@@ -16,11 +16,11 @@
 #include <stddef.h>
 
 /* Bounds on what a message may make us walk (see mailparse.c). */
-#define MAIL_DEPTH_MAX 32      /* nested multiparts and messages */
-#define MAIL_PARTS_MAX 1000    /* leaf parts */
-#define MAIL_QUOTE_MAX 8       /* forwarded messages quoted in forwarded */
+#define MAIL_DEPTH_MAX    32   /* nested multiparts and messages */
+#define MAIL_PARTS_MAX    1000 /* leaf parts */
+#define MAIL_QUOTE_MAX    8    /* forwarded messages quoted in forwarded */
 #define MAIL_REPORTED_MAX 16   /* Message-IDs a report may name */
-#define MAIL_BODY_MAX (8u << 20) /* text, before the rest goes to a file */
+#define MAIL_BODY_MAX     (8u << 20) /* text, before the rest goes to a file */
 
 struct mail_file {
     char *name;       /* owned, UTF-8: the sender's file name, or one made
@@ -46,10 +46,10 @@ struct mail {
     struct mail_file *files;  /* owned array of nfiles */
     size_t nfiles;
     enum mail_auto automatic; /* MAIL_PERSONAL, an auto-reply, or a report */
-    char *auto_why;  /* owned or NULL: what said so ("Auto-Submitted:
-                        auto-replied", "multipart/report; report-type=...") */
-    char **reported; /* owned: MAIL_REPORT: Message-IDs "<...>" of the
-                        original message(s), nreported of them */
+    char *auto_why;           /* owned or NULL: what said so ("Auto-Submitted:
+                                 auto-replied", "multipart/report; report-type=...") */
+    char **reported;          /* owned: MAIL_REPORT: Message-IDs "<...>" of the
+                                 original message(s), nreported of them */
     size_t nreported;
     bool report_failed; /* MAIL_REPORT: some recipient's Action is failed */
     char *report_text;  /* owned or NULL: the server's words, one line per

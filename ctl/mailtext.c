@@ -110,21 +110,22 @@ static void add_lenient(struct dk_buf *b, const unsigned char *s, size_t n)
 
 /* Labels read byte by byte (see the header), and labels widened. */
 static const char *const lenient_labels[] = {
-    "utf-8",      "utf8",        "us-ascii",   "ascii",      "ansi_x3.4-1968",
-    "iso-8859-1", "iso_8859-1",  "iso8859-1",  "latin1",     "latin-1",
-    "l1",         "cp819",       "ibm819",     "windows-1252", "cp1252",
-    "x-cp1252",   "iso-ir-100",  "unknown-8bit", "x-unknown", "default",
+    "utf-8",          "utf8",         "us-ascii",   "ascii",
+    "ansi_x3.4-1968", "iso-8859-1",   "iso_8859-1", "iso8859-1",
+    "latin1",         "latin-1",      "l1",         "cp819",
+    "ibm819",         "windows-1252", "cp1252",     "x-cp1252",
+    "iso-ir-100",     "unknown-8bit", "x-unknown",  "default",
 };
 
 static const struct {
     const char *label, *iconv_name;
 } widened[] = {
-    {"gb2312", "GB18030"},     {"gbk", "GB18030"},
-    {"x-gbk", "GB18030"},      {"shift_jis", "CP932"},
-    {"shift-jis", "CP932"},    {"sjis", "CP932"},
-    {"x-sjis", "CP932"},       {"euc-kr", "CP949"},
+    {"gb2312", "GB18030"},       {"gbk", "GB18030"},
+    {"x-gbk", "GB18030"},        {"shift_jis", "CP932"},
+    {"shift-jis", "CP932"},      {"sjis", "CP932"},
+    {"x-sjis", "CP932"},         {"euc-kr", "CP949"},
     {"ks_c_5601-1987", "CP949"}, {"tis-620", "CP874"},
-    {"iso-8859-11", "CP874"},  {"big5", "BIG5-HKSCS"},
+    {"iso-8859-11", "CP874"},    {"big5", "BIG5-HKSCS"},
 };
 
 /* iconv the whole of data into b; false (b as it was) if any byte is not

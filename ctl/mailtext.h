@@ -28,6 +28,7 @@
  *
  * *used_fallback (may be NULL) is set when the label could not be used.
  */
+/* g_mime_init() must have run. */
 char *mail_text_decode(const char *data, size_t len, const char *charset,
                        int *used_fallback);
 

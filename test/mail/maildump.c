@@ -63,15 +63,15 @@ int main(void)
     reported = json_array();
     for (size_t i = 0; i < m.nreported; i++)
         json_array_append_new(reported, json_string(m.reported[i]));
-    out = json_pack_ex(&jerr, 0, "{s:o, s:o, s:o, s:o, s:s, s:o, s:o, s:b, s:o, s:I}",
-                    "from", str_or_null(m.from), "subject",
-                    str_or_null(m.subject), "body", json_string(m.body),
-                    "files", files, "automatic", kinds[m.automatic],
-                    "auto_why", str_or_null(m.auto_why), "reported", reported,
-                    "report_failed", m.report_failed, "report_text",
-                    str_or_null(m.report_text), "dropped",
-                    (json_int_t)m.dropped);
-    if (!out || json_dumpf(out, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII) < 0) {
+    out = json_pack_ex(
+        &jerr, 0, "{s:o, s:o, s:o, s:o, s:s, s:o, s:o, s:b, s:o, s:I}", "from",
+        str_or_null(m.from), "subject", str_or_null(m.subject), "body",
+        json_string(m.body), "files", files, "automatic", kinds[m.automatic],
+        "auto_why", str_or_null(m.auto_why), "reported", reported,
+        "report_failed", m.report_failed, "report_text",
+        str_or_null(m.report_text), "dropped", (json_int_t)m.dropped);
+    if (!out ||
+        json_dumpf(out, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII) < 0) {
         fprintf(stderr, "docket-maildump: could not write JSON: %s\n",
                 out ? "write failed" : jerr.text);
         return 70;

@@ -72,7 +72,8 @@ EXCEPTIONS = {
     "msg_39.txt": "nested multiparts reusing one boundary",
     # A text part containing its enclosing multiparts' boundary lines:
     # RFC 2046 5.1.2 says an enclosing boundary ends the part, and GMime
-    # ends it there (the rest becomes the next part, still in our body);
+    # ends it there (what follows becomes the next parts, in our body,
+    # but for one line GMime reads as a broken header and drops);
     # Python keeps the lines as text.
     "msg_38.txt": "enclosing boundaries inside a text part",
 }
