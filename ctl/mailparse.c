@@ -48,10 +48,10 @@
  *      code (4xx or 5xx), from the code on; report_failed unless the
  *      Subject says "delay" or "warning".
  *   3. MAIL_AUTO_REPLY: Auto-Submitted (RFC 3834) with a value other than
- *      "no"; an empty Return-Path ("<>"); Precedence bulk, junk, list or
- *      auto_reply; an X-Autoreply or X-Autorespond header (not "no").
- *      X-Auto-Response-Suppress asks us not to reply; it says nothing of
- *      the sender.
+ *      "no" (an empty one says nothing); an empty Return-Path ("<>");
+ *      Precedence bulk, junk, list or auto_reply; an X-Autoreply or
+ *      X-Autorespond header (not "no").  X-Auto-Response-Suppress asks
+ *      us not to reply; it says nothing of the sender.
  */
 #include "mailparse.h"
 #include "dk_buf.h"
@@ -91,6 +91,8 @@ struct walk {
 
 static void walk(struct walk *w, GMimeObject *obj, int depth,
                  enum walk_mode mode);
+static void walk_message(struct walk *w, GMimeMessagePart *mp, int depth,
+                         enum walk_mode mode);
 
 /* Text subtypes that are data for a program, not text for a person. */
 static const char *const data_subtypes[] = {"calendar",
@@ -486,13 +488,52 @@ static void keep_rest(struct walk *w, GMimeObject *obj)
     g_mime_stream_write_string(w->rest, "\n");
 }
 
-static void walk_leaf(struct walk *w, GMimePart *part, enum walk_mode mode)
+/*
+ * A message/rfc822 part with a transfer encoding (not allowed, but
+ * Exchange does it) is a leaf to GMime: its decoded bytes, parsed, as a
+ * forwarded message; false if they are not one.
+ */
+static bool walk_encoded_message(struct walk *w, GMimePart *part,
+                                 GByteArray *data, int depth,
+                                 enum walk_mode mode)
+{
+    GMimeStream *stream =
+        g_mime_stream_mem_new_with_buffer((const char *)data->data, data->len);
+    GMimeParser *parser = g_mime_parser_new_with_stream(stream);
+    GMimeMessage *inner = g_mime_parser_construct_message(parser, NULL);
+    const char *name = g_mime_part_get_filename(part);
+    GMimeMessagePart *mp;
+
+    g_object_unref(parser);
+    g_object_unref(stream);
+    if (!inner)
+        return false;
+    mp = g_mime_message_part_new_with_message("rfc822", inner);
+    if (name)
+        g_mime_object_set_content_disposition_parameter(GMIME_OBJECT(mp),
+                                                        "filename", name);
+    walk_message(w, mp, depth, mode);
+    g_object_unref(mp);
+    g_object_unref(inner);
+    return true;
+}
+
+static void walk_leaf(struct walk *w, GMimePart *part, int depth,
+                      enum walk_mode mode)
 {
     GMimeObject *obj = GMIME_OBJECT(part);
     char *type = mime_type(obj);
     GByteArray *data = part_bytes(part);
     const char *name = g_mime_part_get_filename(part);
-    size_t n = ++w->leaves;
+    size_t n;
+
+    if ((!strcmp(type, "message/rfc822") || !strcmp(type, "message/global")) &&
+        walk_encoded_message(w, part, data, depth, mode)) {
+        g_byte_array_unref(data);
+        free(type);
+        return;
+    }
+    n = ++w->leaves;
 
     if (w->reports > 0) {
         if (!strcmp(type, "message/delivery-status") ||
@@ -747,7 +788,7 @@ static void walk(struct walk *w, GMimeObject *obj, int depth,
     else if (GMIME_IS_MESSAGE_PART(obj))
         walk_message(w, GMIME_MESSAGE_PART(obj), depth, mode);
     else if (GMIME_IS_PART(obj))
-        walk_leaf(w, GMIME_PART(obj), mode);
+        walk_leaf(w, GMIME_PART(obj), depth, mode);
     else
         w->m->dropped++; /* no other kind of GMimeObject exists */
 }
