@@ -82,7 +82,8 @@ static char *ids_array(const char *v)
  * is a Message-ID Docket sent on a ticket (a staff reply, or any outbox
  * email about a ticket to its contact: not a staff member's notification,
  * which only their answer may name).  What a contact sent us does not
- * count: anyone may quote that.  Returns 0, or -1 when the query failed (printed).
+ * count: anyone may quote that.  Returns 0, or -1 when the query failed
+ * (printed).
  */
 static int find_thread(struct ctl *c, const char *ids, char *ticket)
 {
@@ -145,36 +146,27 @@ static int sender_authenticated(struct ctl *c, const struct mail *m)
     return 0;
 }
 
-static int store_attachments(struct ctl *c, GPtrArray *parts,
+static int store_attachments(struct ctl *c, const struct mail *m,
                              const char *ticket, const char *message)
 {
-    for (guint i = 0; i < parts->len; i++) {
-        GMimePart *part = g_ptr_array_index(parts, i);
-        GMimeStream *mem = g_mime_stream_mem_new();
-        GMimeDataWrapper *dw = g_mime_part_get_content(part);
-        GByteArray *bytes;
-        char *type, *hex, size[24];
-        const char *name = g_mime_part_get_filename(part);
+    for (size_t i = 0; i < m->nfiles; i++) {
+        const struct mail_file *f = &m->files[i];
+        char *hex, size[24];
         const char *params[5];
         PGresult *res;
 
-        if (dw)
-            g_mime_data_wrapper_write_to_stream(dw, mem);
-        bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
-        type = g_mime_content_type_get_mime_type(
-            g_mime_object_get_content_type(GMIME_OBJECT(part)));
-        hex = dk_xmalloc(bytes->len * 2 + 1);
-        sodium_bin2hex(hex, bytes->len * 2 + 1, bytes->data, bytes->len);
-        snprintf(size, sizeof(size), "%u", bytes->len);
+        hex = dk_xmalloc(f->data->len * 2 + 1);
+        sodium_bin2hex(hex, f->data->len * 2 + 1, f->data->data, f->data->len);
+        snprintf(size, sizeof(size), "%u", f->data->len);
         params[0] = ticket;
         params[1] = message;
         /* The name and type as the sender gave them: the database's
          * attachment_clean trigger reduces the name to a safe base name
          * and stores a type a browser would render as a page as
-         * application/octet-stream, for every path alike.  Only bytes
-         * that are not UTF-8 (PostgreSQL would refuse them) go here. */
-        params[2] = name && dk_utf8_valid(name, strlen(name)) ? name : NULL;
-        params[3] = type;
+         * application/octet-stream, for every path alike.  mail_parse()
+         * hands over names in UTF-8 (PostgreSQL would refuse others). */
+        params[2] = f->name;
+        params[3] = f->type;
         params[4] = hex;
         res = ctl_exec(c,
                        "INSERT INTO attachment (ticket_id, message_id, "
@@ -184,8 +176,6 @@ static int store_attachments(struct ctl *c, GPtrArray *parts,
                        "FROM decode($5, 'hex') AS b",
                        5, params, NULL, NULL);
         free(hex);
-        g_free(type);
-        g_object_unref(mem);
         if (!res)
             return 1;
         PQclear(res);
@@ -236,7 +226,7 @@ static int staff_answer(struct ctl *c, struct mail *m, const char *ids)
     snprintf(ticket, sizeof(ticket), "%s", PQgetvalue(res, 0, 1));
     PQclear(res);
     text = mail_reply_new_text(m->body);
-    if (!*text && m->attachments->len == 0) {
+    if (!*text && m->nfiles == 0) {
         free(text);
         ctl_rollback(c);
         printf("answer to a notification on ticket %s with nothing but "
@@ -252,7 +242,7 @@ static int staff_answer(struct ctl *c, struct mail *m, const char *ids)
                   "SELECT mail_in_staff_note($1::bigint, $2::bigint, "
                   "left($3, 100000), $4)",
                   4, params, note, sizeof(note)) != 0 ||
-        store_attachments(c, m->attachments, ticket, NULL) != 0) {
+        store_attachments(c, m, ticket, NULL) != 0) {
         free(text);
         ctl_rollback(c);
         return EX_TEMPFAIL_;
@@ -308,6 +298,83 @@ static int find_contact(struct ctl *c, struct mail *m, char *contact)
                      2, params, contact, 24);
 }
 
+/*
+ * A delivery report or an auto-reply: never a contact or a ticket (SPEC
+ * section 9), and 0, so that the MTA does not bounce a bounce.  A report
+ * that one of our messages failed marks it failed on its ticket and tells
+ * its author, once (outbox_bounced()).  Before mail.require_auth: a
+ * report comes from the remote MTA, not from the contact's domain; what
+ * guards it is the Message-ID it must quote, which only the recipient's
+ * side ever saw.
+ */
+static int automatic(struct ctl *c, const struct mail *m)
+{
+    const char *from = m->from ? m->from : "(no sender)";
+
+    if (m->automatic == MAIL_AUTO_REPLY) {
+        printf("auto-reply from %s (%s): not a ticket\n", from,
+               m->auto_why ? m->auto_why : "automatic");
+        return EX_OK_;
+    }
+    if (!m->report_failed || m->nreported == 0) {
+        printf("delivery report from %s (%s) that no message of ours "
+               "failed: nothing to do\n",
+               from, m->auto_why ? m->auto_why : "report");
+        return EX_OK_;
+    }
+    for (size_t i = 0; i < m->nreported; i++) {
+        const char *params[2] = {
+            m->reported[i],
+            m->report_text && *m->report_text
+                ? m->report_text
+                : "the recipient's mail server reported it undeliverable"};
+        char ticket[24], known[4];
+        if (one_value(c, "SELECT outbox_bounced($1, $2)", 2, params, ticket,
+                      sizeof(ticket)) != 0)
+            return EX_TEMPFAIL_;
+        if (ticket[0]) {
+            printf("delivery report: %s on ticket %s failed\n", m->reported[i],
+                   ticket);
+            continue;
+        }
+        if (one_value(c, "SELECT 1 FROM outbox WHERE message_id = $1", 1,
+                      params, known, sizeof(known)) != 0)
+            return EX_TEMPFAIL_;
+        printf("delivery report: %s %s\n", m->reported[i],
+               known[0] ? "failed (no ticket)" : "is not a message of ours");
+    }
+    return EX_OK_;
+}
+
+/* The most text a message keeps (message.body's CHECK counts
+ * characters; bytes are never fewer). */
+#define TEXT_MAX 1000000
+
+/*
+ * Text longer than a message may hold: the first part of it, and all of
+ * it as a file beside the others, so that nothing is dropped.
+ */
+static void keep_long_text(struct mail *m)
+{
+    static const char note[] =
+        "\n\n[The text goes on: all of it is in the attached "
+        "message-text.txt.]";
+    size_t len = strlen(m->body), cut = TEXT_MAX - sizeof(note);
+    struct mail_file *f;
+
+    if (len <= TEXT_MAX)
+        return;
+    while (cut > 0 && ((unsigned char)m->body[cut] & 0xc0) == 0x80)
+        cut--; /* not inside a UTF-8 sequence */
+    m->files = dk_xrealloc(m->files, (m->nfiles + 1) * sizeof(*m->files));
+    f = &m->files[m->nfiles++];
+    f->name = dk_xstrdup("message-text.txt");
+    f->type = dk_xstrdup("text/plain");
+    f->data = g_byte_array_sized_new((guint)len);
+    g_byte_array_append(f->data, (const guint8 *)m->body, (guint)len);
+    memcpy(m->body + cut, note, sizeof(note));
+}
+
 static int deliver(struct ctl *c, struct mail *m)
 {
     const char *params[8];
@@ -317,6 +384,8 @@ static int deliver(struct ctl *c, struct mail *m)
     PGresult *res;
     int rc;
 
+    if (m->automatic != MAIL_PERSONAL)
+        return automatic(c, m);
     if (!m->from) {
         ctl_fail(c, "not delivered: the message has no sender address");
         return EX_DATAERR_;
@@ -335,6 +404,7 @@ static int deliver(struct ctl *c, struct mail *m)
     }
     if (!sender_authenticated(c, m))
         return EX_NOPERM_;
+    keep_long_text(m);
     if (ctl_begin(c))
         return EX_TEMPFAIL_;
     /* Delivered before (an MTA retrying)?  Then done. */
@@ -398,7 +468,7 @@ static int deliver(struct ctl *c, struct mail *m)
         }
     }
     snprintf(ticket, sizeof(ticket), "%s", PQgetvalue(res, 0, 0));
-    if (store_attachments(c, m->attachments, ticket, PQgetvalue(res, 0, 1))) {
+    if (store_attachments(c, m, ticket, PQgetvalue(res, 0, 1))) {
         PQclear(res);
         goto tempfail;
     }

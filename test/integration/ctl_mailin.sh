@@ -76,6 +76,7 @@ expect_eq "In-Reply-To naming our reply, no [#ID]: a reply on that ticket" "$RC 
 expect_eq "  ...HTML-only mail in windows-1252 turned into text" \
     "$(sql "SELECT body FROM message WHERE ticket_id = $tid ORDER BY id DESC LIMIT 1")" \
     "Vi & elevene er fornøyde 'nå'.
+
 Hilsen Øystein – rektor"
 
 before=$(sql "SELECT count(*) FROM message")

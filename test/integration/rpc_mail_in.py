@@ -200,7 +200,7 @@ ok("kantina" in m.get_content(), "  ...and by email, with the client's words")
 messages = cl.sql1("SELECT count(*) FROM message")
 tickets = cl.sql1("SELECT count(*) FROM ticket")
 ooo = answer.replace(b"Message-ID: <kari-answer-1@", b"Message-ID: <kari-ooo-1@") \
-            .replace(b"Subject: Re:", b"Auto-Submitted: auto-replied\nSubject: Fravær: Re:") \
+            .replace(b"Subject: Re:", "Auto-Submitted: auto-replied\nSubject: Fravær: Re:".encode()) \
             .replace("Takk! Men lenken til kantina virker ikke.".encode(),
                      "Jeg er på ferie til 14. desember.".encode())
 rc, out, err = mail_in(ooo)
