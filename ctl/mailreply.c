@@ -69,7 +69,8 @@ static bool attribution(const char *line, size_t len)
 char *mail_reply_new_text(const char *body)
 {
     size_t n = strlen(body), o = 0;
-    char *out = dk_xmalloc(n + 1);
+    /* Each line kept gets its '\n', the last one too: n + 1, and the NUL. */
+    char *out = dk_xmalloc(n + 2);
     const char *p = body, *end = body + n;
     bool prev_attribution = false;
     size_t attribution_at = 0;

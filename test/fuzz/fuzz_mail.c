@@ -2,7 +2,8 @@
  * fuzz_mail.c - libFuzzer harness for mail intake's parsing: any bytes as
  * a message (GMime, which part is text and which a file, charset
  * conversion, HTML to text, forwarded messages, reports and auto-replies,
- * the Authentication-Results check).  What comes out must keep the
+ * the Authentication-Results check, the quote cut off a staff member's
+ * answer).  What comes out must keep the
  * promises of mailparse.h: the body UTF-8 with LF line ends and no NUL,
  * every file named in UTF-8 with a lower-case type, reported ids in <>.
  */
@@ -13,6 +14,7 @@
 
 #include "dk_text.h"
 #include "mailhtml.h"
+#include "mailreply.h"
 #include "mailparse.h"
 #include "mailtext.h"
 
@@ -51,6 +53,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             check(dk_utf8_valid(m.report_text, strlen(m.report_text)));
         if (m.from)
             (void)mail_auth_pass(m.auth_results, "dkim", m.from);
+        {
+            char *mine = mail_reply_new_text(m.body);
+            check(strlen(mine) <= n && dk_utf8_valid(mine, strlen(mine)));
+            free(mine);
+        }
         mail_free(&m);
     }
     /* The charset reader and the HTML converter on their own. */
