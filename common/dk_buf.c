@@ -34,6 +34,9 @@ bool dk_buf_reserve(struct dk_buf *b, size_t n)
         cap = b->max + 1;
     b->data = dk_xrealloc(b->data, cap);
     b->cap = cap;
+    /* "NUL-terminated after every write": a buffer only reserved so far
+     * (then stolen, or read) is the empty string, not uninitialised. */
+    b->data[b->len] = '\0';
     return true;
 }
 

@@ -547,6 +547,16 @@ static void walk_leaf(struct walk *w, GMimePart *part, int depth,
             report_headers(w, data);
     }
     if (mode != WALK_RESOURCES && is_body_text(obj, type)) {
+        if (mode == WALK_TEXT && !strcmp(type, "text/html") &&
+            data->len > MAIL_HTML_MAX) {
+            /* libxml2 builds the whole tree: about 30 bytes of memory per
+             * byte of HTML.  Past the bound, the HTML is kept as it is. */
+            char *made = dk_xasprintf("part-%zu.html", n);
+            dk_buf_printf(w->body, "%s[a long HTML text: kept as %s]",
+                          w->body->len ? "\n\n" : "", made);
+            add_file(w, made, type, data);
+            return;
+        }
         if (mode == WALK_TEXT) {
             int fellback;
             char *t = mail_text_decode((const char *)data->data, data->len,

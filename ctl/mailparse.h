@@ -21,6 +21,7 @@
 #define MAIL_QUOTE_MAX    8    /* forwarded messages quoted in forwarded */
 #define MAIL_REPORTED_MAX 16   /* Message-IDs a report may name */
 #define MAIL_BODY_MAX     (8u << 20) /* text, before the rest goes to a file */
+#define MAIL_HTML_MAX     (2u << 20) /* an HTML part turned into text */
 
 struct mail_file {
     char *name;       /* owned, UTF-8: the sender's file name, or one made

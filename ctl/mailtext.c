@@ -206,8 +206,5 @@ char *mail_text_decode(const char *data, size_t len, const char *charset,
     }
     if (!done)
         add_lenient(&b, (const unsigned char *)data, len);
-    /* dk_buf_reserve() leaves a buffer nothing was written to without
-     * its NUL. */
-    b.data[b.len] = '\0';
     return dk_buf_steal(&b, NULL);
 }

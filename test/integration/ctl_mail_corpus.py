@@ -12,7 +12,7 @@ against the expectations and against Python's email package): the
 message's text exactly, and every file, byte for byte (SHA-256 and size),
 in order.  Nothing a school sends may be lost between the parser and the
 ticket."""
-import sys, os, glob, json, subprocess, email, email.policy
+import sys, os, glob, json, hashlib, subprocess, email, email.policy
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import *
 
@@ -82,6 +82,33 @@ def run(path, config, known):
         wrong.append("files differ: kept %s, parsed %s" % (files, wanted))
     return wrong
 
+
+# Past what the parser turns into text (an HTML part over 2 MiB, a text
+# over what a message holds), the rest is a file: the ticket says so, and
+# the bytes are all there.
+cl.sql("TRUNCATE ticket, contact CASCADE")
+cl.sql("INSERT INTO contact (email, first_name) VALUES ('big@school.example.no', 'Big')")
+html = ("<html><body>" + "<p>Nyhetsbrev fra skolen, uke 49.</p>\n" * 80000
+        + "</body></html>\n").encode()
+text = ("Referat fra foreldremøtet, linje for linje.\n" * 30000).encode()
+for what, ctype, payload, note, name in [
+        ("an HTML part of %d bytes" % len(html), "text/html", html,
+         "[a long HTML text: kept as part-1.html]", "part-1.html"),
+        ("a text of %d bytes" % len(text), "text/plain", text,
+         "[The text goes on: all of it is in the attached message-text.txt.]",
+         "message-text.txt")]:
+    # The file holds the message's text as read: its last newline trimmed.
+    kept = payload if ctype == "text/html" else payload.rstrip(b"\n")
+    cl.sql("TRUNCATE ticket CASCADE")
+    raw = (b"From: big@school.example.no\nTo: support@agency.example\n"
+           b"Subject: Stort\nMessage-ID: <big-" + ctype.encode() + b"@school.example.no>\n"
+           b"Content-Type: " + ctype.encode() + b"; charset=utf-8\n\n" + payload)
+    rc, out, err = mail_in(raw, plain)
+    body = json.loads(cl.sql1("SELECT coalesce(to_json(body)::text, '\"\"') FROM message") or '""')
+    files = cl.sql("SELECT filename, size, encode(sha256, 'hex') FROM attachment")
+    eq((rc, body.endswith(note), files),
+       (0, True, [[name, str(len(kept)), hashlib.sha256(kept).hexdigest()]]),
+       "%s: a ticket that says where the rest is, and every byte as a file" % what)
 
 bad = 0
 for path in CASES:
