@@ -260,13 +260,17 @@ static void build(struct app *a, struct page *p)
                                         " (follow-up to #%lld)",
                                         (long long)json_integer_value(v));
         }
-        /* Whom the failed email was for, and why (the change holds no
-         * from→to pairs). */
+        /* Whom the email was for, and why it failed (the change holds
+         * no from→to pairs). */
         if (strcmp(str(x, "action"), "message_failed") == 0 &&
             len < sizeof(change))
             snprintf(change + len, sizeof(change) - len, " to %s: %s",
                      str(json_object_get(x, "change"), "to"),
                      str(json_object_get(x, "change"), "error"));
+        else if (strcmp(str(x, "action"), "message_delivered") == 0 &&
+                 len < sizeof(change))
+            snprintf(change + len, sizeof(change) - len, " to %s",
+                     str(json_object_get(x, "change"), "to"));
         const char *at = str(x, "created_at");
         addf(p, color_attr(a, C_DIM), "  %.10s %.5s  %-18s %s%s", at,
              strlen(at) > 11 ? at + 11 : "", str(x, "action"), str(x, "by"),

@@ -88,15 +88,31 @@ $$;
 -- staff reply's message row follows (message.delivery; a failed one that
 -- an admin queued again becomes sent).
 CREATE OR REPLACE FUNCTION outbox_sent(p_id bigint) RETURNS void
-LANGUAGE sql AS $$
-    WITH o AS (
-        UPDATE outbox SET sent_at = now(), last_error = NULL,
-                          subject = outbox_scrub(subject), body = outbox_scrub(body)
-         WHERE id = p_id AND sent_at IS NULL AND failed_at IS NULL
-        RETURNING kind, message_id)
-    UPDATE message m SET delivery = 'sent', delivery_error = NULL, delivery_at = now()
-      FROM o
-     WHERE o.kind = 'reply' AND m.message_id = o.message_id AND m.direction = 'out'
+LANGUAGE plpgsql AS $$
+DECLARE
+    o outbox;
+    t ticket;
+    mid bigint;
+BEGIN
+    UPDATE outbox SET sent_at = now(), last_error = NULL,
+                      subject = outbox_scrub(subject), body = outbox_scrub(body)
+     WHERE id = p_id AND sent_at IS NULL AND failed_at IS NULL
+    RETURNING * INTO o;
+    IF NOT FOUND OR o.kind <> 'reply' OR o.ticket_id IS NULL THEN
+        RETURN;
+    END IF;
+    -- A staff reply handed to the relay: its message says sent, and a
+    -- 'message_delivered' event (no version bump, as for a failure) lets
+    -- every open client show it, not "queued" until its next reload.
+    t := ticket_lock(o.ticket_id, NULL);
+    UPDATE message SET delivery = 'sent', delivery_error = NULL, delivery_at = now()
+     WHERE message_id = o.message_id AND direction = 'out' AND ticket_id = o.ticket_id
+    RETURNING id INTO mid;
+    INSERT INTO event (type, action, ticket_id, change, summary)
+    VALUES ('ticket.changed', 'message_delivered', t.id,
+            jsonb_build_object('message', mid, 'kind', o.kind, 'to', o.to_addr),
+            ticket_summary(t));
+END
 $$;
 
 -- A relay's or a report's words as one line of bounded length: they come

@@ -47,7 +47,8 @@ ALTER TABLE event
                           'closed', 'reopened', 'note_added',
                           'message_sent', 'message_received',
                           'task_added', 'task_done', 'attachment_added',
-                          'notified', 'follow_up', 'message_failed'));
+                          'notified', 'follow_up', 'message_failed',
+                          'message_delivered'));
 
 ALTER TABLE notification
     DROP CONSTRAINT notification_kind_check,

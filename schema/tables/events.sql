@@ -17,7 +17,8 @@ CREATE TABLE event (
                                      'closed', 'reopened', 'note_added',
                                      'message_sent', 'message_received',
                                      'task_added', 'task_done', 'attachment_added',
-                                     'notified', 'follow_up', 'message_failed')),
+                                     'notified', 'follow_up', 'message_failed',
+                                     'message_delivered')),
     ticket_id      bigint REFERENCES ticket (id) ON DELETE CASCADE,
     staff_id       bigint REFERENCES staff (id),    -- who did it (NULL: a contact or the system)
     contact_id     bigint REFERENCES contact (id),  -- when a contact did it

@@ -106,10 +106,11 @@ static void recorded(struct db_query *q, PGresult *res, void *arg)
     answered(arg);
 }
 
-/* A failure for good may have written a ticket event and a notification
- * with its email (outbox_failed(), for a staff reply): push and send
+/* An outcome that may have written a ticket event (outbox_sent() and
+ * outbox_failed(), for a staff reply: message_delivered, message_failed)
+ * and, for a failure, a notification with its email: push and send
  * them. */
-static void recorded_failure(struct db_query *q, PGresult *res, void *arg)
+static void recorded_event(struct db_query *q, PGresult *res, void *arg)
 {
     struct outbox *o = arg;
 
@@ -134,6 +135,7 @@ static void record(struct send *s, bool ok, long smtp, const char *why)
         db_param_ll(q, 0, s->id);
         dk_log(DK_LOG_INFO, "outbox: sent message %lld", s->id);
         metrics_mail(o->core->metrics, true);
+        done = recorded_event;
     } else if (permanent || s->attempts >= o->core->cfg->mail.max_attempts) {
         q = db_query_new("SELECT outbox_failed($1, $2)", 2);
         db_param_ll(q, 0, s->id);
@@ -143,7 +145,7 @@ static void record(struct send *s, bool ok, long smtp, const char *why)
                "attempts: %s",
                s->id, s->attempts, why);
         metrics_mail(o->core->metrics, false);
-        done = recorded_failure;
+        done = recorded_event;
     } else {
         backoff = base;
         for (int i = 1; i < s->attempts && backoff < MAX_BACKOFF_S; i++)

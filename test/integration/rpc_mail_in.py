@@ -81,6 +81,11 @@ carla.call("tickets.claim", id=tid)
 reply = carla.call("messages.send", ticket=tid, body="Hei Kari, menyen er oppdatert.")
 raw, m = sent("reply", "kari@nordlys.example.no")
 ours = m["Message-ID"]
+ok(push(lambda e: e.get("action") == "message_delivered" and e["ticket"]["id"] == tid
+        and e["change"].get("message") == reply["id"], "message_delivered push") is not None,
+   "the relay took the reply: message_delivered pushed live (no client stays at queued)")
+got = {x["id"]: x for x in carla.call("tickets.get", id=tid)["messages"]}[reply["id"]]
+eq((got["delivery"], got["delivery_error"]), ("sent", None), "  ...and tickets.get says sent")
 headers = raw.split(b"\r\n\r\n", 1)[0].decode()
 
 # ---- a delivery report, as Postfix writes one, days later -------------------------
