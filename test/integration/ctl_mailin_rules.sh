@@ -40,6 +40,11 @@ expect_eq "  ...and the owner is told: client_reply, in the terminal and by emai
     "$(sql "SELECT kind FROM notification WHERE staff_id = $ALICE") $(sql "SELECT kind || ' ' || to_addr FROM outbox")" \
     "client_reply client_reply alice@agency.example"
 
+sql "SELECT ticket_set_stage($ALICE, $T1, NULL, 'waiting_on_contact')" >/dev/null
+msg "$T/r1b.eml" ola@nordlys.example.no "$ours" "<r1b@nordlys.example.no>" "Here is the new date: 14 March."
+mailin "$T/r1b.eml"
+expect_eq "a reply while waiting on the contact: back to in_progress" \
+    "$RC $OUT $(sql "SELECT stage FROM ticket WHERE id = $T1")" "0 reply added to ticket $T1 in_progress"
 sql "SELECT ticket_close($ALICE, $T1, NULL)" >/dev/null
 sql "UPDATE ticket SET closed_at = now() - interval '15 days' WHERE id = $T1"
 msg "$T/r2.eml" ola@nordlys.example.no "$ours" "<r2@nordlys.example.no>" "And the photo from last spring." "Re: [#$T1] The calendar"
