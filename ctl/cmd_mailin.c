@@ -198,6 +198,40 @@ static int one_value(struct ctl *c, const char *sql, int n,
     return 0;
 }
 
+/* The most text a message keeps (message.body's CHECK counts
+ * characters; bytes are never fewer), and a note (note.body's). */
+#define TEXT_MAX 1000000
+#define NOTE_MAX 100000
+
+/*
+ * *text longer than max bytes: its first part, saying so, and all of it
+ * as a file named name beside m's others, so that nothing is dropped.
+ */
+static void keep_long_text(struct mail *m, char *text, size_t max,
+                           const char *name)
+{
+    char note[160];
+    size_t len = strlen(text), n, cut;
+    struct mail_file *f;
+
+    if (len <= max)
+        return;
+    n = (size_t)snprintf(note, sizeof(note),
+                         "\n\n[The text goes on: all of it is in the "
+                         "attached %s.]",
+                         name);
+    cut = max - n - 1;
+    while (cut > 0 && ((unsigned char)text[cut] & 0xc0) == 0x80)
+        cut--; /* not inside a UTF-8 sequence */
+    m->files = dk_xrealloc(m->files, (m->nfiles + 1) * sizeof(*m->files));
+    f = &m->files[m->nfiles++];
+    f->name = dk_xstrdup(name);
+    f->type = dk_xstrdup("text/plain");
+    f->data = g_byte_array_sized_new((guint)len);
+    g_byte_array_append(f->data, (const guint8 *)text, (guint)len);
+    memcpy(text + cut, note, n + 1);
+}
+
 /*
  * A staff member's answer to a notification Docket emailed them (a
  * mention, graphics complete, a client's reply, a reminder): a note on
@@ -226,6 +260,7 @@ static int staff_answer(struct ctl *c, struct mail *m, const char *ids)
     snprintf(ticket, sizeof(ticket), "%s", PQgetvalue(res, 0, 1));
     PQclear(res);
     text = mail_reply_new_text(m->body);
+    keep_long_text(m, text, NOTE_MAX, "note-text.txt");
     if (!*text && m->nfiles == 0) {
         free(text);
         ctl_rollback(c);
@@ -239,8 +274,8 @@ static int staff_answer(struct ctl *c, struct mail *m, const char *ids)
     params[2] = *text ? text : "(files by email)";
     params[3] = m->message_id[0] ? m->message_id : NULL;
     if (one_value(c,
-                  "SELECT mail_in_staff_note($1::bigint, $2::bigint, "
-                  "left($3, 100000), $4)",
+                  "SELECT mail_in_staff_note($1::bigint, $2::bigint, $3, "
+                  "$4)",
                   4, params, note, sizeof(note)) != 0 ||
         store_attachments(c, m, ticket, NULL) != 0) {
         free(text);
@@ -310,6 +345,7 @@ static int find_contact(struct ctl *c, struct mail *m, char *contact)
 static int automatic(struct ctl *c, const struct mail *m)
 {
     const char *from = m->from ? m->from : "(no sender)";
+    char *words;
 
     if (m->automatic == MAIL_AUTO_REPLY) {
         printf("auto-reply from %s (%s): not a ticket\n", from,
@@ -322,57 +358,46 @@ static int automatic(struct ctl *c, const struct mail *m)
                from, m->auto_why ? m->auto_why : "report");
         return EX_OK_;
     }
+    /* The report must name the address the message went to (its
+     * Final-Recipient, or the failed address in an old-style bounce's
+     * text): one that only quotes a Message-ID is not taken as one. */
+    words =
+        dk_xasprintf("%s\n%s", m->report_text ? m->report_text : "", m->body);
     for (size_t i = 0; i < m->nreported; i++) {
-        const char *params[2] = {
+        const char *params[3] = {
             m->reported[i],
             m->report_text && *m->report_text
                 ? m->report_text
-                : "the recipient's mail server reported it undeliverable"};
-        char ticket[24], known[4];
-        if (one_value(c, "SELECT outbox_bounced($1, $2)", 2, params, ticket,
-                      sizeof(ticket)) != 0)
+                : "the recipient's mail server reported it undeliverable",
+            words};
+        char what[24];
+        if (one_value(c,
+                      "SELECT CASE WHEN o.id IS NULL THEN 'unknown' "
+                      "WHEN strpos(lower($3), lower(o.to_addr)) = 0 "
+                      "THEN 'unnamed' ELSE coalesce(outbox_bounced($1, "
+                      "$2)::text, 'no ticket') END "
+                      "FROM (SELECT 1) x LEFT JOIN LATERAL (SELECT id, "
+                      "to_addr FROM outbox WHERE message_id = $1 LIMIT 1) "
+                      "o ON true",
+                      3, params, what, sizeof(what)) != 0) {
+            free(words);
             return EX_TEMPFAIL_;
-        if (ticket[0]) {
-            printf("delivery report: %s on ticket %s failed\n", m->reported[i],
-                   ticket);
-            continue;
         }
-        if (one_value(c, "SELECT 1 FROM outbox WHERE message_id = $1", 1,
-                      params, known, sizeof(known)) != 0)
-            return EX_TEMPFAIL_;
-        printf("delivery report: %s %s\n", m->reported[i],
-               known[0] ? "failed (no ticket)" : "is not a message of ours");
+        if (!strcmp(what, "unknown"))
+            printf("delivery report: %s is not a message of ours\n",
+                   m->reported[i]);
+        else if (!strcmp(what, "unnamed"))
+            printf("delivery report: %s, but the report does not name its "
+                   "recipient: ignored\n",
+                   m->reported[i]);
+        else if (!strcmp(what, "no ticket"))
+            printf("delivery report: %s failed (no ticket)\n", m->reported[i]);
+        else
+            printf("delivery report: %s on ticket %s failed\n", m->reported[i],
+                   what);
     }
+    free(words);
     return EX_OK_;
-}
-
-/* The most text a message keeps (message.body's CHECK counts
- * characters; bytes are never fewer). */
-#define TEXT_MAX 1000000
-
-/*
- * Text longer than a message may hold: the first part of it, and all of
- * it as a file beside the others, so that nothing is dropped.
- */
-static void keep_long_text(struct mail *m)
-{
-    static const char note[] =
-        "\n\n[The text goes on: all of it is in the attached "
-        "message-text.txt.]";
-    size_t len = strlen(m->body), cut = TEXT_MAX - sizeof(note);
-    struct mail_file *f;
-
-    if (len <= TEXT_MAX)
-        return;
-    while (cut > 0 && ((unsigned char)m->body[cut] & 0xc0) == 0x80)
-        cut--; /* not inside a UTF-8 sequence */
-    m->files = dk_xrealloc(m->files, (m->nfiles + 1) * sizeof(*m->files));
-    f = &m->files[m->nfiles++];
-    f->name = dk_xstrdup("message-text.txt");
-    f->type = dk_xstrdup("text/plain");
-    f->data = g_byte_array_sized_new((guint)len);
-    g_byte_array_append(f->data, (const guint8 *)m->body, (guint)len);
-    memcpy(m->body + cut, note, sizeof(note));
 }
 
 static int deliver(struct ctl *c, struct mail *m)
@@ -404,7 +429,7 @@ static int deliver(struct ctl *c, struct mail *m)
     }
     if (!sender_authenticated(c, m))
         return EX_NOPERM_;
-    keep_long_text(m);
+    keep_long_text(m, m->body, TEXT_MAX, "message-text.txt");
     if (ctl_begin(c))
         return EX_TEMPFAIL_;
     /* Delivered before (an MTA retrying)?  Then done. */

@@ -628,23 +628,31 @@ static void walk_message(struct walk *w, GMimeMessagePart *mp, int depth,
     GMimeMessage *inner = g_mime_message_part_get_message(mp);
     const char *name =
         g_mime_object_get_content_disposition_parameter(obj, "filename");
-    char *type = mime_type(obj), *fname;
+    char *type = mime_type(obj), *fname, *mine = NULL;
     size_t k = ++w->forwarded;
 
     if (!name)
         name = g_mime_object_get_content_type_parameter(obj, "name");
     w->leaves++;
     fname = name ? clean_name(name) : dk_xasprintf("forwarded-%zu.eml", k);
-    add_file(w, fname, type, object_bytes(GMIME_OBJECT(inner)));
-    if (!inner)
-        return;
-    if (w->reports > 0)
+    /* Only the outermost forwarded message is a file: it holds those
+     * forwarded inside it, and a copy per level would let one message of
+     * 25 MB store many times that. */
+    if (w->forwards == 0) {
+        add_file(w, fname, type, object_bytes(GMIME_OBJECT(inner)));
+    } else {
+        mine = fname; /* named in the quote only */
+        free(type);
+    }
+    if (inner && w->reports > 0)
         add_reported(w->m, g_mime_message_get_message_id(inner));
-    else if (w->forwards == 0 && !w->bounce_id &&
+    else if (inner && w->forwards == 0 && !w->bounce_id &&
              g_mime_message_get_message_id(inner))
         w->bounce_id = dk_xstrdup(g_mime_message_get_message_id(inner));
-    if (!g_mime_message_get_mime_part(inner))
+    if (!inner || !g_mime_message_get_mime_part(inner)) {
+        free(mine);
         return;
+    }
     w->forwards++;
     {
         int saved_reports = w->reports;
@@ -663,6 +671,7 @@ static void walk_message(struct walk *w, GMimeMessagePart *mp, int depth,
         w->reports = saved_reports;
     }
     w->forwards--;
+    free(mine);
 }
 
 /* Text that is not in a part of its own (a multipart with no parts):
@@ -745,7 +754,10 @@ static void walk_multipart(struct walk *w, GMimeMultipart *mp, int depth,
     GMimeObject *obj = GMIME_OBJECT(mp);
     char *type = mime_type(obj);
     int n = g_mime_multipart_get_count(mp), choice = -1, root = -1;
-    bool report = !strcmp(type, "multipart/report") && w->forwards == 0;
+    /* A report is the message itself (RFC 6522): one inside a person's
+     * mail, or in a forwarded one, is just a part of theirs. */
+    bool report =
+        !strcmp(type, "multipart/report") && w->forwards == 0 && depth == 0;
     bool alternative =
         !strcmp(type, "multipart/alternative") && mode != WALK_RESOURCES;
 
@@ -837,13 +849,14 @@ static bool empty_return_path(struct mail *m)
     return !strcmp(squeezed, "<>");
 }
 
-static bool from_daemon(struct mail *m)
+/* From MAILER-DAEMON@ (with postmaster, too, when mailer is false). */
+static bool from_daemon(struct mail *m, bool mailer)
 {
     const char *at = m->from ? strchr(m->from, '@') : NULL;
     size_t n = at ? (size_t)(at - m->from) : 0;
 
     return (n == 13 && !strncasecmp(m->from, "mailer-daemon", 13)) ||
-           (n == 10 && !strncasecmp(m->from, "postmaster", 10));
+           (!mailer && n == 10 && !strncasecmp(m->from, "postmaster", 10));
 }
 
 /* Rule 2's text: "Message-ID: <...>" lines; the first SMTP reply. */
@@ -877,6 +890,20 @@ static void scan_bounce_text(struct mail *m)
     }
 }
 
+/* An old-style bounce whose subject says the message is only late (it is
+ * still being tried), in the languages the agency's schools use. */
+static bool only_delayed(const char *subject)
+{
+    static const char *const words[] = {"delay",  "warning",  "forsink",
+                                        "utsatt", "vertraag", "verzögert",
+                                        "retard", NULL};
+
+    for (int i = 0; subject && words[i]; i++)
+        if (strcasestr(subject, words[i]))
+            return true;
+    return false;
+}
+
 static void set_auto(struct mail *m, enum mail_auto kind, char *why)
 {
     m->automatic = kind;
@@ -885,8 +912,10 @@ static void set_auto(struct mail *m, enum mail_auto kind, char *why)
 
 static void classify(struct mail *m, struct walk *w)
 {
-    static const char *const precedences[] = {"bulk", "junk", "list",
-                                              "auto_reply", NULL};
+    /* Not "list": Google Groups and Mailman mark a school's team address
+     * with it, and what a person writes through one is theirs. */
+    static const char *const precedences[] = {"bulk", "junk", "auto_reply",
+                                              NULL};
     char word[32];
 
     if (w->saw_report) {
@@ -899,17 +928,19 @@ static void classify(struct mail *m, struct walk *w)
             m->report_text = dk_buf_steal(&w->rtext, NULL);
         return;
     }
-    if (from_daemon(m) || empty_return_path(m)) {
+    /* An old-style bounce quotes the message it is about; postmaster@ is
+     * often a school's IT person asking for help, so only with such a
+     * quote is theirs a report.  MAILER-DAEMON@ is never a person. */
+    if (from_daemon(m, false) || empty_return_path(m)) {
         scan_bounce_text(m);
         add_reported(m, w->bounce_id);
-        if (from_daemon(m) || m->nreported > 0) {
-            const char *subject = m->subject ? m->subject : "";
+        if (m->nreported > 0 || from_daemon(m, true)) {
             set_auto(m, MAIL_REPORT,
-                     from_daemon(m) ? dk_xasprintf("From: %s", m->from)
-                                    : dk_xstrdup("Return-Path: <> and a quoted "
-                                                 "Message-ID"));
-            m->report_failed = !strcasestr(subject, "delay") &&
-                               !strcasestr(subject, "warning");
+                     from_daemon(m, false)
+                         ? dk_xasprintf("From: %s", m->from)
+                         : dk_xstrdup("Return-Path: <> and a quoted "
+                                      "Message-ID"));
+            m->report_failed = !only_delayed(m->subject);
             return;
         }
     }

@@ -144,9 +144,10 @@ BEGIN
     IF o.ticket_id IS NULL OR o.kind NOT IN ('reply', 'closed') THEN
         RETURN;
     END IF;
-    -- Locked like any change (the ticket first, as the others do), so
-    -- that the event's summary is the ticket as it is, after any write
-    -- in progress.
+    -- The ticket locked (after the outbox row the callers hold, before
+    -- the message: no other path takes an existing outbox row after a
+    -- ticket), so that the event's summary is the ticket as it is, after
+    -- any write in progress.
     t := ticket_lock(o.ticket_id, NULL);
     IF o.kind = 'reply' THEN
         UPDATE message SET delivery = 'failed', delivery_error = o.last_error,

@@ -110,6 +110,26 @@ for what, ctype, payload, note, name in [
        (0, True, [[name, str(len(kept)), hashlib.sha256(kept).hexdigest()]]),
        "%s: a ticket that says where the rest is, and every byte as a file" % what)
 
+# Forwards inside forwards: only the outermost is a file (it holds the
+# rest), so one message cannot store many times its own size.
+import base64
+blob = base64.encodebytes(os.urandom(1 << 20))
+inner = (b"From: a@b.example\nSubject: innerst\nContent-Type: application/octet-stream\n"
+         b"Content-Transfer-Encoding: base64\n\n" + blob)
+for i in range(40):
+    inner = (b"From: f%d@b.example\nSubject: Fwd %d\nMIME-Version: 1.0\n"
+             b"Content-Type: multipart/mixed; boundary=\"b%d\"\n\n--b%d\n"
+             b"Content-Type: text/plain\n\nSe under.\n--b%d\nContent-Type: message/rfc822\n\n"
+             % (i, i, i, i, i) + inner + b"\n--b%d--\n" % i)
+raw = (b"From: big@school.example.no\nTo: support@agency.example\nMessage-ID: <fwd40@x>\n"
+       + inner.split(b"\n", 1)[1])
+cl.sql("TRUNCATE ticket CASCADE")
+rc, out, err = mail_in(raw, plain)
+stored = int(cl.sql1("SELECT coalesce(sum(size), 0) FROM attachment"))
+ok(rc == 0 and stored <= 2 * len(raw) + 65536,
+   "40 forwards deep, %d bytes: %d bytes of files stored (at most twice the message)"
+   % (len(raw), stored), (rc, out, err))
+
 bad = 0
 for path in CASES:
     wrong = run(path, plain, known=True)

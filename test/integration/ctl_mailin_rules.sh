@@ -130,6 +130,16 @@ sed -e 's/<s1@/<s6@/' -e '/^Sure, done/d' "$T/s1.eml" > "$T/s6.eml"
 mailin "$T/s6.eml"
 expect_eq "an answer that is only the quote: taken, no note" "$RC $(sql "SELECT count(*) FROM note")" "0 2"
 
+{ sed -e 's/<s1@/<s7@/' -e '/^Sure, done/d' -e '/^Content-Type/q' "$T/s1.eml"; echo
+  for i in $(seq 3000); do echo "Linje $i av loggen fra bildebehandlingen."; done; } > "$T/s7.eml"
+len=$(sed '1,/^$/d' "$T/s7.eml" | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}' | wc -c)
+mailin "$T/s7.eml"
+expect_eq "an answer longer than a note holds: a note that says so" \
+    "$RC $(sql "SELECT length(body) <= 100000, body LIKE E'Linje 1 av %\n\n[The text goes on: all of it is in the attached note-text.txt.]' FROM note ORDER BY id DESC LIMIT 1")" \
+    "0 t|t"
+expect_eq "  ...and all of it as a file on the ticket" \
+    "$(sql "SELECT filename || ' ' || size FROM attachment WHERE ticket_id = $T3")" "note-text.txt $((len - 1))"
+
 # ---- what is ours to fix: 75, so the MTA keeps the message -----------------------
 msg "$T/n.eml" ola@nordlys.example.no "" "<n1@nordlys.example.no>" "New request" "A new request"
 printf 'mail: {unknown_sender: create}\n' | cat "$CONFIG" - > "$T/typo.yaml"

@@ -89,7 +89,7 @@ eq((got["delivery"], got["delivery_error"]), ("sent", None), "  ...and tickets.g
 headers = raw.split(b"\r\n\r\n", 1)[0].decode()
 
 # ---- a delivery report, as Postfix writes one, days later -------------------------
-dsn = ("""Return-Path: <>
+dsn_head = """Return-Path: <>
 Received: from mx.nordlys.example.no by mail.agency.example; Wed, 2 Dec 2026 09:01:00 +0100
 Date: Wed, 2 Dec 2026 09:01:00 +0100 (CET)
 From: MAILER-DAEMON@mx.nordlys.example.no (Mail Delivery System)
@@ -134,10 +134,22 @@ Diagnostic-Code: smtp; 550 5.1.1 <kari@nordlys.example.no>: Recipient address
 Content-Description: Undelivered Message Headers
 Content-Type: text/rfc822-headers
 
-""" + headers.replace("\r\n", "\n") + """
+"""
+dsn_tail = """
 
 --4F2A1.1764662460/mx.nordlys.example.no--
-""").encode()
+"""
+dsn = (dsn_head + headers.replace("\r\n", "\n") + dsn_tail).encode()
+# A report that quotes our Message-ID but names someone else as the
+# recipient that failed (as a forger who saw the id in a CC might write):
+# not taken.
+forged = (dsn_head.replace("kari@nordlys.example.no", "nobody@elsewhere.example")
+          + headers.replace("\r\n", "\n") + dsn_tail).encode()
+rc, out, err = mail_in(forged)
+eq((rc, "does not name its recipient" in out,
+    cl.sql1("SELECT delivery FROM message WHERE id = %d" % reply["id"])),
+   (0, True, "sent"), "a report naming another recipient: exit 0, the reply stays sent")
+
 contacts = cl.sql1("SELECT count(*) FROM contact")
 tickets = cl.sql1("SELECT count(*) FROM ticket")
 mails = len(sink.messages)

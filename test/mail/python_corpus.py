@@ -16,7 +16,8 @@ Python's tree, says what we must produce:
     text; the others for files only (their text leaves are skipped).
   * multipart/related: the root (start parameter, else the first part)
     as usual; every other part a file, text or not.
-  * message/rfc822 (also multipart/digest's default): one file, and its
+  * message/rfc822 (also multipart/digest's default): one file (only the
+    outermost: it holds those forwarded inside it), and its
     parts walked as those of the message it is in.
   * A multipart with no parts (its boundary never found): its content is
     text/plain in no known charset, as above.
@@ -158,17 +159,20 @@ class Model:
         self.files = 0
         self.sizes = []   # decoded sizes of leaf files, in order
 
-    def walk(self, part, mode):
+    def walk(self, part, mode, forwards=0):
         ct = part.get_content_type()
         if ct == "message/rfc822" or (part.is_multipart()
                                       and part.get_content_maintype() == "message"
                                       and ct != "message/delivery-status"):
-            self.files += 1
-            self.sizes.append(None)
+            # Only the outermost forwarded message is a file: it holds
+            # those forwarded inside it.
+            if forwards == 0:
+                self.files += 1
+                self.sizes.append(None)
             inner = part.get_payload()
             inner = inner[0] if isinstance(inner, list) and inner else None
             if inner is not None:
-                self.walk(inner, "text" if mode == "text" else "files")
+                self.walk(inner, "text" if mode == "text" else "files", forwards + 1)
             return
         if part.get_content_maintype() == "multipart" and not part.is_multipart():
             # No boundary found: the whole content is loose text.
@@ -193,7 +197,7 @@ class Model:
                     m = "text" if i == choice and mode == "text" else "files"
                 elif root is not None and i != root:
                     m = "resources"
-                self.walk(p, m)
+                self.walk(p, m, forwards)
             return
         if mode != "resources" and is_text(part):
             if mode == "text" and ct != "text/html":
