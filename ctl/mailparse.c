@@ -33,23 +33,27 @@
  *     with a line in the body saying so.
  *
  * Program or person (classify()), the first that applies:
- *   1. MAIL_REPORT: a multipart/report (RFC 6522) outside any forwarded
- *      message.  Reported: the Message-ID of its message/rfc822 part, of
- *      its text/rfc822-headers or message/rfc822-headers part, and any
+ *   1. MAIL_REPORT: a multipart/report (RFC 6522) as the message itself
+ *      (one inside a person's mail or a forwarded one is only a part).
+ * Reported: the Message-ID of its message/rfc822 part, of its
+ * text/rfc822-headers or message/rfc822-headers part, and any
  *      Original-Message-ID field; the per-recipient fields of its
  *      message/delivery-status (or disposition-notification) make
  *      report_text and report_failed (an Action: failed).
  *   2. MAIL_REPORT: an old-style bounce with no report part: From is
- *      MAILER-DAEMON@ or postmaster@ (any case), or the Return-Path is
- *      empty and the text quotes a "Message-ID: <...>" line.  Reported:
+ *      MAILER-DAEMON@ (any case); or From is postmaster@, or the
+ *      Return-Path is empty, and the text quotes a "Message-ID: <...>"
+ *      line (postmaster@ is often a school's IT person).  Reported:
  *      every "Message-ID: <...>" line of the body (after any "> " or
  *      spaces), and the Message-ID of a message/rfc822 part of the
  *      bounce itself; report_text: the first line with an SMTP reply
  *      code (4xx or 5xx), from the code on; report_failed unless the
- *      Subject says "delay" or "warning".
+ *      Subject says the message is only late ("delay", "warning",
+ *      Norwegian "forsink"/"utsatt", Dutch "vertraag", ...).
  *   3. MAIL_AUTO_REPLY: Auto-Submitted (RFC 3834) with a value other than
  *      "no" (an empty one says nothing); an empty Return-Path ("<>");
- *      Precedence bulk, junk, list or auto_reply; an X-Autoreply or
+ *      Precedence bulk, junk or auto_reply (not list: a school's team
+ *      address on Google Groups or Mailman says that); an X-Autoreply or
  *      X-Autorespond header (not "no").  X-Auto-Response-Suppress asks
  *      us not to reply; it says nothing of the sender.
  */
