@@ -12,40 +12,11 @@ import sys, os, re, time, json, signal, ssl, subprocess, asyncio, email, email.p
 from email.header import decode_header, make_header
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import *
+from mail_sink import Sink, start_sink
 from aiosmtpd.controller import Controller
 
 
-class Sink:
-    """Keeps every message; answers DATA from self.refuse first.  With
-    hold set, it sits on each message (then refuses it), so that a send
-    stays in flight."""
-    def __init__(self):
-        self.messages = []
-        self.refuse = []
-        self.hold = 0
-        self.holding = 0
-        self.held_until = None
-
-    async def handle_DATA(self, server, session, envelope):
-        if self.hold:
-            self.holding += 1
-            self.held_until = time.time() + self.hold
-            await asyncio.sleep(self.hold)
-            self.held_until = None
-            return "451 4.3.0 held by the test"
-        if self.refuse:
-            return self.refuse.pop(0)
-        msg = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        msg.raw = envelope.content  # the headers as sent, before decoding
-        self.messages.append((envelope.mail_from, envelope.rcpt_tos, msg))
-        return "250 OK"
-
-
-sink = Sink()
-port = free_port()
-smtp = Controller(sink, hostname="127.0.0.1", port=port)
-smtp.start()
-atexit.register(smtp.stop)
+sink, port = start_sink()
 
 cl = Cluster()
 cl.add_staff("carla", "content", "Carla Content")

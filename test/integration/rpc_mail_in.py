@@ -8,28 +8,13 @@ server's words, pushed and notified once; a contact's answer to the
 terminal and by email; an out-of-office answer is neither a message nor a
 ticket; a staff member's answer to the mention email they got is a note
 by them.  Each exits 0, so that the MTA neither retries nor bounces."""
-import sys, os, time, subprocess, asyncio, email, email.policy
+import sys, os, time, subprocess, email, email.policy
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import *
-from aiosmtpd.controller import Controller
+from mail_sink import start_sink
 
 
-class Sink:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append((envelope.rcpt_tos, envelope.content,
-                              email.message_from_bytes(envelope.content,
-                                                       policy=email.policy.default)))
-        return "250 OK"
-
-
-sink = Sink()
-port = free_port()
-smtp = Controller(sink, hostname="127.0.0.1", port=port)
-smtp.start()
-atexit.register(smtp.stop)
+sink, port = start_sink()
 
 cl = Cluster()
 cl.add_staff("carla", "content", "Carla Content")
@@ -56,9 +41,9 @@ def sent(kind, to, after=0):
     def find():
         mid = cl.sql1("SELECT message_id FROM outbox WHERE kind = '%s' AND to_addr = '%s' "
                       "AND sent_at IS NOT NULL ORDER BY id DESC LIMIT 1" % (kind, to))
-        for rcpt, raw, m in sink.messages[after:]:
+        for frm, rcpt, m in sink.messages[after:]:
             if mid and m["Message-ID"] == mid:
-                return raw, m
+                return m.raw, m
         return None
     try:
         return wait_for(find, timeout=20, what="the %s email to %s" % (kind, to))
