@@ -33,9 +33,20 @@ mail = {"send": True, "smtp_url": "smtp://127.0.0.1:%d" % port,
 d = cl.start_server("d1", mail=mail)
 carla = d.login(cl, "carla")
 
+def recorded():
+    """Every message the relay took is marked sent: docketd records the
+    outcome after the relay has answered, so a check right after the
+    message arrives would race it."""
+    ids = [m["Message-ID"] for _, _, m in sink.messages if m["Message-ID"]]
+    return not ids or cl.sql1(
+        "SELECT count(*) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL "
+        "AND message_id = ANY(ARRAY[%s])"
+        % ",".join("'%s'" % i.replace("'", "''") for i in ids)) == "0"
+
 def wait_mail(n, what):
     try:
         wait_for(lambda: len(sink.messages) >= n, timeout=20, what=what)
+        wait_for(recorded, timeout=20, what=what + " (recorded as sent)")
         return ok(True, what)
     except TimeoutError as e:
         return ok(False, what, "%s; outbox: %s" % (e, cl.sql(
