@@ -24,7 +24,7 @@ CREATE TABLE staff_key (
     id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     staff_id     bigint NOT NULL REFERENCES staff (id) ON DELETE CASCADE,
     type         text NOT NULL CHECK (type ~ '^[a-z0-9@.-]{1,64}$'),
-    key          text NOT NULL CHECK (key ~ '^[A-Za-z0-9+/]{16,16384}={0,2}$'),
+    key          text NOT NULL CHECK (key ~ '^[A-Za-z0-9+/]+={0,2}$' AND length(key) BETWEEN 16 AND 16384),
     fingerprint  text NOT NULL UNIQUE CHECK (fingerprint ~ '^SHA256:[A-Za-z0-9+/]{43}$'),
     label        text CHECK (length(label) <= 200 AND label !~ '[[:cntrl:]]'),
     created_at   timestamptz NOT NULL DEFAULT now()
