@@ -43,8 +43,22 @@ except KeyError:
 
 
 def remove_user():
-    if made_user:
-        subprocess.run(["userdel", GATEWAY], capture_output=True)
+    """The account goes once its last process has (sshd's session
+    children may take a moment after the clients are gone)."""
+    global made_user
+    if not made_user:
+        return
+    tmux("kill-server", check=False)
+    deadline = time.time() + 10
+    while True:
+        r = subprocess.run(["userdel", GATEWAY], capture_output=True, text=True)
+        if r.returncode == 0 or time.time() > deadline:
+            break
+        time.sleep(0.2)
+    if r.returncode != 0:
+        print("warning: could not remove the test user %s: %s"
+              % (GATEWAY, r.stderr.strip()))
+    made_user = False
 
 
 atexit.register(remove_user)
