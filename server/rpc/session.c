@@ -112,13 +112,6 @@ void rpc_session_ssh(struct conn *c, json_t *params)
 
     if (!rpc_param_str(c, params, "fingerprint", true, 64, &fingerprint))
         return;
-    if (!fingerprint_valid(fingerprint)) {
-        conn_reply_error(c, DK_RPC_BAD_PARAMS,
-                         "fingerprint must be SHA256: and 43 characters of "
-                         "base64, as ssh-keygen -l prints it",
-                         NULL);
-        return;
-    }
     /* Only the gateway account sshd runs docket as can vouch for a key;
      * over TCP nobody can. */
     if (!c->is_unix || !c->has_uid) {
@@ -130,6 +123,13 @@ void rpc_session_ssh(struct conn *c, json_t *params)
         conn_reply_error(c, DK_RPC_FORBIDDEN,
                          "SSH-key logins are off (server.ssh_gateway_user "
                          "is not set)",
+                         NULL);
+        return;
+    }
+    if (!fingerprint_valid(fingerprint)) {
+        conn_reply_error(c, DK_RPC_BAD_PARAMS,
+                         "fingerprint must be SHA256: and 43 characters of "
+                         "base64, as ssh-keygen -l prints it",
                          NULL);
         return;
     }

@@ -79,6 +79,8 @@ eq(b2.call("session.ssh", fingerprint=bob_fp)["staff"]["username"], "bob",
 e = d1.client(tcp=True).error("session.ssh", fingerprint=alice_fp)
 eq((e.code, e.message), (4003, "session.ssh works only on the Unix socket"),
    "over TCP: refused")
+eq(d1.client(tcp=True).error("session.ssh", fingerprint="x").code, 4003,
+   "over TCP even a malformed fingerprint is just refused")
 e = d1.client().error("session.ssh", fingerprint=stranger_fp)
 eq((e.code, e.message),
    (4003, "SSH key %s is not an active staff member's" % stranger_fp),
