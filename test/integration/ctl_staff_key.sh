@@ -112,7 +112,8 @@ run ctl staff key list carol
 expect_err "list for an unknown member" 'docketctl: staff key list: no staff member "carol"'
 
 # ---- ssh-authorized-keys -------------------------------------------------------
-DOCKET_BIN=$(dirname "$(readlink -f "$DOCKETCTL")")/docket
+# docket beside the real docketctl (not a valgrind wrapper): the build tree.
+DOCKET_BIN=$(readlink -f "${DOCKET:?run under ctest}")
 CFG_ABS=$(readlink -f "$CONFIG")
 run ctl ssh-authorized-keys docket "$(type_of alice)" "$(blob alice)"
 expect_ok "ssh-authorized-keys for a member's key"
