@@ -53,6 +53,8 @@ static const struct config_key config_keys[] = {
     {"server.socket_mode", KEY_MODE, OFF(server.socket_mode), 0, 0777, NULL,
      "0660"},
     {"server.socket_group", KEY_STR, OFF(server.socket_group), 0, 0, NULL, ""},
+    {"server.ssh_gateway_user", KEY_STR, OFF(server.ssh_gateway_user), 0, 0,
+     NULL, ""},
     {"server.max_unauthenticated", KEY_INT, OFF(server.max_unauthenticated), 1,
      1000000, NULL, "1000"},
     {"server.max_unauthenticated_per_address", KEY_INT,

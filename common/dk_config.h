@@ -53,6 +53,9 @@ struct dk_config {
         char *instance;
         int socket_mode;    /* permission bits of the Unix socket */
         char *socket_group; /* "" leaves the group alone */
+        /* The Unix user sshd runs "docket --ssh-key" as: the one peer
+         * allowed session.ssh; "" turns SSH-key logins off. */
+        char *ssh_gateway_user;
         int max_unauthenticated;
         int max_unauthenticated_per_address;
         long long login_deadline; /* seconds */

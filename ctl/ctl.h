@@ -22,7 +22,8 @@ struct ctl {
 
 struct ctl_cmd {
     const char *name;
-    const char *sub; /* NULL for a command without subcommands */
+    const char *sub; /* NULL for a command without subcommands; words
+                      * apart by spaces: "key add" */
     int (*run)(struct ctl *c, int argc, char **argv);
     const char *usage;
     /* The exit status when the command cannot even start (its options,
@@ -108,6 +109,10 @@ int ctl_staff_disable(struct ctl *c, int argc, char **argv);
 int ctl_staff_enable(struct ctl *c, int argc, char **argv);
 int ctl_staff_set(struct ctl *c, int argc, char **argv);
 int ctl_staff_passwd(struct ctl *c, int argc, char **argv);
+int ctl_staff_key_add(struct ctl *c, int argc, char **argv);
+int ctl_staff_key_list(struct ctl *c, int argc, char **argv);
+int ctl_staff_key_remove(struct ctl *c, int argc, char **argv);
+int ctl_ssh_authorized_keys(struct ctl *c, int argc, char **argv);
 int ctl_company_add(struct ctl *c, int argc, char **argv);
 int ctl_company_list(struct ctl *c, int argc, char **argv);
 int ctl_contact_add(struct ctl *c, int argc, char **argv);

@@ -29,6 +29,18 @@ static const struct ctl_cmd commands[] = {
     {"staff", "enable", ctl_staff_enable, "docketctl staff enable USERNAME", 1},
     {"staff", "passwd", ctl_staff_passwd,
      "docketctl staff passwd USERNAME [--password-stdin]", 1},
+    {"staff", "key add", ctl_staff_key_add,
+     "docketctl staff key add USERNAME [--label TEXT]   (an OpenSSH public "
+     "key line on stdin)",
+     1},
+    {"staff", "key list", ctl_staff_key_list,
+     "docketctl staff key list [USERNAME]", 1},
+    {"staff", "key remove", ctl_staff_key_remove,
+     "docketctl staff key remove FINGERPRINT", 1},
+    {"ssh-authorized-keys", NULL, ctl_ssh_authorized_keys,
+     "docketctl ssh-authorized-keys USER TYPE KEY   (sshd's "
+     "AuthorizedKeysCommand, with %u %t %k)",
+     1},
     {"company", "add", ctl_company_add,
      "docketctl company add NAME [--website URL] [--domain DOMAIN]", 1},
     {"company", "list", ctl_company_list, "docketctl company list", 1},
@@ -112,9 +124,29 @@ static int take_config(struct ctl *c, int argc, char **argv, bool *bad)
     return out;
 }
 
+/*
+ * How many words of argv from argv[2] spell sub ("key add" is two), or 0
+ * if they do not.
+ */
+static int sub_words(const char *sub, int argc, char **argv)
+{
+    int words = 0;
+
+    for (const char *p = sub; *p; words++) {
+        size_t len = strcspn(p, " ");
+        if (2 + words >= argc || strlen(argv[2 + words]) != len ||
+            strncmp(argv[2 + words], p, len) != 0)
+            return 0;
+        p += len;
+        p += strspn(p, " ");
+    }
+    return words;
+}
+
 static const struct ctl_cmd *find_command(int argc, char **argv, int *used)
 {
     const struct ctl_cmd *name_match = NULL;
+    int words;
 
     for (size_t i = 0; i < NCOMMANDS; i++) {
         if (strcmp(commands[i].name, argv[1]) != 0)
@@ -124,8 +156,8 @@ static const struct ctl_cmd *find_command(int argc, char **argv, int *used)
             *used = 1;
             return &commands[i];
         }
-        if (argc > 2 && strcmp(commands[i].sub, argv[2]) == 0) {
-            *used = 2;
+        if ((words = sub_words(commands[i].sub, argc, argv)) > 0) {
+            *used = 1 + words;
             return &commands[i];
         }
     }

@@ -12,3 +12,7 @@ CREATE TRIGGER staff_disabled AFTER UPDATE OF active ON staff
 -- Every attachment's name and type made safe, whichever path stores it.
 CREATE TRIGGER attachment_clean BEFORE INSERT OR UPDATE OF filename, content_type
     ON attachment FOR EACH ROW EXECUTE FUNCTION attachment_clean();
+
+-- A removed SSH key's sessions end on every docketd at once.
+CREATE TRIGGER staff_key_removed BEFORE DELETE ON staff_key
+    FOR EACH ROW EXECUTE FUNCTION staff_key_removed();

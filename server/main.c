@@ -187,6 +187,12 @@ static void reload(struct srv *srv)
         next.server.max_unauthenticated_per_address;
     cur->server.login_deadline = next.server.login_deadline;
     {
+        /* Read at each session.ssh, so the next login sees it. */
+        char *gateway = cur->server.ssh_gateway_user;
+        cur->server.ssh_gateway_user = next.server.ssh_gateway_user;
+        next.server.ssh_gateway_user = gateway;
+    }
+    {
         unsigned char mail[sizeof(cur->mail)];
         memcpy(mail, &cur->mail, sizeof(mail));
         memcpy(&cur->mail, &next.mail, sizeof(mail));

@@ -44,6 +44,7 @@ struct app {
     /* The loop and the keys (app.c). */
     uv_loop_t *loop; /* borrowed: main.c's */
     bool quit;
+    bool refused;       /* quit because the server refused the login (4003) */
     bool dirty;         /* draw with this loop turn */
     bool locked;        /* idle too long: sign in again */
     bool input_paused;  /* $EDITOR has the terminal (app_pause_input) */
@@ -62,6 +63,7 @@ struct app {
     struct dk_client *client; /* owned */
     char *server;             /* owned by main.c: "unix:/path" or host:port */
     char *user;               /* borrowed: --user, for password login */
+    const char *ssh_key;      /* borrowed: --ssh-key, run by sshd */
     char *password;           /* owned: kept for re-login after a reconnect */
     char *token;              /* owned: the session token */
     char me[40];

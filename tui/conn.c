@@ -1,9 +1,10 @@
 /*
  * conn.c - the connection (conn.h).  It logs in (peer credentials on the
- * Unix socket, else a password), subscribes to the feed, loads the views
- * and keeps the store current from the pushes; when it drops, the status
- * line counts down to the next try, and the session and the feed resume
- * where they were (session.resume, events.subscribe since our seq).
+ * Unix socket, the SSH key sshd verified, else a password), subscribes to
+ * the feed, loads the views and keeps the store current from the pushes;
+ * when it drops, the status line counts down to the next try, and the
+ * session and the feed resume where they were (session.resume,
+ * events.subscribe since our seq).
  */
 #include "conn.h"
 #include "app.h"
@@ -233,6 +234,7 @@ static void logged_in(struct dk_client *cl, json_t *result, json_t *error,
         }
         a->quit = code == 4003; /* wrong password or not a staff member */
         if (a->quit) {
+            a->refused = true;
             a->conn = CS_OFFLINE;
             uv_stop(a->loop);
             return;
@@ -273,6 +275,11 @@ static void login(struct app *a)
                   logged_in, a);
         free(a->token);
         a->token = NULL;
+    } else if (a->ssh_key) {
+        /* sshd verified the key and runs us as the gateway user; the
+         * server trusts that user's word for which key it was. */
+        conn_call(a, "session.ssh",
+                  json_pack("{s:s}", "fingerprint", a->ssh_key), logged_in, a);
     } else if (dk_client_is_unix(a->client) && !a->password) {
         conn_call(a, "session.peer", json_object(), logged_in, a);
     } else {
@@ -304,12 +311,17 @@ static void unlocked(struct dk_client *cl, json_t *result, json_t *error,
 
 bool conn_needs_password(struct app *a)
 {
-    /* Peer credentials re-authenticate by themselves. */
-    return !(dk_client_is_unix(a->client) && !a->user);
+    /* Peer credentials and the SSH key re-authenticate by themselves. */
+    return !a->ssh_key && !(dk_client_is_unix(a->client) && !a->user);
 }
 
 void conn_unlock(struct app *a, const char *password)
 {
+    if (!password && a->ssh_key) {
+        conn_call(a, "session.ssh",
+                  json_pack("{s:s}", "fingerprint", a->ssh_key), unlocked, a);
+        return;
+    }
     if (!password) {
         conn_call(a, "session.peer", json_object(), unlocked, a);
         return;

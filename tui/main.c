@@ -26,7 +26,7 @@ static void usage(FILE *fp)
 {
     fprintf(fp,
             "usage: docket [--config FILE] [--server unix:PATH|HOST:PORT] "
-            "[--user NAME]\n"
+            "[--user NAME | --ssh-key SHA256:...]\n"
             "  --config FILE   read server.socket / server.listen from FILE\n"
             "                  (default $XDG_CONFIG_HOME/docket/config.yaml, "
             "then $DOCKET_CONFIG,\n"
@@ -37,6 +37,11 @@ static void usage(FILE *fp)
             "($DOCKET_PASSWORD, or asked);\n"
             "                  without it, the Unix socket logs you in by "
             "your Unix user\n"
+            "  --ssh-key SHA256:...\n"
+            "                  log in as the staff member with this SSH key "
+            "(the forced\n"
+            "                  command sshd runs; see docketctl "
+            "ssh-authorized-keys)\n"
             "  --help          print this and exit\n"
             "  --version       print the version and exit\n"
             "Press ? inside docket for the keys; see docket(1).\n");
@@ -100,6 +105,7 @@ int main(int argc, char **argv)
         {"config", required_argument, NULL, 'c'},
         {"server", required_argument, NULL, 's'},
         {"user", required_argument, NULL, 'u'},
+        {"ssh-key", required_argument, NULL, 'k'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {0}};
@@ -121,6 +127,9 @@ int main(int argc, char **argv)
         case 'u':
             a.user = optarg;
             break;
+        case 'k':
+            a.ssh_key = optarg;
+            break;
         case 'h':
             usage(stdout);
             return 0;
@@ -141,6 +150,25 @@ int main(int argc, char **argv)
     if (optind < argc) {
         fprintf(stderr, "docket: unexpected argument \"%s\"\n", argv[optind]);
         return 2;
+    }
+    if (a.ssh_key) {
+        /* Run by sshd as the forced command: without -t there is no
+         * terminal, and whatever command the person asked for is not
+         * run (SSH_ORIGINAL_COMMAND is ignored). */
+        if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+            fprintf(stderr, "docket: needs a terminal: use ssh -t\n");
+            return 2;
+        }
+        if (a.user) {
+            fprintf(stderr, "docket: --ssh-key and --user contradict\n");
+            return 2;
+        }
+        if (strncmp(a.ssh_key, "SHA256:", 7) != 0 ||
+            strlen(a.ssh_key) != 7 + 43) {
+            fprintf(stderr, "docket: --ssh-key takes SHA256: and 43 "
+                            "characters, as ssh-keygen -l prints\n");
+            return 2;
+        }
     }
     /* The configuration: --config, else the user's, else the system's. */
     if (!config) {
@@ -201,8 +229,18 @@ int main(int argc, char **argv)
         if (!*p)
             break;
     }
-    /* Over TCP, or as another user, log in with a password. */
-    if (a.user || !(strncmp(server, "unix:", 5) == 0 || server[0] == '/')) {
+    /* The key is vouched for only on the Unix socket. */
+    if (a.ssh_key && strncmp(server, "unix:", 5) != 0 && server[0] != '/') {
+        fprintf(stderr,
+                "docket: --ssh-key needs the server's Unix socket, "
+                "not \"%s\"\n",
+                server);
+        return 2;
+    }
+    /* Over TCP, or as another user, log in with a password (never with
+     * --ssh-key: that is session.ssh). */
+    if (!a.ssh_key &&
+        (a.user || !(strncmp(server, "unix:", 5) == 0 || server[0] == '/'))) {
         if (!a.user)
             a.user = getenv("USER");
         if (!a.user) {
@@ -248,7 +286,10 @@ int main(int argc, char **argv)
     endwin();
     app_cleanup(&a);
     uv_loop_close(a.loop);
-    if (a.conn == CS_OFFLINE && a.quit && !a.me[0] && a.message[0]) {
+    /* Refused at login, or at a re-login later (an SSH key removed, a
+     * member disabled): say why on the way out. */
+    if (a.conn == CS_OFFLINE && a.quit && (!a.me[0] || a.refused) &&
+        a.message[0]) {
         fprintf(stderr, "docket: %s\n", a.message);
         free(found);
         free(a.server);

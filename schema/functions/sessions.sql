@@ -36,6 +36,18 @@ BEGIN
 END
 $$;
 
+-- A removed SSH key (docketctl staff key remove, or any DELETE): each
+-- session made with it ends on every docketd at once, as a logout would
+-- (NOTIFY docket_session).  BEFORE the row goes: a login committing with
+-- this key meanwhile holds its row lock, so its session is seen here.
+CREATE OR REPLACE FUNCTION staff_key_removed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM session_logout(s.id) FROM session s
+      WHERE s.ssh_fingerprint = OLD.fingerprint;
+    RETURN OLD;
+END
+$$;
+
 -- A one-time link for a contact (purpose 'register', 'reset' or 'confirm'), valid for
 -- p_valid.  The caller makes the token and keeps it to send; only its
 -- SHA-256 (p_token_hash, 32 bytes) is stored.  Returns when it expires.

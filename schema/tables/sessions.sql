@@ -8,9 +8,15 @@ CREATE TABLE session (
     contact_id    bigint REFERENCES contact (id) ON DELETE CASCADE,
     created_at    timestamptz NOT NULL DEFAULT now(),
     last_seen_at  timestamptz NOT NULL DEFAULT now(),
-    CHECK (num_nonnulls(staff_id, contact_id) = 1)
+    CHECK (num_nonnulls(staff_id, contact_id) = 1),
+    -- A login by SSH key (session.ssh): removing the key ends the session
+    -- (trigger staff_key_removed, which also tells every docketd).  Last:
+    -- migration 0008 added it.
+    ssh_fingerprint  text REFERENCES staff_key (fingerprint) ON DELETE CASCADE
+                     CHECK (ssh_fingerprint IS NULL OR staff_id IS NOT NULL)
 );
 CREATE INDEX session_staff ON session (staff_id) WHERE staff_id IS NOT NULL;
+CREATE INDEX session_ssh ON session (ssh_fingerprint) WHERE ssh_fingerprint IS NOT NULL;
 CREATE INDEX session_contact ON session (contact_id) WHERE contact_id IS NOT NULL;
 
 CREATE TABLE contact_token (

@@ -1,7 +1,8 @@
 /*
  * auth.h - who someone is, with no transport: staff log in by password
  * (Argon2id on libuv's thread pool), by Unix peer credentials (the user
- * name looked up on the pool), or resume a session by its token.  The
+ * name looked up on the pool), by an SSH key through the gateway
+ * account, or resume a session by its token.  The
  * result is a principal, which the JSON-RPC layer (and later the portal)
  * holds while the person is logged in.  Every live principal is known
  * here, so ending a member's sessions is one function.
@@ -75,6 +76,15 @@ void auth_free(struct auth *a);
 void auth_login(struct auth *a, const char *username, const char *password,
                 const char *peer, bool is_unix, struct auth_caller who);
 void auth_peer(struct auth *a, uid_t uid, struct auth_caller who);
+/*
+ * An SSH-key login: uid (the Unix socket's peer) must be the user named
+ * by server.ssh_gateway_user (looked up on the pool), and fingerprint
+ * ("SHA256:...", checked by the caller) an active member's key.  The
+ * session remembers the key: removing it ends the session everywhere.
+ * Not counted by the limiter (see login.c).
+ */
+void auth_ssh(struct auth *a, uid_t uid, const char *fingerprint,
+              struct auth_caller who);
 /*
  * A contact's portal login by email and password, under the same limiter
  * (the account is "contact:" and the address in lower case) and the same

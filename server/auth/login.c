@@ -1,5 +1,6 @@
 /*
- * login.c - logins, peer logins, resumes and logouts (auth.h).  Each is a
+ * login.c - logins, peer logins, SSH-key logins, resumes and logouts
+ * (auth.h).  Each is a
  * small state machine over a struct login: the limiter's reservation in
  * PostgreSQL (limiter.h), database lookup, work on the thread pool where
  * it would block (Argon2id, getpwuid_r), a new session row, then the
@@ -67,7 +68,8 @@ struct login {
     char unix_user[64];
     char token[DK_TOKEN_LEN + 1];
     long long session_id;
-    bool contact; /* a portal login: l->staff is (contact_id, hash) */
+    bool contact;         /* a portal login: l->staff is (contact_id, hash) */
+    char fingerprint[64]; /* session.ssh: the key's; "" for other logins */
 };
 
 /* A login from peer (the transport's "ADDR:PORT", or a Unix socket's). */
@@ -184,7 +186,10 @@ static void session_created(struct db_query *q, PGresult *res, void *arg)
         return;
     }
     if (PQntuples(res) != 1) {
-        finish(l, DK_OUT_FORBIDDEN, "that staff member has been disabled");
+        finish(l, DK_OUT_FORBIDDEN,
+               l->fingerprint[0]
+                   ? "that key has been removed or its staff member disabled"
+                   : "that staff member has been disabled");
         return;
     }
     l->session_id = atoll(PQgetvalue(res, 0, 0));
@@ -220,18 +225,27 @@ static void create_session(struct login *l)
     }
     /* Only for a member still active now: one disabled while the password
      * was being hashed gets no session (the NOTIFY that ended the others
-     * came before there was one to end). */
+     * came before there was one to end).  Likewise a key login's key must
+     * still be the member's; its session remembers the key, so removing
+     * the key ends it (trigger staff_key_removed). */
     q = db_query_new("WITH done AS (SELECT login_end($3, true) "
                      "               WHERE $3::bigint IS NOT NULL) "
-                     "INSERT INTO session (token_hash, staff_id) "
-                     "SELECT decode($1, 'hex'), st.id "
+                     "INSERT INTO session (token_hash, staff_id, "
+                     "                     ssh_fingerprint) "
+                     "SELECT decode($1, 'hex'), st.id, $4 "
                      "  FROM staff st, (SELECT count(*) FROM done) d "
-                     " WHERE st.id = $2::bigint AND st.active RETURNING id",
-                     3);
+                     " WHERE st.id = $2::bigint AND st.active "
+                     "   AND ($4::text IS NULL OR EXISTS "
+                     "        (SELECT 1 FROM staff_key k WHERE "
+                     "         k.fingerprint = $4 AND k.staff_id = st.id)) "
+                     "RETURNING id",
+                     4);
     db_param(q, 0, hex);
     db_param(q, 1, PQgetvalue(l->staff, 0, COL_ID));
     if (l->attempt)
         db_param_ll(q, 2, l->attempt);
+    if (l->fingerprint[0])
+        db_param(q, 3, l->fingerprint);
     submit(l, q, session_created);
 }
 
@@ -514,6 +528,80 @@ void auth_peer(struct auth *a, uid_t uid, struct auth_caller who)
 
     l->uid = uid;
     if (uv_queue_work(a->core->loop, &l->work, passwd_work, passwd_done) < 0)
+        finish(l, DK_OUT_INTERNAL, "could not look up the user");
+}
+
+/* ---- SSH key: sshd checked the key, the kernel vouches for the gateway -- */
+
+/* Not counted by the limiter, like a peer login: only the gateway account
+ * can ask, and sshd runs nothing there but the forced command that names
+ * the key it verified.  Refusals are logged. */
+static void ssh_found(struct db_query *q, PGresult *res, void *arg)
+{
+    struct login *l = arg;
+    char msg[160];
+
+    if (!db_ok(res)) {
+        db_failed(l, res);
+        return;
+    }
+    if (PQntuples(res) != 1) {
+        dk_log(DK_LOG_WARN,
+               "refused session.ssh: key %s is no active staff "
+               "member's",
+               l->fingerprint);
+        snprintf(msg, sizeof(msg), "SSH key %s is not an active staff member's",
+                 l->fingerprint);
+        finish(l, DK_OUT_FORBIDDEN, msg);
+        return;
+    }
+    l->staff = PQcopyResult(res, PG_COPYRES_ATTRS | PG_COPYRES_TUPLES);
+    if (!l->staff) {
+        finish(l, DK_OUT_INTERNAL, "out of memory");
+        return;
+    }
+    create_session(l);
+}
+
+static void ssh_passwd_done(uv_work_t *w, int status)
+{
+    struct login *l = w->data;
+    const char *gateway = l->a->core->cfg->server.ssh_gateway_user;
+    struct db_query *q;
+    char msg[160];
+
+    if (gone(l))
+        return;
+    if (status < 0 || !l->unix_user[0] || strcmp(l->unix_user, gateway) != 0) {
+        dk_log(DK_LOG_WARN,
+               "refused session.ssh from uid %u (%s): not the "
+               "SSH gateway user",
+               (unsigned)l->uid, l->unix_user[0] ? l->unix_user : "no name");
+        snprintf(msg, sizeof(msg),
+                 "session.ssh is only for the SSH gateway user \"%s\"",
+                 gateway);
+        finish(l, DK_OUT_FORBIDDEN, msg);
+        return;
+    }
+    q = db_query_new("SELECT " STAFF_COLUMNS " FROM staff_key k "
+                     "JOIN staff st ON st.id = k.staff_id "
+                     "WHERE k.fingerprint = $1 AND st.active",
+                     1);
+    db_param(q, 0, l->fingerprint);
+    submit(l, q, ssh_found);
+}
+
+void auth_ssh(struct auth *a, uid_t uid, const char *fingerprint,
+              struct auth_caller who)
+{
+    struct login *l = login_new(a, NULL, true, who);
+
+    l->uid = uid;
+    snprintf(l->fingerprint, sizeof(l->fingerprint), "%s", fingerprint);
+    /* The uid's name, off the loop (NSS may block), each login: a
+     * gateway account made after start-up works at once. */
+    if (uv_queue_work(a->core->loop, &l->work, passwd_work, ssh_passwd_done) <
+        0)
         finish(l, DK_OUT_INTERNAL, "could not look up the user");
 }
 

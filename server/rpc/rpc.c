@@ -45,6 +45,7 @@ static const struct rpc_method rpc_methods[] = {
     {"session.logout", RPC_STAFF, "", rpc_session_logout},
     {"session.peer", RPC_PUBLIC, "", rpc_session_peer},
     {"session.resume", RPC_PUBLIC, "token", rpc_session_resume},
+    {"session.ssh", RPC_PUBLIC, "fingerprint", rpc_session_ssh},
     {"staff.list", RPC_STAFF, "", rpc_staff_list},
     {"tasks.add", RPC_STAFF, "ticket title due_at remind_at", rpc_tasks_add},
     {"tasks.done", RPC_STAFF, "id", rpc_tasks_done},

@@ -55,6 +55,7 @@ void rpc_submit(struct conn *c, struct db_query *q,
 void rpc_session_login(struct conn *c, json_t *params);
 void rpc_session_peer(struct conn *c, json_t *params);
 void rpc_session_resume(struct conn *c, json_t *params);
+void rpc_session_ssh(struct conn *c, json_t *params);
 void rpc_session_logout(struct conn *c, json_t *params);
 /* Forget the session on c: it is nobody, and hears no more of the feed. */
 void rpc_session_end(struct conn *c);

@@ -1,5 +1,5 @@
 /*
- * session.c - session.login, session.peer, session.resume and
+ * session.c - session.login, session.peer, session.ssh, session.resume and
  * session.logout over auth/, and what a connection does when its session
  * ends (it hears no more of the feed).
  */
@@ -14,6 +14,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 void rpc_session_end(struct conn *c)
 {
@@ -95,6 +96,44 @@ void rpc_session_peer(struct conn *c, json_t *params)
         return;
     }
     auth_peer(c->rs->auth, c->peer_uid, caller(c, logged_in));
+}
+
+/* "SHA256:" and 43 characters of unpadded base64, as OpenSSH prints. */
+static bool fingerprint_valid(const char *s)
+{
+    return strncmp(s, "SHA256:", 7) == 0 && strlen(s) == 7 + 43 &&
+           strspn(s + 7, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                         "0123456789+/") == 43;
+}
+
+void rpc_session_ssh(struct conn *c, json_t *params)
+{
+    const char *fingerprint = NULL;
+
+    if (!rpc_param_str(c, params, "fingerprint", true, 64, &fingerprint))
+        return;
+    /* Only the gateway account sshd runs docket as can vouch for a key;
+     * over TCP nobody can. */
+    if (!c->is_unix || !c->has_uid) {
+        conn_reply_error(c, DK_RPC_FORBIDDEN,
+                         "session.ssh works only on the Unix socket", NULL);
+        return;
+    }
+    if (!c->rs->core->cfg->server.ssh_gateway_user[0]) {
+        conn_reply_error(c, DK_RPC_FORBIDDEN,
+                         "SSH-key logins are off (server.ssh_gateway_user "
+                         "is not set)",
+                         NULL);
+        return;
+    }
+    if (!fingerprint_valid(fingerprint)) {
+        conn_reply_error(c, DK_RPC_BAD_PARAMS,
+                         "fingerprint must be SHA256: and 43 characters of "
+                         "base64, as ssh-keygen -l prints it",
+                         NULL);
+        return;
+    }
+    auth_ssh(c->rs->auth, c->peer_uid, fingerprint, caller(c, logged_in));
 }
 
 void rpc_session_resume(struct conn *c, json_t *params)

@@ -106,14 +106,15 @@ done <<<"$entries"
 # ---- docketctl(8): every command and option ---------------------------------
 
 ctl=$(text docketctl.8)
-cmds=$(sed -n 's/^ *{"\([a-z-]*\)", *\(NULL\|"\([a-z-]*\)"\), *ctl_.*/\1:\3/p' \
+# A subcommand may be several words ("key add").
+cmds=$(sed -n 's/^ *{"\([a-z-]*\)", *\(NULL\|"\([a-z -]*\)"\), *ctl_.*/\1:\3/p' \
        "$SRC/ctl/main.c")
 at_least "docketctl commands" 15 "$cmds"
-for c in $cmds; do
+while IFS= read -r c; do
     name="${c%%:*} ${c#*:}"
     name=${name% }
     has "$ctl" "docketctl.8: docketctl $name in the synopsis" "^ +docketctl $name( |$)"
-done
+done <<<"$cmds"
 opts=$(long_options "$SRC"/ctl/cmd_*.c)
 at_least "docketctl options" 15 "$opts"
 for o in $opts config help version; do
