@@ -1,6 +1,7 @@
 /*
- * rpc_misc.c - notes, messages, tasks, notifications, staff.list and
- * server.info: thin wrappers over schema.sql's functions.
+ * rpc_misc.c - notes, messages, tasks, notifications, staff.list,
+ * pipelines.list and server.info: thin wrappers over schema.sql's
+ * functions.
  */
 #include "conn.h"
 #include "db.h"
@@ -169,6 +170,23 @@ void rpc_staff_list(struct conn *c, json_t *params)
                                 "'roles', to_jsonb(roles)) ORDER BY username), "
                                 "'[]')::text FROM staff WHERE active",
                                 0));
+}
+
+/* The pipelines and their stages in order, from the database: a client
+ * names stages and knows which is closed from this, not from names
+ * compiled into it. */
+void rpc_pipelines_list(struct conn *c, json_t *params)
+{
+    rpc_query_json(
+        c, db_query_new(
+               "SELECT coalesce(jsonb_agg(jsonb_build_object('id', p.id, "
+               "'name', p.name, 'default_stage', (SELECT s.id FROM stage s "
+               "WHERE s.pipeline = p.id AND s.is_default), 'stages', "
+               "(SELECT coalesce(jsonb_agg(jsonb_build_object('id', s.id, "
+               "'name', s.name, 'closed', s.is_closed) ORDER BY s.position, "
+               "s.id), '[]') FROM stage s WHERE s.pipeline = p.id)) ORDER BY "
+               "p.position, p.id), '[]')::text FROM pipeline p",
+               0));
 }
 
 void rpc_server_info(struct conn *c, json_t *params)

@@ -78,6 +78,7 @@ void rpc_tasks_mine(struct conn *c, json_t *params);
 void rpc_notifications_list(struct conn *c, json_t *params);
 void rpc_notifications_read(struct conn *c, json_t *params);
 void rpc_staff_list(struct conn *c, json_t *params);
+void rpc_pipelines_list(struct conn *c, json_t *params);
 void rpc_server_info(struct conn *c, json_t *params);
 void rpc_events_subscribe(struct conn *c, json_t *params);
 

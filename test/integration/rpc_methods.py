@@ -57,6 +57,18 @@ eq(c.call("staff.list"), [
     {"username": "cora", "name": "Cora", "roles": ["coordinator"]},
     {"username": "dora", "name": "Dora", "roles": ["content"]},
     {"username": "gus", "name": "Gus", "roles": ["graphics"]}], "staff.list")
+eq(c.call("pipelines.list"), [
+    {"id": "support", "name": "Customer Support", "default_stage": "new", "stages": [
+        {"id": "new", "name": "New", "closed": False},
+        {"id": "in_progress", "name": "In Progress", "closed": False},
+        {"id": "waiting_on_contact", "name": "Waiting on contact", "closed": False},
+        {"id": "closed", "name": "Closed", "closed": True}]},
+    {"id": "graphics", "name": "Graphic Support", "default_stage": "waiting_on_graphics",
+     "stages": [
+        {"id": "waiting_on_graphics", "name": "Waiting on Graphics", "closed": False},
+        {"id": "graphics_in_progress", "name": "Graphics in progress", "closed": False},
+        {"id": "graphics_complete", "name": "Graphics Complete", "closed": False}]}],
+   "pipelines.list: the seeded pipelines and stages, in order, which is closed")
 lo = d.client()
 lo.call("session.resume", token=token)
 eq(lo.call("session.logout"), {}, "session.logout")
