@@ -6,6 +6,7 @@
  * handle draws once per loop turn when something changed.
  */
 #include "app.h"
+#include "model.h"
 #include "draw.h"
 #include "screens.h"
 
@@ -222,6 +223,7 @@ void app_cleanup(struct app *a)
     uv_walk(a->loop, close_walk_cb, NULL);
     uv_run(a->loop, UV_RUN_DEFAULT);
     store_cleanup(&a->store);
+    model_set_pipelines(NULL);
     composer_cleanup();
     free(a->token);
 }

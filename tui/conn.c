@@ -7,6 +7,7 @@
  * events.subscribe since our seq).
  */
 #include "conn.h"
+#include "model.h"
 #include "app.h"
 #include "dk_mem.h"
 #include "dk_roles.h"
@@ -173,6 +174,17 @@ static void staff_loaded(struct dk_client *cl, json_t *result, json_t *error,
     store_staff_loaded(&a->store, result);
 }
 
+static void pipelines_loaded(struct dk_client *cl, json_t *result,
+                             json_t *error, void *arg)
+{
+    struct app *a = arg;
+
+    if (!result)
+        return; /* an older server: the seeded names serve */
+    model_set_pipelines(result);
+    app_dirty(a);
+}
+
 void conn_load_everything(struct app *a)
 {
     load_counts(a);
@@ -180,6 +192,7 @@ void conn_load_everything(struct app *a)
         conn_load_view(a, (enum dk_view)v, false);
     conn_load_notifications(a);
     conn_call(a, "staff.list", json_object(), staff_loaded, a);
+    conn_call(a, "pipelines.list", json_object(), pipelines_loaded, a);
     if (a->store.ticket_id)
         conn_load_ticket(a, a->store.ticket_id);
 }

@@ -23,9 +23,46 @@ static bool str_is(json_t *s, const char *key, const char *want)
     return want ? (v && strcmp(v, want) == 0) : v == NULL;
 }
 
+/* The server's pipelines.list once loaded (model_set_pipelines()), else
+ * NULL: then the seeded names below. */
+static json_t *pipelines;
+
+void model_set_pipelines(json_t *list)
+{
+    json_decref(pipelines);
+    pipelines = json_is_array(list) ? json_incref(list) : NULL;
+}
+
+/* The stage object {id, name, closed} of pipeline (any pipeline when
+ * NULL) called id, from the server's list; NULL if not loaded or none. */
+static json_t *find_stage(const char *pipeline, const char *id)
+{
+    size_t i, j;
+    json_t *p, *st;
+
+    if (!id)
+        return NULL;
+    json_array_foreach(pipelines, i, p)
+    {
+        if (pipeline && !str_is(p, "id", pipeline))
+            continue;
+        json_array_foreach(json_object_get(p, "stages"), j, st)
+        {
+            if (str_is(st, "id", id))
+                return st;
+        }
+    }
+    return NULL;
+}
+
 bool model_closed(json_t *s)
 {
-    /* The seeded pipelines have one closed stage. */
+    json_t *st;
+
+    if (pipelines)
+        return (st = find_stage(str(s, "pipeline"), str(s, "stage"))) &&
+               json_is_true(json_object_get(st, "closed"));
+    /* Before the list arrives: the seeded pipelines' one closed stage. */
     return str_is(s, "stage", "closed");
 }
 
@@ -140,6 +177,7 @@ void model_apply(json_t *rows, bool complete, enum dk_view view, json_t *s,
     json_array_insert(rows, i, s);
 }
 
+/* The seeded stages' names, until the server's list is loaded. */
 static const struct {
     const char *id, *name;
 } stages[] = {
@@ -154,6 +192,10 @@ static const struct {
 
 const char *model_stage_name(const char *id)
 {
+    json_t *st = find_stage(NULL, id);
+
+    if (st && json_is_string(json_object_get(st, "name")))
+        return str(st, "name");
     for (size_t i = 0; id && i < sizeof(stages) / sizeof(*stages); i++)
         if (strcmp(stages[i].id, id) == 0)
             return stages[i].name;

@@ -27,7 +27,14 @@ bool model_matches(json_t *summary, const char *filter);
 void model_apply(json_t *rows, bool complete, enum dk_view view,
                  json_t *summary, const char *me);
 
-/* "In Progress" for "in_progress"; an unknown stage as it is. */
+/* "In Progress" for "in_progress" (the server's name once
+ * model_set_pipelines() has its list); an unknown stage as it is. */
 const char *model_stage_name(const char *stage);
+/*
+ * The server's pipelines.list result (a reference is kept; NULL forgets
+ * it): stage names, and which stage is closed, come from it from then on,
+ * not from the seeded names compiled in.
+ */
+void model_set_pipelines(json_t *list);
 
 #endif

@@ -144,6 +144,39 @@ static void test_model_apply__a_claim_moves_the_ticket(void **state)
     json_decref(mine);
 }
 
+/* Names and the closed stage from the server's pipelines.list, once
+ * loaded: a stage renamed, and a pipeline whose closed stage is not
+ * called "closed". */
+static void test_model_pipelines__from_the_server(void **state)
+{
+    json_error_t e;
+    json_t *list = json_loads(
+        "[{\"id\": \"support\", \"name\": \"Support\", \"stages\": ["
+        "{\"id\": \"new\", \"name\": \"Ny\", \"closed\": false},"
+        "{\"id\": \"closed\", \"name\": \"Lukket\", \"closed\": true}]},"
+        "{\"id\": \"web\", \"name\": \"Web\", \"stages\": ["
+        "{\"id\": \"done\", \"name\": \"Done\", \"closed\": true}]}]",
+        0, &e);
+    json_t *done = json_pack("{s:s, s:s}", "pipeline", "web", "stage", "done");
+    json_t *open =
+        json_pack("{s:s, s:s}", "pipeline", "support", "stage", "new");
+
+    (void)state;
+    assert_non_null(list);
+    assert_false(model_closed(done)); /* the seeded rule: only "closed" */
+    model_set_pipelines(list);
+    json_decref(list);
+    assert_string_equal(model_stage_name("new"), "Ny");
+    assert_string_equal(model_stage_name("done"), "Done");
+    assert_true(model_closed(done));
+    assert_false(model_closed(open));
+    assert_true(model_in_view(DK_VIEW_CLOSED, done, "kari"));
+    model_set_pipelines(NULL);
+    assert_string_equal(model_stage_name("new"), "New");
+    json_decref(done);
+    json_decref(open);
+}
+
 static void test_model_stage_name__known_and_unknown(void **state)
 {
     assert_string_equal(model_stage_name("in_progress"), "In Progress");
@@ -161,6 +194,7 @@ int main(void)
         cmocka_unit_test(test_model_matches__filter_as_you_type),
         cmocka_unit_test(test_model_apply__a_claim_moves_the_ticket),
         cmocka_unit_test(test_model_stage_name__known_and_unknown),
+        cmocka_unit_test(test_model_pipelines__from_the_server),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
