@@ -501,13 +501,20 @@ static bool walk_encoded_message(struct walk *w, GMimePart *part,
                                  GByteArray *data, int depth,
                                  enum walk_mode mode)
 {
-    GMimeStream *stream =
-        g_mime_stream_mem_new_with_buffer((const char *)data->data, data->len);
-    GMimeParser *parser = g_mime_parser_new_with_stream(stream);
-    GMimeMessage *inner = g_mime_parser_construct_message(parser, NULL);
+    GMimeStream *stream;
+    GMimeParser *parser;
+    GMimeMessage *inner;
     const char *name = g_mime_part_get_filename(part);
     GMimeMessagePart *mp;
 
+    /* An empty part is no message (and GMime refuses a NULL buffer,
+     * which is what an empty GByteArray holds). */
+    if (!data->len)
+        return false;
+    stream =
+        g_mime_stream_mem_new_with_buffer((const char *)data->data, data->len);
+    parser = g_mime_parser_new_with_stream(stream);
+    inner = g_mime_parser_construct_message(parser, NULL);
     g_object_unref(parser);
     g_object_unref(stream);
     if (!inner)
@@ -1032,7 +1039,7 @@ static size_t header_end(const char *data, size_t len)
 
 int mail_parse(struct mail *m, const char *data, size_t len)
 {
-    size_t cut = header_end(data, len);
+    size_t cut;
     char *fixed = NULL;
     GMimeStream *stream;
     GMimeParser *parser;
@@ -1041,6 +1048,11 @@ int mail_parse(struct mail *m, const char *data, size_t len)
     struct walk w;
     const char *id, *refs, *irt;
 
+    if (!data) { /* GMime refuses a NULL buffer */
+        data = "";
+        len = 0;
+    }
+    cut = header_end(data, len);
     if (cut < len) {
         /* The blank line the sender forgot, so the body keeps its start. */
         fixed = dk_xmalloc(len + 1);
