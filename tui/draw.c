@@ -98,27 +98,60 @@ void draw_text(WINDOW *w, int y, int x, int cols, const char *s, int attr,
 /* ---- the tabs and the status line -----------------------------------------
  */
 
+/* The views' titles as the width shrinks: the full one, shorter ones,
+ * none (the number and count only; the active tab keeps its shortest
+ * title, so it always says where you are). */
+static const char *const short_titles[][DK_NVIEWS] = {
+    {"My Open", "Unassigned", "Graphics", "My Graphics", "Open", "Closed"},
+    {"Mine", "Unasgn", "Gfx", "My gfx", "Open", "Closed"},
+};
+#define TAB_LEVELS 4 /* full, the two short ones, numbers only */
+
+static int tab_label(struct app *a, int v, int level, char *out, size_t size)
+{
+    const char *t = level == 0        ? dk_view_titles[v]
+                    : level <= 2      ? short_titles[level - 1][v]
+                    : v == a->current ? short_titles[1][v]
+                                      : NULL;
+
+    if (t)
+        snprintf(out, size, " %d %s %lld ", v + 1, t, a->store.views[v].count);
+    else
+        snprintf(out, size, " %d:%lld ", v + 1, a->store.views[v].count);
+    return text_width(out);
+}
+
 static void draw_tabs(struct app *a, int cols)
 {
-    int x = 0;
+    int x = 0, level, first = 0;
     char label[64];
 
     move(0, 0);
     attron(color_attr(a, C_TAB));
     hline(' ', cols);
     attroff(color_attr(a, C_TAB));
-    for (int v = 0; v < DK_NVIEWS && x < cols; v++) {
+    /* The widest titles that fit all the tabs. */
+    for (level = 0; level < TAB_LEVELS - 1; level++) {
+        int w = 0;
+        for (int v = 0; v < DK_NVIEWS; v++)
+            w += tab_label(a, v, level, label, sizeof(label)) + 1;
+        if (w - 1 <= cols)
+            break;
+    }
+    /* Still too narrow: start late enough that the active tab shows. */
+    for (;;) {
+        int w = 0;
+        for (int v = first; v <= a->current; v++)
+            w += tab_label(a, v, level, label, sizeof(label)) + 1;
+        if (w - 1 <= cols || first == a->current)
+            break;
+        first++;
+    }
+    for (int v = first; v < DK_NVIEWS && x < cols; v++) {
         int attr = color_attr(a, v == a->current ? C_TAB_ACTIVE : C_TAB);
-        /* Short titles when the terminal is narrow. */
-        const char *t = dk_view_titles[v];
-        if (cols < 120 && v == DK_VIEW_MY_OPEN)
-            t = "My Open";
-        else if (cols < 120 && v == DK_VIEW_WAITING_ON_GRAPHICS)
-            t = "Graphics";
-        snprintf(label, sizeof(label), " %d %s %lld ", v + 1, t,
-                 a->store.views[v].count);
+        int w = tab_label(a, v, level, label, sizeof(label));
         draw_text(stdscr, 0, x, cols - x, label, attr, false);
-        x += text_width(label) + 1;
+        x += w + 1;
     }
 }
 
@@ -150,12 +183,16 @@ static void draw_status(struct app *a, int rows, int cols)
     snprintf(left, sizeof(left), " %s · %s · %s", a->me[0] ? a->me : "?",
              dk_client_server(a->client), state);
     snprintf(right, sizeof(right), "%d unread · ? help ", a->store.unread);
+    /* Narrow: the unread count stays; the help hint and then the left
+     * side give way. */
+    if (text_width(left) + text_width(right) >= cols)
+        snprintf(right, sizeof(right), " %d unread ", a->store.unread);
     move(rows - 1, 0);
     attron(attr);
     hline(' ', cols);
     attroff(attr);
-    draw_text(stdscr, rows - 1, 0, cols, left, attr, false);
-    if (text_width(left) + text_width(right) < cols)
+    draw_text(stdscr, rows - 1, 0, cols - text_width(right), left, attr, false);
+    if (text_width(right) < cols)
         draw_text(stdscr, rows - 1, cols - text_width(right), text_width(right),
                   right, attr | (a->store.unread ? A_BOLD : 0), false);
     /* The line above: a prompt, or the last message. */

@@ -1,0 +1,41 @@
+"""screen_narrow.py - the tab bar and the status line at the spec's 80x24
+and at 60x20, the smallest size the client is for: every view's tab is
+there with its count and the active one always says which it is (tab 6
+used to fall off the end at 80 columns, so no tab looked active), and the
+unread count stays on the status line (at 60 columns it used to go)."""
+import sys, os, pwd, re
+sys.path.insert(0, os.path.dirname(__file__))
+from term import *
+
+me = pwd.getpwuid(os.geteuid()).pw_name
+cl = Cluster()
+cl.ctl("staff", "add", "carla", "--name", "Carla Content", "--email", "carla@agency.example",
+       "--role", "content", "--unix-user", me)
+email = cl.add_contact("ola@nordlys.example.no")
+for i in range(3):
+    cl.new_ticket(email, "Request %d" % i)
+d = cl.start_server("d1")
+
+t = Term("narrow", ["--server", "unix:" + d.sock], 80, 24, env={"XDG_STATE_HOME": cl.dir})
+t.sees(r"carla · .* · live", "logged in at 80x24")
+top = lambda: t.screen().splitlines()[0]
+t.sees(r"1 Mine 0 .*2 Unasgn 3 .*6 Closed 0", "80 columns: all six tabs, short titles, counts")
+t.keys("6")
+t.sees(r"No tickets|#\s+Pri", "tab 6 opens")
+ok(re.search(r"6 Closed 0", top()), "  ...and its tab is on the bar", top())
+ok(re.search(r"0 unread · \? help", t.screen().splitlines()[-1]), "80 columns: unread and the help hint",
+   t.screen().splitlines()[-1])
+
+t.resize(60, 20)
+t.until(lambda s: len(s.splitlines()[0].rstrip()) <= 60 and "6 Closed" in s.splitlines()[0],
+        "60x20: the active tab keeps its title")
+ok(re.search(r"1:0 .*2:3 .*6 Closed 0", top()), "  ...the others as number and count", top())
+t.keys("2")
+t.until(lambda s: "2 Unasgn 3" in s.splitlines()[0], "60x20: switching tabs moves the title")
+last = lambda: t.screen().splitlines()[-1]
+ok(re.search(r"\b0 unread\b", last()), "60x20: the unread count stays on the status line", last())
+t.resize(40, 20)
+t.keys("6")
+t.until(lambda s: "6 Closed" in s.splitlines()[0], "40 columns: the tabs scroll so the active one shows")
+t.keys("Q")
+done()
