@@ -103,7 +103,7 @@ void draw_text(WINDOW *w, int y, int x, int cols, const char *s, int attr,
  * title, so it always says where you are). */
 static const char *const short_titles[][DK_NVIEWS] = {
     {"My Open", "Unassigned", "Graphics", "My Graphics", "Open", "Closed"},
-    {"Mine", "Unasgn", "Gfx", "My gfx", "Open", "Closed"},
+    {"Mine", "Unassigned", "Gfx", "My gfx", "Open", "Closed"},
 };
 #define TAB_LEVELS 4 /* full, the two short ones, numbers only */
 

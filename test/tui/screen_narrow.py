@@ -19,7 +19,7 @@ d = cl.start_server("d1")
 t = Term("narrow", ["--server", "unix:" + d.sock], 80, 24, env={"XDG_STATE_HOME": cl.dir})
 t.sees(r"carla · .* · live", "logged in at 80x24")
 top = lambda: t.screen().splitlines()[0]
-t.sees(r"1 Mine 0 .*2 Unasgn 3 .*6 Closed 0", "80 columns: all six tabs, short titles, counts")
+t.sees(r"1 Mine 0 .*2 Unassigned 3 .*6 Closed 0", "80 columns: all six tabs, short titles, counts")
 t.keys("6")
 t.sees(r"No tickets|#\s+Pri", "tab 6 opens")
 ok(re.search(r"6 Closed 0", top()), "  ...and its tab is on the bar", top())
@@ -31,7 +31,7 @@ t.until(lambda s: len(s.splitlines()[0].rstrip()) <= 60 and "6 Closed" in s.spli
         "60x20: the active tab keeps its title")
 ok(re.search(r"1:0 .*2:3 .*6 Closed 0", top()), "  ...the others as number and count", top())
 t.keys("2")
-t.until(lambda s: "2 Unasgn 3" in s.splitlines()[0], "60x20: switching tabs moves the title")
+t.until(lambda s: "2 Unassigned 3" in s.splitlines()[0], "60x20: switching tabs moves the title")
 last = lambda: t.screen().splitlines()[-1]
 ok(re.search(r"\b0 unread\b", last()), "60x20: the unread count stays on the status line", last())
 t.resize(40, 20)
