@@ -17,6 +17,9 @@
  *   screen_list            the screens (screens.h), each opening only
  *                          those before it
  *   app                    the loop and the global keys
+ *   cli                    the commands for scripts (no curses; beside
+ *                          app, using neither it nor anything of the
+ *                          screen's)
  *   main                   options, configuration, the terminal
  *
  * This header and its inline helpers (app_dirty, app_push...) are shared

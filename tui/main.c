@@ -1,9 +1,11 @@
 /*
  * main.c - docket: options, where the server is, the password when one
- * is needed (asked before the screen is taken over), then the terminal
- * and the loop.  endwin() runs on every way out.
+ * is needed (asked before the screen is taken over), then either a
+ * command for scripts (cli.c, no terminal) or the terminal and the loop.
+ * endwin() runs on every way out.
  */
 #include "app.h"
+#include "cli.h"
 #include "dk_addr.h"
 #include "dk_config.h"
 #include "dk_mem.h"
@@ -25,7 +27,8 @@
 static void usage(FILE *fp)
 {
     fprintf(fp,
-            "usage: docket [--config FILE] [--server unix:PATH|HOST:PORT] "
+            "usage: docket [OPTIONS] [COMMAND [--json]]\n"
+            "OPTIONS: [--config FILE] [--server unix:PATH|HOST:PORT] "
             "[--user NAME | --ssh-key SHA256:...]\n"
             "  --config FILE   read server.socket / server.listen from FILE\n"
             "                  (default $XDG_CONFIG_HOME/docket/config.yaml, "
@@ -44,7 +47,14 @@ static void usage(FILE *fp)
             "ssh-authorized-keys)\n"
             "  --help          print this and exit\n"
             "  --version       print the version and exit\n"
-            "Press ? inside docket for the keys; see docket(1).\n");
+            "  --json          a command's output as the server's JSON\n"
+            "  --since SEQ     watch: replay the changes after SEQ first\n"
+            "Without a command, the terminal client starts.\n");
+    cli_usage(fp);
+    fprintf(fp, "VIEW is one of my-open, unassigned, waiting-on-graphics, "
+                "my-graphics, open,\n"
+                "closed.  Press ? inside docket for the keys; see "
+                "docket(1).\n");
 }
 
 static char *ask_password(const char *user)
@@ -108,15 +118,19 @@ int main(int argc, char **argv)
         {"ssh-key", required_argument, NULL, 'k'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
+        {"json", no_argument, NULL, 'j'},
+        {"since", required_argument, NULL, 'S'},
         {0}};
     static struct app a;
     static struct dk_config cfg;
     const char *config = NULL, *server = NULL;
     char *found = NULL, xdg[4096];
+    struct cli_opts co = {.since = -1};
+    bool command;
     int opt;
 
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, ":c:s:u:h", opts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":c:s:u:hj", opts, NULL)) != -1) {
         switch (opt) {
         case 'c':
             config = optarg;
@@ -136,6 +150,18 @@ int main(int argc, char **argv)
         case 'V':
             printf("docket %s\n", DOCKET_VERSION);
             return 0;
+        case 'j':
+            co.json = true;
+            break;
+        case 'S': {
+            char *end;
+            co.since = strtoll(optarg, &end, 10);
+            if (!*optarg || *end || co.since < 0) {
+                fprintf(stderr, "docket: --since takes a seq (0 or more)\n");
+                return 2;
+            }
+            break;
+        }
         case ':':
             fprintf(stderr, "docket: option \"%s\" needs a value\n",
                     argv[optind - 1]);
@@ -147,15 +173,23 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    if (optind < argc) {
-        fprintf(stderr, "docket: unexpected argument \"%s\"\n", argv[optind]);
+    /* Options may come anywhere (getopt moves the words that are not
+     * options to the end): the first of those is the command. */
+    command = optind < argc;
+    if (command && !cli_is_command(argv[optind])) {
+        fprintf(stderr, "docket: unknown command \"%s\"\n", argv[optind]);
+        usage(stderr);
+        return 2;
+    }
+    if (!command && (co.json || co.since >= 0)) {
+        fprintf(stderr, "docket: --json and --since go with a command\n");
         return 2;
     }
     if (a.ssh_key) {
         /* Run by sshd as the forced command: without -t there is no
          * terminal, and whatever command the person asked for is not
          * run (SSH_ORIGINAL_COMMAND is ignored). */
-        if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+        if (!command && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
             fprintf(stderr, "docket: needs a terminal: use ssh -t\n");
             return 2;
         }
@@ -247,16 +281,39 @@ int main(int argc, char **argv)
             fprintf(stderr, "docket: over TCP, say who you are: --user NAME\n");
             return 2;
         }
-        if (getenv("DOCKET_PASSWORD"))
+        if (getenv("DOCKET_PASSWORD")) {
             a.password = dk_xstrdup(getenv("DOCKET_PASSWORD"));
-        else if (!(a.password = ask_password(a.user)))
+        } else if (command && (!isatty(STDIN_FILENO) ||
+                               cli_reads_stdin(argc - optind, argv + optind))) {
+            /* A script has nobody to ask, and a body on stdin is not a
+             * password. */
+            fprintf(stderr,
+                    "docket: no password for %s: set "
+                    "$DOCKET_PASSWORD\n",
+                    a.user);
+            return 2;
+        } else if (!(a.password = ask_password(a.user))) {
             return 1;
+        }
     }
 
     setlocale(LC_ALL, "");
     /* Names and subjects are UTF-8 whatever the environment says. */
     if (strcmp(nl_langinfo(CODESET), "UTF-8") != 0)
         setlocale(LC_ALL, "C.UTF-8");
+    if (command) {
+        int rc;
+        co.server = server;
+        co.user = a.user;
+        co.password = a.password;
+        co.ssh_key = a.ssh_key;
+        rc = cli_run(&co, argc - optind, argv + optind);
+        free(found);
+        free(a.server);
+        free(a.password);
+        dk_config_cleanup(&cfg);
+        return rc;
+    }
     a.loop = uv_default_loop();
     set_escdelay(25);
     if (!initscr()) {

@@ -28,7 +28,7 @@ declare -A RANK=(
     [screen_help]=5 [composer]=5
     [screen_ticket]=6
     [screen_notifications]=7 [screen_list]=7
-    [app]=8
+    [app]=8 [cli]=8
     [main]=9
 )
 failed=0
