@@ -192,7 +192,9 @@ int app_run(struct app *a)
     if (conn_start(a) != 0)
         return -1;
     app_push(a, &screen_list, 0);
-    uv_poll_init(a->loop, &a->stdin_poll, STDIN_FILENO);
+    /* main() made sure stdin is a terminal, which epoll can watch. */
+    if (uv_poll_init(a->loop, &a->stdin_poll, STDIN_FILENO) != 0)
+        return -1;
     a->stdin_poll.data = a;
     a->last_key_ms = uv_now(a->loop);
     uv_poll_start(&a->stdin_poll, UV_READABLE, stdin_cb);

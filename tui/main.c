@@ -314,6 +314,31 @@ int main(int argc, char **argv)
         dk_config_cleanup(&cfg);
         return rc;
     }
+    /* The screens need a terminal to read keys from and draw on; without
+     * one (ssh without -t, a cron job, stdin from a file) ncurses would
+     * draw garbage and the key reader cannot poll what stdin is. */
+    if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+        fprintf(stderr, "docket: needs a terminal: use ssh -t, or a command "
+                        "for scripts (docket --help)\n");
+        free(found);
+        free(a.server);
+        free(a.password);
+        dk_config_cleanup(&cfg);
+        return 2;
+    }
+    if (!getenv("TERM") || !*getenv("TERM") ||
+        !strcmp(getenv("TERM"), "dumb")) {
+        fprintf(stderr,
+                "docket: the terminal \"%s\" cannot show docket's "
+                "screens: set TERM (e.g. xterm-256color), or use a "
+                "command for scripts (docket --help)\n",
+                getenv("TERM") ? getenv("TERM") : "");
+        free(found);
+        free(a.server);
+        free(a.password);
+        dk_config_cleanup(&cfg);
+        return 2;
+    }
     a.loop = uv_default_loop();
     set_escdelay(25);
     if (!initscr()) {

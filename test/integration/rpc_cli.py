@@ -256,4 +256,13 @@ eq(seqs, want, "the watch resumed after the restart: every seq once, in order")
 ok("lost the server" in open(err_path).read(),
    "and said on stderr that it had lost the server", open(err_path).read())
 kari.close()
+# ---- no command and no terminal: the screens are not started ----------------
+rc, out, err = docket()
+eq((rc, out, err.strip()), (2, "", "docket: needs a terminal: use ssh -t, or a command "
+                                "for scripts (docket --help)"),
+   "no command, stdin and stdout not a terminal: one line and 2 (it crashed with 139)")
+r = subprocess.run(["script", "-qec", "%s --server unix:%s" % (DOCKET, d.sock), "/dev/null"],
+                   env={**ENV, "TERM": "dumb"}, capture_output=True, text=True, timeout=60)
+ok(r.returncode == 2 and 'the terminal "dumb" cannot show' in r.stdout,
+   "TERM=dumb: one line that says so, and 2", (r.returncode, r.stdout[-300:]))
 done()
