@@ -24,6 +24,7 @@ SET client_min_messages = warning;  -- quiet IF EXISTS and IF NOT EXISTS
 \ir schema/tables/email.sql
 \ir schema/tables/sessions.sql
 \ir schema/tables/logins.sql
+\ir schema/tables/uploads.sql
 
 -- Functions: CREATE OR REPLACE, re-run by every docketctl migrate, so a
 -- change to a function needs no numbered migration.
@@ -39,6 +40,7 @@ SET client_min_messages = warning;  -- quiet IF EXISTS and IF NOT EXISTS
 \ir schema/functions/logins.sql
 \ir schema/functions/portal.sql
 \ir schema/functions/mail_in.sql
+\ir schema/functions/uploads.sql
 
 -- Triggers (structure: changed by migrations), the seed rows, the version.
 \ir schema/triggers.sql

@@ -16,6 +16,7 @@ static const struct sqlstate_row {
     {"DK404", DK_OUT_NOT_FOUND, NULL},
     {"DK409", DK_OUT_CONFLICT, NULL},
     {"DK422", DK_OUT_NOT_ALLOWED, NULL},
+    {"DK429", DK_OUT_TOO_MANY, NULL},
     {"22001", DK_OUT_BAD_INPUT, "a value is too long"},
     {"22003", DK_OUT_BAD_INPUT, "a number is out of range"},
     {"22007", DK_OUT_BAD_INPUT, "a time is not in RFC 3339 form"},

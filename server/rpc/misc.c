@@ -13,6 +13,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #ifndef DOCKET_VERSION
 #define DOCKET_VERSION "0.1.0"
@@ -21,25 +22,67 @@
 #define BODY_MAX 100000
 
 /* "SELECT f($1 actor, $2 ticket, $3 body)" for notes and replies. */
-static void ticket_text(struct conn *c, json_t *params, const char *sql)
-{
-    long long ticket = 0;
-    const char *body = NULL;
-    struct db_query *q;
+#define ATTACH_MAX 20 /* upload_pending_max_() */
 
-    if (!rpc_param_id(c, params, "ticket", true, &ticket) ||
-        !rpc_param_str(c, params, "body", true, BODY_MAX, &body))
-        return;
-    q = db_query_new(sql, 3);
-    db_param_ll(q, 0, c->who.staff_id);
-    db_param_ll(q, 1, ticket);
-    db_param(q, 2, body);
-    rpc_write_json(c, q);
+/*
+ * The optional "attachments": upload ids from uploads.begin, as a JSON
+ * array text for the query ("[]" without them).  Returns NULL after
+ * answering -32602.
+ */
+static char *attachments_param(struct conn *c, json_t *params)
+{
+    json_t *a = json_object_get(params, "attachments"), *v;
+    size_t i;
+
+    if (!a || json_is_null(a))
+        return dk_xstrdup("[]");
+    if (!json_is_array(a) || json_array_size(a) > ATTACH_MAX) {
+        conn_reply_error(c, DK_RPC_BAD_PARAMS,
+                         "attachments must be a list of at most 20 upload ids",
+                         NULL);
+        return NULL;
+    }
+    json_array_foreach(a, i, v)
+    {
+        const char *s = json_string_value(v);
+        size_t n = s ? strlen(s) : 0;
+        if (n != 36 || strspn(s, "0123456789abcdefABCDEF-") != n) {
+            conn_reply_error(c, DK_RPC_BAD_PARAMS,
+                             "attachments must be upload ids from "
+                             "uploads.begin",
+                             NULL);
+            return NULL;
+        }
+    }
+    return json_dumps(a, JSON_COMPACT);
 }
 
 void rpc_notes_add(struct conn *c, json_t *params)
 {
-    ticket_text(c, params, "SELECT note_add($1, $2, $3)::text");
+    long long ticket = 0;
+    const char *body = NULL;
+    struct db_query *q;
+    char *files;
+
+    if (!rpc_param_id(c, params, "ticket", true, &ticket) ||
+        !rpc_param_str(c, params, "body", true, BODY_MAX, &body) ||
+        !(files = attachments_param(c, params)))
+        return;
+    /* One statement, so a file that cannot be attached takes the note
+     * back with it. */
+    q = db_query_new(
+        "WITH n AS (SELECT note_add($1, $2, $3) AS r) "
+        "SELECT (n.r || CASE WHEN jsonb_array_length($4::jsonb) = 0 THEN "
+        "'{}'::jsonb ELSE jsonb_build_object('attachments', "
+        "uploads_attach_($1, ARRAY(SELECT jsonb_array_elements_text($4::jsonb)"
+        ")::uuid[], $2, NULL)) END)::text FROM n",
+        4);
+    db_param_ll(q, 0, c->who.staff_id);
+    db_param_ll(q, 1, ticket);
+    db_param(q, 2, body);
+    db_param(q, 3, files);
+    free(files);
+    rpc_write_json(c, q);
 }
 
 void rpc_messages_send(struct conn *c, json_t *params)
@@ -48,20 +91,31 @@ void rpc_messages_send(struct conn *c, json_t *params)
     long long ticket = 0;
     const char *body = NULL;
     struct db_query *q;
-    char domain[256];
+    char domain[256], *files;
 
     if (!rpc_param_id(c, params, "ticket", true, &ticket) ||
-        !rpc_param_str(c, params, "body", true, BODY_MAX, &body))
+        !rpc_param_str(c, params, "body", true, BODY_MAX, &body) ||
+        !(files = attachments_param(c, params)))
         return;
     /* The reply's Message-ID is made in SQL with the domain the sender
      * gives the others (outbox.c), so a reload applies to both. */
     dk_mail_id_domain(cfg->mail.message_id_domain, cfg->mail.from, domain,
                       sizeof(domain));
-    q = db_query_new("SELECT message_send($1, $2, $3, $4)::text", 4);
+    /* The files belong to the reply's message: the contact sees them with
+     * it in the portal. */
+    q = db_query_new(
+        "WITH m AS (SELECT message_send($1, $2, $3, $4) AS r) "
+        "SELECT (m.r || CASE WHEN jsonb_array_length($5::jsonb) = 0 THEN "
+        "'{}'::jsonb ELSE jsonb_build_object('attachments', "
+        "uploads_attach_($1, ARRAY(SELECT jsonb_array_elements_text($5::jsonb)"
+        ")::uuid[], $2, (m.r->>'id')::bigint)) END)::text FROM m",
+        5);
     db_param_ll(q, 0, c->who.staff_id);
     db_param_ll(q, 1, ticket);
     db_param(q, 2, body);
     db_param(q, 3, domain);
+    db_param(q, 4, files);
+    free(files);
     rpc_write_json(c, q);
 }
 

@@ -36,8 +36,9 @@ struct rpc_method {
 static const struct rpc_method rpc_methods[] = {
     {"attachments.get", RPC_STAFF, "id offset length", rpc_attachments_get},
     {"events.subscribe", RPC_STAFF, "since", rpc_events_subscribe},
-    {"messages.send", DK_ROLE_CONTENT, "ticket body", rpc_messages_send},
-    {"notes.add", RPC_STAFF, "ticket body", rpc_notes_add},
+    {"messages.send", DK_ROLE_CONTENT, "ticket body attachments",
+     rpc_messages_send},
+    {"notes.add", RPC_STAFF, "ticket body attachments", rpc_notes_add},
     {"notifications.list", RPC_STAFF, "unread", rpc_notifications_list},
     {"notifications.read", RPC_STAFF, "id", rpc_notifications_read},
     {"pipelines.list", RPC_STAFF, "", rpc_pipelines_list},
@@ -75,6 +76,10 @@ static const struct rpc_method rpc_methods[] = {
      rpc_tickets_write},
     {"tickets.unclaim", DK_ROLE_CONTENT, "id version", rpc_tickets_write},
     {"tickets.view", RPC_STAFF, "view limit after query", rpc_tickets_view},
+    {"uploads.append", RPC_STAFF, "upload offset content_base64",
+     rpc_uploads_append},
+    {"uploads.begin", RPC_STAFF, "filename content_type size sha256",
+     rpc_uploads_begin},
 };
 
 #define NMETHODS (sizeof(rpc_methods) / sizeof(rpc_methods[0]))

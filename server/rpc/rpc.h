@@ -79,6 +79,8 @@ void rpc_notifications_list(struct conn *c, json_t *params);
 void rpc_notifications_read(struct conn *c, json_t *params);
 void rpc_staff_list(struct conn *c, json_t *params);
 void rpc_pipelines_list(struct conn *c, json_t *params);
+void rpc_uploads_begin(struct conn *c, json_t *params);
+void rpc_uploads_append(struct conn *c, json_t *params);
 void rpc_server_info(struct conn *c, json_t *params);
 void rpc_events_subscribe(struct conn *c, json_t *params);
 
