@@ -99,7 +99,9 @@ static void check_query(const struct db_query *q)
     for (int i = 0; i < q->nparams; i++) {
         if (!used[i])
             fuzz_fail("parameter $%d is never used: %s", i + 1, q->sql);
-        if (q->params[i] && !dk_utf8_valid(q->params[i], strlen(q->params[i])))
+        /* Binary ones (db_param_bin) are bytes, not text. */
+        if (q->params[i] && !(q->formats && q->formats[i]) &&
+            !dk_utf8_valid(q->params[i], strlen(q->params[i])))
             fuzz_fail("parameter $%d is not UTF-8: %s", i + 1, q->sql);
     }
     if (q->prepared)
