@@ -8,7 +8,8 @@
 
 #include <stdio.h>
 
-static int top; /* actions scrolled past */
+static int top;     /* actions scrolled past */
+static int top_max; /* where the last line is at the bottom (last draw) */
 
 static void help_open(struct app *a, long long id)
 {
@@ -18,8 +19,16 @@ static void help_open(struct app *a, long long id)
 static void draw(struct app *a, WINDOW *w, int rows, int cols)
 {
     char keys[64], line[256];
-    int y = 0, n = 0;
+    int y = 0, n = 0, lines = 2; /* the tail: a blank line and the hint */
 
+    /* Scroll no further than the end: the last line at the bottom. */
+    for (int act = ACT_NONE + 1; act < ACT_COUNT; act++) {
+        keymap_keys(a->keymap, act, keys, sizeof(keys));
+        lines += keys[0] != '\0';
+    }
+    top_max = lines - (rows - 2) > 0 ? lines - (rows - 2) : 0;
+    if (top > top_max)
+        top = top_max;
     draw_text(w, y++, 0, cols, "Keys  (q to go back)",
               color_attr(a, C_HEADING) | A_BOLD, false);
     y++;
@@ -50,8 +59,8 @@ static bool action(struct app *a, enum action act)
     case ACT_DOWN:
     case ACT_PAGE_DOWN:
         top += act == ACT_DOWN ? 1 : 10;
-        if (top > ACT_COUNT - 5)
-            top = ACT_COUNT - 5;
+        if (top > top_max)
+            top = top_max;
         return true;
     case ACT_UP:
     case ACT_PAGE_UP:

@@ -2,7 +2,8 @@
 and at 60x20, the smallest size the client is for: every view's tab is
 there with its count and the active one always says which it is (tab 6
 used to fall off the end at 80 columns, so no tab looked active), and the
-unread count stays on the status line (at 60 columns it used to go)."""
+unread count stays on the status line (at 60 columns it used to go); help
+scrolls to its end and no further."""
 import sys, os, pwd, re
 sys.path.insert(0, os.path.dirname(__file__))
 from term import *
@@ -34,6 +35,19 @@ t.keys("2")
 t.until(lambda s: "2 Unassigned 3" in s.splitlines()[0], "60x20: switching tabs moves the title")
 last = lambda: t.screen().splitlines()[-1]
 ok(re.search(r"\b0 unread\b", last()), "60x20: the unread count stays on the status line", last())
+# Help at 60x20 scrolls to its end and no further.
+t.keys("?")
+t.sees(r"Keys\s+\(q to go back\)", "help opens at 60x20")
+for _ in range(8):
+    t.keys("PageDown")
+end = t.until(lambda s: "In a note or reply" in s, "paging down reaches the end of help")
+t.keys("PageDown")
+t.keys("Down")
+same = t.until(lambda s: "In a note or reply" in s, "  ...and stays there")
+body = lambda s: [l for l in (s or "").splitlines()[2:-2] if l.strip()]
+ok(end and same and body(end) == body(same) and len(body(same)) >= 10,
+   "  ...no further: the screen stays full", (body(end)[:3], body(same)[:3]))
+t.keys("q")
 t.resize(40, 20)
 t.keys("6")
 t.until(lambda s: "6 Closed" in s.splitlines()[0], "40 columns: the tabs scroll so the active one shows")
