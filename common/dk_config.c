@@ -141,6 +141,7 @@ static const struct config_key config_keys[] = {
     {"client.colors", KEY_ENUM, OFF(client.colors), 0, 0, color_schemes,
      "default"},
     {"client.keys", KEY_PAIRS, OFF(client.keys), 0, 0, NULL, ""},
+    {"client.mouse", KEY_BOOL, OFF(client.mouse), 0, 0, NULL, "false"},
 };
 
 #define NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))

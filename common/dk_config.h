@@ -122,6 +122,8 @@ struct dk_config {
         char *date_format;    /* strftime(3) */
         int colors;           /* enum dk_client_colors */
         struct dk_pairs keys; /* action name -> key(s) */
+        bool mouse;           /* clicks and the wheel (off: the terminal's
+                                 own selection keeps working) */
     } client;
 };
 

@@ -76,6 +76,37 @@ static bool is_enter(wint_t ch, bool is_key)
            (is_key && ch == KEY_ENTER);
 }
 
+/*
+ * client.mouse: a click on a tab shows its view; one below goes to the
+ * screen (a list selects the row, and opens it on a second click); the
+ * wheel moves as three Up or Down keys would.
+ */
+static void handle_mouse(struct app *a)
+{
+    const struct screen_ops *top = screen_top(&a->screens);
+    MEVENT ev;
+    enum action wheel = ACT_NONE;
+
+    if (getmouse(&ev) != OK || a->locked || a->prompt.active)
+        return;
+    if (ev.bstate & BUTTON4_PRESSED)
+        wheel = ACT_UP;
+    else if (ev.bstate & BUTTON5_PRESSED)
+        wheel = ACT_DOWN;
+    if (wheel != ACT_NONE) {
+        for (int i = 0; i < 3 && top->action; i++)
+            top->action(a, wheel);
+    } else if (ev.y == 0) {
+        for (int v = 0; v < DK_NVIEWS; v++)
+            if (a->tab_w[v] && ev.x >= a->tab_x[v] &&
+                ev.x < a->tab_x[v] + a->tab_w[v])
+                global_action(a, (enum action)(ACT_VIEW_1 + v));
+    } else if (top->mouse) {
+        top->mouse(a, ev.y, ev.x);
+    }
+    app_dirty(a);
+}
+
 static void handle_key(struct app *a, wint_t ch, bool is_key)
 {
     const struct screen_ops *top = screen_top(&a->screens);
@@ -95,6 +126,10 @@ static void handle_key(struct app *a, wint_t ch, bool is_key)
     }
     if (a->prompt.active) {
         prompt_key(a, ch, is_key);
+        return;
+    }
+    if (is_key && ch == KEY_MOUSE) {
+        handle_mouse(a);
         return;
     }
     if (top->key && top->key(a, ch, is_key))

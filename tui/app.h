@@ -85,6 +85,9 @@ struct app {
     char message[256]; /* the status line's last message */
     bool message_error;
     bool mono;
+    bool mouse;              /* client.mouse: clicks and the wheel */
+    int tab_x[DK_NVIEWS];    /* each tab's first column as last drawn */
+    int tab_w[DK_NVIEWS];    /* ...and its width; 0: not on the bar */
     const char *date_format; /* borrowed: strftime, client.date_format */
 };
 

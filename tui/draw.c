@@ -147,10 +147,14 @@ static void draw_tabs(struct app *a, int cols)
             break;
         first++;
     }
+    for (int v = 0; v < DK_NVIEWS; v++)
+        a->tab_w[v] = 0; /* where a click finds each tab (client.mouse) */
     for (int v = first; v < DK_NVIEWS && x < cols; v++) {
         int attr = color_attr(a, v == a->current ? C_TAB_ACTIVE : C_TAB);
         int w = tab_label(a, v, level, label, sizeof(label));
         draw_text(stdscr, 0, x, cols - x, label, attr, false);
+        a->tab_x[v] = x;
+        a->tab_w[v] = w < cols - x ? w : cols - x;
         x += w + 1;
     }
 }

@@ -241,6 +241,7 @@ int main(int argc, char **argv)
     }
     a.default_view = cfg.client.default_view;
     a.mono = cfg.client.colors == DK_COLORS_MONO;
+    a.mouse = cfg.client.mouse;
     a.date_format = cfg.client.date_format;
     if (!server)
         server = found ? found : "unix:/run/docket/docket.sock";
@@ -359,6 +360,12 @@ int main(int argc, char **argv)
     keypad(stdscr, TRUE);
     nodelay(stdscr, TRUE);
     curs_set(0);
+    /* Only when asked: a program that takes the mouse takes the
+     * terminal's own select-and-copy (Shift gives it back). */
+    if (a.mouse) {
+        mousemask(BUTTON1_PRESSED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
+        mouseinterval(0);
+    }
     if (app_run(&a) != 0) {
         endwin();
         fprintf(stderr, "docket: \"%s\" is not unix:PATH or HOST:PORT\n",

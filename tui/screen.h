@@ -30,6 +30,9 @@ struct screen_ops {
     bool (*key)(struct app *a, wint_t ch, bool is_key);
     /* Handle an action; false if it does not apply here. */
     bool (*action)(struct app *a, enum action act);
+    /* A click at terminal row y, column x below the tabs (client.mouse);
+     * NULL: clicks do nothing here. */
+    void (*mouse)(struct app *a, int y, int x);
     bool cursor; /* show the terminal cursor: text is being written */
 };
 

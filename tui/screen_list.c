@@ -270,8 +270,25 @@ void list_search(struct app *a)
     prompt_open(a, "Search: ", NULL, search_done, search_changed);
 }
 
+/* client.mouse: a click selects the row, a click on the selected row
+ * opens it.  The list's first row is the terminal's third (tabs, then
+ * the header). */
+static void mouse(struct app *a, int y, int x)
+{
+    int n = visible(a), i = st.top[a->current] + y - 2;
+
+    (void)x;
+    if (y < 2 || i >= n)
+        return;
+    if (i == index_of_selected(a, rows_buf, n))
+        action(a, ACT_OPEN);
+    else
+        select_index(a, rows_buf, n, i);
+}
+
 const struct screen_ops screen_list = {
     .name = "list",
     .draw = draw,
     .action = action,
+    .mouse = mouse,
 };

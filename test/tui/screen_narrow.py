@@ -52,4 +52,29 @@ t.resize(40, 20)
 t.keys("6")
 t.until(lambda s: "6 Closed" in s.splitlines()[0], "40 columns: the tabs scroll so the active one shows")
 t.keys("Q")
+
+# client.mouse: a click on a tab shows it; on a row selects it, and a
+# second click opens it; the wheel scrolls.  Sent as the terminal would
+# (xterm's mouse report: ESC [ M, then button, column, row, each + 32).
+conf = os.path.join(cl.dir, "mouse.yaml")
+with open(conf, "w") as f:
+    f.write("server: {socket: %s}\nclient: {mouse: true}\n" % d.sock)
+m = Term("mouse", ["--config", conf], 80, 24, env={"XDG_STATE_HOME": cl.dir})
+m.sees(r"carla · .* · live", "with client.mouse: logged in")
+def click(col, row, button=0):
+    for b in ([button, 3] if button < 64 else [button]):  # press, release
+        tmux("send-keys", "-t", "mouse", "-H", "1b", "5b", "4d",
+             "%02x" % (32 + b), "%02x" % (33 + col), "%02x" % (33 + row))
+bar = m.screen().splitlines()[0]
+col = bar.index("2 Unassigned")
+click(col + 2, 0)
+m.until(lambda s: re.search(r"(?m)^\d+ .*Request 2", s), "a click on the Unassigned tab shows it")
+rows = [i for i, l in enumerate(m.screen().splitlines()) if re.match(r"\d+ ", l)]
+click(10, rows[1])
+click(10, rows[1])
+m.sees(r"About this ticket", "a click selects a row, a second click opens it")
+m.keys("q")
+m.sees(r"#\s+Pri\s+Subject", "back to the list")
+click(10, rows[0], 65)  # the wheel, down
+m.keys("Q")
 done()
