@@ -20,6 +20,7 @@
 #include "dk_log.h"
 #include "dk_mem.h"
 #include "dk_rpc.h"
+#include "dk_text.h"
 #include "hub.h"
 
 #include <jansson.h>
@@ -304,6 +305,8 @@ void presence_heard(struct presence *p, const char *payload)
     instance =
         text_field(o, "instance", sizeof(((struct marker *)0)->instance));
     user = text_field(o, "user", sizeof(((struct marker *)0)->user));
+    if (user && !dk_username_valid(user))
+        user = NULL; /* what docketctl allows, so plain ASCII */
     conn = json_object_get(o, "conn");
     ticket = json_object_get(o, "ticket");
     state = json_object_get(o, "state");
