@@ -400,9 +400,18 @@ static void composer_draw(struct app *a, WINDOW *w, int rows, int cols)
              c->reply ? "Reply to the client on" : "Internal note on",
              c->ticket);
     draw_text(w, 0, 0, cols, title, color_attr(a, C_HEADING) | A_BOLD, true);
-    if (c->confirm_discard)
+    if (c->confirm_discard) {
         draw_text(w, 1, 0, cols, "Discard this draft? y/n",
                   color_attr(a, C_ERROR), true);
+    } else {
+        /* Someone starting a reply while this one is written shows. */
+        char here[512], line[540];
+        store_presence_line(&a->store, c->ticket, a->me, here, sizeof(here));
+        snprintf(line, sizeof(line), "Also here: %s", here);
+        if (here[0])
+            draw_text(w, 1, 0, cols, line, color_attr(a, C_NOTE) | A_BOLD,
+                      true);
+    }
     text_wrap(c->text.data ? c->text.data : "", cols - 2, draw_line, &d);
     wmove(w, d.y - 1 < rows ? d.y - 1 : rows - 1,
           d.last_x < cols ? d.last_x : cols - 1);
