@@ -49,6 +49,29 @@ def wait_presence(c, ticket, user, state, timeout=10.0):
         c.poll_pushes(0.05)
 
 
+def wait_all(c, wanted, timeout=10.0):
+    """Each (ticket, user, state) in wanted, in any order, after the
+    cursor; the cursor moves past the last of them."""
+    start = getattr(c, "cursor", 0)
+    deadline = time.time() + timeout
+    while True:
+        found = {}
+        for i in range(start, len(c.pushes)):
+            p = c.pushes[i]
+            if p.get("method") != "event":
+                continue
+            k = (p["params"].get("ticket"), p["params"].get("user"),
+                 p["params"].get("state"))
+            if k in wanted and k not in found:
+                found[k] = i
+        if len(found) == len(wanted):
+            c.cursor = max(found.values()) + 1
+            return
+        if time.time() > deadline:
+            raise TimeoutError("pushes %r missing" % (set(wanted) - set(found)))
+        c.poll_pushes(0.05)
+
+
 def skip(c):
     """Match only pushes that come from now on."""
     c.poll_pushes(0)
@@ -226,8 +249,8 @@ ok(time.time() - t0 < 60, "10000 tickets answered in %.1fs" % (time.time() - t0)
 # Set real tickets: at most 8 are held, the newest win.
 for t in (T, T2, T3):
     a.call("presence.set", ticket=t, state="viewing")
-for t in (T, T2, T3):  # held back by the rate limit, sent by the sweep
-    wait_presence(b2, t, "anna", "viewing")
+# Held back by the rate limit, sent by the sweep, in any order.
+wait_all(b2, [(t, "anna", "viewing") for t in (T, T2, T3)])
 c = d2.login(cl, "cato")
 c.subscribe()
 c.poll_pushes(1.0)
@@ -237,8 +260,7 @@ ok(len(snap) <= 8, "a new subscriber sees at most 8 of anna's markers (%d)"
 ok(T3 in [p["ticket"] for p in snap], "the newest is among them", snap)
 c.close()
 a.close()
-for t in (T, T2, T3):
-    wait_presence(b2, t, "anna", None, timeout=LAPSE + SLACK)
+wait_all(b2, [(t, "anna", None) for t in (T, T2, T3)], timeout=LAPSE + SLACK)
 
 # ---- forged NOTIFY payloads ------------------------------------------------
 
