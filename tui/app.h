@@ -78,6 +78,7 @@ struct app {
     long long told_ticket;
     int told_state; /* enum store_presence, 0 for none */
     uint64_t told_ms;
+    uint64_t refresh_ms; /* 10 s, or less if the server's lapse is short */
 
     struct store store;   /* the data (store.c) */
     struct prompt prompt; /* the prompt line (actions.c) */

@@ -213,6 +213,25 @@ static void presence_send(struct app *a, long long ticket, int state)
                    NULL, NULL);
 }
 
+/* A presence push.  Our own marker says how long the server keeps it: a
+ * server whose lapse is under 30 s is refreshed a third as often. */
+static void presence_heard(struct app *a, json_t *params)
+{
+    const char *user = json_string_value(json_object_get(params, "user"));
+    long long expires =
+        json_integer_value(json_object_get(params, "expires_in"));
+
+    if (user && strcmp(user, a->me) == 0 && expires > 0) {
+        a->refresh_ms = (uint64_t)expires * 1000 / 3;
+        if (a->refresh_ms > PRESENCE_REFRESH_MS)
+            a->refresh_ms = PRESENCE_REFRESH_MS;
+        if (a->refresh_ms < 1000)
+            a->refresh_ms = 1000;
+    }
+    if (store_presence_push(&a->store, params))
+        app_dirty(a);
+}
+
 static void presence_sync(struct app *a)
 {
     /* Locked for idleness: whoever it is has gone. */
@@ -228,7 +247,8 @@ static void presence_sync(struct app *a)
     if (!ticket)
         return;
     if (ticket == a->told_ticket && state == a->told_state &&
-        now - a->told_ms < PRESENCE_REFRESH_MS)
+        now - a->told_ms <
+            (a->refresh_ms ? a->refresh_ms : PRESENCE_REFRESH_MS))
         return;
     presence_send(a, ticket, state);
     a->told_ticket = ticket;
@@ -420,8 +440,7 @@ static void on_push(struct dk_client *cl, const char *method, json_t *params,
     type = json_string_value(json_object_get(params, "type"));
     /* Presence is not history: no seq, and it must not move ours. */
     if (type && strcmp(type, "presence") == 0) {
-        if (store_presence_push(&a->store, params))
-            app_dirty(a);
+        presence_heard(a, params);
         return;
     }
     seq = json_integer_value(json_object_get(params, "seq"));

@@ -2,8 +2,9 @@
 of them opens is marked on the other's list rows (at 80, 60 and 120
 columns) and on its ticket screen ("Also here"), replying shows as
 replying, a second reply asks first, and the marker goes when the ticket
-is closed and when the client is killed."""
-import sys, os, pwd, signal
+is closed and when the client is killed; on a second docketd with a short
+lapse, a stopped client's marker lapses and comes back."""
+import sys, os, pwd, re, signal, time
 sys.path.insert(0, os.path.dirname(__file__))
 from term import *
 
@@ -86,13 +87,51 @@ anna.sees(r"%d .*Projector" % tid, "anna is back on the list")
 lars.gone(r"Also here", "lars: nobody else here")
 anna.sees(r"%d .*Projector.*lars·v" % tid, "anna's row shows lars·v")
 
+
+
+def docket_pid(term):
+    """The docket process in term's pane (a child of the pane's shell)."""
+    pane = tmux("list-panes", "-t", term.name, "-F", "#{pane_pid}").strip()
+    for k in open("/proc/%s/task/%s/children" % (pane, pane)).read().split():
+        if os.path.basename(os.readlink("/proc/%s/exe" % k)) == "docket":
+            return int(k)
+    raise RuntimeError("no docket in " + term.name)
+
+
 # lars's client is killed: his marker goes (the connection closes).
-pane = tmux("list-panes", "-t", "lars", "-F", "#{pane_pid}").strip()
-kids = open("/proc/%s/task/%s/children" % (pane, pane)).read().split()
-for k in kids:
-    if os.path.basename(os.readlink("/proc/%s/exe" % k)) == "docket":
-        os.kill(int(k), signal.SIGKILL)
+os.kill(docket_pid(lars), signal.SIGKILL)
 lars.sees(r"docket exited", "lars's docket is killed")
 anna.gone(r"lars·v", "the killed client's marker goes", timeout=40)
+
+# Another docketd on the database, with a short lapse: lars on it, anna on
+# d1.  A client that stops (SIGSTOP: its connection stays open, nothing is
+# refreshed) has its marker lapse; it comes back when the client goes on.
+LAPSE = 3
+d2 = cl.start_server("d2", session={"presence_lapse": "%ds" % LAPSE})
+lars2 = Term("lars2", ["--server", "unix:" + d2.sock, "--user", "lars"], 80,
+             24, env={"DOCKET_PASSWORD": "docket-pass-1"})
+lars2.sees(r"lars · unix:.*d2\.sock · live", "lars logs in on d2")
+lars2.keys("5")
+lars2.sees(r"%d .*Projector" % tid, "lars's list on d2")
+lars2.keys("Down", "Enter")
+lars2.sees(r"#%d  Projector broken" % tid, "lars opens the ticket on d2")
+anna.sees(r"%d .*Projector.*lars·v" % tid, "anna on d1 sees lars on d2")
+# Refreshed (every lapse/3, as the server's lapse is short): it stays.
+end = time.time() + LAPSE * 2.5
+stayed = True
+while time.time() < end:
+    stayed = stayed and bool(re.search(r"lars·v", anna.screen()))
+    time.sleep(0.2)
+ok(stayed, "lars's marker stays while his client refreshes (%.1fs)"
+   % (LAPSE * 2.5))
+pid = docket_pid(lars2)
+os.kill(pid, signal.SIGSTOP)
+anna.gone(r"lars·v", "a stopped client's marker lapses", timeout=LAPSE + 6)
+os.kill(pid, signal.SIGCONT)
+anna.sees(r"%d .*Projector.*lars·v" % tid, "...and comes back when it goes on",
+          timeout=15)
+lars2.keys("q")
+anna.gone(r"lars·v", "lars closes the ticket")
+lars2.keys("Q")
 anna.keys("Q")
 done()
