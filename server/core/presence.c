@@ -7,8 +7,9 @@
  * at a time, so a "viewing" and the null after it commit, and reach every
  * instance, in that order (the main pool could run them on two
  * connections and deliver the null first).  A marker is keyed by
- * (instance, connection, ticket); what clients hear is a user's state on
- * a ticket, the highest over their markers, pushed only when it changes.
+ * (instance, connection, user, ticket); what clients hear is a user's
+ * state on a ticket, the highest over their markers, pushed only when it
+ * changes.
  * Memory is bounded: PRESENCE_MAX_MARKERS in all, PRESENCE_MAX_PER_TICKET
  * on one ticket; past those a marker is not kept (it is as if it had
  * lapsed), whoever sent it.
@@ -28,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define BUCKETS       1024
 #define MAX_EXPIRES_S 300   /* a payload's expires_in is clamped to this */
@@ -53,7 +55,11 @@ struct ticket {
 struct presence {
     struct core *core; /* borrowed */
     struct db *db;     /* owned: one connection, LISTEN docket_presence */
-    bool up;           /* connected and listening */
+    /* This process in payloads: the instance's name with its pid and start
+     * time, since a restarted instance numbers its connections from 1
+     * again and must not take over the markers its dead self left. */
+    char self[64];
+    bool up;                         /* connected and listening */
     struct ticket *buckets[BUCKETS]; /* owned */
     size_t n;                        /* markers in all */
     unsigned long long dropped;
@@ -225,7 +231,8 @@ static void apply(struct presence *p, const char *instance,
         return;
     if (t) {
         for (mp = &t->markers; *mp; mp = &(*mp)->next)
-            if ((*mp)->conn == conn && strcmp((*mp)->instance, instance) == 0)
+            if ((*mp)->conn == conn && strcmp((*mp)->instance, instance) == 0 &&
+                strcmp((*mp)->user, user) == 0)
                 break;
         m = *mp;
     }
@@ -455,6 +462,8 @@ struct presence *presence_new(struct core *core)
     struct presence *p = dk_xcalloc(1, sizeof(*p));
 
     p->core = core;
+    snprintf(p->self, sizeof(p->self), "%.40s/%d.%lld", core->instance,
+             (int)getpid(), (long long)core->started);
     p->db = db_new(core->loop, core->conninfo, 1);
     db_set_state_cb(p->db, state_cb, p);
     db_set_notify_cb(p->db, notify_cb, p);
@@ -512,10 +521,9 @@ int presence_publish(struct presence *p, unsigned long long conn,
 
     if (!p->up || p->closing)
         return DK_EUNAVAIL;
-    o = json_pack("{s:s, s:I, s:s, s:I, s:o, s:I}", "instance",
-                  p->core->instance, "conn", (json_int_t)conn, "user", user,
-                  "ticket", (json_int_t)ticket, "state",
-                  name ? json_string(name) : json_null(), "expires_in",
+    o = json_pack("{s:s, s:I, s:s, s:I, s:o, s:I}", "instance", p->self, "conn",
+                  (json_int_t)conn, "user", user, "ticket", (json_int_t)ticket,
+                  "state", name ? json_string(name) : json_null(), "expires_in",
                   (json_int_t)p->core->cfg->session.presence_lapse);
     payload = o ? json_dumps(o, JSON_COMPACT) : NULL;
     json_decref(o);
