@@ -318,6 +318,21 @@ ok("not keeping a marker" in d2.log_text(), "the cap is logged")
 wait_for(lambda: count_since(None) >= 10000, 30, "the forged markers lapse")
 eq(count_since(None), 10000, "every forged marker lapses")
 
+# ---- a draining instance clears its clients' markers at once ---------------
+
+d3 = cl.start_server("d3")
+a3 = d3.login(cl, "anna")
+a3.call("presence.set", ticket=T, state="replying")
+wait_presence(b2, T, "anna", "replying")
+started = time.time()
+d3.proc.send_signal(signal.SIGTERM)
+wait_presence(b2, T, "anna", None, timeout=LAPSE + SLACK)
+took = time.time() - started
+ok(took < LAPSE - 1, "SIGTERM d3: its client's marker clears as it drains, "
+   "not by the lapse (%.1fs)" % took)
+eq(d3.proc.wait(15), 0, "d3 exits 0 after draining")
+a3.close()
+
 # ---- a killed instance's markers lapse ----------------------------------
 
 a = d1.login(cl, "anna")
