@@ -71,6 +71,8 @@ static const struct config_key config_keys[] = {
      1, 100000, NULL, "20"},
     {"session.max_address_failures", KEY_INT, OFF(session.max_address_failures),
      1, 100000, NULL, "50"},
+    {"session.presence_lapse", KEY_DURATION, OFF(session.presence_lapse), 1,
+     300, NULL, "30s"},
     {"mail.smtp_url", KEY_URL, OFF(mail.smtp_url), 0, 0, smtp_schemes,
      "smtp://127.0.0.1:25"},
     {"mail.from", KEY_STR, OFF(mail.from), 0, 0, NULL,

@@ -66,6 +66,7 @@ struct dk_config {
         long long login_lockout;  /* seconds */
         int max_account_failures; /* per account, from every address */
         int max_address_failures; /* per address (IPv6 /64), every account */
+        long long presence_lapse; /* seconds: an unrefreshed marker goes */
     } session;
     struct {
         char *smtp_url;

@@ -17,6 +17,7 @@
 #include "feed.h"
 #include "http.h"
 #include "hub.h"
+#include "presence.h"
 #include "metrics.h"
 #include "notify.h"
 #include "outbox.h"
@@ -95,8 +96,8 @@ static void outbox_closed(void *arg)
     feed_close(srv->core.feed, feed_closed, srv);
 }
 
-/* Every client connection is gone: close the rest, top down. */
-static void rpc_drained(void *arg)
+/* The clears of the connections that closed have gone out. */
+static void presence_closed(void *arg)
 {
     struct srv *srv = arg;
 
@@ -104,6 +105,14 @@ static void rpc_drained(void *arg)
     /* The outbox first: it records outcomes and hands back unsent rows
      * on the pool, which closes after the feed. */
     outbox_close(srv->core.outbox, outbox_closed, srv);
+}
+
+/* Every client connection is gone: close the rest, top down. */
+static void rpc_drained(void *arg)
+{
+    struct srv *srv = arg;
+
+    presence_close(srv->core.presence, presence_closed, srv);
 }
 
 static void drain(struct srv *srv, const char *why)
@@ -511,6 +520,7 @@ int main(int argc, char **argv)
     db_set_state_cb(core->db, db_state_cb, core);
     core->hub = hub_new();
     core->feed = feed_new(core);
+    core->presence = presence_new(core);
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
         dk_log(DK_LOG_ERROR, "could not initialise libcurl");
         return 1;
@@ -561,6 +571,7 @@ int main(int argc, char **argv)
     rpc_server_free(srv.rpc);
     auth_free(srv.auth);
     feed_free(core->feed);
+    presence_free(core->presence);
     hub_free(core->hub);
     outbox_free(core->outbox);
     notify_free(core->notify);

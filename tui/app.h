@@ -77,6 +77,13 @@ struct app {
     uint64_t retry_at;
     long long seq;    /* last feed seq applied */
     long long idle_s; /* the session's idle timeout */
+    /* Presence: what the screens say we do (conn_presence_*), and what
+     * the server was last told (one ticket at a time). */
+    long long viewing, replying; /* tickets, or 0 */
+    long long told_ticket;
+    int told_state; /* enum store_presence, 0 for none */
+    uint64_t told_ms;
+    uint64_t refresh_ms; /* 10 s, or less if the server's lapse is short */
 
     struct store store;   /* the data (store.c) */
     struct prompt prompt; /* the prompt line (actions.c) */

@@ -40,7 +40,38 @@ static struct composer {
     char path[512]; /* the draft's file while the editor has it */
 } composer;
 
+static void really_open(struct app *a, long long ticket, bool reply);
+
+/* The ticket of the "reply anyway?" question. */
+static long long asked_ticket;
+
+static void reply_anyway(struct app *a, const char *answer)
+{
+    if (answer && (answer[0] == 'y' || answer[0] == 'Y'))
+        really_open(a, asked_ticket, true);
+}
+
 void composer_open(struct app *a, long long ticket, bool reply)
+{
+    const struct store_marker *m[1];
+    char q[160];
+
+    if (screen_is_open(&a->screens, &screen_composer))
+        return;
+    /* Two answers to the client at once read badly: ask first. */
+    if (reply && store_presence_on(&a->store, ticket, a->me, m, 1) > 0 &&
+        m[0]->state == STORE_REPLYING) {
+        asked_ticket = ticket;
+        snprintf(q, sizeof(q),
+                 "%s is replying to the client. Reply anyway? y/n",
+                 store_staff_name(&a->store, m[0]->user));
+        prompt_open(a, q, "yYnN", reply_anyway, NULL);
+        return;
+    }
+    really_open(a, ticket, reply);
+}
+
+static void really_open(struct app *a, long long ticket, bool reply)
 {
     struct composer *c = &composer;
 
@@ -62,6 +93,13 @@ void composer_open(struct app *a, long long ticket, bool reply)
 static void composer_screen_open(struct app *a, long long ticket)
 {
     composer.confirm_discard = false;
+    /* A note is for staff: only a reply shows as "replying". */
+    conn_presence_reply(a, composer.reply ? ticket : 0);
+}
+
+static void composer_screen_close(struct app *a)
+{
+    conn_presence_reply(a, 0);
 }
 
 bool composer_action(struct app *a, enum action act, long long ticket)
@@ -362,9 +400,18 @@ static void composer_draw(struct app *a, WINDOW *w, int rows, int cols)
              c->reply ? "Reply to the client on" : "Internal note on",
              c->ticket);
     draw_text(w, 0, 0, cols, title, color_attr(a, C_HEADING) | A_BOLD, true);
-    if (c->confirm_discard)
+    if (c->confirm_discard) {
         draw_text(w, 1, 0, cols, "Discard this draft? y/n",
                   color_attr(a, C_ERROR), true);
+    } else {
+        /* Someone starting a reply while this one is written shows. */
+        char here[512], line[540];
+        store_presence_line(&a->store, c->ticket, a->me, here, sizeof(here));
+        snprintf(line, sizeof(line), "Also here: %s", here);
+        if (here[0])
+            draw_text(w, 1, 0, cols, line, color_attr(a, C_NOTE) | A_BOLD,
+                      true);
+    }
     text_wrap(c->text.data ? c->text.data : "", cols - 2, draw_line, &d);
     wmove(w, d.y - 1 < rows ? d.y - 1 : rows - 1,
           d.last_x < cols ? d.last_x : cols - 1);
@@ -374,6 +421,7 @@ static void composer_draw(struct app *a, WINDOW *w, int rows, int cols)
 const struct screen_ops screen_composer = {
     .name = "composer",
     .open = composer_screen_open,
+    .close = composer_screen_close,
     .draw = composer_draw,
     .key = composer_key,
     .cursor = true,

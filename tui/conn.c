@@ -5,6 +5,9 @@
  * when it drops, the status line counts down to the next try, and the
  * session and the feed resume where they were (session.resume,
  * events.subscribe since our seq).
+ * Presence pushes have no seq and never move ours; our own presence is
+ * sent from the tick, so a screen closing and opening again in one turn
+ * costs one message, not two.
  */
 #include "conn.h"
 #include "model.h"
@@ -197,6 +200,76 @@ void conn_load_everything(struct app *a)
         conn_load_ticket(a, a->store.ticket_id);
 }
 
+/* ---- presence --------------------------------------------------------------
+ */
+
+#define PRESENCE_REFRESH_MS 10000
+
+void conn_presence_view(struct app *a, long long ticket)
+{
+    a->viewing = ticket;
+}
+
+void conn_presence_reply(struct app *a, long long ticket)
+{
+    a->replying = ticket;
+}
+
+/* Tell the server; a refusal is not the user's business (no message). */
+static void presence_send(struct app *a, long long ticket, int state)
+{
+    dk_client_call(a->client, "presence.set",
+                   json_pack("{s:I, s:s?}", "ticket", (json_int_t)ticket,
+                             "state",
+                             state == STORE_REPLYING  ? "replying"
+                             : state == STORE_VIEWING ? "viewing"
+                                                      : NULL),
+                   NULL, NULL);
+}
+
+/* A presence push.  Our own marker says how long the server keeps it: a
+ * server whose lapse is under 30 s is refreshed a third as often. */
+static void presence_heard(struct app *a, json_t *params)
+{
+    const char *user = json_string_value(json_object_get(params, "user"));
+    long long expires =
+        json_integer_value(json_object_get(params, "expires_in"));
+
+    if (user && strcmp(user, a->me) == 0 && expires > 0) {
+        a->refresh_ms = (uint64_t)expires * 1000 / 3;
+        if (a->refresh_ms > PRESENCE_REFRESH_MS)
+            a->refresh_ms = PRESENCE_REFRESH_MS;
+        if (a->refresh_ms < 1000)
+            a->refresh_ms = 1000;
+    }
+    if (store_presence_push(&a->store, params))
+        app_dirty(a);
+}
+
+static void presence_sync(struct app *a)
+{
+    /* Locked for idleness: whoever it is has gone. */
+    long long ticket = a->locked ? 0 : a->replying ? a->replying : a->viewing;
+    int state = !ticket ? 0 : a->replying ? STORE_REPLYING : STORE_VIEWING;
+    uint64_t now = uv_now(a->loop);
+
+    if (a->told_ticket && a->told_ticket != ticket) {
+        presence_send(a, a->told_ticket, 0);
+        a->told_ticket = 0;
+        a->told_state = 0;
+    }
+    if (!ticket)
+        return;
+    if (ticket == a->told_ticket && state == a->told_state &&
+        now - a->told_ms <
+            (a->refresh_ms ? a->refresh_ms : PRESENCE_REFRESH_MS))
+        return;
+    presence_send(a, ticket, state);
+    a->told_ticket = ticket;
+    a->told_state = state;
+    a->told_ms = now;
+}
+
 /* ---- the session --------------------------------------------------------- */
 
 static void subscribed(struct dk_client *cl, json_t *result, json_t *error,
@@ -219,6 +292,11 @@ static void subscribed(struct dk_client *cl, json_t *result, json_t *error,
     }
     a->conn = CS_LIVE;
     a->retry_ms = 0;
+    /* The markers come again after this answer; ours is told again at
+     * the next tick (a new connection holds none). */
+    store_presence_clear(&a->store);
+    a->told_ticket = 0;
+    a->told_state = 0;
 }
 
 static void subscribe(struct app *a)
@@ -384,11 +462,16 @@ static void on_push(struct dk_client *cl, const char *method, json_t *params,
     }
     if (strcmp(method, "event") != 0)
         return;
+    type = json_string_value(json_object_get(params, "type"));
+    /* Presence is not history: no seq, and it must not move ours. */
+    if (type && strcmp(type, "presence") == 0) {
+        presence_heard(a, params);
+        return;
+    }
     seq = json_integer_value(json_object_get(params, "seq"));
     if (seq <= a->seq)
         return;
     a->seq = seq;
-    type = json_string_value(json_object_get(params, "type"));
     if (type && strcmp(type, "notification") == 0) {
         notified(a, json_object_get(params, "notification"));
     } else {
@@ -414,6 +497,7 @@ static void on_state(struct dk_client *cl, enum dk_client_state st,
         if (a->retry_ms > 15000)
             a->retry_ms = 15000;
         a->retry_at = uv_now(a->loop) + a->retry_ms;
+        store_presence_clear(&a->store); /* no longer known */
         draw_message(a, true, "Lost the server: %s", why ? why : "closed");
     } else {
         a->conn = CS_CONNECTING;
@@ -448,4 +532,5 @@ void conn_tick(struct app *a)
         a->store.ticket_wanted = false;
         conn_load_ticket(a, a->store.ticket_id);
     }
+    presence_sync(a);
 }

@@ -40,6 +40,13 @@ void conn_load_notifications(struct app *a);
 void conn_load_ticket(struct app *a, long long id);
 void conn_load_everything(struct app *a);
 
+/* Presence: the ticket shown (0 when none) and the one a reply is being
+ * written to (0 when none).  The server hears the one state that follows
+ * (replying over viewing) within a tick, and again every 10 s while it
+ * holds, so that it does not lapse; and again after a reconnect. */
+void conn_presence_view(struct app *a, long long ticket);
+void conn_presence_reply(struct app *a, long long ticket);
+
 /* Sign in again after the lock: with password, else by peer
  * credentials (the Unix socket without --user). */
 void conn_unlock(struct app *a, const char *password);

@@ -1,6 +1,7 @@
 /*
  * screen_list.c - the list of the current view: one row per ticket (id,
- * priority, subject, contact / school, stage, owner, age or due), the
+ * priority, subject with who else is on it, contact / school, stage,
+ * owner, age or due), the
  * cursor following the ticket, not the row, as the list changes live;
  * and the as-you-type filter and the search of "/".
  */
@@ -121,7 +122,8 @@ static void draw(struct app *a, WINDOW *w, int rows, int cols)
             pattr = pri[0] == 'h'   ? color_attr(a, C_HIGH) | (int)A_BOLD
                     : pri[0] == 'm' ? color_attr(a, C_MEDIUM)
                                     : color_attr(a, C_LOW);
-        char who[256], agebuf[32], when[48];
+        char who[256], agebuf[32], when[48], here[64];
+        int here_w;
         long due_t = due ? text_time(due) : -1;
         int y = r + 1, x = 0;
 
@@ -141,8 +143,19 @@ static void draw(struct app *a, WINDOW *w, int rows, int cols)
                                   : "Low",
                   pattr, true);
         x += 5;
-        draw_text(w, y, x, subj_w,
+        /* Who else is on it, at the subject's end: the subject gives way,
+         * up to half its width. */
+        store_presence_short(&a->store,
+                             json_integer_value(json_object_get(t, "id")),
+                             a->me, subj_w / 2, here, sizeof(here));
+        here_w = here[0] ? text_width(here) : 0;
+        draw_text(w, y, x, here_w ? subj_w - here_w - 1 : subj_w,
                   json_string_value(json_object_get(t, "subject")), base, true);
+        if (here_w)
+            draw_text(w, y, x + subj_w - here_w, here_w, here,
+                      selected ? base | (int)A_BOLD
+                               : color_attr(a, C_NOTE) | (int)A_BOLD,
+                      false);
         x += subj_w + 1;
         snprintf(who, sizeof(who), "%s%s%s",
                  json_string_value(json_object_get(c, "name")) ?: "",

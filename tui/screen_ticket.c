@@ -146,6 +146,11 @@ static void build(struct app *a, struct page *p)
     addf(p, A_BOLD, "#%lld  %s",
          (long long)json_integer_value(json_object_get(t, "id")),
          str(t, "subject"));
+    /* Who else has it open, under the title, where it is seen first. */
+    store_presence_line(&a->store, json_integer_value(json_object_get(t, "id")),
+                        a->me, w1, sizeof(w1));
+    if (w1[0])
+        addf(p, color_attr(a, C_NOTE) | A_BOLD, "Also here: %s", w1);
     heading(a, p, "About this ticket");
     addf(p, 0, "  Created   %s", when(w1, sizeof(w1), str(t, "created_at")));
     addf(p, pri[0] == 'h' ? color_attr(a, C_HIGH) | A_BOLD : 0,
@@ -307,13 +312,14 @@ static void ticket_open(struct app *a, long long id)
     st.id = id;
     store_follow_ticket(&a->store, id);
     conn_load_ticket(a, id);
+    conn_presence_view(a, id);
 }
 
 static void ticket_close(struct app *a)
 {
-    /* Nothing to let go of: the store keeps the ticket current, so going
-     * back to it shows it at once.  Whoever needs to know that the user
-     * stopped looking at st.id learns it here. */
+    /* The store keeps the ticket current, so going back to it shows it at
+     * once; but the others see that we stopped looking. */
+    conn_presence_view(a, 0);
 }
 
 static bool action(struct app *a, enum action act)

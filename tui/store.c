@@ -5,8 +5,10 @@
  */
 #include "store.h"
 #include "dk_mem.h"
+#include "dk_text.h"
 #include "model.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -148,4 +150,111 @@ size_t store_visible(const struct store *st, enum dk_view view,
             out[n++] = row;
     }
     return n;
+}
+
+/* ---- presence ------------------------------------------------------- */
+
+bool store_presence_push(struct store *st, json_t *params)
+{
+    json_t *t = json_object_get(params, "ticket");
+    const char *user = json_string_value(json_object_get(params, "user"));
+    const char *state = json_string_value(json_object_get(params, "state"));
+    int s = !state                           ? 0
+            : strcmp(state, "replying") == 0 ? STORE_REPLYING
+            : strcmp(state, "viewing") == 0  ? STORE_VIEWING
+                                             : -1;
+    struct store_marker *m = NULL;
+
+    /* A name is shown on the terminal: only what a username may be
+     * (plain ASCII, so its bytes are its columns). */
+    if (!json_is_integer(t) || json_integer_value(t) <= 0 || !user ||
+        strlen(user) >= sizeof(m->user) || !dk_username_valid(user) || s < 0)
+        return false;
+    for (int i = 0; i < st->nmarkers; i++)
+        if (st->markers[i].ticket == json_integer_value(t) &&
+            strcmp(st->markers[i].user, user) == 0)
+            m = &st->markers[i];
+    if (s == 0) {
+        if (m)
+            *m = st->markers[--st->nmarkers];
+        return true;
+    }
+    if (!m) {
+        if (st->nmarkers == STORE_MAX_MARKERS)
+            return false;
+        m = &st->markers[st->nmarkers++];
+        m->ticket = json_integer_value(t);
+        snprintf(m->user, sizeof(m->user), "%s", user);
+    }
+    m->state = s;
+    return true;
+}
+
+void store_presence_clear(struct store *st)
+{
+    st->nmarkers = 0;
+}
+
+int store_presence_on(const struct store *st, long long ticket, const char *me,
+                      const struct store_marker **out, int max)
+{
+    int n = 0;
+
+    for (int pass = STORE_REPLYING; pass >= STORE_VIEWING; pass--)
+        for (int i = 0; i < st->nmarkers; i++) {
+            const struct store_marker *m = &st->markers[i];
+            if (m->ticket != ticket || m->state != pass ||
+                (me && strcmp(m->user, me) == 0))
+                continue;
+            if (n < max)
+                out[n] = m;
+            n++;
+        }
+    return n;
+}
+
+void store_presence_line(const struct store *st, long long ticket,
+                         const char *me, char *out, size_t size)
+{
+    const struct store_marker *m[8];
+    int n = store_presence_on(st, ticket, me, m, 8);
+    size_t len = 0;
+
+    out[0] = '\0';
+    for (int i = 0; i < n && i < 8 && len < size; i++)
+        len += (size_t)snprintf(
+            out + len, size - len, "%s%s (%s)", i ? ", " : "", m[i]->user,
+            m[i]->state == STORE_REPLYING ? "replying" : "viewing");
+    if (n > 8 && len < size)
+        snprintf(out + len, size - len, " and %d more", n - 8);
+}
+
+void store_presence_short(const struct store *st, long long ticket,
+                          const char *me, int width, char *out, size_t size)
+{
+    const struct store_marker *m[1];
+    int n = store_presence_on(st, ticket, me, m, 1);
+    const char *word;
+    char more[16] = "";
+    int name_w;
+
+    out[0] = '\0';
+    if (n == 0 || width < 4)
+        return;
+    if (n > 1)
+        snprintf(more, sizeof(more), " +%d", n - 1);
+    word = m[0]->state == STORE_REPLYING ? "replying" : "viewing";
+    if ((int)(strlen(m[0]->user) + 1 + strlen(word) + strlen(more)) <= width) {
+        snprintf(out, size, "%s %s%s", m[0]->user, word, more);
+        return;
+    }
+    name_w = width - 2 - (int)strlen(more);
+    if (name_w < 1) {
+        snprintf(more, sizeof(more), "+");
+        name_w = width - 3;
+    }
+    if (name_w < 1)
+        name_w = 1;
+    snprintf(out, size, "%.*s\u00b7%c%s", name_w, m[0]->user,
+             m[0]->state == STORE_REPLYING ? 'r' : 'v', more);
 }

@@ -1,9 +1,9 @@
 /*
  * store.h - the server's data as the client holds it: the loaded views
  * (rows, paging, a search, counts), the notifications, the staff list
- * and the last ticket opened, and how a pushed summary or a reply goes
- * into them.  No network and no terminal: conn.c fills it from replies
- * and pushes, the screens read it.
+ * and the last ticket opened, who else is on which ticket (presence),
+ * and how a pushed summary or a reply goes into them.  No network and no
+ * terminal: conn.c fills it from replies and pushes, the screens read it.
  */
 #ifndef STORE_H
 #define STORE_H
@@ -23,6 +23,19 @@ struct view {
     char *query;     /* owned: server-side search, or NULL */
 };
 
+/* Someone's presence on a ticket, as the server pushed it. */
+enum store_presence { STORE_VIEWING = 1, STORE_REPLYING = 2 };
+
+struct store_marker {
+    long long ticket;
+    char user[40];
+    int state; /* enum store_presence */
+};
+
+/* Markers kept; the server sends one per person and ticket, and more
+ * than this many people on tickets at once is past what rows can show. */
+#define STORE_MAX_MARKERS 512
+
 struct store {
     struct view views[DK_NVIEWS];
     /* The last ticket opened stays loaded and current after its screen
@@ -33,6 +46,8 @@ struct store {
     int unread;
     bool notifications_shown; /* their screen is open: reload on a push */
     json_t *staff;            /* owned: staff.list, for @ and names */
+    struct store_marker markers[STORE_MAX_MARKERS];
+    int nmarkers;
     /* Reloads that pushes ask for, made at most once per tick. */
     bool counts_wanted, ticket_wanted;
 };
@@ -45,6 +60,24 @@ void store_apply(struct store *st, json_t *summary, const char *me);
 /* A pushed summary: into the views, and into the open ticket's fields
  * (which is then reloaded for the rest). */
 void store_push_summary(struct store *st, json_t *summary, const char *me);
+
+/* A presence push ({ticket, user, state}): kept, changed or dropped.
+ * False if it is not one (nothing changes). */
+bool store_presence_push(struct store *st, json_t *params);
+/* Forget every marker (a new subscription brings them again). */
+void store_presence_clear(struct store *st);
+/* Others than me on ticket, those replying first, up to max into out;
+ * returns how many there are in all. */
+int store_presence_on(const struct store *st, long long ticket, const char *me,
+                      const struct store_marker **out, int max);
+/* "lars (viewing), anna (replying)" for the ticket screen, or "" when
+ * nobody else is on it. */
+void store_presence_line(const struct store *st, long long ticket,
+                         const char *me, char *out, size_t size);
+/* A list row's marker in at most width columns: "anna replying +1" when
+ * it fits, else "anna·r +1", the name cut to fit; "" for nobody. */
+void store_presence_short(const struct store *st, long long ticket,
+                          const char *me, int width, char *out, size_t size);
 
 /* Replies. */
 void store_view_loaded(struct store *st, enum dk_view view, bool more,

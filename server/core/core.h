@@ -1,7 +1,8 @@
 /*
  * core.h - what the layers above core/ are given: the loop, the
  * configuration and the core services of one docketd (database pool,
- * change feed and its hub, outbox, metrics, systemd notification).
+ * change feed and its hub, presence, outbox, metrics, systemd
+ * notification).
  * main.c builds it; nothing in core/ knows who uses it.
  */
 #ifndef CORE_H
@@ -21,6 +22,7 @@ struct hub;
 struct metrics;
 struct notify;
 struct outbox;
+struct presence;
 
 struct core {
     uv_loop_t *loop;       /* borrowed: main()'s */
@@ -30,6 +32,7 @@ struct core {
     struct feed *feed;
     struct hub *hub;
     struct outbox *outbox;
+    struct presence *presence; /* who is on which ticket (presence.h) */
     struct metrics *metrics;
     struct notify *notify;
     char instance[64]; /* server.instance, or host:pid */

@@ -6,6 +6,7 @@
 #include "hub.h"
 #include "dk_mem.h"
 
+#include <assert.h>
 #include <stdlib.h>
 
 struct hub {
@@ -78,6 +79,24 @@ void hub_publish(struct hub *h, const struct hub_event *e, long long before)
         if (s->replaying || s->seq < before)
             continue; /* behind: it catches up by replay */
         hub_deliver(s, e);
+    }
+    h->walk_next = saved;
+}
+
+void hub_tell(struct hub_sub *s, const struct hub_event *e)
+{
+    assert(e->seq == 0);
+    if (s->active)
+        s->ops->deliver(s, e);
+}
+
+void hub_broadcast(struct hub *h, const struct hub_event *e)
+{
+    struct hub_sub *saved = h->walk_next;
+
+    for (struct hub_sub *s = h->subs; s; s = h->walk_next) {
+        h->walk_next = s->next;
+        hub_tell(s, e);
     }
     h->walk_next = saved;
 }

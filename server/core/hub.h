@@ -16,7 +16,8 @@ struct hub;
 struct hub_sub;
 
 /* One feed event, as pushed: the JSON-RPC notification line (newline
- * included) and the params object's text. */
+ * included) and the params object's text.  A push that is not history
+ * (presence) has seq 0 and goes through hub_broadcast() or hub_tell(). */
 struct hub_event {
     long long seq;
     long long for_staff; /* 0: for everyone; else only that staff member */
@@ -27,8 +28,9 @@ struct hub_event {
 /* What a subscriber's owner does for the hub. */
 struct hub_sub_ops {
     /* Called for each event above s->seq (s->seq is already moved past
-     * it).  It may unsubscribe s, or any other subscriber, but must not
-     * publish. */
+     * it), and for each push that is not history (e->seq 0, s->seq left
+     * alone).  It may unsubscribe s, or any other subscriber, but must
+     * not publish. */
     void (*deliver)(struct hub_sub *s, const struct hub_event *e);
     /* Keep s's memory alive (+1) while a replay query is out, then let
      * it go (-1); NULL when the owner outlives any query anyway. */
@@ -63,6 +65,12 @@ void hub_unsubscribe(struct hub *h, struct hub_sub *s);
 void hub_publish(struct hub *h, const struct hub_event *e, long long before);
 /* One event to one subscriber (a replay): heard only if above s->seq. */
 void hub_deliver(struct hub_sub *s, const struct hub_event *e);
+
+/* A push that is not history (e->seq 0, presence): every subscriber
+ * hears it, whatever its seq, replaying or not. */
+void hub_broadcast(struct hub *h, const struct hub_event *e);
+/* The same to one subscriber (what a new subscriber should know). */
+void hub_tell(struct hub_sub *s, const struct hub_event *e);
 
 /* Call fn for each subscriber that has heard less than head and is not
  * replaying (fn may start its replay). */

@@ -12,6 +12,7 @@
 #include "dk_mem.h"
 #include "dk_rpc.h"
 #include "feed.h"
+#include "presence.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -267,6 +268,17 @@ static void render_server(FILE *fp, const struct metrics *m,
         fp, "docket_feed_sequencer", "gauge",
         "1 if this instance numbers the feed (holds the advisory lock).");
     fprintf(fp, "docket_feed_sequencer %d\n", feed_is_sequencer(core->feed));
+    if (core->presence) {
+        metrics_help(fp, "docket_presence_markers", "gauge",
+                     "Presence markers this instance holds, heard from every "
+                     "instance.");
+        fprintf(fp, "docket_presence_markers %zu\n",
+                presence_count(core->presence));
+        metrics_help(fp, "docket_presence_dropped_total", "counter",
+                     "Presence markers not kept: the caps were reached.");
+        fprintf(fp, "docket_presence_dropped_total %llu\n",
+                presence_dropped(core->presence));
+    }
     metrics_help(fp, "docket_mail_sent_total", "counter",
                  "Emails this instance delivered to the SMTP server.");
     fprintf(fp, "docket_mail_sent_total %llu\n", m->mail_sent);

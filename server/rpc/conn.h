@@ -20,6 +20,32 @@
 
 struct rpc_server;
 
+/* At most this many tickets per connection hold a presence marker; a set
+ * on one more lets the oldest go (a person looks at one ticket at a time,
+ * a few terminals at most). */
+#define CONN_PRESENCE_MAX 8
+
+/* One ticket's marker as this connection set it. */
+struct conn_marker {
+    long long ticket;         /* 0: the slot is free */
+    int state;                /* enum presence_state: what the client asked */
+    int sent;                 /* enum presence_state: what was last published */
+    uint64_t sent_ms;         /* when */
+    unsigned long long set_n; /* c->pres.sets at its last presence.set */
+    bool dirty;               /* state waits for the rate limit (the sweep) */
+};
+
+struct conn_presence {
+    struct conn_marker m[CONN_PRESENCE_MAX];
+    double tokens;           /* publishes allowed now (token bucket) */
+    uint64_t filled_ms;      /* tokens last topped up */
+    bool dirty;              /* some marker waits */
+    long long pending;       /* the ticket of the presence.set in flight */
+    unsigned long long sets; /* presence.sets: which marker is oldest (the
+                              * loop's clock is too coarse for that) */
+    char user[40];           /* who published: the clears outlive the session */
+};
+
 enum conn_state {
     CONN_READING, /* waiting for, or parsing, the next request */
     CONN_BUSY,    /* a request is in flight; later lines wait */
@@ -52,9 +78,10 @@ struct conn {
     struct dk_rpc_req req;   /* the request in flight */
     uint64_t req_started_ns; /* uv_hrtime() when its line was parsed */
 
-    uint64_t connected_ms; /* for server.login_deadline */
-    struct principal who;  /* the session, once logged in (auth/) */
-    struct hub_sub sub;    /* the change feed, once subscribed */
+    uint64_t connected_ms;     /* for server.login_deadline */
+    struct principal who;      /* the session, once logged in (auth/) */
+    struct hub_sub sub;        /* the change feed, once subscribed */
+    struct conn_presence pres; /* presence.set's markers (rpc/presence.c) */
 
     struct conn *prev, *next; /* rs->conns */
 };

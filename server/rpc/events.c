@@ -1,7 +1,8 @@
 /*
  * events.c - events.subscribe: a connection becomes one of the hub's
  * subscribers, and each feed event it is meant to hear is pushed to it as
- * a JSON-RPC notification.
+ * a JSON-RPC notification; so is every presence change (no seq), and the
+ * markers live when it subscribes.
  */
 #include "conn.h"
 #include "core.h"
@@ -10,6 +11,7 @@
 #include "dk_mem.h"
 #include "feed.h"
 #include "hub.h"
+#include "presence.h"
 #include "rpc.h"
 #include "server.h"
 
@@ -57,6 +59,9 @@ static void subscribe_from(struct conn *c, long long from, long long newest,
     snprintf(buf, sizeof(buf), "{\"seq\":%lld%s}", newest,
              resync ? ",\"resync\":true" : "");
     conn_reply_raw(c, buf);
+    /* Who is on which ticket now, after the answer, so that a client
+     * that forgets every marker when it (re)subscribes keeps these. */
+    presence_replay(c->rs->core->presence, &c->sub);
 }
 
 /*

@@ -42,6 +42,7 @@ static const struct rpc_method rpc_methods[] = {
     {"notifications.list", RPC_STAFF, "unread", rpc_notifications_list},
     {"notifications.read", RPC_STAFF, "id", rpc_notifications_read},
     {"pipelines.list", RPC_STAFF, "", rpc_pipelines_list},
+    {"presence.set", RPC_STAFF, "ticket state", rpc_presence_set},
     {"server.info", RPC_PUBLIC, "", rpc_server_info},
     {"session.login", RPC_PUBLIC, "username password", rpc_session_login},
     {"session.logout", RPC_STAFF, "", rpc_session_logout},

@@ -83,6 +83,11 @@ void rpc_uploads_begin(struct conn *c, json_t *params);
 void rpc_uploads_append(struct conn *c, json_t *params);
 void rpc_server_info(struct conn *c, json_t *params);
 void rpc_events_subscribe(struct conn *c, json_t *params);
+void rpc_presence_set(struct conn *c, json_t *params);
+/* Send the presence markers the rate limit held back (the sweep). */
+void rpc_presence_flush(struct conn *c);
+/* The session or the connection ended: clear c's markers everywhere. */
+void rpc_presence_clear(struct conn *c);
 
 /* The method being run (for handlers shared by several methods). */
 const char *rpc_method_name(const struct conn *c);

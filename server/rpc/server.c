@@ -13,6 +13,7 @@
 #include "hub.h"
 #include "limiter.h"
 #include "metrics.h"
+#include "rpc.h"
 
 #include <errno.h>
 #include <grp.h>
@@ -86,7 +87,8 @@ bool rpc_server_admit(struct rpc_server *rs, struct conn *c)
 }
 
 /* Connections that have not logged in within server.login_deadline are
- * closed: a login must not be a way to hold descriptors. */
+ * closed: a login must not be a way to hold descriptors.  Presence
+ * markers the rate limit held back go out here too. */
 static void sweep_cb(uv_timer_t *t)
 {
     struct rpc_server *rs = t->data;
@@ -95,6 +97,7 @@ static void sweep_cb(uv_timer_t *t)
 
     for (struct conn *c = rs->conns, *next; c; c = next) {
         next = c->next;
+        rpc_presence_flush(c);
         if (c->who.staff_id || c->state == CONN_CLOSING ||
             now - c->connected_ms < deadline)
             continue;

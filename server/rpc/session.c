@@ -1,7 +1,7 @@
 /*
  * session.c - session.login, session.peer, session.ssh, session.resume and
  * session.logout over auth/, and what a connection does when its session
- * ends (it hears no more of the feed).
+ * ends (it hears no more of the feed, and its presence markers clear).
  */
 #include "auth.h"
 #include "conn.h"
@@ -18,6 +18,7 @@
 
 void rpc_session_end(struct conn *c)
 {
+    rpc_presence_clear(c);
     auth_forget(c->rs->auth, &c->who);
     hub_unsubscribe(c->rs->core->hub, &c->sub);
 }
@@ -27,6 +28,7 @@ void rpc_session_ended(struct principal *p, const char *why)
     struct conn *c = conn_of(p, who);
 
     conn_log(c, DK_LOG_INFO, "%s", why);
+    rpc_presence_clear(c);
     hub_unsubscribe(c->rs->core->hub, &c->sub);
 }
 
@@ -154,6 +156,7 @@ static void logged_out(void *arg, const struct auth_result *r)
             reply_outcome(c, r);
         } else {
             conn_log(c, DK_LOG_INFO, "logged out");
+            rpc_presence_clear(c);
             hub_unsubscribe(c->rs->core->hub, &c->sub);
             conn_reply(c, json_object());
         }

@@ -1,8 +1,9 @@
 /*
  * fuzz_client.c - libFuzzer harness for what docket does with a server
  * message: a pushed event's ticket, of any shape, applied to loaded views
- * (the list model), and any text measured, cut and wrapped for the
- * screen.  Nothing may crash, loop or read out of bounds.
+ * (the list model), a presence push of any shape kept and drawn as a row's
+ * marker and the ticket's line, and any text measured, cut and wrapped
+ * for the screen.  Nothing may crash, loop or read out of bounds.
  */
 #include <jansson.h>
 #include <locale.h>
@@ -12,6 +13,7 @@
 #include <string.h>
 
 #include "model.h"
+#include "store.h"
 #include "text.h"
 
 static void count_line(void *arg, const char *text, size_t len)
@@ -54,6 +56,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     if (json_array_size(rows))
         model_cmp(json_array_get(rows, 0), t);
+    /* Markers stay across inputs, as in a long session (bounded). */
+    {
+        static struct store st;
+        json_t *p = json_object_get(msg, "params");
+        long long id;
+
+        store_presence_push(&st, p ? p : msg);
+        id = json_integer_value(json_object_get(p ? p : msg, "ticket"));
+        store_presence_line(&st, id, "kari", out, sizeof(out));
+        store_presence_short(&st, id, "kari", (int)(size % 30), out,
+                             sizeof(out));
+        text_width(out);
+    }
     json_decref(rows);
     json_decref(msg);
     return 0;

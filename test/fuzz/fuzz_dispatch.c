@@ -38,6 +38,7 @@
 #include "fuzz_dispatch_db.h"
 #include "hub.h"
 #include "metrics.h"
+#include "presence.h"
 #include "rpc.h"
 #include "server.h"
 
@@ -92,6 +93,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         abort();
     core.loop = &feed_loop;
     core.feed = feed_new(&core);
+    core.presence = presence_new(&core);
     core.loop = uv_default_loop();
     auth = auth_new(&core);
     rs = rpc_server_new(&core, auth);

@@ -2,7 +2,8 @@
  * test_core_hub.c - the feed's fan-out: each subscriber hears each seq
  * once, in order, only above what it has heard; subscribers that are
  * behind or replaying are passed by; a delivery may end subscriptions,
- * its own or another's, in the middle of a walk.
+ * its own or another's, in the middle of a walk; a broadcast (presence)
+ * reaches every subscriber and takes no seq.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -197,6 +198,33 @@ static void test_hub__subscribing_again_moves_the_seq(void **state)
     hub_free(h);
 }
 
+static void test_hub__broadcast_reaches_everyone_and_moves_no_seq(void **state)
+{
+    struct hub *h = hub_new();
+    struct fake a = {.hub = h}, b = {.hub = h}, c = {.hub = h};
+    struct hub_event e = ev(0, 0);
+
+    hub_subscribe(h, &a.sub, &ops, 5);
+    hub_subscribe(h, &b.sub, &ops, 2);
+    b.sub.replaying = true; /* presence does not wait for a replay */
+    hub_subscribe(h, &c.sub, &ops, 9);
+    c.drop_other = &a; /* and a delivery may end another subscription */
+    hub_broadcast(h, &e);
+    assert_int_equal(b.n, 1);
+    assert_int_equal(c.n, 1);
+    assert_int_equal(a.sub.seq, 5);
+    assert_int_equal(b.sub.seq, 2);
+    assert_int_equal(c.sub.seq, 9);
+    /* A seq event after it is still heard: presence took no seq. */
+    publish_range(h, 10, 10);
+    assert_int_equal(c.heard[1], 10);
+    hub_tell(&a.sub, &e); /* not subscribed: nothing */
+    assert_true(a.n <= 1);
+    hub_unsubscribe(h, &b.sub);
+    hub_unsubscribe(h, &c.sub);
+    hub_free(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -205,6 +233,7 @@ int main(void)
         cmocka_unit_test(test_hub__events_for_one_staff_member),
         cmocka_unit_test(test_hub__unsubscribe_during_a_walk),
         cmocka_unit_test(test_hub__subscribing_again_moves_the_seq),
+        cmocka_unit_test(test_hub__broadcast_reaches_everyone_and_moves_no_seq),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,7 +2,7 @@
  * test_tui_store.c - the client's data without a network: pages of a
  * view, a pushed summary moving a ticket between views and into the
  * ticket that is open, replies for a ticket no longer followed, unread
- * notifications, and names for usernames.
+ * notifications, names for usernames, and presence markers.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -161,6 +161,67 @@ static void test_store__notifications_staff_and_filter(void **state)
     store_cleanup(&st);
 }
 
+static bool push(struct store *st, long long ticket, const char *user,
+                 const char *state)
+{
+    json_t *p = json_pack("{s:s, s:I, s:s, s:s?, s:i}", "type", "presence",
+                          "ticket", (json_int_t)ticket, "user", user, "state",
+                          state, "expires_in", 30);
+    bool ok = store_presence_push(st, p);
+
+    json_decref(p);
+    return ok;
+}
+
+static void test_store_presence__markers_lines_and_short_forms(void **state)
+{
+    static struct store st;
+    const struct store_marker *m[4];
+    char out[128];
+
+    store_presence_line(&st, 7, "me", out, sizeof(out));
+    assert_string_equal(out, "");
+    assert_true(push(&st, 7, "lars", "viewing"));
+    assert_true(push(&st, 7, "anna", "replying"));
+    assert_true(push(&st, 7, "me", "viewing"));
+    assert_true(push(&st, 8, "lars", "viewing"));
+    /* Replying first; never me. */
+    assert_int_equal(store_presence_on(&st, 7, "me", m, 4), 2);
+    assert_string_equal(m[0]->user, "anna");
+    store_presence_line(&st, 7, "me", out, sizeof(out));
+    assert_string_equal(out, "anna (replying), lars (viewing)");
+    store_presence_short(&st, 7, "me", 20, out, sizeof(out));
+    assert_string_equal(out, "anna replying +1");
+    store_presence_short(&st, 7, "me", 11, out, sizeof(out));
+    assert_string_equal(out, "anna\u00b7r +1");
+    store_presence_short(&st, 8, "me", 6, out, sizeof(out));
+    assert_string_equal(out, "lars\u00b7v");
+    store_presence_short(&st, 8, "me", 4, out, sizeof(out));
+    assert_string_equal(out, "la\u00b7v");
+    store_presence_short(&st, 9, "me", 20, out, sizeof(out));
+    assert_string_equal(out, "");
+    /* A change, then a clear; a clear of nobody is fine. */
+    assert_true(push(&st, 7, "anna", "viewing"));
+    store_presence_line(&st, 7, "me", out, sizeof(out));
+    assert_string_equal(out, "lars (viewing), anna (viewing)");
+    assert_true(push(&st, 7, "anna", NULL));
+    assert_true(push(&st, 7, "nobody", NULL));
+    assert_int_equal(store_presence_on(&st, 7, "me", m, 4), 1);
+    /* What a terminal must not be sent, and what is not presence. */
+    assert_false(push(&st, 7, "x\033[2J", "viewing"));
+    assert_false(push(&st, 7, "Zo\u00eb", "viewing"));
+    assert_false(push(&st, 7, "lars", "sleeping"));
+    assert_false(push(&st, 0, "lars", "viewing"));
+    assert_int_equal(store_presence_on(&st, 7, "me", m, 4), 1);
+    /* Bounded. */
+    for (int i = 0; i < STORE_MAX_MARKERS + 10; i++)
+        push(&st, 1000 + i, "lars", "viewing");
+    assert_int_equal(st.nmarkers, STORE_MAX_MARKERS);
+    store_presence_clear(&st);
+    assert_int_equal(st.nmarkers, 0);
+    store_cleanup(&st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -168,6 +229,7 @@ int main(void)
         cmocka_unit_test(test_store_push_summary__moves_and_updates_the_ticket),
         cmocka_unit_test(test_store_ticket__follows_one),
         cmocka_unit_test(test_store__notifications_staff_and_filter),
+        cmocka_unit_test(test_store_presence__markers_lines_and_short_forms),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
