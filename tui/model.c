@@ -190,6 +190,35 @@ static const struct {
     {"graphics_complete", "Graphics Complete"},
 };
 
+/* The seeded stages' short forms, for a Stage column too narrow for the
+ * name: "Waiting on contact" and "Waiting on Graphics" must not both read
+ * "Waiting on …". */
+static const struct {
+    const char *id, *name, *short_name;
+} short_stages[] = {
+    {"in_progress", "In Progress", "In progress"},
+    {"waiting_on_contact", "Waiting on contact", "Wait contact"},
+    {"waiting_on_graphics", "Waiting on Graphics", "Wait gfx"},
+    {"graphics_in_progress", "Graphics in progress", "Gfx working"},
+    {"graphics_complete", "Graphics Complete", "Gfx complete"},
+};
+
+const char *model_stage_label(const char *id, int width)
+{
+    const char *name = model_stage_name(id);
+
+    if ((int)strlen(name) <= width)
+        return name;
+    /* Only for a stage still called what it was seeded as: a name the
+     * agency chose is theirs to shorten (and is cut with an ellipsis). */
+    for (size_t i = 0; id && i < sizeof(short_stages) / sizeof(*short_stages);
+         i++)
+        if (!strcmp(short_stages[i].id, id) &&
+            !strcmp(short_stages[i].name, name))
+            return short_stages[i].short_name;
+    return name;
+}
+
 const char *model_stage_name(const char *id)
 {
     json_t *st = find_stage(NULL, id);

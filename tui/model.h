@@ -36,5 +36,8 @@ const char *model_stage_name(const char *stage);
  * not from the seeded names compiled in.
  */
 void model_set_pipelines(json_t *list);
+/* The stage's name, or a short form of a seeded one when the name is
+ * wider than width columns. */
+const char *model_stage_label(const char *stage, int width);
 
 #endif

@@ -66,7 +66,9 @@ static void draw(struct app *a, WINDOW *w, int rows, int cols)
     int n = visible(a);
     int sel = index_of_selected(a, rows_buf, n);
     int body = rows - 1, subj_w, who_w, flex;
-    int stage_w = cols >= 100 ? 20 : 12, owner_w = cols >= 100 ? 8 : 7;
+    int stage_w = cols >= 100 ? 20 : 12, owner_w = cols >= 100  ? 16
+                                                   : cols >= 80 ? 9
+                                                                : 7;
     long now = (long)time(NULL);
     char line[64];
 
@@ -165,20 +167,17 @@ static void draw(struct app *a, WINDOW *w, int rows, int cols)
                      : "");
         draw_text(w, y, x, who_w, who, base, true);
         x += who_w + 1;
-        draw_text(
-            w, y, x, stage_w,
-            model_stage_name(json_string_value(json_object_get(t, "stage"))),
-            base, true);
+        draw_text(w, y, x, stage_w,
+                  model_stage_label(
+                      json_string_value(json_object_get(t, "stage")), stage_w),
+                  base, true);
         x += stage_w + 1;
-        draw_text(
-            w, y, x, owner_w,
-            gowner && !strcmp(json_string_value(json_object_get(t, "pipeline"))
-                                  ?: "",
-                              "graphics")
-                ? gowner
-            : owner ? owner
-                    : "—",
-            base | (owner ? 0 : color_attr(a, C_DIM)), true);
+        /* The owner (the content updater whose ticket it is), and the
+         * graphics owner beside it when there is one. */
+        snprintf(who, sizeof(who), "%s%s%s", owner ? owner : "—",
+                 gowner ? "/" : "", gowner ? gowner : "");
+        draw_text(w, y, x, owner_w, who,
+                  base | (owner || gowner ? 0 : color_attr(a, C_DIM)), true);
         x += owner_w + 1;
         if (due_t > 0 && !model_closed(t)) {
             text_age(agebuf, sizeof(agebuf), due, now);

@@ -15,12 +15,21 @@ cl.ctl("staff", "add", "carla", "--name", "Carla Content", "--email", "carla@age
 email = cl.add_contact("ola@nordlys.example.no")
 for i in range(3):
     cl.new_ticket(email, "Request %d" % i)
+cl.add_staff("gus", "graphics", "Gus Graphics", password=None)
+cl.sql("UPDATE ticket SET owner_id = (SELECT id FROM staff WHERE username = 'carla'), "
+       "stage = 'waiting_on_contact' WHERE subject = 'Request 0'")
+cl.sql("UPDATE ticket SET owner_id = (SELECT id FROM staff WHERE username = 'carla'), "
+       "graphics_owner_id = (SELECT id FROM staff WHERE username = 'gus'), "
+       "pipeline = 'graphics', stage = 'graphics_in_progress' WHERE subject = 'Request 1'")
 d = cl.start_server("d1")
 
 t = Term("narrow", ["--server", "unix:" + d.sock], 80, 24, env={"XDG_STATE_HOME": cl.dir})
 t.sees(r"carla · .* · live", "logged in at 80x24")
 top = lambda: t.screen().splitlines()[0]
-t.sees(r"1 Mine 0 .*2 Unassigned 3 .*6 Closed 0", "80 columns: all six tabs, short titles, counts")
+t.sees(r"1 Mine 2 .*2 Unassigned 1 .*6 Closed 0", "80 columns: all six tabs, short titles, counts")
+t.keys("5")
+t.sees(r"Request 0 .*Wait contact\s+carla ", "80 columns: Waiting on contact reads Wait contact")
+t.sees(r"Request 1 .*Gfx working\s+carla/gus", "  ...a graphics ticket shows its owner and graphics owner")
 t.keys("6")
 t.sees(r"No tickets|#\s+Pri", "tab 6 opens")
 ok(re.search(r"6 Closed 0", top()), "  ...and its tab is on the bar", top())
@@ -30,9 +39,9 @@ ok(re.search(r"0 unread · \? help", t.screen().splitlines()[-1]), "80 columns: 
 t.resize(60, 20)
 t.until(lambda s: len(s.splitlines()[0].rstrip()) <= 60 and "6 Closed" in s.splitlines()[0],
         "60x20: the active tab keeps its title")
-ok(re.search(r"1:0 .*2:3 .*6 Closed 0", top()), "  ...the others as number and count", top())
+ok(re.search(r"1:2 .*2:1 .*6 Closed 0", top()), "  ...the others as number and count", top())
 t.keys("2")
-t.until(lambda s: "2 Unassigned 3" in s.splitlines()[0], "60x20: switching tabs moves the title")
+t.until(lambda s: "2 Unassigned 1" in s.splitlines()[0], "60x20: switching tabs moves the title")
 last = lambda: t.screen().splitlines()[-1]
 ok(re.search(r"\b0 unread\b", last()), "60x20: the unread count stays on the status line", last())
 # Help at 60x20 scrolls to its end and no further.
@@ -66,9 +75,10 @@ def click(col, row, button=0):
         tmux("send-keys", "-t", "mouse", "-H", "1b", "5b", "4d",
              "%02x" % (32 + b), "%02x" % (33 + col), "%02x" % (33 + row))
 bar = m.screen().splitlines()[0]
-col = bar.index("2 Unassigned")
+col = bar.index("5 Open")
 click(col + 2, 0)
-m.until(lambda s: re.search(r"(?m)^\d+ .*Request 2", s), "a click on the Unassigned tab shows it")
+m.until(lambda s: len(re.findall(r"(?m)^\d+ .*Request \d", s)) == 3,
+        "a click on the Open tab shows it")
 rows = [i for i, l in enumerate(m.screen().splitlines()) if re.match(r"\d+ ", l)]
 click(10, rows[1])
 click(10, rows[1])
