@@ -24,6 +24,16 @@
 /* "SELECT f($1 actor, $2 ticket, $3 body)" for notes and replies. */
 #define ATTACH_MAX 20 /* upload_pending_max_() */
 
+/* The answer's "attachments", when FILES (a JSON array parameter of upload
+ * ids) names any: the uploads attached by the staff member $1 to ticket $2
+ * and message MESSAGE (SQL, or NULL for a note), in the same statement as
+ * the note or reply, so that one that cannot be attached takes it back. */
+#define ATTACH_SQL(files, message)                                             \
+    " || CASE WHEN jsonb_array_length(" files "::jsonb) = 0 THEN '{}'::jsonb " \
+    "ELSE jsonb_build_object('attachments', uploads_attach_($1, ARRAY(SELECT " \
+    "jsonb_array_elements_text(" files "::jsonb))::uuid[], $2, " message       \
+    ")) END"
+
 /*
  * The optional "attachments": upload ids from uploads.begin, as a JSON
  * array text for the query ("[]" without them).  Returns NULL after
@@ -68,15 +78,9 @@ void rpc_notes_add(struct conn *c, json_t *params)
         !rpc_param_str(c, params, "body", true, BODY_MAX, &body) ||
         !(files = attachments_param(c, params)))
         return;
-    /* One statement, so a file that cannot be attached takes the note
-     * back with it. */
-    q = db_query_new(
-        "WITH n AS (SELECT note_add($1, $2, $3) AS r) "
-        "SELECT (n.r || CASE WHEN jsonb_array_length($4::jsonb) = 0 THEN "
-        "'{}'::jsonb ELSE jsonb_build_object('attachments', "
-        "uploads_attach_($1, ARRAY(SELECT jsonb_array_elements_text($4::jsonb)"
-        ")::uuid[], $2, NULL)) END)::text FROM n",
-        4);
+    q = db_query_new("WITH n AS (SELECT note_add($1, $2, $3) AS r) "
+                     "SELECT (n.r" ATTACH_SQL("$4", "NULL") ")::text FROM n",
+                     4);
     db_param_ll(q, 0, c->who.staff_id);
     db_param_ll(q, 1, ticket);
     db_param(q, 2, body);
@@ -105,10 +109,7 @@ void rpc_messages_send(struct conn *c, json_t *params)
      * it in the portal. */
     q = db_query_new(
         "WITH m AS (SELECT message_send($1, $2, $3, $4) AS r) "
-        "SELECT (m.r || CASE WHEN jsonb_array_length($5::jsonb) = 0 THEN "
-        "'{}'::jsonb ELSE jsonb_build_object('attachments', "
-        "uploads_attach_($1, ARRAY(SELECT jsonb_array_elements_text($5::jsonb)"
-        ")::uuid[], $2, (m.r->>'id')::bigint)) END)::text FROM m",
+        "SELECT (m.r" ATTACH_SQL("$5", "(m.r->>'id')::bigint") ")::text FROM m",
         5);
     db_param_ll(q, 0, c->who.staff_id);
     db_param_ll(q, 1, ticket);
