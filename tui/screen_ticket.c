@@ -191,9 +191,12 @@ static void build(struct app *a, struct page *p)
         heading(a, p, "Attachments");
         json_array_foreach(json_object_get(t, "attachments"), i, x)
         {
-            addf(p, 0, "  %s (%s, %lld bytes)", str(x, "filename"),
+            char sz[32];
+            addf(p, 0, "  %s (%s, %s)", str(x, "filename"),
                  str(x, "content_type"),
-                 (long long)json_integer_value(json_object_get(x, "size")));
+                 text_size(sz, sizeof(sz),
+                           (long long)json_integer_value(
+                               json_object_get(x, "size"))));
         }
     }
     heading(a, p, "Conversation");

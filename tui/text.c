@@ -159,3 +159,16 @@ const char *text_age(char *out, size_t size, const char *t, long now)
         snprintf(out, size, "%ldw", d / (86400 * 7));
     return out;
 }
+
+const char *text_size(char *out, size_t size, long long bytes)
+{
+    if (bytes < 1000)
+        snprintf(out, size, "%lld bytes", bytes < 0 ? 0 : bytes);
+    else if (bytes < 1000 * 1000)
+        snprintf(out, size, "%lld kB", (bytes + 500) / 1000);
+    else if (bytes < 10LL * 1000 * 1000)
+        snprintf(out, size, "%.1f MB", (double)bytes / 1e6);
+    else
+        snprintf(out, size, "%lld MB", (bytes + 500000) / 1000000);
+    return out;
+}

@@ -33,5 +33,8 @@ const char *text_age(char *out, size_t size, const char *rfc3339, long now);
 
 /* Seconds since the epoch of an RFC 3339 UTC time ("...Z"), or -1. */
 long text_time(const char *rfc3339);
+/* A size as people read it: "812 bytes", "14 kB", "2.3 MB" (powers of
+ * 1000, as file managers show them). */
+const char *text_size(char *out, size_t size, long long bytes);
 
 #endif

@@ -89,6 +89,18 @@ static void test_text_wrap__wide_characters(void **state)
     assert_string_equal(l.text[1], "日本語");
 }
 
+static void test_text_size__as_people_read_it(void **state)
+{
+    char b[32];
+
+    (void)state;
+    assert_string_equal(text_size(b, sizeof(b), 0), "0 bytes");
+    assert_string_equal(text_size(b, sizeof(b), 999), "999 bytes");
+    assert_string_equal(text_size(b, sizeof(b), 14321), "14 kB");
+    assert_string_equal(text_size(b, sizeof(b), 2345678), "2.3 MB");
+    assert_string_equal(text_size(b, sizeof(b), 26214400), "26 MB");
+}
+
 static void test_text_age__units(void **state)
 {
     char out[16];
@@ -111,6 +123,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_text_width__counts_columns_not_bytes),
+        cmocka_unit_test(test_text_size__as_people_read_it),
         cmocka_unit_test(test_text_fit__cuts_and_pads_to_columns),
         cmocka_unit_test(test_text_wrap__breaks_at_spaces),
         cmocka_unit_test(test_text_wrap__keeps_newlines_and_splits_long_words),
