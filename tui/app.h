@@ -13,6 +13,7 @@
  *   draw                   colours, tabs, the status line, the frame
  *   conn                   calls, login, subscription, reconnects, pushes
  *   actions                ticket actions and the prompt line
+ *   attach                 saving and opening a ticket's attachments
  *   screen_help, composer, screen_ticket, screen_notifications,
  *   screen_list            the screens (screens.h), each opening only
  *                          those before it

@@ -10,6 +10,7 @@
 #include "draw.h"
 #include "model.h"
 #include "screens.h"
+#include "attach.h"
 #include "text.h"
 
 #include <stdio.h>
@@ -188,11 +189,13 @@ static void build(struct app *a, struct page *p)
              *str(co, "website") ? " · " : "", str(co, "website"));
     }
     if (json_array_size(json_object_get(t, "attachments"))) {
-        heading(a, p, "Attachments");
+        heading(a, p, "Attachments  (s saves, O opens)");
         json_array_foreach(json_object_get(t, "attachments"), i, x)
         {
             char sz[32];
-            addf(p, 0, "  %s (%s, %s)", str(x, "filename"),
+            /* Numbered: s and O ask for the number when there are
+             * several. */
+            addf(p, 0, "  %zu. %s (%s, %s)", i + 1, str(x, "filename"),
                  str(x, "content_type"),
                  text_size(sz, sizeof(sz),
                            (long long)json_integer_value(
@@ -353,6 +356,14 @@ static bool action(struct app *a, enum action act)
         app_pop(a);
         return true;
     case ACT_OPEN:
+        return true;
+    case ACT_SAVE:
+        if (a->store.ticket)
+            attach_save(a);
+        return true;
+    case ACT_OPEN_FILE:
+        if (a->store.ticket)
+            attach_open(a);
         return true;
     default:
         return a->store.ticket && (actions_ticket(a, act, a->store.ticket) ||

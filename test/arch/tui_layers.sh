@@ -25,7 +25,7 @@ declare -A RANK=(
     [draw]=2
     [conn]=3
     [actions]=4
-    [screen_help]=5 [composer]=5
+    [screen_help]=5 [composer]=5 [attach]=5
     [screen_ticket]=6
     [screen_notifications]=7 [screen_list]=7
     [app]=8 [cli]=8
