@@ -232,7 +232,7 @@ void store_presence_line(const struct store *st, long long ticket,
 void store_presence_short(const struct store *st, long long ticket,
                           const char *me, int width, char *out, size_t size)
 {
-    const struct store_marker *m[1];
+    const struct store_marker *m[1] = {NULL};
     int n = store_presence_on(st, ticket, me, m, 1);
     const char *word;
     char more[16] = "";
