@@ -30,6 +30,7 @@ SET client_min_messages = warning;  -- quiet IF EXISTS and IF NOT EXISTS
 -- change to a function needs no numbered migration.
 \ir schema/functions/retired.sql
 \ir schema/functions/due.sql
+\ir schema/functions/ticket_rows.sql
 \ir schema/functions/ticket_common.sql
 \ir schema/functions/ticket_workflow.sql
 \ir schema/functions/ticket_activity.sql

@@ -5,6 +5,18 @@
 CREATE TRIGGER ticket_sync BEFORE INSERT OR UPDATE ON ticket
     FOR EACH ROW EXECUTE FUNCTION ticket_sync();
 
+-- Only when the words change: a workflow change never names these columns.
+CREATE TRIGGER ticket_text_sync AFTER INSERT OR UPDATE OF subject, description ON ticket
+    FOR EACH ROW EXECUTE FUNCTION ticket_text_sync();
+
+-- A stage's tickets keep it (ticket_rows.sql).
+CREATE TRIGGER stage_keep BEFORE DELETE ON stage
+    FOR EACH ROW EXECUTE FUNCTION stage_keep();
+CREATE TRIGGER stage_cascade AFTER UPDATE OF pipeline, id, is_closed ON stage
+    FOR EACH ROW WHEN (OLD.pipeline <> NEW.pipeline OR OLD.id <> NEW.id
+                       OR OLD.is_closed <> NEW.is_closed)
+    EXECUTE FUNCTION stage_cascade();
+
 CREATE TRIGGER staff_disabled AFTER UPDATE OF active ON staff
     FOR EACH ROW WHEN (OLD.active AND NOT NEW.active)
     EXECUTE FUNCTION staff_disabled();

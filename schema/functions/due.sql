@@ -49,8 +49,13 @@ $$;
 -- Fill closed, closed_at and due_at so that no writer can get them wrong.
 CREATE OR REPLACE FUNCTION ticket_sync() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    NEW.closed := coalesce((SELECT is_closed FROM stage
-                            WHERE pipeline = NEW.pipeline AND id = NEW.stage), false);
+    -- The stage must exist (stage_keep, ticket_rows.sql, keeps it so).
+    SELECT is_closed INTO NEW.closed FROM stage
+     WHERE pipeline = NEW.pipeline AND id = NEW.stage;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'stage "%" of pipeline "%" does not exist', NEW.stage, NEW.pipeline
+            USING ERRCODE = 'foreign_key_violation';
+    END IF;
     IF NEW.closed AND (TG_OP = 'INSERT' OR NOT OLD.closed OR NEW.closed_at IS NULL) THEN
         NEW.closed_at := coalesce(NEW.closed_at, now());
     ELSIF NOT NEW.closed THEN

@@ -19,8 +19,15 @@ CREATE OR REPLACE FUNCTION iso(ts timestamptz) RETURNS text LANGUAGE sql STABLE 
     SELECT to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
 $$;
 
-CREATE OR REPLACE FUNCTION staff_username(p_id bigint) RETURNS text LANGUAGE sql STABLE AS $$
-    SELECT username FROM staff WHERE id = p_id
+-- The helpers below that read tables are PL/pgSQL, not SQL: a SQL
+-- function that cannot be inlined (one with a FROM) is parsed and planned
+-- again on every call made from PL/pgSQL, once per transaction, while a
+-- PL/pgSQL statement's plan is kept for the session.  Parsing and planning
+-- was most of what a claim cost (BENCHMARKS.md, "found on the way").
+CREATE OR REPLACE FUNCTION staff_username(p_id bigint) RETURNS text LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN (SELECT username FROM staff WHERE id = p_id);
+END
 $$;
 
 -- The summary of SPEC section 6, from a ticket and the rows it refers to.
@@ -44,13 +51,15 @@ RETURNS jsonb LANGUAGE sql STABLE AS $$
 $$;
 
 -- The summary of one ticket (writes use it for their answer and event).
-CREATE OR REPLACE FUNCTION ticket_summary(t ticket) RETURNS jsonb LANGUAGE sql STABLE AS $$
-    SELECT summary_json(t, o.username, g.username, c, co)
-      FROM contact c
-      LEFT JOIN staff o ON o.id = t.owner_id
-      LEFT JOIN staff g ON g.id = t.graphics_owner_id
-      LEFT JOIN company co ON co.id = t.company_id
-     WHERE c.id = t.contact_id
+CREATE OR REPLACE FUNCTION ticket_summary(t ticket) RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN (SELECT summary_json(t, o.username, g.username, c, co)
+              FROM contact c
+              LEFT JOIN staff o ON o.id = t.owner_id
+              LEFT JOIN staff g ON g.id = t.graphics_owner_id
+              LEFT JOIN company co ON co.id = t.company_id
+             WHERE c.id = t.contact_id);
+END
 $$;
 
 -- The acting staff member, who must exist and be active.
@@ -101,18 +110,32 @@ BEGIN
 END
 $$;
 
--- {"field": [from, to]} for what differs between two versions of a ticket.
-CREATE OR REPLACE FUNCTION ticket_diff(a ticket, b ticket) RETURNS jsonb LANGUAGE sql STABLE AS $$
-    SELECT coalesce(jsonb_object_agg(k, jsonb_build_array(x, y)), '{}')
-      FROM (VALUES
-        ('pipeline', to_jsonb(a.pipeline), to_jsonb(b.pipeline)),
-        ('stage', to_jsonb(a.stage), to_jsonb(b.stage)),
-        ('owner', to_jsonb(staff_username(a.owner_id)), to_jsonb(staff_username(b.owner_id))),
-        ('graphics_owner', to_jsonb(staff_username(a.graphics_owner_id)),
-                           to_jsonb(staff_username(b.graphics_owner_id))),
-        ('priority', to_jsonb(a.priority), to_jsonb(b.priority))
-      ) AS f(k, x, y)
-     WHERE x IS DISTINCT FROM y
+-- {"field": [from, to]} for what differs between two versions of a ticket;
+-- the owners' names are looked up only when they changed.
+CREATE OR REPLACE FUNCTION ticket_diff(a ticket, b ticket) RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    d jsonb := '{}';
+BEGIN
+    IF a.pipeline IS DISTINCT FROM b.pipeline THEN
+        d := d || jsonb_build_object('pipeline', jsonb_build_array(a.pipeline, b.pipeline));
+    END IF;
+    IF a.stage IS DISTINCT FROM b.stage THEN
+        d := d || jsonb_build_object('stage', jsonb_build_array(a.stage, b.stage));
+    END IF;
+    IF a.owner_id IS DISTINCT FROM b.owner_id THEN
+        d := d || jsonb_build_object('owner', jsonb_build_array(staff_username(a.owner_id),
+                                                                staff_username(b.owner_id)));
+    END IF;
+    IF a.graphics_owner_id IS DISTINCT FROM b.graphics_owner_id THEN
+        d := d || jsonb_build_object('graphics_owner',
+                                     jsonb_build_array(staff_username(a.graphics_owner_id),
+                                                       staff_username(b.graphics_owner_id)));
+    END IF;
+    IF a.priority IS DISTINCT FROM b.priority THEN
+        d := d || jsonb_build_object('priority', jsonb_build_array(a.priority, b.priority));
+    END IF;
+    RETURN d;
+END
 $$;
 
 -- Record a change made to a ticket: its event, with the new summary.

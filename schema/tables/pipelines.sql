@@ -14,9 +14,7 @@ CREATE TABLE stage (
     position    integer NOT NULL,
     is_default  boolean NOT NULL DEFAULT false,
     is_closed   boolean NOT NULL DEFAULT false,
-    PRIMARY KEY (pipeline, id),
-    -- Lets ticket carry the stage's closed flag under a foreign key.
-    UNIQUE (pipeline, id, is_closed)
+    PRIMARY KEY (pipeline, id)
 );
 -- At most one default stage per pipeline.
 CREATE UNIQUE INDEX stage_one_default ON stage (pipeline) WHERE is_default;
