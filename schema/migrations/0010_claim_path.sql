@@ -3,9 +3,12 @@
 -- stage every claim took), the words of subject and description move to
 -- ticket_text (written only when they change), and the trigram index on
 -- the subject, which no query could use (tickets.view matches with strpos),
--- goes.  See schema/tables/tickets.sql and schema/functions/ticket_rows.sql.
+-- goes; the feed's unique index on seq leaves out rows not yet numbered.
+-- See schema/tables/tickets.sql, events.sql and functions/ticket_rows.sql.
 
 ALTER TABLE ticket DROP CONSTRAINT ticket_pipeline_stage_closed_fkey;
+CREATE UNIQUE INDEX event_seq ON event (seq) WHERE seq IS NOT NULL;
+ALTER TABLE event DROP CONSTRAINT event_seq_key;
 ALTER TABLE stage DROP CONSTRAINT stage_pipeline_id_is_closed_key;
 DROP INDEX ticket_subject_trgm;
 

@@ -6,7 +6,7 @@
 CREATE TABLE event (
     id             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     xid            xid8 NOT NULL DEFAULT pg_current_xact_id(),
-    seq            bigint UNIQUE,
+    seq            bigint,                          -- unique: event_seq below
     type           text NOT NULL
                    CHECK (type IN ('ticket.created', 'ticket.changed', 'notification')),
     action         text NOT NULL
@@ -29,6 +29,8 @@ CREATE TABLE event (
     created_at     timestamptz NOT NULL DEFAULT now(),
     CHECK ((type = 'notification') = (for_staff_id IS NOT NULL))
 );
+-- Unique where numbered: a row waiting for its number adds no entry here.
+CREATE UNIQUE INDEX event_seq ON event (seq) WHERE seq IS NOT NULL;
 CREATE INDEX event_unsequenced ON event (xid, id) WHERE seq IS NULL;
 CREATE INDEX event_ticket ON event (ticket_id, id);
 CREATE INDEX event_for_staff ON event (for_staff_id, id) WHERE for_staff_id IS NOT NULL;

@@ -22,6 +22,7 @@
 #include "dk_rpc.h"
 #include "hub.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +56,12 @@ struct feed {
     bool lock_running;
     bool wake_running;
     unsigned retry_ms; /* back-off while rows wait on old transactions */
+    /* Every row written by a transaction below this xid8 is numbered: the
+     * next batch looks from here, not through the index entries of every
+     * row numbered since the last vacuum.  "0" until this instance's
+     * first batch as the sequencer (and after any reconnect). */
+    char floor[24];
+    uint64_t last_batch_ms; /* when the last numbering came back */
     void (*done_cb)(void *arg);
     void *done_arg;
     int closing_handles;
@@ -80,18 +87,25 @@ static char *event_line(const char *payload, size_t *len)
     return dk_rpc_notification_raw("event", payload, len);
 }
 
-#define READ_SQL                                                               \
-    "SELECT e.seq, coalesce(e.for_staff_id, 0), CASE "                         \
-    "WHEN e.type = 'notification' THEN jsonb_build_object('seq', e.seq, "      \
+/* An event as its subscribers get it, from e (an event row) and the joins
+ * of LINE_JOINS: shared by the reader and the sequencer, which returns the
+ * rows it numbered in this shape. */
+#define LINE_SQL                                                               \
+    "CASE WHEN e.type = 'notification' THEN jsonb_build_object('seq', e.seq, " \
     "  'type', 'notification', 'notification', notification_json(n)) "         \
     "ELSE jsonb_build_object('seq', e.seq, 'type', e.type, "                   \
     "  'ticket', coalesce(e.summary, ticket_summary(t)), "                     \
-    "  'by', coalesce(staff_username(e.staff_id), "                            \
+    "  'by', coalesce(s.username, "                                            \
     "        (SELECT email FROM contact WHERE id = e.contact_id)), "           \
-    "  'action', e.action, 'change', e.change) END::text "                     \
-    "FROM event e LEFT JOIN ticket t ON t.id = e.ticket_id "                   \
+    "  'action', e.action, 'change', e.change) END::text "
+#define LINE_JOINS                                                             \
+    "LEFT JOIN ticket t ON t.id = e.ticket_id "                                \
     "LEFT JOIN notification n ON n.id = e.notification_id "                    \
-    "WHERE e.seq > $1 ORDER BY e.seq LIMIT 1000"
+    "LEFT JOIN staff s ON s.id = e.staff_id "
+
+#define READ_SQL                                                               \
+    "SELECT e.seq, coalesce(e.for_staff_id, 0), " LINE_SQL                     \
+    "FROM event e " LINE_JOINS "WHERE e.seq > $1 ORDER BY e.seq LIMIT 1000"
 
 static void replay(struct feed *f, struct hub_sub *s);
 
@@ -180,10 +194,32 @@ static void replay_cb(struct hub_sub *s, void *arg)
     replay(arg, s);
 }
 
+/* Push rows from..PQntuples of res (seq, for_staff, line, in seq order)
+ * to the live subscribers, moving the head on; anyone left behind (they
+ * subscribed from an old seq, or missed events while the database was
+ * away) replays. */
+static void publish(struct feed *f, PGresult *res, int from)
+{
+    long long before = f->head;
+    int rows = PQntuples(res);
+
+    for (int i = from; i < rows; i++) {
+        struct hub_event e;
+        char *line = event_line(PQgetvalue(res, i, 2), &e.len);
+        e.seq = atoll(PQgetvalue(res, i, 0));
+        e.for_staff = atoll(PQgetvalue(res, i, 1));
+        e.line = line;
+        hub_publish(f->hub, &e, before);
+        free(line);
+        if (e.seq > f->head)
+            f->head = e.seq;
+    }
+    hub_behind(f->hub, f->head, replay_cb, f);
+}
+
 static void read_done(struct db_query *q, PGresult *res, void *arg)
 {
     struct feed *f = arg;
-    long long before = f->head;
     int rows;
 
     f->read_running = false;
@@ -194,19 +230,7 @@ static void read_done(struct db_query *q, PGresult *res, void *arg)
         return;
     }
     rows = PQntuples(res);
-    for (int i = 0; i < rows; i++) {
-        struct hub_event e;
-        char *line = event_line(PQgetvalue(res, i, 2), &e.len);
-        e.seq = atoll(PQgetvalue(res, i, 0));
-        e.for_staff = atoll(PQgetvalue(res, i, 1));
-        e.line = line;
-        hub_publish(f->hub, &e, before);
-        free(line);
-        f->head = e.seq;
-    }
-    /* Anyone left behind (they subscribed from an old seq, or missed
-     * events while the database was away) replays. */
-    hub_behind(f->hub, f->head, replay_cb, f);
+    publish(f, res, 0);
     if (rows == BATCH || f->read_again) {
         f->read_again = false;
         read_new(f);
@@ -249,10 +273,22 @@ static void sequence_done(struct db_query *q, PGresult *res, void *arg)
                    PQresultErrorMessage(res));
         return;
     }
-    numbered = atoll(PQgetvalue(res, 0, 0));
-    waiting = atoll(PQgetvalue(res, 0, 1));
+    /* Row 0: how many were numbered, how many wait, the new floor (and
+     * the NOTIFY, selected so that it surely runs); then the numbered
+     * events in order, as the reader would have read them. */
+    numbered = atoll(PQgetvalue(res, 0, 1));
+    waiting = atoll(PQgetvalue(res, 0, 2));
+    snprintf(f->floor, sizeof(f->floor), "%s", PQgetvalue(res, 0, 3));
+    f->last_batch_ms = uv_now(f->core->loop);
     if (numbered > 0) {
-        read_new(f); /* our own NOTIFY will come too; reading now is sooner */
+        /* They follow the head (nothing between is unread, and no read is
+         * queued that would see them): push them now, saving the read.
+         * Otherwise read; our own NOTIFY would make us read anyway. */
+        if (f->head_known && !f->read_running && PQntuples(res) > 1 &&
+            atoll(PQgetvalue(res, 1, 0)) == f->head + 1)
+            publish(f, res, 1);
+        else
+            read_new(f);
         f->retry_ms = 0;
     }
     if (numbered == BATCH * 5 || f->seq_again) {
@@ -284,25 +320,42 @@ static void sequence(struct feed *f)
         /* Ready: below every running transaction.  A row this cluster
          * could not have written yet (xid past the snapshot's xmax) came
          * from another cluster by pg_dump and pg_restore: it is committed
-         * and ready too, else it would wait for that xid forever. */
+         * and ready too, else it would wait for that xid forever.  Only
+         * from the floor up: below it every row is numbered, and the
+         * partial index still holds their entries until a vacuum.  The
+         * new floor is the snapshot's xmin when the batch took every
+         * ready row, else the last xid it numbered (rows of that xid may
+         * remain), never above xmin (a restored row's xid may be). */
         "WITH snap AS (SELECT pg_current_snapshot() AS s), "
         "ready AS ("
         "  SELECT id, xid FROM event, snap"
-        "   WHERE seq IS NULL AND (xid < pg_snapshot_xmin(snap.s)"
-        "                          OR xid >= pg_snapshot_xmax(snap.s))"
+        "   WHERE seq IS NULL AND xid >= $1::xid8"
+        "     AND (xid < pg_snapshot_xmin(snap.s)"
+        "          OR xid >= pg_snapshot_xmax(snap.s))"
         "   ORDER BY xid, id LIMIT 5000), "
         "base AS (SELECT coalesce(max(seq), 0) AS s FROM event), "
         "numbered AS ("
         "  UPDATE event e SET seq = base.s + r.n"
         "    FROM (SELECT id, row_number() OVER (ORDER BY xid, id) AS n"
         "            FROM ready) r, base"
-        "   WHERE e.id = r.id RETURNING e.seq) "
-        "SELECT count(*), "
-        "  (SELECT count(*) FROM event WHERE seq IS NULL) - count(*), "
-        "  CASE WHEN count(*) > 0 THEN "
-        "    pg_notify('docket_feed', max(seq)::text) END "
-        "FROM numbered",
-        0);
+        "   WHERE e.id = r.id RETURNING e.*), "
+        "total AS ("
+        "  SELECT count(*) AS n, "
+        "    (SELECT count(*) FROM event WHERE seq IS NULL AND xid >= $1::xid8)"
+        "      - count(*) AS waiting, "
+        "    CASE WHEN count(*) > 0 THEN "
+        "      pg_notify('docket_feed', max(seq)::text) END AS notified, "
+        "    CASE WHEN count(*) < 5000 THEN (SELECT pg_snapshot_xmin(s) FROM "
+        "snap)"
+        "         ELSE least(max(xid), (SELECT pg_snapshot_xmin(s) FROM snap))"
+        "    END::text AS floor "
+        "  FROM numbered) "
+        "SELECT 0 AS k, n, waiting::text, floor, notified::text FROM total "
+        "UNION ALL "
+        "SELECT e.seq, coalesce(e.for_staff_id, 0), " LINE_SQL ", NULL, NULL "
+        "  FROM numbered e " LINE_JOINS "ORDER BY 1",
+        1);
+    db_param(q, 0, f->floor);
     f->seq_running = true;
     if (db_submit(f->db, q, sequence_done, f) != 0)
         f->seq_running = false;
@@ -318,8 +371,16 @@ void feed_nudge(struct feed *f)
     struct db_query *q;
 
     if (f->sequencer) {
-        /* Gather a few milliseconds of writes into one numbering
-         * transaction instead of one per write. */
+        /* The first write after a quiet spell is numbered at once: that
+         * is the latency a person at another screen sees.  Under load,
+         * gather a few milliseconds of writes into one numbering
+         * transaction instead of one per write (a batch in flight
+         * gathers what comes meanwhile by itself: seq_again). */
+        if (!f->seq_running && !uv_is_active((uv_handle_t *)&f->soon) &&
+            uv_now(f->core->loop) - f->last_batch_ms > NUDGE_MS) {
+            sequence(f);
+            return;
+        }
         /* A back-off for an old transaction must not delay new writes. */
         if (!uv_is_active((uv_handle_t *)&f->soon) ||
             uv_timer_get_due_in(&f->soon) > NUDGE_MS)
@@ -344,6 +405,7 @@ static void lock_done(struct db_query *q, PGresult *res, void *arg)
         return;
     if (PQgetvalue(res, 0, 0)[0] == 't' && !f->sequencer) {
         f->sequencer = true;
+        strcpy(f->floor, "0"); /* whatever another sequencer left */
         dk_log(DK_LOG_INFO, "this instance is the feed sequencer");
         sequence(f);
     }
@@ -493,6 +555,7 @@ struct feed *feed_new(struct core *core)
 
     f->core = core;
     f->hub = core->hub;
+    strcpy(f->floor, "0");
     f->db = db_new(core->loop, core->conninfo, 1);
     db_set_state_cb(f->db, state_cb, f);
     db_set_notify_cb(f->db, notify_cb, f);
