@@ -301,22 +301,35 @@ cl.sql("SELECT pg_notify('docket_presence', '%s')" % json.dumps(
      "state": None, "expires_in": 1}))
 wait_presence(b2, T, "mallory", None)
 
-# 10500 forged markers: at most 10000 kept, all gone after their lapse.
+# 10500 forged markers: at most 10000 kept at any time, all gone after
+# their lapse.  Counted from the pushes in order, markers in minus markers
+# out: a slow docketd (valgrind) may let the first lapse before the last
+# arrive, and then keep more than 10000 in all, never more at once.
 mark = len(b2.pushes)
 cl.sql("SELECT pg_notify('docket_presence', json_build_object('instance', "
        "'evil', 'conn', g, 'user', 'm' || g, 'ticket', 5000000 + g, 'state', "
-       "'viewing', 'expires_in', 2)::text) FROM generate_series(1, 10500) g")
-def count_since(state):
+       "'viewing', 'expires_in', 10)::text) FROM generate_series(1, 10500) g")
+def forged_marks():
     b2.poll_pushes(0.2)
-    return sum(1 for p in b2.pushes[mark:]
-               if p.get("params", {}).get("type") == "presence"
-               and p["params"]["user"].startswith("m")
-               and p["params"]["state"] == state)
-wait_for(lambda: count_since("viewing") >= 10000, 30, "10000 forged markers")
-eq(count_since("viewing"), 10000, "10500 forged markers: 10000 kept")
+    return [p["params"] for p in b2.pushes[mark:]
+            if p.get("params", {}).get("type") == "presence"
+            and p["params"]["user"].startswith("m")]
+def live_most():
+    live, most = set(), 0
+    for p in forged_marks():
+        if p["state"] == "viewing":
+            live.add(p["user"])
+        else:
+            live.discard(p["user"])
+        most = max(most, len(live))
+    return most, len(live)
+wait_for(lambda: live_most()[0] >= 10000 or
+         sum(1 for p in forged_marks() if p["state"] is None) > 0,
+         30, "10000 forged markers")
+eq(live_most()[0], 10000, "10500 forged markers: at most 10000 at once")
 ok("not keeping a marker" in d2.log_text(), "the cap is logged")
-wait_for(lambda: count_since(None) >= 10000, 30, "the forged markers lapse")
-eq(count_since(None), 10000, "every forged marker lapses")
+wait_for(lambda: live_most()[1] == 0, 40, "the forged markers lapse")
+eq(live_most()[1], 0, "every forged marker lapses")
 
 # ---- a draining instance clears its clients' markers at once ---------------
 
