@@ -21,7 +21,9 @@
 #define CONNECT_TIMEOUT_MS 10000 /* libpq's connect_timeout is not async */
 #define BACKOFF_MIN_MS     100
 #define BACKOFF_MAX_MS     5000
-#define POOL_MAX           100 /* database.pool_size's bound */
+#define POOL_MAX           100  /* database.pool_size's bound */
+#define PROBE_MS           2000 /* an idle session is asked how its server is */
+#define SQLSTATE_READ_ONLY "25006" /* a write in a read-only transaction */
 
 enum dbc_state { DBC_DOWN, DBC_CONNECTING, DBC_IDLE, DBC_BUSY };
 
@@ -38,7 +40,9 @@ struct db_conn {
     bool preparing;     /* q's PQsendPrepare is in flight */
     uint64_t *stmts;    /* owned: statements prepared on this session */
     size_t nstmts;
-    uv_timer_t retry; /* initialised when the slot is first used */
+    /* Initialised when the slot is first used: times a connect, the
+     * back-off before the next, and the probes of an idle session. */
+    uv_timer_t retry;
     bool inited;
     unsigned backoff_ms;
 };
@@ -46,6 +50,7 @@ struct db_conn {
 struct db {
     uv_loop_t *loop;
     char *conninfo;
+    char name[16];         /* in log lines: which pool */
     int size, up;          /* slots at and past size are retired */
     int used;              /* slots ever started: their timers exist */
     struct db_conn *conns; /* POOL_MAX slots, so db_resize() never moves
@@ -66,6 +71,7 @@ static void conn_start(struct db_conn *dc);
 static void conn_drop(struct db_conn *dc, const char *why);
 static void conn_poll_cb(uv_poll_t *h, int status, int events);
 static void pump(struct db *db);
+static void send_query(struct db_conn *dc, struct db_query *q);
 
 static bool is_prepared(const struct db_conn *dc, uint64_t h)
 {
@@ -145,14 +151,50 @@ static int watch(struct db_conn *dc, int events)
 
 /* The one timer of a connection: a connect that takes too long, or the
  * back-off before the next attempt. */
+static void probe_done(struct db_query *q, PGresult *res, void *arg)
+{
+    (void)q, (void)res, (void)arg;
+}
+
 static void retry_cb(uv_timer_t *t)
 {
     struct db_conn *dc = t->data;
 
-    if (dc->state == DBC_CONNECTING)
+    if (dc->state == DBC_CONNECTING) {
         conn_drop(dc, "timed out connecting");
-    else if (!dc->db->closing && dc->index < dc->db->size)
+    } else if (dc->state == DBC_IDLE) {
+        /* A server that is fenced (default_transaction_read_only) or
+         * restarted as a standby says so in a ParameterStatus, but only
+         * with the answer to its session's next command: a session that
+         * only LISTENs would never hear it.  So an idle one asks. */
+        struct db_query *q = db_query_new("SELECT 1", 0);
+        q->cb = probe_done;
+        q->arg = NULL;
+        send_query(dc, q);
+    } else if (dc->state == DBC_DOWN && !dc->db->closing &&
+               dc->index < dc->db->size) {
         conn_start(dc);
+    }
+}
+
+/*
+ * Why this session cannot write, from what the server reported (PostgreSQL
+ * 14 and later report both at connect time and whenever they change), or
+ * NULL.  docketd writes on every pool, so such a session is of no use:
+ * after a failover the old primary may come back as a standby, or be
+ * fenced read-only, while the new one is elsewhere in database.conninfo.
+ */
+static const char *read_only_why(PGconn *pg)
+{
+    const char *v = PQparameterStatus(pg, "in_hot_standby");
+
+    if (v && strcmp(v, "on") == 0)
+        return "the server is a standby (in_hot_standby is on)";
+    v = PQparameterStatus(pg, "default_transaction_read_only");
+    if (v && strcmp(v, "on") == 0)
+        return "the server is read-only (default_transaction_read_only is "
+               "on)";
+    return NULL;
 }
 
 /* The connection is gone: fail its query, schedule a reconnect. */
@@ -164,13 +206,15 @@ static void conn_drop(struct db_conn *dc, const char *why)
 
     /* Closed on purpose (shutting down, pool shrunk): not a problem. */
     if (was_up && (db->closing || dc->index >= db->size))
-        dk_log(DK_LOG_INFO, "database connection %d closed: %s", dc->index,
-               why);
+        dk_log(DK_LOG_INFO, "database connection %s/%d closed: %s", db->name,
+               dc->index, why);
     else if (was_up)
-        dk_log(DK_LOG_WARN, "database connection %d lost: %s", dc->index, why);
+        dk_log(DK_LOG_WARN, "database connection %s/%d lost: %s", db->name,
+               dc->index, why);
     else if (dc->index < db->size &&
              (dc->backoff_ms >= BACKOFF_MAX_MS || dc->backoff_ms == 0))
-        dk_log(DK_LOG_WARN, "could not connect to database: %s", why);
+        dk_log(DK_LOG_WARN, "could not connect to database (%s/%d): %s",
+               db->name, dc->index, why);
     close_poll(dc);
     if (dc->pg) {
         PQfinish(dc->pg);
@@ -194,6 +238,7 @@ static void conn_drop(struct db_conn *dc, const char *why)
     }
     if (q)
         finish(q, NULL);
+    uv_timer_stop(&dc->retry); /* no more probes */
     if (db->closing || dc->index >= db->size)
         return; /* db_close() closes the retry timer; retired: stay down */
     dc->backoff_ms = dc->backoff_ms ? dc->backoff_ms * 2 : BACKOFF_MIN_MS;
@@ -235,9 +280,19 @@ static void connect_step(struct db_conn *dc)
             conn_drop(dc, pq_error(dc->pg, buf, sizeof(buf)));
             return;
         }
+        /* Without target_session_attrs=read-write libpq takes a standby
+         * too; a failed connect keeps the back-off growing. */
+        if (read_only_why(dc->pg)) {
+            snprintf(buf, sizeof(buf),
+                     "%s; give database.conninfo every host and "
+                     "target_session_attrs=read-write",
+                     read_only_why(dc->pg));
+            conn_drop(dc, buf);
+            return;
+        }
         dc->state = DBC_IDLE;
         dc->backoff_ms = 0;
-        uv_timer_stop(&dc->retry);
+        uv_timer_start(&dc->retry, retry_cb, PROBE_MS, PROBE_MS);
         if (dc->db->up++ == 0) {
             dk_log(DK_LOG_INFO, "database connected");
             if (dc->db->state_cb)
@@ -251,6 +306,26 @@ static void connect_step(struct db_conn *dc)
     }
 }
 
+/* What the server says outside any result (a WARNING as it shuts down, a
+ * synchronous commit whose wait was cut short) goes to the log, one line,
+ * instead of libpq's bare stderr. */
+static void notice_cb(void *arg, const char *message)
+{
+    struct db_conn *dc = arg;
+    char buf[512];
+    size_t n = 0;
+
+    for (const char *p = message; *p && n + 3 < sizeof(buf); p++) {
+        if (*p != '\n')
+            buf[n++] = *p;
+        else if (p[1])
+            buf[n++] = ';', buf[n++] = ' ';
+    }
+    buf[n] = '\0';
+    dk_log(strncmp(message, "WARNING", 7) == 0 ? DK_LOG_WARN : DK_LOG_INFO,
+           "database connection %s/%d: %s", dc->db->name, dc->index, buf);
+}
+
 static void conn_start(struct db_conn *dc)
 {
     char buf[256];
@@ -260,6 +335,7 @@ static void conn_start(struct db_conn *dc)
         conn_drop(dc, pq_error(dc->pg, buf, sizeof(buf)));
         return;
     }
+    PQsetNoticeProcessor(dc->pg, notice_cb, dc);
     dc->state = DBC_CONNECTING;
     uv_timer_start(&dc->retry, retry_cb, CONNECT_TIMEOUT_MS, 0);
     connect_step(dc);
@@ -322,8 +398,10 @@ static void pump(struct db *db)
 
 static void read_results(struct db_conn *dc)
 {
-    char buf[256];
+    char buf[320];
+    const char *why;
     PGresult *res;
+    bool read_only = false;
 
     if (!PQconsumeInput(dc->pg)) {
         conn_drop(dc, pq_error(dc->pg, buf, sizeof(buf)));
@@ -356,6 +434,10 @@ static void read_results(struct db_conn *dc)
                 continue;
             }
         }
+        /* The server is no longer the primary (fenced, or a standby
+         * after all): this session cannot write, and another host may. */
+        if (strcmp(db_sqlstate(last), SQLSTATE_READ_ONLY) == 0)
+            read_only = true;
         finish(q, last);
     }
     /* A callback may have lost the connection already. */
@@ -367,6 +449,15 @@ static void read_results(struct db_conn *dc)
     }
     if (PQstatus(dc->pg) == CONNECTION_BAD) {
         conn_drop(dc, pq_error(dc->pg, buf, sizeof(buf)));
+        return;
+    }
+    why = read_only_why(dc->pg);
+    if ((read_only || why) && !dc->q) {
+        snprintf(buf, sizeof(buf),
+                 "%s: it is no longer the primary; reconnecting to find "
+                 "the one that is",
+                 why ? why : "a write failed in a read-only transaction");
+        conn_drop(dc, buf);
         return;
     }
     /* LISTEN wake-ups arrive whether or not a query is in flight. */
@@ -387,7 +478,12 @@ static void conn_poll_cb(uv_poll_t *h, int status, int events)
     char buf[256];
 
     if (status < 0) {
-        conn_drop(dc, uv_strerror(status));
+        /* libpq may have closed the socket under the watch: its own
+         * words say more than the poll's EBADF. */
+        if (dc->pg && PQstatus(dc->pg) == CONNECTION_BAD)
+            conn_drop(dc, pq_error(dc->pg, buf, sizeof(buf)));
+        else
+            conn_drop(dc, uv_strerror(status));
         return;
     }
     if (dc->state == DBC_CONNECTING) {
@@ -440,8 +536,26 @@ struct db *db_new(uv_loop_t *loop, const char *conninfo, int size)
     db->loop = loop;
     db->conninfo = dk_xstrdup(conninfo);
     db->conns = dk_xcalloc(POOL_MAX, sizeof(*db->conns));
+    snprintf(db->name, sizeof(db->name), "main");
     db_resize(db, size);
     return db;
+}
+
+void db_set_name(struct db *db, const char *name)
+{
+    snprintf(db->name, sizeof(db->name), "%s", name);
+}
+
+void db_reconnect(struct db *db, const char *why)
+{
+    for (int i = 0; i < db->size; i++) {
+        struct db_conn *dc = &db->conns[i];
+        if (dc->state != DBC_IDLE && dc->state != DBC_BUSY)
+            continue;
+        /* Whatever failed may fail again at once: not every 100 ms. */
+        dc->backoff_ms = BACKOFF_MAX_MS / 2;
+        conn_drop(dc, why);
+    }
 }
 
 void db_resize(struct db *db, int size)

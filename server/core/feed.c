@@ -382,9 +382,13 @@ static void listen_done(struct db_query *q, PGresult *res, void *arg)
     struct db_query *h;
 
     if (!db_ok(res)) {
-        if (res)
+        /* Nothing would retry it, and a feed that does not listen hears
+         * nothing: a new session may do better (another host). */
+        if (res) {
             dk_log(DK_LOG_ERROR, "feed: LISTEN failed: %s",
-                   PQresultErrorMessage(res));
+                   PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));
+            db_reconnect(f->db, "LISTEN failed");
+        }
         return;
     }
     f->up = true;
@@ -494,6 +498,7 @@ struct feed *feed_new(struct core *core)
     f->core = core;
     f->hub = core->hub;
     f->db = db_new(core->loop, core->conninfo, 1);
+    db_set_name(f->db, "feed");
     db_set_state_cb(f->db, state_cb, f);
     db_set_notify_cb(f->db, notify_cb, f);
     uv_timer_init(core->loop, &f->tick);
