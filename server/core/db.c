@@ -24,6 +24,8 @@
 #define POOL_MAX           100  /* database.pool_size's bound */
 #define PROBE_MS           2000 /* an idle session is asked how its server is */
 #define SQLSTATE_READ_ONLY "25006" /* a write in a read-only transaction */
+#define SQLSTATE_NO_STMT   "26000" /* no such prepared statement */
+#define SQLSTATE_DUP_STMT  "42P05" /* that prepared statement exists */
 
 enum dbc_state { DBC_DOWN, DBC_CONNECTING, DBC_IDLE, DBC_BUSY };
 
@@ -402,6 +404,7 @@ static void read_results(struct db_conn *dc)
     const char *why;
     PGresult *res;
     bool read_only = false;
+    const char *pooled = NULL;
 
     if (!PQconsumeInput(dc->pg)) {
         conn_drop(dc, pq_error(dc->pg, buf, sizeof(buf)));
@@ -421,6 +424,13 @@ static void read_results(struct db_conn *dc)
         dc->q = NULL;
         dc->last = NULL;
         dc->state = DBC_IDLE;
+        /* Statements we prepared went away, or ours met another client's:
+         * the session is not ours alone, so a pooler in transaction mode
+         * is in front, and LISTEN and the feed's lock are not ours either. */
+        if (q->prepared && (strcmp(db_sqlstate(last), SQLSTATE_NO_STMT) == 0 ||
+                            strcmp(db_sqlstate(last), SQLSTATE_DUP_STMT) == 0))
+            pooled = db_sqlstate(last)[0] == '2' ? SQLSTATE_NO_STMT
+                                                 : SQLSTATE_DUP_STMT;
         if (dc->preparing) {
             dc->preparing = false;
             if (db_ok(last)) {
@@ -449,6 +459,19 @@ static void read_results(struct db_conn *dc)
     }
     if (PQstatus(dc->pg) == CONNECTION_BAD) {
         conn_drop(dc, pq_error(dc->pg, buf, sizeof(buf)));
+        return;
+    }
+    if (pooled && !dc->q) {
+        dk_log(DK_LOG_ERROR,
+               "database connection %s/%d: a prepared statement %s (SQLSTATE "
+               "%s): the session is shared, so a pooler in transaction or "
+               "statement mode is in front (pgbouncer pool_mode = "
+               "transaction?); docketd needs session pooling or its own "
+               "connections: its prepared statements, LISTEN and the feed's "
+               "advisory lock live in the session",
+               dc->db->name, dc->index,
+               pooled[0] == '2' ? "vanished" : "already existed", pooled);
+        conn_drop(dc, "the session is shared (see above)");
         return;
     }
     why = read_only_why(dc->pg);

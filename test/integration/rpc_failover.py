@@ -212,8 +212,10 @@ subs = [Subscriber("s%d" % (i + 1), resumer=(i == SUBSCRIBERS - 1))
         for i in range(SUBSCRIBERS)]
 for s in subs:
     s.connect()
-threads = [threading.Thread(target=s.run) for s in subs]
-threads += [threading.Thread(target=writer, args=(i,)) for i in range(WRITERS)]
+# Daemons: a failed wait must not leave the script waiting for them.
+threads = [threading.Thread(target=s.run, daemon=True) for s in subs]
+threads += [threading.Thread(target=writer, args=(i,), daemon=True)
+            for i in range(WRITERS)]
 for t in threads:
     t.start()
 
