@@ -249,18 +249,35 @@ static void conn_drop(struct db_conn *dc, const char *why)
     uv_timer_start(&dc->retry, retry_cb, dc->backoff_ms, 0);
 }
 
+/* libpq's message on one line: with several hosts it has one line per
+ * host tried, and the last one is often the one that matters.  Its hints
+ * (lines that start with a tab) are left out. */
 static const char *pq_error(PGconn *pg, char *buf, size_t size)
 {
     const char *m = pg ? PQerrorMessage(pg) : "out of memory";
-    size_t n = strcspn(m, "\n");
+    size_t n = 0;
 
-    snprintf(buf, size, "%.*s", (int)n, m);
+    while (*m && n + 3 < size) {
+        size_t len = strcspn(m, "\n");
+        if (*m != '\t') {
+            if (n)
+                buf[n++] = ';', buf[n++] = ' ';
+            if (len > size - n - 1)
+                len = size - n - 1;
+            memcpy(buf + n, m, len);
+            n += len;
+        }
+        m += strcspn(m, "\n");
+        if (*m)
+            m++;
+    }
+    buf[n] = '\0';
     return buf;
 }
 
 static void connect_step(struct db_conn *dc)
 {
-    char buf[256];
+    char buf[512];
     PostgresPollingStatusType st;
 
     /* PQconnectPoll may close its socket and open another (the next host
@@ -330,7 +347,7 @@ static void notice_cb(void *arg, const char *message)
 
 static void conn_start(struct db_conn *dc)
 {
-    char buf[256];
+    char buf[512];
 
     dc->pg = PQconnectStart(dc->db->conninfo);
     if (!dc->pg || PQstatus(dc->pg) == CONNECTION_BAD) {
@@ -400,7 +417,7 @@ static void pump(struct db *db)
 
 static void read_results(struct db_conn *dc)
 {
-    char buf[320];
+    char buf[512];
     const char *why;
     PGresult *res;
     bool read_only = false;
@@ -498,8 +515,15 @@ static void conn_poll_cb(uv_poll_t *h, int status, int events)
 {
     struct db_conn *dc = h->data;
     struct db *db = dc->db;
-    char buf[256];
+    char buf[512];
 
+    if (status < 0 && dc->state == DBC_CONNECTING) {
+        /* Trying the hosts of a list, libpq closes one socket and opens
+         * the next between our steps: the poll's error (EBADF) may be the
+         * old socket's.  PQconnectPoll() knows what really happened. */
+        connect_step(dc);
+        return;
+    }
     if (status < 0) {
         /* libpq may have closed the socket under the watch: its own
          * words say more than the poll's EBADF. */
