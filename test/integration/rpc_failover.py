@@ -13,78 +13,14 @@ with no gap and no duplicate, and docketd is the same process, serving.
 import sys, os, random, threading, time
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import *
+import harness_pg
 
 WRITERS = 4
 SUBSCRIBERS = 3
 rnd = random.Random(int(os.environ.get("DOCKET_FAILOVER_SEED", "1818")))
 
 cl = Cluster()
-BIN = cl.pg("dk_pg_bindir").strip()
-PGUSER = cl.pg("dk_pg_user").strip()
-
-
-class Node:
-    """One PostgreSQL of the pair, in its own folder under the test's."""
-
-    def __init__(self, pgdir):
-        self.dir = pgdir
-
-    def sockdir(self):
-        with open(os.path.join(self.dir, "sockdir")) as f:
-            return f.read().strip()
-
-    def port(self):
-        with open(os.path.join(self.dir, "port")) as f:
-            return f.read().strip()
-
-    def conninfo(self):
-        return "host=%s port=%s user=docket dbname=docket" % (
-            self.sockdir(), self.port())
-
-    def ctl(self, *args):
-        cl.pg("dk_pg_as %s/pg_ctl -D %s/data %s" % (BIN, self.dir, " ".join(args)))
-
-    def start(self):
-        cl.pg("dk_pg_start %s >/dev/null" % self.dir)
-
-    def sql1(self, query):
-        out = subprocess.run(["psql", self.conninfo(), "-XAtq", "-v",
-                              "ON_ERROR_STOP=1", "-c", query],
-                             check=True, capture_output=True, text=True).stdout
-        return out.strip()
-
-    def standby_of(self, primary, name):
-        """Make this folder a streaming standby of primary and start it."""
-        data = os.path.join(self.dir, "data")
-        subprocess.run(["rm", "-rf", data], check=True)
-        os.makedirs(self.dir, exist_ok=True)
-        os.chmod(self.dir, 0o700)
-        if os.getuid() == 0:
-            subprocess.run(["chown", PGUSER, self.dir], check=True)
-        cl.pg("dk_pg_as %s/pg_basebackup -D %s -R -X stream -c fast -d "
-              "'host=%s port=%s user=docket application_name=%s'"
-              % (BIN, data, primary.sockdir(), primary.port(), name))
-        self.start()
-        # Synchronous from now on: a commit on the primary returns (and
-        # becomes visible) once this standby has the WAL on disk.
-        primary.sql1("ALTER SYSTEM SET synchronous_standby_names = '\"%s\"'" % name)
-        primary.sql1("SELECT pg_reload_conf()")
-        wait_for(lambda: primary.sql1(
-            "SELECT sync_state FROM pg_stat_replication "
-            "WHERE application_name = '%s'" % name) == "sync",
-            what=name + " to stream synchronously")
-
-    def in_recovery(self):
-        return self.sql1("SELECT pg_is_in_recovery()") == "t"
-
-
-a = Node(cl.pgdir)
-b = Node(os.path.join(cl.dir, "pg2"))
-# pg.sh starts clusters with synchronous_commit off; a role setting wins
-# over the command line, and replicates with the catalog.
-a.sql1("ALTER ROLE docket SET synchronous_commit = on")
-atexit.register(lambda: cl.pg("dk_pg_stop %s" % b.dir))
-b.standby_of(a, "node_b")
+a, b = harness_pg.pair(cl)
 ok(b.in_recovery(), "node b is a streaming standby of node a")
 
 cl.sql("INSERT INTO staff (username, name, email, roles) "
@@ -99,10 +35,8 @@ tokens = {"w%d" % (i + 1): cl.session("w%d" % (i + 1)) for i in range(WRITERS)}
 tokens.update({"s%d" % (i + 1): cl.session("s%d" % (i + 1))
                for i in range(SUBSCRIBERS + 1)})
 
-multi = ("host=%s,%s port=%s,%s user=docket dbname=docket "
-         "target_session_attrs=read-write" % (a.sockdir(), b.sockdir(),
-                                              a.port(), b.port()))
-d = cl.start_server("d1", database={"conninfo": multi, "pool_size": 4})
+d = cl.start_server("d1", database={"conninfo": harness_pg.multi(a, b),
+                                   "pool_size": 4})
 pid = d.proc.pid
 
 lock = threading.Lock()
