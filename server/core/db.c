@@ -151,13 +151,13 @@ static int watch(struct db_conn *dc, int events)
     return 0;
 }
 
-/* The one timer of a connection: a connect that takes too long, or the
- * back-off before the next attempt. */
 static void probe_done(struct db_query *q, PGresult *res, void *arg)
 {
     (void)q, (void)res, (void)arg;
 }
 
+/* The one timer of a connection: a connect that takes too long, the
+ * back-off before the next attempt, or (while it is up) the probe. */
 static void retry_cb(uv_timer_t *t)
 {
     struct db_conn *dc = t->data;
