@@ -313,23 +313,50 @@ static void conninfo_add(struct dk_buf *b, const char *keyword,
 }
 
 /*
+ * One host of database.conninfo's list: its address in out, or "" when it
+ * needs no lookup (a socket folder, an address, the default).  Returns 0
+ * or getaddrinfo(3)'s error.
+ */
+static int resolve_host(const char *host, char *out, size_t size)
+{
+    struct addrinfo hints = {0}, *ai = NULL;
+    struct in6_addr a6;
+    struct in_addr a4;
+    int rc;
+
+    out[0] = '\0';
+    if (!*host || host[0] == '/' || host[0] == '@' ||
+        inet_pton(AF_INET, host, &a4) == 1 ||
+        inet_pton(AF_INET6, host, &a6) == 1)
+        return 0;
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    if ((rc = getaddrinfo(host, NULL, &hints, &ai)) != 0)
+        return rc;
+    rc = getnameinfo(ai->ai_addr, ai->ai_addrlen, out, size, NULL, 0,
+                     NI_NUMERICHOST);
+    freeaddrinfo(ai);
+    return rc;
+}
+
+/*
  * libpq looks a host name up with getaddrinfo(3), synchronously, in every
  * PQconnectStart(): a pool reconnecting at run time would stop the loop
- * for as long as the resolver takes.  So a host given by name (and not
+ * for as long as the resolver takes.  So each host given by name (and not
  * with its hostaddr) is looked up once, here at start, where blocking is
- * allowed, and the pools connect to that address (the name stays, for
- * TLS and authentication).  Returns the conninfo to use, malloc'ed.
+ * allowed, and the pools connect to those addresses (the names stay, for
+ * TLS and authentication).  A list (host=db1,db2, for a primary and its
+ * standby) gets a hostaddr list to match, "" where a host needs no
+ * lookup.  Returns the conninfo to use, malloc'ed.
  */
 static char *resolve_conninfo(const char *conninfo)
 {
     PQconninfoOption *opts = PQconninfoParse(conninfo, NULL);
-    const char *host = NULL, *hostaddr = NULL;
-    struct addrinfo hints = {0}, *ai = NULL;
-    char addr[INET6_ADDRSTRLEN];
-    struct dk_buf b = DK_BUF_INIT(0);
-    struct in6_addr a6;
-    struct in_addr a4;
-    int rc;
+    const char *host = NULL, *hostaddr = NULL, *p;
+    char addr[INET6_ADDRSTRLEN], name[256];
+    struct dk_buf addrs = DK_BUF_INIT(0), b = DK_BUF_INIT(0);
+    bool any = false;
+    int rc = 0;
 
     if (!opts)
         return dk_xstrdup(conninfo); /* check_schema() reports it */
@@ -339,44 +366,47 @@ static char *resolve_conninfo(const char *conninfo)
         else if (strcmp(o->keyword, "hostaddr") == 0)
             hostaddr = o->val;
     }
-    if (!host || !*host || (hostaddr && *hostaddr) || host[0] == '/' ||
-        host[0] == '@' || inet_pton(AF_INET, host, &a4) == 1 ||
-        inet_pton(AF_INET6, host, &a6) == 1) {
+    if (!host || !*host || (hostaddr && *hostaddr)) {
         PQconninfoFree(opts);
         return dk_xstrdup(conninfo);
     }
-    if (strchr(host, ',')) {
-        dk_log(DK_LOG_WARN,
-               "database.conninfo names several hosts (%s) without hostaddr: "
-               "libpq looks them up on the loop at every reconnect",
-               host);
+    for (p = host;; p += strcspn(p, ",") + 1) {
+        size_t len = strcspn(p, ",");
+        if (len >= sizeof(name)) {
+            rc = EAI_NONAME;
+        } else {
+            snprintf(name, sizeof(name), "%.*s", (int)len, p);
+            rc = resolve_host(name, addr, sizeof(addr));
+        }
+        if (rc != 0) {
+            dk_log(DK_LOG_WARN,
+                   "database host \"%.*s\" did not resolve at start (%s): "
+                   "libpq will look it up on the loop at every reconnect; "
+                   "give its address as hostaddr=...",
+                   (int)len, p, gai_strerror(rc));
+            break;
+        }
+        if (addr[0]) {
+            any = true;
+            dk_log(DK_LOG_INFO,
+                   "database host %s is %s (looked up once, at start: "
+                   "restart docketd if it moves)",
+                   name, addr);
+        }
+        dk_buf_printf(&addrs, "%s%s", p == host ? "" : ",", addr);
+        if (p[len] == '\0')
+            break;
+    }
+    if (rc != 0 || !any) {
+        dk_buf_free(&addrs);
         PQconninfoFree(opts);
         return dk_xstrdup(conninfo);
     }
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    if ((rc = getaddrinfo(host, NULL, &hints, &ai)) != 0 ||
-        getnameinfo(ai->ai_addr, ai->ai_addrlen, addr, sizeof(addr), NULL, 0,
-                    NI_NUMERICHOST) != 0) {
-        dk_log(DK_LOG_WARN,
-               "database host \"%s\" did not resolve at start (%s): libpq "
-               "will look it up on the loop at every reconnect; give its "
-               "address as hostaddr=...",
-               host, rc ? gai_strerror(rc) : "no address");
-        if (ai)
-            freeaddrinfo(ai);
-        PQconninfoFree(opts);
-        return dk_xstrdup(conninfo);
-    }
-    freeaddrinfo(ai);
     for (PQconninfoOption *o = opts; o->keyword; o++)
         if (o->val && strcmp(o->keyword, "hostaddr") != 0)
             conninfo_add(&b, o->keyword, o->val);
-    conninfo_add(&b, "hostaddr", addr);
-    dk_log(DK_LOG_INFO,
-           "database host %s is %s (looked up once, at start: restart "
-           "docketd if it moves)",
-           host, addr);
+    conninfo_add(&b, "hostaddr", addrs.data);
+    dk_buf_free(&addrs);
     PQconninfoFree(opts);
     return dk_buf_steal(&b, NULL);
 }

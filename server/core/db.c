@@ -21,7 +21,11 @@
 #define CONNECT_TIMEOUT_MS 10000 /* libpq's connect_timeout is not async */
 #define BACKOFF_MIN_MS     100
 #define BACKOFF_MAX_MS     5000
-#define POOL_MAX           100 /* database.pool_size's bound */
+#define POOL_MAX           100  /* database.pool_size's bound */
+#define PROBE_MS           2000 /* an idle session is asked how its server is */
+#define SQLSTATE_READ_ONLY "25006" /* a write in a read-only transaction */
+#define SQLSTATE_NO_STMT   "26000" /* no such prepared statement */
+#define SQLSTATE_DUP_STMT  "42P05" /* that prepared statement exists */
 
 enum dbc_state { DBC_DOWN, DBC_CONNECTING, DBC_IDLE, DBC_BUSY };
 
@@ -38,7 +42,9 @@ struct db_conn {
     bool preparing;     /* q's PQsendPrepare is in flight */
     uint64_t *stmts;    /* owned: statements prepared on this session */
     size_t nstmts;
-    uv_timer_t retry; /* initialised when the slot is first used */
+    /* Initialised when the slot is first used: times a connect, the
+     * back-off before the next, and the probes of an idle session. */
+    uv_timer_t retry;
     bool inited;
     unsigned backoff_ms;
 };
@@ -46,6 +52,7 @@ struct db_conn {
 struct db {
     uv_loop_t *loop;
     char *conninfo;
+    char name[16];         /* in log lines: which pool */
     int size, up;          /* slots at and past size are retired */
     int used;              /* slots ever started: their timers exist */
     struct db_conn *conns; /* POOL_MAX slots, so db_resize() never moves
@@ -66,6 +73,7 @@ static void conn_start(struct db_conn *dc);
 static void conn_drop(struct db_conn *dc, const char *why);
 static void conn_poll_cb(uv_poll_t *h, int status, int events);
 static void pump(struct db *db);
+static void send_query(struct db_conn *dc, struct db_query *q);
 
 static bool is_prepared(const struct db_conn *dc, uint64_t h)
 {
@@ -143,16 +151,52 @@ static int watch(struct db_conn *dc, int events)
     return 0;
 }
 
-/* The one timer of a connection: a connect that takes too long, or the
- * back-off before the next attempt. */
+static void probe_done(struct db_query *q, PGresult *res, void *arg)
+{
+    (void)q, (void)res, (void)arg;
+}
+
+/* The one timer of a connection: a connect that takes too long, the
+ * back-off before the next attempt, or (while it is up) the probe. */
 static void retry_cb(uv_timer_t *t)
 {
     struct db_conn *dc = t->data;
 
-    if (dc->state == DBC_CONNECTING)
+    if (dc->state == DBC_CONNECTING) {
         conn_drop(dc, "timed out connecting");
-    else if (!dc->db->closing && dc->index < dc->db->size)
+    } else if (dc->state == DBC_IDLE) {
+        /* A server that is fenced (default_transaction_read_only) or
+         * restarted as a standby says so in a ParameterStatus, but only
+         * with the answer to its session's next command: a session that
+         * only LISTENs would never hear it.  So an idle one asks. */
+        struct db_query *q = db_query_new("SELECT 1", 0);
+        q->cb = probe_done;
+        q->arg = NULL;
+        send_query(dc, q);
+    } else if (dc->state == DBC_DOWN && !dc->db->closing &&
+               dc->index < dc->db->size) {
         conn_start(dc);
+    }
+}
+
+/*
+ * Why this session cannot write, from what the server reported (PostgreSQL
+ * 14 and later report both at connect time and whenever they change), or
+ * NULL.  docketd writes on every pool, so such a session is of no use:
+ * after a failover the old primary may come back as a standby, or be
+ * fenced read-only, while the new one is elsewhere in database.conninfo.
+ */
+static const char *read_only_why(PGconn *pg)
+{
+    const char *v = PQparameterStatus(pg, "in_hot_standby");
+
+    if (v && strcmp(v, "on") == 0)
+        return "the server is a standby (in_hot_standby is on)";
+    v = PQparameterStatus(pg, "default_transaction_read_only");
+    if (v && strcmp(v, "on") == 0)
+        return "the server is read-only (default_transaction_read_only is "
+               "on)";
+    return NULL;
 }
 
 /* The connection is gone: fail its query, schedule a reconnect. */
@@ -164,13 +208,15 @@ static void conn_drop(struct db_conn *dc, const char *why)
 
     /* Closed on purpose (shutting down, pool shrunk): not a problem. */
     if (was_up && (db->closing || dc->index >= db->size))
-        dk_log(DK_LOG_INFO, "database connection %d closed: %s", dc->index,
-               why);
+        dk_log(DK_LOG_INFO, "database connection %s/%d closed: %s", db->name,
+               dc->index, why);
     else if (was_up)
-        dk_log(DK_LOG_WARN, "database connection %d lost: %s", dc->index, why);
+        dk_log(DK_LOG_WARN, "database connection %s/%d lost: %s", db->name,
+               dc->index, why);
     else if (dc->index < db->size &&
              (dc->backoff_ms >= BACKOFF_MAX_MS || dc->backoff_ms == 0))
-        dk_log(DK_LOG_WARN, "could not connect to database: %s", why);
+        dk_log(DK_LOG_WARN, "could not connect to database (%s/%d): %s",
+               db->name, dc->index, why);
     close_poll(dc);
     if (dc->pg) {
         PQfinish(dc->pg);
@@ -194,6 +240,7 @@ static void conn_drop(struct db_conn *dc, const char *why)
     }
     if (q)
         finish(q, NULL);
+    uv_timer_stop(&dc->retry); /* no more probes */
     if (db->closing || dc->index >= db->size)
         return; /* db_close() closes the retry timer; retired: stay down */
     dc->backoff_ms = dc->backoff_ms ? dc->backoff_ms * 2 : BACKOFF_MIN_MS;
@@ -202,18 +249,35 @@ static void conn_drop(struct db_conn *dc, const char *why)
     uv_timer_start(&dc->retry, retry_cb, dc->backoff_ms, 0);
 }
 
+/* libpq's message on one line: with several hosts it has one line per
+ * host tried, and the last one is often the one that matters.  Its hints
+ * (lines that start with a tab) are left out. */
 static const char *pq_error(PGconn *pg, char *buf, size_t size)
 {
     const char *m = pg ? PQerrorMessage(pg) : "out of memory";
-    size_t n = strcspn(m, "\n");
+    size_t n = 0;
 
-    snprintf(buf, size, "%.*s", (int)n, m);
+    while (*m && n + 3 < size) {
+        size_t len = strcspn(m, "\n");
+        if (*m != '\t') {
+            if (n)
+                buf[n++] = ';', buf[n++] = ' ';
+            if (len > size - n - 1)
+                len = size - n - 1;
+            memcpy(buf + n, m, len);
+            n += len;
+        }
+        m += strcspn(m, "\n");
+        if (*m)
+            m++;
+    }
+    buf[n] = '\0';
     return buf;
 }
 
 static void connect_step(struct db_conn *dc)
 {
-    char buf[256];
+    char buf[512];
     PostgresPollingStatusType st;
 
     /* PQconnectPoll may close its socket and open another (the next host
@@ -235,9 +299,19 @@ static void connect_step(struct db_conn *dc)
             conn_drop(dc, pq_error(dc->pg, buf, sizeof(buf)));
             return;
         }
+        /* Without target_session_attrs=read-write libpq takes a standby
+         * too; a failed connect keeps the back-off growing. */
+        if (read_only_why(dc->pg)) {
+            snprintf(buf, sizeof(buf),
+                     "%s; give database.conninfo every host and "
+                     "target_session_attrs=read-write",
+                     read_only_why(dc->pg));
+            conn_drop(dc, buf);
+            return;
+        }
         dc->state = DBC_IDLE;
         dc->backoff_ms = 0;
-        uv_timer_stop(&dc->retry);
+        uv_timer_start(&dc->retry, retry_cb, PROBE_MS, PROBE_MS);
         if (dc->db->up++ == 0) {
             dk_log(DK_LOG_INFO, "database connected");
             if (dc->db->state_cb)
@@ -251,15 +325,36 @@ static void connect_step(struct db_conn *dc)
     }
 }
 
+/* What the server says outside any result (a WARNING as it shuts down, a
+ * synchronous commit whose wait was cut short) goes to the log, one line,
+ * instead of libpq's bare stderr. */
+static void notice_cb(void *arg, const char *message)
+{
+    struct db_conn *dc = arg;
+    char buf[512];
+    size_t n = 0;
+
+    for (const char *p = message; *p && n + 3 < sizeof(buf); p++) {
+        if (*p != '\n')
+            buf[n++] = *p;
+        else if (p[1])
+            buf[n++] = ';', buf[n++] = ' ';
+    }
+    buf[n] = '\0';
+    dk_log(strncmp(message, "WARNING", 7) == 0 ? DK_LOG_WARN : DK_LOG_INFO,
+           "database connection %s/%d: %s", dc->db->name, dc->index, buf);
+}
+
 static void conn_start(struct db_conn *dc)
 {
-    char buf[256];
+    char buf[512];
 
     dc->pg = PQconnectStart(dc->db->conninfo);
     if (!dc->pg || PQstatus(dc->pg) == CONNECTION_BAD) {
         conn_drop(dc, pq_error(dc->pg, buf, sizeof(buf)));
         return;
     }
+    PQsetNoticeProcessor(dc->pg, notice_cb, dc);
     dc->state = DBC_CONNECTING;
     uv_timer_start(&dc->retry, retry_cb, CONNECT_TIMEOUT_MS, 0);
     connect_step(dc);
@@ -322,8 +417,11 @@ static void pump(struct db *db)
 
 static void read_results(struct db_conn *dc)
 {
-    char buf[256];
+    char buf[512];
+    const char *why;
     PGresult *res;
+    bool read_only = false;
+    const char *pooled = NULL;
 
     if (!PQconsumeInput(dc->pg)) {
         conn_drop(dc, pq_error(dc->pg, buf, sizeof(buf)));
@@ -343,6 +441,13 @@ static void read_results(struct db_conn *dc)
         dc->q = NULL;
         dc->last = NULL;
         dc->state = DBC_IDLE;
+        /* Statements we prepared went away, or ours met another client's:
+         * the session is not ours alone, so a pooler in transaction mode
+         * is in front, and LISTEN and the feed's lock are not ours either. */
+        if (q->prepared && (strcmp(db_sqlstate(last), SQLSTATE_NO_STMT) == 0 ||
+                            strcmp(db_sqlstate(last), SQLSTATE_DUP_STMT) == 0))
+            pooled = db_sqlstate(last)[0] == '2' ? SQLSTATE_NO_STMT
+                                                 : SQLSTATE_DUP_STMT;
         if (dc->preparing) {
             dc->preparing = false;
             if (db_ok(last)) {
@@ -356,6 +461,10 @@ static void read_results(struct db_conn *dc)
                 continue;
             }
         }
+        /* The server is no longer the primary (fenced, or a standby
+         * after all): this session cannot write, and another host may. */
+        if (strcmp(db_sqlstate(last), SQLSTATE_READ_ONLY) == 0)
+            read_only = true;
         finish(q, last);
     }
     /* A callback may have lost the connection already. */
@@ -367,6 +476,28 @@ static void read_results(struct db_conn *dc)
     }
     if (PQstatus(dc->pg) == CONNECTION_BAD) {
         conn_drop(dc, pq_error(dc->pg, buf, sizeof(buf)));
+        return;
+    }
+    if (pooled && !dc->q) {
+        dk_log(DK_LOG_ERROR,
+               "database connection %s/%d: a prepared statement %s (SQLSTATE "
+               "%s): the session is shared, so a pooler in transaction or "
+               "statement mode is in front (pgbouncer pool_mode = "
+               "transaction?); docketd needs session pooling or its own "
+               "connections: its prepared statements, LISTEN and the feed's "
+               "advisory lock live in the session",
+               dc->db->name, dc->index,
+               pooled[0] == '2' ? "vanished" : "already existed", pooled);
+        conn_drop(dc, "the session is shared (see above)");
+        return;
+    }
+    why = read_only_why(dc->pg);
+    if ((read_only || why) && !dc->q) {
+        snprintf(buf, sizeof(buf),
+                 "%s: it is no longer the primary; reconnecting to find "
+                 "the one that is",
+                 why ? why : "a write failed in a read-only transaction");
+        conn_drop(dc, buf);
         return;
     }
     /* LISTEN wake-ups arrive whether or not a query is in flight. */
@@ -384,10 +515,22 @@ static void conn_poll_cb(uv_poll_t *h, int status, int events)
 {
     struct db_conn *dc = h->data;
     struct db *db = dc->db;
-    char buf[256];
+    char buf[512];
 
+    if (status < 0 && dc->state == DBC_CONNECTING) {
+        /* Trying the hosts of a list, libpq closes one socket and opens
+         * the next between our steps: the poll's error (EBADF) may be the
+         * old socket's.  PQconnectPoll() knows what really happened. */
+        connect_step(dc);
+        return;
+    }
     if (status < 0) {
-        conn_drop(dc, uv_strerror(status));
+        /* libpq may have closed the socket under the watch: its own
+         * words say more than the poll's EBADF. */
+        if (dc->pg && PQstatus(dc->pg) == CONNECTION_BAD)
+            conn_drop(dc, pq_error(dc->pg, buf, sizeof(buf)));
+        else
+            conn_drop(dc, uv_strerror(status));
         return;
     }
     if (dc->state == DBC_CONNECTING) {
@@ -440,8 +583,26 @@ struct db *db_new(uv_loop_t *loop, const char *conninfo, int size)
     db->loop = loop;
     db->conninfo = dk_xstrdup(conninfo);
     db->conns = dk_xcalloc(POOL_MAX, sizeof(*db->conns));
+    snprintf(db->name, sizeof(db->name), "main");
     db_resize(db, size);
     return db;
+}
+
+void db_set_name(struct db *db, const char *name)
+{
+    snprintf(db->name, sizeof(db->name), "%s", name);
+}
+
+void db_reconnect(struct db *db, const char *why)
+{
+    for (int i = 0; i < db->size; i++) {
+        struct db_conn *dc = &db->conns[i];
+        if (dc->state != DBC_IDLE && dc->state != DBC_BUSY)
+            continue;
+        /* Whatever failed may fail again at once: not every 100 ms. */
+        dc->backoff_ms = BACKOFF_MAX_MS / 2;
+        conn_drop(dc, why);
+    }
 }
 
 void db_resize(struct db *db, int size)

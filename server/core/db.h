@@ -61,6 +61,18 @@ void db_resize(struct db *db, int size);
  */
 void db_close(struct db *db, void (*done_cb)(void *arg), void *arg);
 
+/* Name the pool in its log lines ("feed/0 lost: ..."); "main" if unset.
+ * Call before the loop runs: the first connects have started. */
+void db_set_name(struct db *db, const char *name);
+
+/*
+ * Close every connection of the pool, failing the queries in flight (cb
+ * with NULL), and connect again after a few seconds: for a session that
+ * is of no use as it is (its LISTEN failed).  Safe inside a query's
+ * callback.  why goes in the log line.
+ */
+void db_reconnect(struct db *db, const char *why);
+
 /* Free the pool after db_close()'s done_cb has run. */
 void db_free(struct db *db);
 

@@ -429,10 +429,29 @@ static void head_done(struct db_query *q, PGresult *res, void *arg)
 {
     struct feed *f = arg;
 
+    long long newest;
+
     if (!db_ok(res))
         return;
+    newest = atoll(PQgetvalue(res, 0, 0));
+    if (f->head_known && newest < f->head) {
+        /* We pushed events the database no longer has: a standby that
+         * had not received them was promoted (asynchronous replication),
+         * or a backup was restored.  The sequencer will give those seqs
+         * to other events; reading from our old head would skip them for
+         * everyone, so read on from the database's newest.  Subscribers
+         * that heard the lost events miss the ones now numbered in their
+         * place (they heard a seq at or above them). */
+        dk_log(DK_LOG_ERROR,
+               "feed: the database's newest seq is %lld, but this instance "
+               "had pushed up to %lld: events %lld to %lld were lost (a "
+               "standby promoted before it had them?); their seqs will be "
+               "given again, and clients that heard them should reload",
+               newest, f->head, newest + 1, f->head);
+        f->head = newest;
+    }
     if (!f->head_known) {
-        f->head = atoll(PQgetvalue(res, 0, 0));
+        f->head = newest;
         f->head_known = true;
     }
     read_new(f); /* after a reconnect: whatever we missed */
@@ -444,9 +463,13 @@ static void listen_done(struct db_query *q, PGresult *res, void *arg)
     struct db_query *h;
 
     if (!db_ok(res)) {
-        if (res)
+        /* Nothing would retry it, and a feed that does not listen hears
+         * nothing: a new session may do better (another host). */
+        if (res) {
             dk_log(DK_LOG_ERROR, "feed: LISTEN failed: %s",
-                   PQresultErrorMessage(res));
+                   PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));
+            db_reconnect(f->db, "LISTEN failed");
+        }
         return;
     }
     f->up = true;
@@ -557,6 +580,7 @@ struct feed *feed_new(struct core *core)
     f->hub = core->hub;
     strcpy(f->floor, "0");
     f->db = db_new(core->loop, core->conninfo, 1);
+    db_set_name(f->db, "feed");
     db_set_state_cb(f->db, state_cb, f);
     db_set_notify_cb(f->db, notify_cb, f);
     uv_timer_init(core->loop, &f->tick);

@@ -30,6 +30,8 @@ static const struct sqlstate_row {
      "a concurrent change got in the way; try again"},
     {"40P01", DK_OUT_UNAVAILABLE,
      "a concurrent change got in the way; try again"},
+    {"25006", DK_OUT_UNAVAILABLE,
+     "the database is read-only (a failover?); try again"},
     {"53300", DK_OUT_UNAVAILABLE, "the database has too many connections"},
     {"57P01", DK_OUT_UNAVAILABLE, "the database is shutting down"},
     {"57P02", DK_OUT_UNAVAILABLE, "the database is shutting down"},

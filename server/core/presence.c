@@ -434,9 +434,12 @@ static void listen_done(struct db_query *q, PGresult *res, void *arg)
     struct presence *p = arg;
 
     if (!db_ok(res)) {
-        if (res)
+        /* Nothing would retry it: a new session may do better. */
+        if (res) {
             dk_log(DK_LOG_ERROR, "presence: LISTEN failed: %s",
-                   PQresultErrorMessage(res));
+                   PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));
+            db_reconnect(p->db, "LISTEN failed");
+        }
         return;
     }
     /* What was said while the connection was down is lost: those markers
@@ -465,6 +468,7 @@ struct presence *presence_new(struct core *core)
     snprintf(p->self, sizeof(p->self), "%.40s/%d.%lld", core->instance,
              (int)getpid(), (long long)core->started);
     p->db = db_new(core->loop, core->conninfo, 1);
+    db_set_name(p->db, "presence");
     db_set_state_cb(p->db, state_cb, p);
     db_set_notify_cb(p->db, notify_cb, p);
     uv_timer_init(core->loop, &p->lapse);

@@ -160,6 +160,14 @@ void db_set_state_cb(struct db *db, void (*cb)(bool up, void *arg), void *arg)
 {
 }
 
+void db_set_name(struct db *db, const char *name)
+{
+}
+
+void db_reconnect(struct db *db, const char *why)
+{
+}
+
 void db_set_notify_cb(struct db *db,
                       void (*cb)(const char *channel, const char *payload,
                                  void *arg),

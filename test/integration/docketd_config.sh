@@ -60,6 +60,13 @@ expect_eq "a database host by name is looked up once, at start" \
 log=$(dbhost unknown "host=db.invalid dbname=none connect_timeout=1")
 expect_eq "  ...and one that does not resolve is said so" \
     "$(grep -c 'database host "db.invalid" did not resolve at start' <<<"$log")" 1
+# A primary and its standby: each name in the list, once; a socket folder
+# or an address in it needs no lookup, and libpq tries every host.
+log=$(dbhost list "host=localhost,$T/nopg,127.0.0.1 port=1,2,3 dbname=none target_session_attrs=read-write")
+expect_eq "  ...each name of a list of hosts too" \
+    "$(grep -cE 'database host localhost is (127\.0\.0\.1|::1) \(looked up once' <<<"$log") $(grep -c 'database host' <<<"$log")" "1 1"
+expect_eq "  ...and the pools try every host of it" \
+    "$(grep -c 'could not connect to database (main/0): .*port 1 failed.*nopg.*port 3 failed' <<<"$log")" 1
 log=$(dbhost given "host=db.invalid hostaddr=127.0.0.1 port=1 dbname=none connect_timeout=1")
 expect_eq "  ...but not when its hostaddr is given" "$(grep -c 'database host' <<<"$log")" 0
 printf 'database: {conninfo: "host=%s/nopg dbname=none"}\nserver: {socket: "%s/d.sock", listen: "no-such-host.invalid:7878"}\nhttp: {listen: ""}\n' \
