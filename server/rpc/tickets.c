@@ -106,8 +106,11 @@ void rpc_tickets_view(struct conn *c, json_t *params)
         query = NULL;
     /* Only fixed fragments go into the text; values are parameters. */
     sql = dk_xasprintf(
-        "SELECT coalesce(jsonb_agg(summary_json(t, o.username, g.username, "
-        "c, co) ORDER BY t.priority_rank, t.created_at, t.id), '[]')::text, "
+        /* Each summary as text, joined: a jsonb array of 50 built and
+         * then written out cost a third of the statement's time. */
+        "SELECT '[' || coalesce(string_agg(summary_json(t, o.username, "
+        "g.username, c, co)::text, ',' ORDER BY t.priority_rank, t.created_at, "
+        "t.id), '') || ']', "
         "CASE WHEN count(*) = $2 THEN (array_agg(t.priority_rank || '.' || "
         "(extract(epoch FROM t.created_at) * 1000000)::bigint || '.' || t.id "
         "ORDER BY t.priority_rank DESC, t.created_at DESC, t.id DESC))[1] END "
