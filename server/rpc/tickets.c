@@ -126,7 +126,8 @@ void rpc_tickets_view(struct conn *c, json_t *params)
                 "$6::bigint)"
               : "",
         query ? " AND (EXISTS (SELECT 1 FROM ticket_text w WHERE "
-                "w.ticket_id = t.id AND w.search @@ plainto_tsquery('simple', $3)) "
+                "w.ticket_id = t.id AND w.search @@ plainto_tsquery('simple', "
+                "$3)) "
                 "OR strpos(lower(t.subject), lower($3)) > 0 "
                 "OR t.id::text = $3 "
                 "OR EXISTS (SELECT 1 FROM contact ct WHERE ct.id = t.contact_id"
