@@ -159,6 +159,67 @@ static void draw_tabs(struct app *a, int cols)
     }
 }
 
+/* The prompt's text as shown: its end, where the typing is, when it is
+ * wider than the line leaves it (a long path at 60 columns). */
+static const char *prompt_tail(struct app *a, int cols)
+{
+    static char out[sizeof(a->prompt.text) + 4];
+    const char *t = a->prompt.text;
+    int room = cols - 1 - text_width(a->prompt.label);
+
+    if (text_width(t) <= room || room < 4)
+        return t;
+    while (*t && text_width(t) > room - 1) {
+        t++;
+        while (((unsigned char)*t & 0xc0) == 0x80)
+            t++;
+    }
+    snprintf(out, sizeof(out), "…%s", t);
+    return out;
+}
+
+/* What the prompt's Tab found when it was ambiguous: in columns above
+ * the prompt line, as a shell lists them, over at most half the body. */
+static void draw_listing(struct app *a, int rows, int cols)
+{
+    const char *names[256];
+    char copy[sizeof(a->prompt.listing)], more[32];
+    int n = 0, wide = 1, per, lines, most = (rows - 3) / 2;
+
+    snprintf(copy, sizeof(copy), "%s", a->prompt.listing);
+    for (char *save = NULL, *t = strtok_r(copy, "\n", &save);
+         t && n < (int)(sizeof(names) / sizeof(*names));
+         t = strtok_r(NULL, "\n", &save)) {
+        names[n++] = t;
+        if (text_width(t) + 2 > wide)
+            wide = text_width(t) + 2;
+    }
+    if (n == 0 || most < 1)
+        return;
+    if (wide > cols)
+        wide = cols;
+    per = cols / wide;
+    lines = (n + per - 1) / per;
+    if (lines > most)
+        lines = most;
+    for (int l = 0; l < lines; l++) {
+        int y = rows - 2 - lines + l;
+        move(y, 0);
+        clrtoeol();
+        for (int c = 0; c < per; c++) {
+            int i = l * per + c;
+            /* The last place says how many did not fit. */
+            if (l == lines - 1 && c == per - 1 && i < n - 1) {
+                snprintf(more, sizeof(more), "… %d more", n - i);
+                draw_text(stdscr, y, c * wide, wide, more, A_BOLD, false);
+                break;
+            }
+            if (i < n)
+                draw_text(stdscr, y, c * wide, wide - 1, names[i], 0, false);
+        }
+    }
+}
+
 static void draw_status(struct app *a, int rows, int cols)
 {
     char left[256], right[128], state[64];
@@ -203,13 +264,14 @@ static void draw_status(struct app *a, int rows, int cols)
     move(rows - 2, 0);
     clrtoeol();
     if (a->prompt.active) {
-        char line[512], stars[256];
+        char line[1400], stars[256];
         size_t n = strlen(a->prompt.text);
         memset(stars, '*', n < sizeof(stars) - 1 ? n : sizeof(stars) - 1);
         stars[n < sizeof(stars) - 1 ? n : sizeof(stars) - 1] = '\0';
         snprintf(line, sizeof(line), "%s%s", a->prompt.label,
-                 a->prompt.secret ? stars : a->prompt.text);
+                 a->prompt.secret ? stars : prompt_tail(a, cols));
         draw_text(stdscr, rows - 2, 0, cols, line, A_BOLD, false);
+        draw_listing(a, rows, cols);
     } else if (a->message[0]) {
         draw_text(stdscr, rows - 2, 0, cols, a->message,
                   a->message_error ? color_attr(a, C_ERROR) : (int)A_BOLD,
