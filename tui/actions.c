@@ -217,8 +217,9 @@ void prompt_key(struct app *a, wint_t ch, bool is_key)
 {
     struct prompt *p = &a->prompt;
     void (*done)(struct app *, const char *) = p->done;
-    char text[256];
+    char text[sizeof(p->text)];
 
+    p->listing[0] = '\0';      /* the choices shown until the next key */
     if (!is_key && ch == 27) { /* Esc */
         p->active = false;
         if (done)
@@ -233,6 +234,9 @@ void prompt_key(struct app *a, wint_t ch, bool is_key)
         /* Anything else cancels a choice. */
         p->active = false;
         done(a, NULL);
+    } else if (!is_key && ch == '\t') {
+        if (p->complete)
+            p->complete(a, p);
     } else if ((!is_key && (ch == '\n' || ch == '\r')) ||
                (is_key && ch == KEY_ENTER)) {
         snprintf(text, sizeof(text), "%s", p->text);

@@ -17,7 +17,7 @@ struct app;
 struct prompt {
     bool active;
     char label[160];
-    char text[256];
+    char text[1024];
     /* Called with the text when Enter is pressed (NULL when cancelled). */
     void (*done)(struct app *a, const char *text);
     /* Called on every change (search as you type); may be NULL. */
@@ -25,6 +25,11 @@ struct prompt {
     /* Single-key choice (priority, move): keys accepted, or NULL. */
     const char *choices;
     bool secret; /* a password: shown as stars */
+    /* Tab: complete text in place (a path); may be NULL.  What it found
+     * when there was more than one, one per line, shows above the prompt
+     * until the next key. */
+    void (*complete)(struct app *a, struct prompt *p);
+    char listing[2048];
 };
 
 /* The ticket actions on a summary; false if act is not one of them. */

@@ -7,13 +7,15 @@
  * The files of tui/, each calling only those before it (callbacks and
  * screen_ops aside):
  *
- *   text, model, keymap    no app, no network: unit-tested alone
+ *   text, model, keymap,   no app, no network: unit-tested alone
+ *   files                  (files: paths typed, completed, typed by name)
  *   screen                 the screen stack (open/close in one place)
  *   store                  the data held: views, counts, the ticket...
  *   draw                   colours, tabs, the status line, the frame
  *   conn                   calls, login, subscription, reconnects, pushes
  *   actions                ticket actions and the prompt line
- *   attach                 saving and opening a ticket's attachments
+ *   attach, upload         a ticket's attachments saved and opened; the
+ *                          composer's files sent in pieces
  *   screen_help, composer, screen_ticket, screen_notifications,
  *   screen_list            the screens (screens.h), each opening only
  *                          those before it

@@ -1,8 +1,12 @@
 /*
  * composer.c - the composer screen: a note or a reply to a ticket, written
  * over the screen it came from.  Type, Enter for a new line, Tab completes
- * an @name from the staff list, Ctrl-E opens $VISUAL or $EDITOR on the
- * draft, Ctrl-S sends, Esc cancels (asking first when there is text).  The
+ * an @name from the staff list, Esc cancels (asking first when there is
+ * text); its commands are control keys from the keymap (keys.def: Ctrl-S
+ * sends, Ctrl-E opens $VISUAL or $EDITOR on the draft, Ctrl-A attaches a
+ * file, Ctrl-X removes one), since every other key is text.  Attached
+ * files are checked when attached and uploaded when the draft is sent,
+ * before the note or reply that names them (upload.c).  The
  * draft lives here, not in the connection, so it survives a reconnect and
  * the screen's closing; it is sent only when the server is live, and kept
  * (the screen coming back) if sending fails.  While an editor has it, it
@@ -14,8 +18,10 @@
 #include "dk_buf.h"
 #include "dk_mem.h"
 #include "draw.h"
+#include "files.h"
 #include "screens.h"
 #include "text.h"
+#include "upload.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -23,8 +29,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#define CTRL_KEY(c) ((c)&0x1f)
 
 /* A draft's bound: escaped as JSON (up to twice as long), it still fits
  * the server's default request line (server.max_line_bytes, 1 MiB). */
@@ -38,6 +42,8 @@ static struct composer {
     bool sending;   /* the draft is on its way: kept until the reply */
     bool editing;   /* $EDITOR is running on the draft file */
     char path[512]; /* the draft's file while the editor has it */
+    struct upload_file files[UPLOAD_MAX_FILES]; /* attached, in order */
+    size_t nfiles;
 } composer;
 
 static void really_open(struct app *a, long long ticket, bool reply);
@@ -82,8 +88,10 @@ static void really_open(struct app *a, long long ticket, bool reply)
         draw_message(a, true, "Still sending the last one; a moment");
         return;
     }
-    if (c->ticket != ticket || c->reply != reply)
+    if (c->ticket != ticket || c->reply != reply) {
         dk_buf_reset(&c->text, true);
+        c->nfiles = 0;
+    }
     c->text.max = COMPOSER_MAX;
     c->reply = reply;
     c->ticket = ticket;
@@ -299,8 +307,26 @@ static void sent(struct dk_client *cl, json_t *result, json_t *error, void *arg)
         draw_message(a, false,
                      c->reply ? "Reply sent to the client" : "Note added");
     dk_buf_reset(&c->text, true);
+    c->nfiles = 0;
     forget_file(c);
     a->store.ticket_wanted = true;
+}
+
+/* The files are up (ids), or one could not be (NULL: the reason is on
+ * the status line): send the note or reply that names them. */
+static void uploaded(struct app *a, json_t *ids, void *arg)
+{
+    struct composer *c = &composer;
+
+    if (!ids) {
+        c->sending = false;
+        app_push(a, &screen_composer, c->ticket);
+        return;
+    }
+    conn_call(a, c->reply ? "messages.send" : "notes.add",
+              json_pack("{s:I, s:s, s:O}", "ticket", (json_int_t)c->ticket,
+                        "body", c->text.data, "attachments", ids),
+              sent, a);
 }
 
 static void send_draft(struct app *a)
@@ -319,11 +345,127 @@ static void send_draft(struct app *a)
     }
     c->sending = true;
     app_pop(a);
+    if (c->nfiles) {
+        if (!upload_send(a, c->files, c->nfiles, uploaded, NULL)) {
+            c->sending = false;
+            app_push(a, &screen_composer, c->ticket);
+            draw_message(a, true, "Still sending other files; a moment");
+        }
+        return;
+    }
     conn_call(a, c->reply ? "messages.send" : "notes.add",
               json_pack("{s:I, s:s}", "ticket", (json_int_t)c->ticket, "body",
                         c->text.data),
               sent, a);
 }
+
+/* ---- attaching ------------------------------------------------------------
+ */
+
+static void attach_given(struct app *a, const char *typed)
+{
+    struct composer *c = &composer;
+    struct upload_file f;
+    char err[4400], size[32];
+
+    if (!typed)
+        return;
+    if (!upload_check(&f, typed, err, sizeof(err))) {
+        draw_message(a, true, "%s", err);
+        return;
+    }
+    for (size_t i = 0; i < c->nfiles; i++)
+        if (strcmp(c->files[i].path, f.path) == 0) {
+            draw_message(a, true, "%s is attached already", f.name);
+            return;
+        }
+    c->files[c->nfiles++] = f;
+    draw_message(a, false, "Attached %s (%s); it goes when the %s is sent",
+                 f.name, text_size(size, sizeof(size), f.size),
+                 c->reply ? "reply" : "note");
+}
+
+/* Tab at the path prompt, as a shell completes a file name. */
+static void attach_complete(struct app *a, struct prompt *p)
+{
+    struct dk_buf names;
+    char out[sizeof(p->text)];
+    int n;
+
+    dk_buf_init(&names, sizeof(p->listing) - 1);
+    n = files_complete(out, sizeof(out), p->text, &names);
+    snprintf(p->text, sizeof(p->text), "%s", out);
+    if (n == 0)
+        snprintf(p->listing, sizeof(p->listing), "(no file matches)");
+    else if (names.len) /* cut to what was kept: the list says how many */
+        snprintf(p->listing, sizeof(p->listing), "%.*s", (int)names.len,
+                 names.data);
+    dk_buf_free(&names);
+}
+
+static void ask_attach(struct app *a)
+{
+    if (composer.nfiles == UPLOAD_MAX_FILES) {
+        draw_message(a, true, "A %s takes at most %d files",
+                     composer.reply ? "reply" : "note", UPLOAD_MAX_FILES);
+        return;
+    }
+    prompt_open(a, "Attach file (Tab completes): ", NULL, attach_given, NULL);
+    a->prompt.complete = attach_complete;
+}
+
+static void remove_file(struct app *a, size_t i)
+{
+    struct composer *c = &composer;
+    char name[256];
+
+    snprintf(name, sizeof(name), "%s", c->files[i].name);
+    memmove(&c->files[i], &c->files[i + 1],
+            (c->nfiles - i - 1) * sizeof(c->files[0]));
+    c->nfiles--;
+    draw_message(a, false, "Removed %s", name);
+}
+
+static void detach_given(struct app *a, const char *text)
+{
+    char *end;
+    long long n;
+
+    if (!text)
+        return;
+    n = strtoll(text, &end, 10);
+    if (end == text || *end || n < 1 || (size_t)n > composer.nfiles) {
+        draw_message(a, true, "No attached file %s", text);
+        return;
+    }
+    remove_file(a, (size_t)n - 1);
+}
+
+static void ask_detach(struct app *a)
+{
+    char label[64];
+
+    if (composer.nfiles == 0) {
+        draw_message(a, true, "No file is attached");
+    } else if (composer.nfiles == 1) {
+        remove_file(a, 0);
+    } else {
+        snprintf(label, sizeof(label), "Remove which file (1-%zu)? ",
+                 composer.nfiles);
+        prompt_open(a, label, NULL, detach_given, NULL);
+    }
+}
+
+/* The composer's commands, by the keymap's action (keys.def). */
+static const struct {
+    enum action act;
+    void (*run)(struct app *a);
+} commands[] = {
+    {ACT_SEND, send_draft},
+    {ACT_EDITOR, open_editor},
+    {ACT_ATTACH, ask_attach},
+    {ACT_DETACH, ask_detach},
+};
 
 static bool composer_key(struct app *a, wint_t ch, bool is_key)
 {
@@ -334,23 +476,28 @@ static bool composer_key(struct app *a, wint_t ch, bool is_key)
         if (!is_key && (ch == 'y' || ch == 'Y')) {
             forget_file(c);
             dk_buf_reset(&c->text, true);
+            c->nfiles = 0;
             app_pop(a);
             draw_message(a, false, "Draft discarded");
         }
         app_dirty(a);
         return true;
     }
+    /* A control or function key may be a command; any other is text. */
+    if ((is_key || ch < 32) && ch < KEYMAP_SIZE)
+        for (size_t i = 0; i < sizeof(commands) / sizeof(*commands); i++)
+            if (a->keymap[ch] == (int)commands[i].act) {
+                commands[i].run(a);
+                app_dirty(a);
+                return true;
+            }
     if (!is_key && ch == 27) { /* Esc */
-        if (c->text.len)
+        if (c->text.len || c->nfiles)
             c->confirm_discard = true;
         else
             app_pop(a);
-    } else if (!is_key && (ch == CTRL_KEY('s') || ch == CTRL_KEY('d'))) {
-        send_draft(a);
     } else if (!is_key && ch == '\t') {
         complete(a);
-    } else if (!is_key && ch == CTRL_KEY('e')) {
-        open_editor(a);
     } else if ((!is_key && (ch == '\n' || ch == '\r')) ||
                (is_key && ch == KEY_ENTER)) {
         append(a, "\n", 1);
@@ -373,7 +520,7 @@ static bool composer_key(struct app *a, wint_t ch, bool is_key)
 
 struct draw_ctx {
     WINDOW *w;
-    int y, rows, cols, last_x;
+    int y, rows, cols, last_x, attr;
 };
 
 static void draw_line(void *arg, const char *text, size_t len)
@@ -383,25 +530,87 @@ static void draw_line(void *arg, const char *text, size_t len)
 
     snprintf(buf, sizeof(buf), "%.*s", (int)len, text);
     if (d->y < d->rows)
-        draw_text(d->w, d->y, 1, d->cols - 2, buf, 0, false);
+        draw_text(d->w, d->y, 1, d->cols - 2, buf, d->attr, false);
     d->last_x = 1 + text_width(buf);
     d->y++;
+}
+
+/* The files, numbered as Ctrl-X asks for them, as many to a line as
+ * fit, each whole on its line (a name is not split from its size). */
+static void draw_files(struct app *a, struct draw_ctx *d)
+{
+    struct composer *c = &composer;
+    char line[1024], item[400], size[32];
+    int width = d->cols - 2;
+
+    snprintf(line, sizeof(line), "Attached:");
+    for (size_t i = 0; i < c->nfiles; i++) {
+        snprintf(item, sizeof(item), "%s %zu. %s (%s)", i ? " ·" : "", i + 1,
+                 c->files[i].name,
+                 text_size(size, sizeof(size), c->files[i].size));
+        if (text_width(line) + text_width(item) > width) {
+            if (d->y < d->rows)
+                draw_text(d->w, d->y, 1, width, line, color_attr(a, C_NOTE),
+                          false);
+            d->y++;
+            snprintf(line, sizeof(line), " %s", item + (i ? 3 : 1));
+        } else {
+            size_t n = strlen(line);
+            snprintf(line + n, sizeof(line) - n, "%s", item);
+        }
+    }
+    if (d->y < d->rows)
+        draw_text(d->w, d->y, 1, width, line, color_attr(a, C_NOTE), false);
+    d->y++;
+}
+
+/* The title, then the commands as the keymap binds them, as many as fit
+ * the width (the first ones matter most). */
+static void draw_title(struct app *a, WINDOW *w, int cols)
+{
+    static const struct {
+        enum action act; /* ACT_NONE: a key of the composer's own */
+        const char *key, *what;
+    } hints[] = {
+        {ACT_SEND, NULL, "send"},     {ACT_NONE, "Esc", "cancel"},
+        {ACT_ATTACH, NULL, "attach"}, {ACT_DETACH, NULL, "remove"},
+        {ACT_EDITOR, NULL, "editor"}, {ACT_NONE, "Tab", "@names"},
+    };
+    struct composer *c = &composer;
+    char title[300], keys[64], hint[96];
+    size_t len;
+
+    len = (size_t)snprintf(
+        title, sizeof(title), "%s #%lld",
+        c->reply ? "Reply to the client on" : "Internal note on", c->ticket);
+    for (size_t i = 0; i < sizeof(hints) / sizeof(*hints); i++) {
+        if (hints[i].act == ACT_DETACH && !c->nfiles)
+            continue;
+        if (hints[i].act != ACT_NONE) {
+            keymap_key(a->keymap, hints[i].act, keys, sizeof(keys));
+            if (!keys[0])
+                continue;
+        }
+        snprintf(hint, sizeof(hint), "%s%s %s", i ? " · " : " — ",
+                 hints[i].key ? hints[i].key : keys, hints[i].what);
+        if (text_width(title) + text_width(hint) > cols ||
+            len + strlen(hint) >= sizeof(title))
+            break;
+        len += (size_t)snprintf(title + len, sizeof(title) - len, "%s", hint);
+    }
+    draw_text(w, 0, 0, cols, title, color_attr(a, C_HEADING) | A_BOLD, true);
 }
 
 static void composer_draw(struct app *a, WINDOW *w, int rows, int cols)
 {
     struct composer *c = &composer;
-    struct draw_ctx d = {w, 2, rows, cols, 1};
-    char title[160];
+    struct draw_ctx d = {w, 2, rows, cols, 1, 0};
 
-    snprintf(title, sizeof(title),
-             "%s #%lld — Ctrl-S send · Esc cancel · "
-             "Tab @names · Ctrl-E editor",
-             c->reply ? "Reply to the client on" : "Internal note on",
-             c->ticket);
-    draw_text(w, 0, 0, cols, title, color_attr(a, C_HEADING) | A_BOLD, true);
+    draw_title(a, w, cols);
     if (c->confirm_discard) {
-        draw_text(w, 1, 0, cols, "Discard this draft? y/n",
+        draw_text(w, 1, 0, cols,
+                  c->nfiles ? "Discard this draft and its files? y/n"
+                            : "Discard this draft? y/n",
                   color_attr(a, C_ERROR), true);
     } else {
         /* Someone starting a reply while this one is written shows. */
@@ -412,6 +621,8 @@ static void composer_draw(struct app *a, WINDOW *w, int rows, int cols)
             draw_text(w, 1, 0, cols, line, color_attr(a, C_NOTE) | A_BOLD,
                       true);
     }
+    if (c->nfiles)
+        draw_files(a, &d);
     text_wrap(c->text.data ? c->text.data : "", cols - 2, draw_line, &d);
     wmove(w, d.y - 1 < rows ? d.y - 1 : rows - 1,
           d.last_x < cols ? d.last_x : cols - 1);

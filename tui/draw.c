@@ -159,9 +159,129 @@ static void draw_tabs(struct app *a, int cols)
     }
 }
 
+static void message_line(void *arg, const char *text, size_t len)
+{
+    struct {
+        char text[3][256];
+        int n;
+    } *l = arg;
+
+    if (l->n == 3) { /* the rest is cut, as a single line would be */
+        size_t have = strlen(l->text[2]);
+        snprintf(l->text[2] + have, sizeof(l->text[2]) - have, " %.*s",
+                 (int)len, text);
+        return;
+    }
+    snprintf(l->text[l->n++], sizeof(l->text[0]), "%.*s", (int)len, text);
+}
+
+/* The prompt's text as shown: its end, where the typing is, when it is
+ * wider than the line leaves it (a long path at 60 columns). */
+static const char *prompt_tail(struct app *a, int cols)
+{
+    static char out[sizeof(a->prompt.text) + 4];
+    const char *t = a->prompt.text;
+    int room = cols - 1 - text_width(a->prompt.label);
+
+    if (text_width(t) <= room || room < 4)
+        return t;
+    while (*t && text_width(t) > room - 1) {
+        t++;
+        while (((unsigned char)*t & 0xc0) == 0x80)
+            t++;
+    }
+    snprintf(out, sizeof(out), "…%s", t);
+    return out;
+}
+
+/* What the prompt's Tab found when it was ambiguous: in columns above
+ * the prompt line, as a shell lists them, over at most half the body. */
+static void draw_listing(struct app *a, int rows, int cols)
+{
+    const char *names[256];
+    char copy[sizeof(a->prompt.listing)], more[32];
+    int n = 0, wide = 1, per, lines, most = (rows - 3) / 2;
+
+    snprintf(copy, sizeof(copy), "%s", a->prompt.listing);
+    for (char *save = NULL, *t = strtok_r(copy, "\n", &save);
+         t && n < (int)(sizeof(names) / sizeof(*names));
+         t = strtok_r(NULL, "\n", &save)) {
+        names[n++] = t;
+        if (text_width(t) + 2 > wide)
+            wide = text_width(t) + 2;
+    }
+    if (n == 0 || most < 1)
+        return;
+    if (wide > cols)
+        wide = cols;
+    per = cols / wide;
+    lines = (n + per - 1) / per;
+    if (lines > most)
+        lines = most;
+    for (int l = 0; l < lines; l++) {
+        int y = rows - 2 - lines + l;
+        move(y, 0);
+        clrtoeol();
+        for (int c = 0; c < per; c++) {
+            int i = l * per + c;
+            /* The last place says how many did not fit. */
+            if (l == lines - 1 && c == per - 1 && i < n - 1) {
+                snprintf(more, sizeof(more), "… %d more", n - i);
+                draw_text(stdscr, y, c * wide, wide, more, A_BOLD, false);
+                break;
+            }
+            if (i < n)
+                draw_text(stdscr, y, c * wide, wide - 1, names[i], 0, false);
+        }
+    }
+}
+
+/* " me · server · state" in room columns, the server cut (or left out)
+ * to make it fit. */
+static void status_left(struct app *a, char *out, size_t size,
+                        const char *state, int room)
+{
+    const char *me = a->me[0] ? a->me : "?";
+    char server[160];
+    int fixed;
+
+    snprintf(out, size, " %s ·  · %s", me, state);
+    fixed = text_width(out);
+    if (room - fixed >= 8) {
+        text_fit(server, sizeof(server), dk_client_server(a->client),
+                 room - fixed - 1, false);
+        snprintf(out, size, " %s · %s · %s", me, server, state);
+    } else {
+        snprintf(out, size, " %s · %s", me, state);
+    }
+}
+
+/* The last message, on the line above the status line, and on as many
+ * lines above that (up to three) as it needs to be read whole at a
+ * narrow width. */
+static void draw_message_lines(struct app *a, int rows, int cols)
+{
+    struct lines {
+        char text[3][256];
+        int n;
+    } l = {.n = 0};
+    int attr = a->message_error ? color_attr(a, C_ERROR) : (int)A_BOLD;
+
+    if (text_width(a->message) <= cols) {
+        draw_text(stdscr, rows - 2, 0, cols, a->message, attr, false);
+        return;
+    }
+    text_wrap(a->message, cols, message_line, &l);
+    for (int i = 0; i < l.n; i++) {
+        move(rows - 1 - l.n + i, 0);
+        clrtoeol();
+        draw_text(stdscr, rows - 1 - l.n + i, 0, cols, l.text[i], attr, false);
+    }
+}
+
 static void draw_status(struct app *a, int rows, int cols)
 {
-    char left[256], right[128], state[64];
+    char left[512], right[128], state[64];
     int attr = color_attr(a, C_STATUS);
 
     switch (a->conn) {
@@ -184,13 +304,15 @@ static void draw_status(struct app *a, int rows, int cols)
         break;
     }
     }
-    snprintf(left, sizeof(left), " %s · %s · %s", a->me[0] ? a->me : "?",
-             dk_client_server(a->client), state);
     snprintf(right, sizeof(right), "%d unread · ? help ", a->store.unread);
-    /* Narrow: the unread count stays; the help hint and then the left
-     * side give way. */
-    if (text_width(left) + text_width(right) >= cols)
+    /* Narrow: the unread count stays; the help hint and then the
+     * server's address give way, never who you are or the connection's
+     * state (a socket path alone can be wider than 60 columns). */
+    status_left(a, left, sizeof(left), state, cols - text_width(right));
+    if (text_width(left) + text_width(right) >= cols) {
         snprintf(right, sizeof(right), " %d unread ", a->store.unread);
+        status_left(a, left, sizeof(left), state, cols - text_width(right));
+    }
     move(rows - 1, 0);
     attron(attr);
     hline(' ', cols);
@@ -203,17 +325,16 @@ static void draw_status(struct app *a, int rows, int cols)
     move(rows - 2, 0);
     clrtoeol();
     if (a->prompt.active) {
-        char line[512], stars[256];
+        char line[1400], stars[256];
         size_t n = strlen(a->prompt.text);
         memset(stars, '*', n < sizeof(stars) - 1 ? n : sizeof(stars) - 1);
         stars[n < sizeof(stars) - 1 ? n : sizeof(stars) - 1] = '\0';
         snprintf(line, sizeof(line), "%s%s", a->prompt.label,
-                 a->prompt.secret ? stars : a->prompt.text);
+                 a->prompt.secret ? stars : prompt_tail(a, cols));
         draw_text(stdscr, rows - 2, 0, cols, line, A_BOLD, false);
+        draw_listing(a, rows, cols);
     } else if (a->message[0]) {
-        draw_text(stdscr, rows - 2, 0, cols, a->message,
-                  a->message_error ? color_attr(a, C_ERROR) : (int)A_BOLD,
-                  false);
+        draw_message_lines(a, rows, cols);
     }
     if (a->conn == CS_OFFLINE) {
         char banner[160];

@@ -189,6 +189,8 @@ static void describe_key(int k, char *out, size_t size)
     }
     if (k > 32 && k < 127)
         snprintf(out, size, "%c", k);
+    else if (k > 0 && k < 32) /* as client.keys writes it */
+        snprintf(out, size, "C-%c", k + 'a' - 1);
     else
         snprintf(out, size, "%s", keyname(k) ? keyname(k) : "?");
 }
@@ -209,4 +211,23 @@ void keymap_keys(const int *keymap, int act, char *out, size_t size)
         len += (size_t)snprintf(out + len, size - len, "%s%s", len ? " " : "",
                                 name);
     }
+}
+
+static const int first_keys[ACT_COUNT] = {
+    [ACT_NONE] = 0,
+#define ACTION(id, help, k1, k2) [ACT_##id] = k1,
+#include "keys.def"
+#undef ACTION
+};
+
+void keymap_key(const int *keymap, int act, char *out, size_t size)
+{
+    int k = act > ACT_NONE && act < ACT_COUNT ? first_keys[act] : 0;
+
+    if (k > 0 && k < KEYMAP_SIZE && keymap[k] == act) {
+        describe_key(k, out, size);
+        return;
+    }
+    keymap_keys(keymap, act, out, size);
+    out[strcspn(out, " ")] = '\0';
 }

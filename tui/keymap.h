@@ -12,6 +12,9 @@
 
 #include <stddef.h>
 
+/* A control key's code, as keys.def gives the composer's. */
+#define CTRL_KEY(c) ((c)&0x1f)
+
 /* Every action of keys.def. */
 enum action {
     ACT_NONE = 0,
@@ -35,6 +38,11 @@ const char *keymap_action_name(int act);
 const char *keymap_help(int act);
 /* The keys bound to act as help writes them ("j Down"), into out. */
 void keymap_keys(const int *keymap, int act, char *out, size_t size);
+
+/* The one key to name for act where there is room for one (a hint):
+ * its first default when that is still bound to it, else its lowest;
+ * "" when none is. */
+void keymap_key(const int *keymap, int act, char *out, size_t size);
 
 /* A key from its written form: "c", "C-x", "Enter", "PgDn"...; -1 if
  * it is not one. */

@@ -46,9 +46,8 @@ static void draw(struct app *a, WINDOW *w, int rows, int cols)
     if (y < rows - 1) {
         y++;
         draw_text(w, y++, 0, cols,
-                  "In a note or reply: Tab completes @names, Ctrl-E opens "
-                  "$EDITOR, Ctrl-S sends, "
-                  "Esc cancels.",
+                  "In a note or reply other keys are text: Tab completes "
+                  "@names (and paths at the attach prompt), Esc cancels.",
                   color_attr(a, C_DIM), false);
     }
 }

@@ -20,16 +20,17 @@ fi
 
 # The order, lowest first; files of one rank may not use each other.
 declare -A RANK=(
-    [text]=0 [model]=0 [keymap]=0
+    [text]=0 [model]=0 [keymap]=0 [files]=0
     [screen]=1 [store]=1
     [draw]=2
     [conn]=3
     [actions]=4
-    [screen_help]=5 [composer]=5 [attach]=5
-    [screen_ticket]=6
-    [screen_notifications]=7 [screen_list]=7
-    [app]=8 [cli]=8
-    [main]=9
+    [screen_help]=5 [attach]=5 [upload]=5
+    [composer]=6
+    [screen_ticket]=7
+    [screen_notifications]=8 [screen_list]=8
+    [app]=9 [cli]=9
+    [main]=10
 )
 failed=0
 fail() { echo "FAIL - $*"; failed=$((failed + 1)); }

@@ -34,23 +34,26 @@ pager = os.path.join(cl.dir, "pager.sh")
 with open(pager, "w") as f:
     f.write("#!/bin/sh\ncp \"$1\" %s\n" % seen)
 os.chmod(pager, 0o755)
-t = Term("attach", ["--server", "unix:" + d.sock], 100, 30,
+t = Term("attach", ["--server", "unix:" + d.sock],
          env={"XDG_STATE_HOME": cl.dir, "XDG_DOWNLOAD_DIR": down, "PAGER": pager})
 t.sees(r"carla · .* · live", "logged in")
 t.keys("5")
-t.sees(r"Menus for December", "the ticket is listed")
+t.sees(r"Menus", "the ticket is listed")
 t.keys("Enter")
-t.sees(r"Attachments\s+\(s saves, O opens\)", "the ticket shows its attachments")
-t.sees(r"1\. meny\.txt \(text/plain, %d bytes\)" % len(text), "  ...numbered, the size in bytes")
-t.sees(r"2\. poster\.png \(image/png, 1\.2 MB\)", "  ...and in MB")
+t.seek(r"Attachments\s+\(s saves, O opens\)", "the ticket shows its attachments")
+t.seek(r"1\. meny\.txt \(text/plain, %d bytes\)" % len(text), "  ...numbered, the size in bytes")
+t.seek(r"2\. poster\.png \(image/png, 1\.2 MB\)", "  ...and in MB")
 
 t.keys("s")
 t.sees(r"Save which attachment \(1-2\)\?", "s asks which, when there are several")
 t.type("2")
 t.keys("Enter")
-t.sees(r"Save poster\.png to \(Enter: %s/\)" % re.escape(down), "  ...then where, offering $XDG_DOWNLOAD_DIR")
+# (At 60 columns the folder offered is cut at the edge: the prompt's
+# label is wider than the line.)
+t.sees(r"Save poster\.png to \(Enter: %s" % re.escape(down[:60 - 31] if NARROW else down + "/)"),
+       "  ...then where, offering $XDG_DOWNLOAD_DIR")
 t.keys("Enter")
-t.sees(r"Saved %s/poster\.png" % re.escape(down), "  ...and saves it")
+t.sees_flat(r"Saved %s/poster\.png" % re.escape(down), "  ...and saves it")
 path = os.path.join(down, "poster.png")
 ok(open(path, "rb").read() == big, "  ...byte for byte (1.2 MB, in three pieces)")
 ok(stat.S_IMODE(os.stat(path).st_mode) == 0o600, "  ...readable by its owner only")
@@ -58,15 +61,16 @@ t.keys("s")
 t.type("2")
 t.keys("Enter")
 t.keys("Enter")
-t.sees(r"Could not write %s/poster\.png: File exists" % re.escape(down),
+t.sees_flat(r"Could not write %s/poster\.png: File exists" % re.escape(down),
        "saving again does not overwrite the first")
 
 t.keys("O")
 t.type("1")
 t.keys("Enter")
 t.until(lambda s: os.path.exists(seen), "O opens the text one in $PAGER")
-ok(open(seen, "rb").read() == text, "  ...with its bytes")
-t.sees(r"1\. meny\.txt", "docket has its screen back after the pager")
+# The pager's cp may still be writing when the file appears.
+t.until(lambda s: open(seen, "rb").read() == text, "  ...with its bytes")
+t.seek(r"1\. meny\.txt", "docket has its screen back after the pager")
 t.keys("s")
 t.type("7")
 t.keys("Enter")

@@ -20,7 +20,7 @@ d = cl.start_server("d1")
 
 
 def start_anna():
-    t = Term("anna", ["--server", "unix:" + d.sock], 80, 24)
+    t = Term("anna", ["--server", "unix:" + d.sock])
     t.sees(r"anna · unix:.* · live", "anna logged in")
     t.keys("5")
     t.sees(r"%d .*Projector broken" % tid, "anna's Open view lists the ticket")
@@ -28,7 +28,7 @@ def start_anna():
 
 
 anna = start_anna()
-lars = Term("lars", ["--server", "unix:" + d.sock, "--user", "lars"], 80, 24,
+lars = Term("lars", ["--server", "unix:" + d.sock, "--user", "lars"],
             env={"DOCKET_PASSWORD": "docket-pass-1"})
 lars.sees(r"lars · unix:.* · live", "lars logged in")
 lars.keys("5")
@@ -110,8 +110,8 @@ anna.gone(r"lars·v", "the killed client's marker goes", timeout=40)
 # refreshed) has its marker lapse; it comes back when the client goes on.
 LAPSE = 3
 d2 = cl.start_server("d2", session={"presence_lapse": "%ds" % LAPSE})
-lars2 = Term("lars2", ["--server", "unix:" + d2.sock, "--user", "lars"], 80,
-             24, env={"DOCKET_PASSWORD": "docket-pass-1"})
+lars2 = Term("lars2", ["--server", "unix:" + d2.sock, "--user", "lars"],
+             env={"DOCKET_PASSWORD": "docket-pass-1"})
 lars2.sees(r"lars · unix:.*d2\.sock · live", "lars logs in on d2")
 lars2.keys("5")
 lars2.sees(r"%d .*Projector" % tid, "lars's list on d2")

@@ -14,6 +14,13 @@ from harness import *  # noqa: E402,F401
 
 DOCKET = os.environ.get("DOCKET", os.path.join(os.path.dirname(DOCKETD), "docket"))
 SOCKET = "docket-test-%d" % os.getpid()
+# The terminal's size: 80x24 (the spec's), or what DOCKET_TERM_SIZE says;
+# ctest runs every screen test twice, as tui/screen_X and, at 60x20, as
+# tui/screen_X_60x20 (test/CMakeLists.txt).  A Term is this size unless
+# a test asks for another on purpose (a resize, a size under test).
+COLS, ROWS = (int(n) for n in
+              os.environ.get("DOCKET_TERM_SIZE", "80x24").lower().split("x"))
+NARROW = COLS < 80
 
 
 def tmux(*args, check=True):
@@ -39,8 +46,9 @@ def display_width(s):
 
 
 class Term:
-    def __init__(self, name, args, cols=80, rows=24, env=None):
+    def __init__(self, name, args, cols=None, rows=None, env=None):
         self.name = name
+        cols, rows = cols or COLS, rows or ROWS
         envs = []
         for k, v in (env or {}).items():
             envs += ["-e", "%s=%s" % (k, v)]
@@ -95,6 +103,38 @@ class Term:
                 ok(False, what, s)
                 return None
             time.sleep(0.03)
+
+    def seek(self, pattern, what, timeout=10.0, pages=6):
+        """A check for text that may be below the fold (a ticket's notes
+        at 80x24 or 60x20): poll for it, and while it is not there page
+        down (PgDn) a page at a time, back to the top (g) after pages, so
+        that text arriving live is found too.  Returns the screen, or
+        None."""
+        deadline = time.time() + timeout
+        rx = re.compile(pattern)
+        turned, paged = time.time(), 0
+        while True:
+            s = self.screen()
+            if rx.search(s):
+                ok(True, what)
+                return s
+            if time.time() > deadline:
+                ok(False, what, "no %r on screen:\n%s" % (pattern, s))
+                return None
+            if time.time() - turned > 0.4:
+                self.keys("g" if paged == pages else "PgDn")
+                paged = 0 if paged == pages else paged + 1
+                turned = time.time()
+            time.sleep(0.03)
+
+    def sees_flat(self, pattern, what, timeout=8.0):
+        """A check on the screen read as one line (its line ends and the
+        spaces around them dropped): for a message that wraps at a narrow
+        terminal's edge, wherever that is."""
+        # A line may break at a space (which goes) or inside a word.
+        return self.until(
+            lambda s: any(re.search(pattern, re.sub(r" *\n *", j, s))
+                          for j in ("", " ")), what, timeout) is not None
 
     def gone(self, pattern, what, timeout=8.0):
         deadline = time.time() + timeout

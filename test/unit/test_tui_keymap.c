@@ -88,6 +88,18 @@ static void test_keymap_keys__as_help_writes_them(void **state)
     assert_string_equal(out, "Enter");
     keymap_keys(km, ACT_NEXT_VIEW, out, sizeof(out));
     assert_string_equal(out, "Tab l");
+    /* Control keys as client.keys writes them; a hint names the first
+     * default while it is bound, else the lowest key left. */
+    keymap_keys(km, ACT_SEND, out, sizeof(out));
+    assert_string_equal(out, "C-d C-s");
+    keymap_key(km, ACT_SEND, out, sizeof(out));
+    assert_string_equal(out, "C-s");
+    km[CTRL_KEY('s')] = ACT_NONE;
+    keymap_key(km, ACT_SEND, out, sizeof(out));
+    assert_string_equal(out, "C-d");
+    km[CTRL_KEY('d')] = ACT_NONE;
+    keymap_key(km, ACT_SEND, out, sizeof(out));
+    assert_string_equal(out, "");
     assert_string_equal(keymap_help(ACT_CLAIM),
                         "claim (graphics claim when waiting on graphics)");
     assert_string_equal(keymap_help(ACT_NONE), "");
