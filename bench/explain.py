@@ -19,7 +19,7 @@ for line in sys.stdin:
     else:
         cur = None
 # Only tickets.view's statement (others: session touches, the feed).
-plans = [p for p in plans if any("jsonb_agg(summary_json" in l for l in p)]
+plans = [p for p in plans if any("string_agg(summary_json" in l for l in p)]
 if len(plans) != 2 * reps * len(VIEWS):
     sys.exit("explain.py: expected %d view plans, found %d"
              % (2 * reps * len(VIEWS), len(plans)))
