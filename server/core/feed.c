@@ -62,6 +62,7 @@ struct feed {
      * first batch as the sequencer (and after any reconnect). */
     char floor[24];
     uint64_t last_batch_ms; /* when the last numbering came back */
+    long long notified;     /* newest seq NOTIFYed while numbering */
     void (*done_cb)(void *arg);
     void *done_arg;
     int closing_handles;
@@ -271,6 +272,9 @@ static void sequence_done(struct db_query *q, PGresult *res, void *arg)
         if (res)
             dk_log(DK_LOG_WARN, "feed sequencer failed: %s",
                    PQresultErrorMessage(res));
+        if (f->notified)
+            read_new(f); /* a NOTIFY heard meanwhile was not ours */
+        f->notified = 0;
         return;
     }
     /* Row 0: how many were numbered, how many wait, the new floor (and
@@ -281,16 +285,22 @@ static void sequence_done(struct db_query *q, PGresult *res, void *arg)
     snprintf(f->floor, sizeof(f->floor), "%s", PQgetvalue(res, 0, 3));
     f->last_batch_ms = uv_now(f->core->loop);
     if (numbered > 0) {
-        /* They follow the head (nothing between is unread, and no read is
-         * queued that would see them): push them now, saving the read.
-         * Otherwise read; our own NOTIFY would make us read anyway. */
-        if (f->head_known && !f->read_running && PQntuples(res) > 1 &&
+        /* They follow the head (nothing between is unread): push them
+         * now, saving the read (on_feed held back the one our own NOTIFY
+         * would have made).  A read already queued behind this batch will
+         * bring them again; publish() passes each subscriber only what is
+         * newer than it has, so that costs a query, not a duplicate.
+         * Otherwise read. */
+        if (f->head_known && PQntuples(res) > 1 &&
             atoll(PQgetvalue(res, 1, 0)) == f->head + 1)
             publish(f, res, 1);
         else
             read_new(f);
         f->retry_ms = 0;
     }
+    if (f->notified > f->head)
+        read_new(f); /* numbers we did not bring, heard meanwhile */
+    f->notified = 0;
     if (numbered == BATCH * 5 || f->seq_again) {
         f->seq_again = false;
         sequence(f);
@@ -507,7 +517,15 @@ static void state_cb(bool up, void *arg)
 
 static void on_feed(struct feed *f, const char *payload)
 {
-    (void)payload;
+    long long seq = atoll(payload);
+
+    /* Our own batch's NOTIFY comes before the batch's answer, which
+     * brings its rows: read then only if it did not bring them all. */
+    if (f->sequencer && f->seq_running) {
+        if (seq > f->notified)
+            f->notified = seq;
+        return;
+    }
     read_new(f);
 }
 
