@@ -48,10 +48,12 @@ struct bench {
     size_t nlat, caplat;
     long long expect_per_sub;
     /* views */
-    int view, reps, rep;
+    int view, reps, rep, warm;
     double *view_ms;
     uv_timer_t timer;
 };
+
+#define VIEW_WARMUP 10 /* calls of each view before those measured */
 
 static const char *const views[] = {
     "my_open",     "unassigned", "waiting_on_graphics",
@@ -184,6 +186,14 @@ static void view_done(struct dk_client *cl, json_t *result, json_t *error,
 
     if (error)
         b->errors++;
+    /* The first few of each view are not counted: they prepare the
+     * statement on the pool's connections, which a server that has run
+     * for a while has long done (the portal's bench does the same). */
+    if (b->warm < VIEW_WARMUP) {
+        b->warm++;
+        view_next(b);
+        return;
+    }
     b->view_ms[b->rep++] = (double)(uv_hrtime() - b->start) / 1e6;
     if (b->rep < b->reps) {
         view_next(b);
@@ -200,6 +210,7 @@ static void view_done(struct dk_client *cl, json_t *result, json_t *error,
         return;
     }
     b->rep = 0;
+    b->warm = 0;
     view_next(b);
 }
 
