@@ -12,6 +12,7 @@
 
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -255,6 +256,20 @@ static void close_walk_cb(uv_handle_t *h, void *arg)
 
 void app_cleanup(struct app *a)
 {
+    /* Calls still out (a tick's count, a load) are answered as failed
+     * while the screens they belong to are whole, so each frees what it
+     * holds; dk_client_free() would drop them unanswered.  What that does
+     * to the connection state and the message is undone: main() says why
+     * docket ended from them. */
+    enum conn_state conn = a->conn;
+    bool error = a->message_error;
+    char message[sizeof(a->message)];
+
+    memcpy(message, a->message, sizeof(message));
+    dk_client_disconnect(a->client, "closing");
+    a->conn = conn;
+    a->message_error = error;
+    memcpy(a->message, message, sizeof(message));
     screen_close_all(&a->screens, a);
     dk_client_free(a->client);
     uv_walk(a->loop, close_walk_cb, NULL);
