@@ -6,7 +6,9 @@
  *   load claims  SERVER TOKENS SECONDS   writes/s: each connection claims
  *                                        and unclaims its own ticket
  *   load fanout  SERVER TOKENS WRITES    a change reaching every subscriber:
- *                                        p50/p99/max after the writer's ack
+ *                                        p50/p99/max after the writer's ack;
+ *                                        the subscribers are spread over one
+ *                                        process per core (see fanout_fork)
  *   load idle    SERVER TOKENS PID       RSS of docketd (PID) with every
  *                                        connection logged in and idle
  *   load views   SERVER TOKENS N         tickets.view latency per view
@@ -18,10 +20,14 @@
 #include "dk_mem.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 struct bconn {
     struct dk_client *cl;
@@ -30,6 +36,7 @@ struct bconn {
     long long ticket;
     int version;
     bool ready, claimed;
+    bool writer;    /* fanout: the one connection that writes */
     long long seen; /* fanout: events received */
 };
 
@@ -43,10 +50,12 @@ struct bench {
     long long writes, errors;
     /* fanout */
     int writes_wanted, writes_done;
-    uint64_t *ack_ns; /* per write: when the writer's answer came */
-    double *lat_ms;   /* per delivery */
-    size_t nlat, caplat;
-    long long expect_per_sub;
+    struct fanout_shm *shm; /* shared with the other receiving processes */
+    struct recv *recv;      /* this process's deliveries, in shm */
+    size_t nrecv, caprecv;
+    int subs;              /* subscribers in this process */
+    long long ticket;      /* the writer's ticket */
+    uv_timer_t wait_timer; /* the writer waits for every process */
     /* views */
     int view, reps, rep, warm;
     double *view_ms;
@@ -112,6 +121,29 @@ static void claim_next(struct bconn *c)
 
 /* ---- fanout ------------------------------------------------------------- */
 
+/*
+ * A thousand clients are a thousand processes on as many machines; in one
+ * process on one loop, reading and parsing a thousand pushes one after
+ * another is what the last of them waits for (about 10 ms here, five times
+ * what docketd takes to write them).  So the subscribers are spread over
+ * one process per core, forked before any connection is made; each records
+ * (write, time received) in shared memory, the writer's process records
+ * when each write's answer came, and the latencies are worked out at the
+ * end from the one monotonic clock they share.
+ */
+struct recv {
+    uint32_t version;
+    uint64_t ns;
+};
+
+struct fanout_shm {
+    atomic_int ready; /* processes whose subscribers are all subscribed */
+    int procs;
+    uint64_t *ack_ns; /* per write (by version): when its answer came */
+    struct recv *recv[64];
+    size_t cap[64], n[64];
+};
+
 static void fanout_write(struct bench *b);
 
 static void fanout_written(struct dk_client *cl, json_t *result, json_t *error,
@@ -124,7 +156,7 @@ static void fanout_written(struct dk_client *cl, json_t *result, json_t *error,
         b->errors++;
         return;
     }
-    b->ack_ns[v] = uv_hrtime();
+    b->shm->ack_ns[v] = uv_hrtime();
 }
 
 /* One write every 20 ms: a busy team, not a flood. */
@@ -156,22 +188,107 @@ static void fanout_push(struct bconn *c, json_t *params)
     json_t *t = json_object_get(params, "ticket");
     long long v = json_integer_value(json_object_get(t, "version"));
     uint64_t now = uv_hrtime();
-    double ms;
 
-    if (json_integer_value(json_object_get(t, "id")) != b->c[0].ticket ||
-        v <= 1 || v >= b->writes_wanted + 2)
+    if (json_integer_value(json_object_get(t, "id")) != b->ticket || v <= 1 ||
+        v >= b->writes_wanted + 2 || b->nrecv == b->caprecv)
         return;
-    /* The push may overtake the writer's own answer: count that as 0. */
-    ms = b->ack_ns[v] && now > b->ack_ns[v] ? (double)(now - b->ack_ns[v]) / 1e6
-                                            : 0.0;
-    if (b->nlat == b->caplat) {
-        b->caplat = b->caplat ? b->caplat * 2 : 65536;
-        b->lat_ms = dk_xrealloc(b->lat_ms, b->caplat * sizeof(double));
-    }
-    b->lat_ms[b->nlat++] = ms;
+    b->recv[b->nrecv].version = (uint32_t)v;
+    b->recv[b->nrecv].ns = now;
+    b->nrecv++;
     if (++c->seen == b->writes_wanted &&
-        b->nlat == (size_t)b->writes_wanted * (size_t)(b->n - 1))
+        b->nrecv == (size_t)b->writes_wanted * (size_t)b->subs)
         stop(b);
+}
+
+/* The writer starts once every process's subscribers are subscribed. */
+static void fanout_wait(uv_timer_t *t)
+{
+    struct bench *b = t->data;
+
+    if (atomic_load(&b->shm->ready) < b->shm->procs)
+        return;
+    uv_timer_stop(t);
+    uv_timer_init(b->loop, &b->timer);
+    b->timer.data = b;
+    uv_timer_start(&b->timer, fanout_tick, 100, 20);
+}
+
+/*
+ * Split the connections over procs processes: this one keeps the writer
+ * (connection 0) and every procs-th subscriber, each child its share.
+ * Returns the index of this process (0: the writer's).
+ */
+static int fanout_fork(struct bench *b, int procs)
+{
+    size_t subs = (size_t)b->n - 1, per = subs / (size_t)procs + 1;
+    size_t bytes =
+        sizeof(struct fanout_shm) +
+        ((size_t)b->writes_wanted + 2) * sizeof(uint64_t) +
+        (size_t)procs * per * (size_t)b->writes_wanted * sizeof(struct recv);
+    struct fanout_shm *shm = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+                                  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    char *at;
+    int k = 0, kept = 0;
+
+    if (shm == MAP_FAILED) {
+        fprintf(stderr, "load: mmap: %s\n", strerror(errno));
+        exit(1);
+    }
+    shm->procs = procs;
+    at = (char *)(shm + 1);
+    shm->ack_ns = (uint64_t *)at;
+    at += ((size_t)b->writes_wanted + 2) * sizeof(uint64_t);
+    for (int p = 0; p < procs; p++) {
+        shm->recv[p] = (struct recv *)at;
+        shm->cap[p] = per * (size_t)b->writes_wanted;
+        at += shm->cap[p] * sizeof(struct recv);
+    }
+    b->shm = shm;
+    b->ticket = b->c[0].ticket;
+    fflush(stdout);
+    for (int p = 1; p < procs; p++) {
+        pid_t pid = fork();
+        if (pid < 0) {
+            fprintf(stderr, "load: fork: %s\n", strerror(errno));
+            exit(1);
+        }
+        if (pid == 0) {
+            k = p;
+            break;
+        }
+    }
+    /* Keep this process's share; the writer stays first, in process 0. */
+    for (int i = 0; i < b->n; i++)
+        if ((i == 0 && k == 0) || (i > 0 && (i - 1) % procs == k))
+            b->c[kept++] = b->c[i];
+    b->c[0].writer = k == 0;
+    b->n = kept;
+    b->subs = k == 0 ? kept - 1 : kept;
+    b->recv = shm->recv[k];
+    b->caprecv = shm->cap[k];
+    return k;
+}
+
+/* In process 0, after the others have ended: the latencies, sorted. */
+static double *fanout_latencies(struct bench *b, size_t *n)
+{
+    struct fanout_shm *shm = b->shm;
+    size_t total = 0, m = 0;
+    double *ms;
+
+    for (int p = 0; p < shm->procs; p++)
+        total += shm->n[p];
+    ms = dk_xcalloc(total ? total : 1, sizeof(double));
+    for (int p = 0; p < shm->procs; p++)
+        for (size_t i = 0; i < shm->n[p]; i++) {
+            const struct recv *r = &shm->recv[p][i];
+            uint64_t ack = shm->ack_ns[r->version];
+            /* The push may overtake the writer's own answer: count 0. */
+            ms[m++] = ack && r->ns > ack ? (double)(r->ns - ack) / 1e6 : 0.0;
+        }
+    qsort(ms, m, sizeof(double), cmp_double);
+    *n = m;
+    return ms;
 }
 
 /* ---- views ----------------------------------------------------------------
@@ -233,9 +350,12 @@ static void all_ready(struct bench *b)
         for (int i = 0; i < b->n; i++)
             claim_next(&b->c[i]);
     } else if (strcmp(b->mode, "fanout") == 0) {
-        uv_timer_init(b->loop, &b->timer);
-        b->timer.data = b;
-        uv_timer_start(&b->timer, fanout_tick, 100, 20);
+        atomic_fetch_add(&b->shm->ready, 1);
+        if (b->c[0].writer) {
+            uv_timer_init(b->loop, &b->wait_timer);
+            b->wait_timer.data = b;
+            uv_timer_start(&b->wait_timer, fanout_wait, 10, 10);
+        }
     } else if (strcmp(b->mode, "views") == 0) {
         view_next(b);
     } else {
@@ -324,7 +444,7 @@ static void on_push(struct dk_client *cl, const char *method, json_t *params,
     struct bconn *c = arg;
 
     if (strcmp(method, "event") == 0 && strcmp(c->b->mode, "fanout") == 0 &&
-        c != &c->b->c[0])
+        !c->writer)
         fanout_push(c, params);
 }
 
@@ -351,6 +471,7 @@ int main(int argc, char **argv)
     char line[256];
     FILE *fp;
     long arg;
+    int proc = 0; /* fanout: which of its processes this is */
 
     if (argc != 5) {
         fprintf(stderr, "usage: load claims|fanout|idle|views SERVER TOKENS "
@@ -368,7 +489,6 @@ int main(int argc, char **argv)
         fprintf(stderr, "load: %s: %s\n", argv[3], strerror(errno));
         return 1;
     }
-    b.loop = uv_default_loop();
     while (fgets(line, sizeof(line), fp)) {
         struct bconn *c;
         b.c = dk_xrealloc(b.c, (size_t)(b.n + 1) * sizeof(*b.c));
@@ -379,6 +499,22 @@ int main(int argc, char **argv)
             b.n--;
     }
     fclose(fp);
+    if (strcmp(b.mode, "fanout") == 0) {
+        /* One process per core, or DOCKET_BENCH_PROCS of them. */
+        const char *procs = getenv("DOCKET_BENCH_PROCS");
+        long cores = procs ? atol(procs) : sysconf(_SC_NPROCESSORS_ONLN);
+        b.writes_wanted = (int)arg;
+        if (b.n < 2) {
+            fprintf(stderr, "load: fanout needs a writer and subscribers\n");
+            return 2;
+        }
+        if (cores > b.n - 1)
+            cores = b.n - 1;
+        proc = fanout_fork(&b, cores < 1 ? 1 : cores > 64 ? 64 : (int)cores);
+    }
+    /* After the fork: each process its own loop (an epoll set is not
+     * to be shared). */
+    b.loop = uv_default_loop();
     for (int i = 0; i < b.n; i++) {
         b.c[i].cl = dk_client_new(b.loop, argv[2], on_push, on_state, &b.c[i]);
         if (!b.c[i].cl) {
@@ -389,9 +525,6 @@ int main(int argc, char **argv)
     connect_more(&b);
     if (strcmp(b.mode, "claims") == 0) {
         b.deadline = (uint64_t)arg * 1000; /* made absolute when all ready */
-    } else if (strcmp(b.mode, "fanout") == 0) {
-        b.writes_wanted = (int)arg;
-        b.ack_ns = dk_xcalloc((size_t)arg + 2, sizeof(uint64_t));
     } else if (strcmp(b.mode, "views") == 0) {
         b.reps = (int)arg;
         b.view_ms = dk_xcalloc((size_t)arg, sizeof(double));
@@ -404,12 +537,23 @@ int main(int argc, char **argv)
                "writes_per_s=%.0f\n",
                b.n, b.writes, b.errors, secs, (double)b.writes / secs);
     } else if (strcmp(b.mode, "fanout") == 0) {
-        qsort(b.lat_ms, b.nlat, sizeof(double), cmp_double);
-        printf("fanout subscribers=%d writes=%d deliveries=%zu p50=%.2fms "
-               "p99=%.2fms max=%.2fms errors=%lld\n",
-               b.n - 1, b.writes_wanted, b.nlat, pct(b.lat_ms, b.nlat, 0.5),
-               pct(b.lat_ms, b.nlat, 0.99), b.nlat ? b.lat_ms[b.nlat - 1] : 0.0,
-               b.errors);
+        size_t n, subs = 0;
+        double *ms;
+        int status, failed = 0;
+
+        b.shm->n[proc] = b.nrecv;
+        if (proc > 0)
+            _exit(0);
+        while (wait(&status) > 0)
+            failed |= !WIFEXITED(status) || WEXITSTATUS(status) != 0;
+        for (int p = 0; p < b.shm->procs; p++)
+            subs += b.shm->n[p];
+        ms = fanout_latencies(&b, &n);
+        printf("fanout subscribers=%zu writes=%d deliveries=%zu processes=%d "
+               "p50=%.2fms p99=%.2fms max=%.2fms errors=%lld\n",
+               subs / (size_t)(b.writes_wanted ? b.writes_wanted : 1),
+               b.writes_wanted, n, b.shm->procs, pct(ms, n, 0.5),
+               pct(ms, n, 0.99), n ? ms[n - 1] : 0.0, b.errors + failed);
     } else if (strcmp(b.mode, "idle") == 0) {
         printf("idle connections=%d docketd_rss_kb=%ld\n", b.n, rss_kb(arg));
     }
