@@ -236,8 +236,8 @@ static void draw_listing(struct app *a, int rows, int cols)
     }
 }
 
-/* " me · server · state" in room columns, the server cut (or left out)
- * to make it fit. */
+/* " me · server · state" in room columns, the server's start cut (or
+ * the server left out) to make it fit. */
 static void status_left(struct app *a, char *out, size_t size,
                         const char *state, int room)
 {
@@ -248,8 +248,10 @@ static void status_left(struct app *a, char *out, size_t size,
     snprintf(out, size, " %s ·  · %s", me, state);
     fixed = text_width(out);
     if (room - fixed >= 8) {
-        text_fit(server, sizeof(server), dk_client_server(a->client),
-                 room - fixed - 1, false);
+        /* Its end, where a socket's name or a port tells which one
+         * (two servers in the same folder differ only there). */
+        text_tail(server, sizeof(server), dk_client_server(a->client),
+                  room - fixed - 1);
         snprintf(out, size, " %s · %s · %s", me, server, state);
     } else {
         snprintf(out, size, " %s · %s", me, state);
@@ -348,6 +350,25 @@ static void draw_status(struct app *a, int rows, int cols)
 /* ---- the frame ------------------------------------------------------------
  */
 
+struct lock_out {
+    WINDOW *w;
+    int y, attr;
+};
+
+static void no_line(void *arg, const char *text, size_t len)
+{
+    (void)arg, (void)text, (void)len; /* text_wrap() counting lines */
+}
+
+static void lock_line(void *arg, const char *text, size_t len)
+{
+    struct lock_out *o = arg;
+    char line[256];
+
+    snprintf(line, sizeof(line), "%.*s", (int)len, text);
+    draw_text(o->w, o->y++, 2, text_width(line), line, o->attr, false);
+}
+
 /* The screen between the tabs and the status line (or the lock notice);
  * returns where it left the cursor, in terminal coordinates. */
 static void draw_body(struct app *a, int rows, int cols, int *cy, int *cx)
@@ -363,8 +384,10 @@ static void draw_body(struct app *a, int rows, int cols, int *cy, int *cx)
                  "Locked after %lld minutes without a key. Press "
                  "Enter to sign in again as %s (Q quits).",
                  a->idle_s / 60, a->me);
-        draw_text(body, (rows - 3) / 2, 2, cols - 4, msg,
-                  color_attr(a, C_BANNER), false);
+        struct lock_out o = {body, 0, color_attr(a, C_BANNER)};
+        /* Wrapped, not cut: at 60 columns the way back in is the end. */
+        o.y = (rows - 3) / 2 - text_wrap(msg, cols - 4, no_line, NULL) / 2;
+        text_wrap(msg, cols - 4, lock_line, &o);
     } else if (top) {
         top->draw(a, body, rows - 3, cols);
     }
