@@ -250,8 +250,12 @@ static void status_left(struct app *a, char *out, size_t size,
     if (room - fixed >= 8) {
         /* Its end, where a socket's name or a port tells which one
          * (two servers in the same folder differ only there). */
-        text_tail(server, sizeof(server), dk_client_server(a->client),
-                  room - fixed - 1);
+        const char *addr = dk_client_server(a->client);
+        int scheme = strncmp(addr, "unix:", 5) == 0 ? 5 : 0;
+        /* The scheme stays: "unix:…/d1.sock". */
+        snprintf(server, sizeof(server), "%.*s", scheme, addr);
+        text_tail(server + scheme, sizeof(server) - (size_t)scheme,
+                  addr + scheme, room - fixed - 1 - scheme);
         snprintf(out, size, " %s · %s · %s", me, server, state);
     } else {
         snprintf(out, size, " %s · %s", me, state);
