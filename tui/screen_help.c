@@ -33,12 +33,12 @@ static void help_line(void *arg, const char *text, size_t len)
 
     /* A description that wraps keeps its column under the first line
      * (cut, it would hide what the key does at 60 columns). */
-    if (o->keys)
+    if (o->keys) {
         snprintf(line, sizeof(line), "  %-14s %.*s", o->keys, (int)len, text);
-    else
-        snprintf(line, sizeof(line), "%.*s", (int)len, text);
-    if (o->keys)
         o->keys = "";
+    } else {
+        snprintf(line, sizeof(line), "%.*s", (int)len, text);
+    }
     if (o->n++ >= top && o->y < o->rows)
         draw_text(o->w, o->y++, 0, o->cols, line, o->attr, false);
 }

@@ -13,7 +13,10 @@ sys.path.insert(0, os.path.dirname(__file__))
 from term import *
 
 SSHD = "/usr/sbin/sshd"
-GATEWAY = "docketgw"  # a test-only gateway account, made if absent
+# A test-only gateway account, one per test process: screen_ssh and
+# screen_ssh_60x20 may run side by side (ctest -j2), and one removing a
+# shared account under the other gets its keys refused (as sshgw.py).
+GATEWAY = "dkgw%d" % os.getpid()
 
 
 def skip(why):
