@@ -12,6 +12,7 @@
 #include "dk_buf.h"
 #include "dk_mem.h"
 #include "draw.h"
+#include "text.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -287,10 +288,18 @@ static void save_to(struct app *a, const char *text)
 
 static void ask_where(struct app *a)
 {
-    char dir[3072], label[4096]; /* prompt_open() keeps what fits */
+    char dir[3072], shown[3072], label[4096]; /* prompt_open() keeps it */
+    int room;
 
     download_dir(dir, sizeof(dir));
-    snprintf(label, sizeof(label), "Save %s to (Enter: %s/): ", f.name, dir);
+    /* The folder offered gives way (its start) so that the label leaves
+     * a third of the line to type a path in, down to its last 12
+     * columns: at 60 columns a long $XDG_DOWNLOAD_DIR would otherwise
+     * fill the line. */
+    snprintf(label, sizeof(label), "Save %s to (Enter: /): ", f.name);
+    room = COLS - COLS / 3 - text_width(label);
+    text_tail(shown, sizeof(shown), dir, room > 12 ? room : 12);
+    snprintf(label, sizeof(label), "Save %s to (Enter: %s/): ", f.name, shown);
     prompt_open(a, label, NULL, save_to, NULL);
 }
 

@@ -236,8 +236,42 @@ static void draw_listing(struct app *a, int rows, int cols)
     }
 }
 
-/* " me · server · state" in room columns, the server cut (or left out)
- * to make it fit. */
+/* Lines of wrapped text (text_wrap()) drawn down from y at x, padded
+ * to pad columns when pad > 0 (a banner's background). */
+struct wrap_out {
+    WINDOW *w;
+    int y, x, attr, pad;
+};
+
+static void no_line(void *arg, const char *text, size_t len)
+{
+    (void)arg, (void)text, (void)len; /* text_wrap() counting lines */
+}
+
+static void wrap_line(void *arg, const char *text, size_t len)
+{
+    struct wrap_out *o = arg;
+    char line[256];
+
+    snprintf(line, sizeof(line), "%.*s", (int)len, text);
+    draw_text(o->w, o->y++, o->x, o->pad > 0 ? o->pad : text_width(line), line,
+              o->attr, o->pad > 0);
+}
+
+/* A server's address in at most cols columns: its start gives way, not
+ * its end, where a socket's name or a port tells which server it is
+ * (two in the same folder differ only there); "unix:" stays. */
+static void server_fit(char *out, size_t size, const char *addr, int cols)
+{
+    int scheme = strncmp(addr, "unix:", 5) == 0 ? 5 : 0;
+
+    snprintf(out, size, "%.*s", scheme, addr);
+    text_tail(out + scheme, size - (size_t)scheme, addr + scheme,
+              cols - scheme);
+}
+
+/* " me · server · state" in room columns, the server's start cut (or
+ * the server left out) to make it fit. */
 static void status_left(struct app *a, char *out, size_t size,
                         const char *state, int room)
 {
@@ -248,8 +282,8 @@ static void status_left(struct app *a, char *out, size_t size,
     snprintf(out, size, " %s ·  · %s", me, state);
     fixed = text_width(out);
     if (room - fixed >= 8) {
-        text_fit(server, sizeof(server), dk_client_server(a->client),
-                 room - fixed - 1, false);
+        server_fit(server, sizeof(server), dk_client_server(a->client),
+                   room - fixed - 1);
         snprintf(out, size, " %s · %s · %s", me, server, state);
     } else {
         snprintf(out, size, " %s · %s", me, state);
@@ -337,11 +371,16 @@ static void draw_status(struct app *a, int rows, int cols)
         draw_message_lines(a, rows, cols);
     }
     if (a->conn == CS_OFFLINE) {
-        char banner[160];
+        char banner[320], where[160];
+        struct wrap_out o = {stdscr, 1, 0, color_attr(a, C_BANNER), cols};
+        /* Wrapped, the address's start cut to half the width: at 60
+         * columns a cut banner lost when the next try is. */
+        server_fit(where, sizeof(where), a->server,
+                   cols / 2 > 16 ? cols / 2 : 16);
         snprintf(banner, sizeof(banner),
-                 " Disconnected from %s — %s. Your work is kept. ", a->server,
+                 " Disconnected from %s — %s. Your work is kept.", where,
                  state);
-        draw_text(stdscr, 1, 0, cols, banner, color_attr(a, C_BANNER), true);
+        text_wrap(banner, cols - 1, wrap_line, &o);
     }
 }
 
@@ -363,8 +402,10 @@ static void draw_body(struct app *a, int rows, int cols, int *cy, int *cx)
                  "Locked after %lld minutes without a key. Press "
                  "Enter to sign in again as %s (Q quits).",
                  a->idle_s / 60, a->me);
-        draw_text(body, (rows - 3) / 2, 2, cols - 4, msg,
-                  color_attr(a, C_BANNER), false);
+        struct wrap_out o = {body, 0, 2, color_attr(a, C_BANNER), 0};
+        /* Wrapped, not cut: at 60 columns the way back in is the end. */
+        o.y = (rows - 3) / 2 - text_wrap(msg, cols - 4, no_line, NULL) / 2;
+        text_wrap(msg, cols - 4, wrap_line, &o);
     } else if (top) {
         top->draw(a, body, rows - 3, cols);
     }

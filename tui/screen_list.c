@@ -17,7 +17,8 @@
 #include <string.h>
 #include <time.h>
 
-#define MAX_ROWS 20000
+#define MAX_ROWS    20000
+#define SUBJECT_MIN 7 /* columns a presence marker leaves the subject */
 
 static json_t *rows_buf[MAX_ROWS];
 
@@ -72,9 +73,11 @@ static void draw(struct app *a, WINDOW *w, int rows, int cols)
     long now = (long)time(NULL);
     char line[64];
 
-    /* Fixed columns first; the subject gets 60% of the rest. */
+    /* Fixed columns first; the subject gets 60% of the rest, two thirds
+     * under 80 columns (at 60 the rest is 18: a 10-column subject could
+     * not keep a word beside a presence marker). */
     flex = cols - 6 - 5 - (stage_w + 1) - (owner_w + 1) - 9 - 1;
-    subj_w = flex * 6 / 10;
+    subj_w = cols >= 80 ? flex * 6 / 10 : flex * 2 / 3;
     who_w = flex - subj_w - 1;
     if (subj_w < 8)
         subj_w = 8;
@@ -146,10 +149,13 @@ static void draw(struct app *a, WINDOW *w, int rows, int cols)
                   pattr, true);
         x += 5;
         /* Who else is on it, at the subject's end: the subject gives way,
-         * up to half its width. */
-        store_presence_short(&a->store,
-                             json_integer_value(json_object_get(t, "id")),
-                             a->me, subj_w / 2, here, sizeof(here));
+         * up to half its width, but keeps SUBJECT_MIN columns (a word
+         * and its "…"); the marker shortens first ("an·v"). */
+        store_presence_short(
+            &a->store, json_integer_value(json_object_get(t, "id")), a->me,
+            subj_w / 2 < subj_w - SUBJECT_MIN - 1 ? subj_w / 2
+                                                  : subj_w - SUBJECT_MIN - 1,
+            here, sizeof(here));
         here_w = here[0] ? text_width(here) : 0;
         draw_text(w, y, x, here_w ? subj_w - here_w - 1 : subj_w,
                   json_string_value(json_object_get(t, "subject")), base, true);

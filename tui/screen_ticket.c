@@ -71,6 +71,7 @@ struct wrap_ctx {
     struct page *p;
     const char *indent;
     int attr;
+    const char *rest; /* the indent after the first line (NULL: indent) */
 };
 
 static void wrap_line(void *arg, const char *text, size_t len)
@@ -80,13 +81,15 @@ static void wrap_line(void *arg, const char *text, size_t len)
 
     snprintf(buf, sizeof(buf), "%s%.*s", w->indent, (int)len, text);
     add(w->p, buf, strlen(buf), w->attr);
+    if (w->rest)
+        w->indent = w->rest;
 }
 
 /* Body text, wrapped at word boundaries under an indent. */
 static void add_wrapped(struct page *p, const char *s, const char *indent,
                         int attr)
 {
-    struct wrap_ctx w = {p, indent, attr};
+    struct wrap_ctx w = {p, indent, attr, NULL};
 
     text_wrap(s ? s : "", p->cols - text_width(indent) - 1, wrap_line, &w);
 }
@@ -283,9 +286,14 @@ static void build(struct app *a, struct page *p)
             snprintf(change + len, sizeof(change) - len, " to %s",
                      str(json_object_get(x, "change"), "to"));
         const char *at = str(x, "created_at");
-        addf(p, color_attr(a, C_DIM), "  %.10s %.5s  %-18s %s%s", at,
-             strlen(at) > 11 ? at + 11 : "", str(x, "action"), str(x, "by"),
-             change);
+        char line[1024];
+        /* Wrapped, the rest under a deeper indent: cut at 60 columns an
+         * event would lose whom a failed email was for, and why. */
+        struct wrap_ctx wc = {p, "  ", color_attr(a, C_DIM), "      "};
+        snprintf(line, sizeof(line), "%.10s %.5s  %-18s %s%s", at,
+                 strlen(at) > 11 ? at + 11 : "", str(x, "action"), str(x, "by"),
+                 change);
+        text_wrap(line, p->cols - 7, wrap_line, &wc);
     }
 }
 

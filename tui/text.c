@@ -48,6 +48,29 @@ int text_width(const char *s)
     return total;
 }
 
+char *text_tail(char *out, size_t size, const char *s, int cols)
+{
+    const char *t = s;
+
+    if (text_width(s) <= cols) {
+        snprintf(out, size, "%s", s);
+        return out;
+    }
+    if (cols < 2) {
+        snprintf(out, size, "%s", cols == 1 ? "…" : "");
+        return out;
+    }
+    /* Drop whole characters from the start until the rest and the "…"
+     * fit. */
+    while (*t && text_width(t) > cols - 1) {
+        t++;
+        while (((unsigned char)*t & 0xc0) == 0x80)
+            t++;
+    }
+    snprintf(out, size, "…%s", t);
+    return out;
+}
+
 char *text_fit(char *out, size_t size, const char *s, int cols, int pad)
 {
     size_t n = strlen(s), i = 0, o = 0;

@@ -20,6 +20,13 @@ int text_width(const char *s);
 char *text_fit(char *out, size_t size, const char *s, int cols, int pad);
 
 /*
+ * The end of s in at most cols columns, "…" first when the start is cut:
+ * for a path or an address, whose end (a socket's or a file's name, a
+ * port) tells most.  Returns out.
+ */
+char *text_tail(char *out, size_t size, const char *s, int cols);
+
+/*
  * Wrap s to lines of at most cols columns, breaking at spaces where it
  * can and inside words only when a word is wider than a line; existing
  * newlines are kept.  Calls line(arg, text, len) for each line (text not

@@ -48,10 +48,13 @@ t.keys("s")
 t.sees(r"Save which attachment \(1-2\)\?", "s asks which, when there are several")
 t.type("2")
 t.keys("Enter")
-# (At 60 columns the folder offered is cut at the edge: the prompt's
-# label is wider than the line.)
-t.sees(r"Save poster\.png to \(Enter: %s" % re.escape(down[:60 - 31] if NARROW else down + "/)"),
-       "  ...then where, offering $XDG_DOWNLOAD_DIR")
+# (At 60 columns the folder offered gives way at its start, so that the
+# label leaves a third of the line to type in: "…/Downloads/)".)
+ask = r"(?m)^Save poster\.png to \(Enter: (%s|…\S*/Downloads)/\):\s*$" % re.escape(down)
+shown = t.until(lambda s: re.search(ask, s), "  ...then where, offering $XDG_DOWNLOAD_DIR") or ""
+label = [l for l in shown.splitlines() if l.startswith("Save poster")][:1]
+ok(label and display_width(label[0].rstrip()) < COLS - 10,
+   "  ...in a label that leaves room to type a path", label)
 t.keys("Enter")
 t.sees_flat(r"Saved %s/poster\.png" % re.escape(down), "  ...and saves it")
 path = os.path.join(down, "poster.png")

@@ -20,26 +20,29 @@ cl.sql("SELECT message_send((SELECT id FROM staff WHERE username = 'carla'), %d,
 msgid = cl.sql1("SELECT message_id FROM message WHERE ticket_id = %d AND direction = 'out'" % tid)
 d = cl.start_server("d1")
 
-t = Term("carla", ["--server", "unix:" + d.sock], 100, 50)
+t = Term("carla", ["--server", "unix:" + d.sock])
 t.sees(r"carla · unix:.* · live", "logged in")
 t.keys("5")
-t.sees(r"%d .*Nytt banner" % tid, "the ticket is listed")
+t.sees(r"%d .*%s" % (tid, cut("Nytt banner")), "the ticket is listed")
 t.keys("Enter")
-t.sees(r"Conversation", "the ticket is open")
-t.sees(r"▶ carla, .* · queued", "a reply not yet delivered says queued")
+t.sees(r"About this ticket", "the ticket is open")
+t.seek(r"Conversation", "  ...its conversation (below the fold at 80x24)")
+t.seek(r"▶ carla, .* · queued", "a reply not yet delivered says queued")
 ok(not re.search(r"not delivered", t.screen()), "  ...and nothing about a failure")
 
 eq(cl.sql1("SELECT outbox_bounced('%s', '550 5.1.1 <oystein@nordlys.example.no>: "
            "user unknown')" % msgid), str(tid), "a delivery report marks it failed")
-t.sees(r"✗ not delivered: 550 5\.1\.1 <oystein@nordlys\.example\.no>: user unknown",
-       "the open ticket refreshes by itself: not delivered, in the server's words")
+# (First, before a key: any key clears the status line's message.)
+t.sees(r"Your reply on #%d was not delivered" % tid, "the status line tells its author")
+t.seek(r"✗ not delivered: 550 5\.1\.1 <oystein@nordlys\.example\.no>: user unknown",
+       "the open ticket refreshes by itself: not delivered, in the server's words",
+       flat=True)
 ok("queued" not in t.screen(), "  ...no longer queued")
 coloured = tmux("capture-pane", "-p", "-e", "-t", t.name)
 ok(re.search(r"\x1b\[[0-9;]*41[0-9;]*m[^\n]*✗ not delivered", coloured),
    "  ...in the error colour (red)", [l for l in coloured.splitlines() if "delivered" in l])
-t.sees(r"message_failed\s+to oystein@nordlys\.example\.no: 550 5\.1\.1",
-       "the timeline has the message_failed event, to whom and why")
-t.sees(r"Your reply on #%d was not delivered" % tid, "the status line tells its author")
+t.seek(r"message_failed\s+to oystein@nordlys\.example\.no: 550 5\.1\.1",
+       "the timeline has the message_failed event, to whom and why", flat=True)
 t.keys("N")
 t.sees(r"#%d\s+your reply not delivered" % tid, "the notification list names it")
 t.keys("q")

@@ -20,26 +20,27 @@ cl.ctl("contact", "add", "ola@nordlys.example.no", "--first", "Ola", "--last", "
 tid = cl.new_ticket("ola@nordlys.example.no", "Winter concert banner")
 d = cl.start_server("d1")
 
-carla = Term("carla", ["--server", "unix:" + d.sock], 100, 30)
-gus = Term("gus", ["--server", "unix:" + d.sock, "--user", "gus"], 100, 30,
+carla = Term("carla", ["--server", "unix:" + d.sock])
+gus = Term("gus", ["--server", "unix:" + d.sock, "--user", "gus"],
            env={"DOCKET_PASSWORD": "docket-pass-1"})
-dora = Term("dora", ["--server", "127.0.0.1:%d" % d.port, "--user", "dora"], 80, 24,
+dora = Term("dora", ["--server", "127.0.0.1:%d" % d.port, "--user", "dora"],
             env={"DOCKET_PASSWORD": "docket-pass-1"})
 carla.sees(r"carla · unix:.* · live", "content updater logged in by peer credentials")
 gus.sees(r"gus · unix:.* · live", "graphics updater logged in with a password")
 dora.sees(r"dora · 127\.0\.0\.1:\d+ · live", "a third person over TCP")
 
 carla.keys("2")
-carla.sees(r"%d .*Winter concert banner.*New" % tid, "Unassigned lists the new ticket")
+carla.sees(r"%d .*%s.*New" % (tid, cut("Winter concert banner")), "Unassigned lists the new ticket")
 dora.keys("5")
-dora.sees(r"%d .*Winter concert" % tid, "dora sees it in Open")
+dora.sees(r"%d .*%s" % (tid, cut("Winter concert banner")), "dora sees it in Open")
 gus.keys("5")
 carla.keys("c")
 carla.sees(r"Claimed #%d" % tid, "c claims; the status line says so")
-carla.gone(r"%d .*Winter concert" % tid, "the ticket leaves carla's Unassigned")
-gus.sees(r"%d .*Winter concert.*In Progress.*carla" % tid,
+carla.gone(r"%d .*%s" % (tid, cut("Winter concert banner")), "the ticket leaves carla's Unassigned")
+gus.sees(r"%d .*%s.*In Progress.*carla" % (tid, cut("Winter concert banner")),
          "gus's Open view shows carla as owner without a keypress")
-carla.sees(r"1 My Open 1 ", "carla's My Open count went up")
+# (At 60 columns a tab other than the active one is its number and count.)
+carla.sees(r"1 (My Open|Mine) 1 | 1:1 ", "carla's My Open count went up")
 
 dora.sees(r"%d .*carla" % tid, "dora's list updated too")
 dora.keys("c")
@@ -48,7 +49,7 @@ dora.sees(r"Already claimed by Carla Content", "a refused claim names the winner
 carla.keys("1", "Enter")
 carla.sees(r"#%d  Winter concert banner" % tid, "Enter opens the ticket")
 carla.sees(r"Ola Nordmann", "the contact card")
-carla.sees(r"Nordlys skole · https://nordlys.example.no", "the school with its website")
+carla.seek(r"Nordlys skole · https://nordlys.example.no", "the school with its website")
 carla.keys("n")
 carla.sees(r"Internal note on #%d" % tid, "n opens the note composer")
 carla.type("Hi @gu")
@@ -59,17 +60,17 @@ carla.keys("C-s")
 carla.sees(r"Note added; 1 tagged", "Ctrl-S sends; one person tagged")
 gus.sees(r"@ carla mentioned you on #%d" % tid, "gus gets the mention at once")
 gus.sees(r"1 unread", "gus's unread count")
-carla.sees(r"could you make a 1920×600 banner\?", "the note shows in carla's open ticket")
+carla.seek(r"could you make a 1920×600 banner\?", "the note shows in carla's open ticket")
 
 carla.keys("H")
 carla.sees(r"Handed to graphics: #%d" % tid, "H hands it to graphics")
 gus.keys("3")
-gus.sees(r"%d .*Winter concert.*Waiting on Graphics" % tid, "it is waiting in gus's Graphics tab")
+gus.sees(r"%d .*%s.*(Waiting on Graphics|Wait gfx)" % (tid, cut("Winter concert banner")), "it is waiting in gus's Graphics tab")
 gus.keys("c")
 gus.sees(r"Claimed for graphics #%d" % tid, "c on a graphics ticket is the graphics claim")
-carla.sees(r"Graphics\s+gus", "carla's open ticket updates in place: graphics owner gus")
+carla.seek(r"Graphics\s+gus", "carla's open ticket updates in place: graphics owner gus")
 gus.keys("4")
-gus.sees(r"%d .*Graphics in progress" % tid, "in gus's My Graphics")
+gus.sees(r"%d .*(Graphics in progress|Gfx working)" % tid, "in gus's My Graphics")
 gus.keys("D")
 gus.sees(r"Graphics completed on #%d" % tid, "D completes the graphics")
 carla.sees(r"Graphics complete on #%d by gus" % tid, "carla is notified at once")
@@ -82,9 +83,9 @@ gus.sees(r"#%d  Winter concert banner" % tid, "Enter opens the notification's ti
 carla.keys("x")
 carla.sees(r"Closed #%d" % tid, "x closes")
 gus.keys("q", "5")
-gus.gone(r"%d .*Winter concert" % tid, "the closed ticket leaves gus's Open view")
+gus.gone(r"%d .*%s" % (tid, cut("Winter concert banner")), "the closed ticket leaves gus's Open view")
 gus.keys("6")
-gus.sees(r"%d .*Winter concert.*Closed" % tid, "and shows in Closed")
+gus.sees(r"%d .*%s.*Closed" % (tid, cut("Winter concert banner")), "and shows in Closed")
 eq(cl.sql1("SELECT string_agg(action, ',' ORDER BY id) FROM event WHERE ticket_id = %d "
            "AND type <> 'notification'" % tid),
    "created,claimed,note_added,handed_to_graphics,graphics_claimed,graphics_completed,closed",

@@ -68,14 +68,15 @@ t.keys("Q")
 conf = os.path.join(cl.dir, "mouse.yaml")
 with open(conf, "w") as f:
     f.write("server: {socket: %s}\nclient: {mouse: true}\n" % d.sock)
-m = Term("mouse", ["--config", conf], 80, 24, env={"XDG_STATE_HOME": cl.dir})
+m = Term("mouse", ["--config", conf], env={"XDG_STATE_HOME": cl.dir})
 m.sees(r"carla · .* · live", "with client.mouse: logged in")
 def click(col, row, button=0):
     for b in ([button, 3] if button < 64 else [button]):  # press, release
         tmux("send-keys", "-t", "mouse", "-H", "1b", "5b", "4d",
              "%02x" % (32 + b), "%02x" % (33 + col), "%02x" % (33 + row))
 bar = m.screen().splitlines()[0]
-col = bar.index("5 Open")
+# The Open tab: " 5 Open 3 ", or " 5:3 " at 60 columns.
+col = re.search(r" 5[ :]", bar).start() + 1
 click(col + 2, 0)
 m.until(lambda s: len(re.findall(r"(?m)^\d+ .*Request \d", s)) == 3,
         "a click on the Open tab shows it")

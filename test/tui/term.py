@@ -35,6 +35,24 @@ def _kill_server():
 atexit.register(_kill_server)
 
 
+def cut(text, least=5):
+    """A regex for text as a column may show it: whole, or cut after at
+    least `least` characters with the client's "…" (a subject at 60
+    columns).  Still fails on any other text."""
+    return "(?:%s)" % "|".join(
+        [re.escape(text)] + [re.escape(text[:n]) + "…"
+                             for n in range(len(text) - 1, least - 1, -1)])
+
+
+def addr(server):
+    """A regex for a server's address on the status line: whole, or its
+    start cut ("unix:…/d1.sock": the client keeps the scheme and the
+    end)."""
+    tail = server[server.rindex("/"):] if "/" in server else server[-6:]
+    scheme = "unix:" if server.startswith("unix:") else ""
+    return "(?:%s|%s…\\S*%s)" % (re.escape(server), scheme, re.escape(tail))
+
+
 def display_width(s):
     """Columns of s as a terminal shows it (wide East Asian = 2)."""
     w = 0
@@ -104,7 +122,7 @@ class Term:
                 return None
             time.sleep(0.03)
 
-    def seek(self, pattern, what, timeout=10.0, pages=6):
+    def seek(self, pattern, what, timeout=10.0, pages=6, flat=False):
         """A check for text that may be below the fold (a ticket's notes
         at 80x24 or 60x20): poll for it, and while it is not there page
         down (PgDn) a page at a time, back to the top (g) after pages, so
@@ -115,7 +133,8 @@ class Term:
         turned, paged = time.time(), 0
         while True:
             s = self.screen()
-            if rx.search(s):
+            if any(rx.search(re.sub(r" *\n *", j, s) if flat else s)
+                   for j in ("", " ")):
                 ok(True, what)
                 return s
             if time.time() > deadline:

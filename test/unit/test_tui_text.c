@@ -31,6 +31,21 @@ static void test_text_width__counts_columns_not_bytes(void **state)
     assert_int_equal(text_width("e\xcc\x81"), 1); /* e + combining acute */
 }
 
+static void test_text_tail__keeps_the_end(void **state)
+{
+    char out[64];
+
+    (void)state;
+    assert_string_equal(text_tail(out, sizeof(out), "unix:/a/d1.sock", 20),
+                        "unix:/a/d1.sock");
+    assert_string_equal(text_tail(out, sizeof(out), "unix:/tmp/x/d2.sock", 9),
+                        "…/d2.sock");
+    /* Whole characters only: a cut never splits "å". */
+    assert_string_equal(text_tail(out, sizeof(out), "/tmp/på", 3), "…på");
+    assert_string_equal(text_tail(out, sizeof(out), "abc", 1), "…");
+    assert_string_equal(text_tail(out, sizeof(out), "abc", 0), "");
+}
+
 static void test_text_fit__cuts_and_pads_to_columns(void **state)
 {
     char out[128];
@@ -125,6 +140,7 @@ int main(void)
         cmocka_unit_test(test_text_width__counts_columns_not_bytes),
         cmocka_unit_test(test_text_size__as_people_read_it),
         cmocka_unit_test(test_text_fit__cuts_and_pads_to_columns),
+        cmocka_unit_test(test_text_tail__keeps_the_end),
         cmocka_unit_test(test_text_wrap__breaks_at_spaces),
         cmocka_unit_test(test_text_wrap__keeps_newlines_and_splits_long_words),
         cmocka_unit_test(test_text_wrap__wide_characters),
