@@ -176,6 +176,7 @@ static void replay(struct feed *f, struct hub_sub *s)
     if (s->replaying || !s->active)
         return;
     q = db_query_new(READ_SQL, 1);
+    db_query_prepared(q);
     db_param_ll(q, 0, s->seq);
     r = dk_xmalloc(sizeof(*r));
     r->f = f;
@@ -249,6 +250,7 @@ static void read_new(struct feed *f)
         return;
     }
     q = db_query_new(READ_SQL, 1);
+    db_query_prepared(q);
     db_param_ll(q, 0, f->head);
     f->read_running = true;
     if (db_submit(f->db, q, read_done, f) != 0)
@@ -365,6 +367,9 @@ static void sequence(struct feed *f)
         "SELECT e.seq, coalesce(e.for_staff_id, 0), " LINE_SQL ", NULL, NULL "
         "  FROM numbered e " LINE_JOINS "ORDER BY 1",
         1);
+    /* Hundreds a second under load: planned once per session, not each
+     * time (its generic plan reads the same two indexes). */
+    db_query_prepared(q);
     db_param(q, 0, f->floor);
     f->seq_running = true;
     if (db_submit(f->db, q, sequence_done, f) != 0)
