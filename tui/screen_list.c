@@ -60,6 +60,24 @@ static void select_index(struct app *a, json_t **rows, int n, int i)
         conn_load_view(a, (enum dk_view)a->current, true);
 }
 
+/* The ID column: as wide as the longest id loaded, and no narrower than
+ * "#" and four digits (a helpdesk past 99,999 tickets must not read
+ * "1059…"). */
+static int id_width(json_t **rows, int n)
+{
+    long long most = 0;
+    int w = 1;
+
+    for (int i = 0; i < n; i++) {
+        long long id = json_integer_value(json_object_get(rows[i], "id"));
+        if (id > most)
+            most = id;
+    }
+    for (; most >= 10; most /= 10)
+        w++;
+    return w > 5 ? w : 5;
+}
+
 static void draw(struct app *a, WINDOW *w, int rows, int cols)
 {
     struct view *v = &a->store.views[a->current];
@@ -72,27 +90,28 @@ static void draw(struct app *a, WINDOW *w, int rows, int cols)
                                                                 : 7;
     long now = (long)time(NULL);
     char line[64];
+    int id_w = id_width(rows_buf, n), o = id_w + 6; /* where Subject starts */
 
     /* Fixed columns first; the subject gets 60% of the rest, two thirds
      * under 80 columns (at 60 the rest is 18: a 10-column subject could
      * not keep a word beside a presence marker). */
-    flex = cols - 6 - 5 - (stage_w + 1) - (owner_w + 1) - 9 - 1;
+    flex = cols - (id_w + 1) - 5 - (stage_w + 1) - (owner_w + 1) - 9 - 1;
     subj_w = cols >= 80 ? flex * 6 / 10 : flex * 2 / 3;
     who_w = flex - subj_w - 1;
     if (subj_w < 8)
         subj_w = 8;
     /* Header. */
     wattron(w, color_attr(a, C_HEADING) | A_BOLD);
-    mvwprintw(w, 0, 0, "%-5s %-4s ", "#", "Pri");
-    draw_text(w, 0, 11, subj_w, "Subject", color_attr(a, C_HEADING) | A_BOLD,
+    mvwprintw(w, 0, 0, "%-*s %-4s ", id_w, "#", "Pri");
+    draw_text(w, 0, o, subj_w, "Subject", color_attr(a, C_HEADING) | A_BOLD,
               true);
-    draw_text(w, 0, 12 + subj_w, who_w, "Contact / school",
+    draw_text(w, 0, o + 1 + subj_w, who_w, "Contact / school",
               color_attr(a, C_HEADING) | A_BOLD, true);
-    draw_text(w, 0, 13 + subj_w + who_w, stage_w, "Stage",
+    draw_text(w, 0, o + 2 + subj_w + who_w, stage_w, "Stage",
               color_attr(a, C_HEADING) | A_BOLD, true);
-    draw_text(w, 0, 14 + subj_w + who_w + stage_w, owner_w, "Owner",
+    draw_text(w, 0, o + 3 + subj_w + who_w + stage_w, owner_w, "Owner",
               color_attr(a, C_HEADING) | A_BOLD, true);
-    draw_text(w, 0, 15 + subj_w + who_w + stage_w + owner_w, 8, "Age/due",
+    draw_text(w, 0, o + 4 + subj_w + who_w + stage_w + owner_w, 8, "Age/due",
               color_attr(a, C_HEADING) | A_BOLD, true);
     wattroff(w, color_attr(a, C_HEADING) | A_BOLD);
 
@@ -137,10 +156,10 @@ static void draw(struct app *a, WINDOW *w, int rows, int cols)
             mvwhline(w, y, 0, ' ', cols);
             wattroff(w, base);
         }
-        snprintf(line, sizeof(line), "%-5lld",
+        snprintf(line, sizeof(line), "%-*lld", id_w,
                  (long long)json_integer_value(json_object_get(t, "id")));
-        draw_text(w, y, x, 5, line, base, true);
-        x += 6;
+        draw_text(w, y, x, id_w, line, base, true);
+        x += id_w + 1;
         draw_text(w, y, x, 4,
                   !pri            ? ""
                   : pri[0] == 'h' ? "High"
