@@ -9,6 +9,8 @@ import sys
 VIEWS = ["my_open", "unassigned", "waiting_on_graphics", "my_graphics",
          "open", "closed"]
 reps = int(sys.argv[1])
+WARMUP = 10  # bench/load.c's VIEW_WARMUP calls come first, unmeasured
+per = reps + WARMUP
 plans, cur = [], None
 for line in sys.stdin:
     if re.search(r"LOG:  duration: [0-9.]+ ms  plan:", line):
@@ -20,17 +22,17 @@ for line in sys.stdin:
         cur = None
 # Only tickets.view's statement (others: session touches, the feed).
 plans = [p for p in plans if any("string_agg(summary_json" in l for l in p)]
-if len(plans) != 2 * reps * len(VIEWS):
+if len(plans) != 2 * per * len(VIEWS):
     sys.exit("explain.py: expected %d view plans, found %d"
-             % (2 * reps * len(VIEWS), len(plans)))
-first, second = plans[:reps * len(VIEWS)], plans[reps * len(VIEWS):]
+             % (2 * per * len(VIEWS), len(plans)))
+first, second = plans[:per * len(VIEWS)], plans[per * len(VIEWS):]
 print("# EXPLAIN (ANALYZE, BUFFERS) of tickets.view at 1,000,000 tickets, as")
 print("# docketd ran it (auto_explain; run %d of %d, the generic plan)." %
       (reps, reps))
 print("# Reproduce: scripts/bench views")
 for i, view in enumerate(VIEWS):
     runs = second if view == "my_graphics" else first
-    plan = runs[(i + 1) * reps - 1]
+    plan = runs[(i + 1) * per - 1]
     print()
     print("## " + view)
     print()
