@@ -27,7 +27,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define BATCH      1000
+#define BATCH 1000
+/* Rows a numbering statement takes: it also builds their pushed lines, so
+ * a backlog (a bulk import) goes in statements short enough that new
+ * writes are numbered between them. */
+#define SEQ_BATCH  1000
+#define DK_STR_(x) #x
+#define DK_STR(x)  DK_STR_(x)
 #define TICK_MS    100 /* sequencer poll; readers every READ_TICKS */
 #define READ_TICKS 10
 #define LOCK_TICKS 20                 /* standby instances try for the lock */
@@ -303,7 +309,7 @@ static void sequence_done(struct db_query *q, PGresult *res, void *arg)
     if (f->notified > f->head)
         read_new(f); /* numbers we did not bring, heard meanwhile */
     f->notified = 0;
-    if (numbered == BATCH * 5 || f->seq_again) {
+    if (numbered == SEQ_BATCH || f->seq_again) {
         f->seq_again = false;
         sequence(f);
     } else if (waiting > 0) {
@@ -344,28 +350,38 @@ static void sequence(struct feed *f)
         "   WHERE seq IS NULL AND xid >= $1::xid8"
         "     AND (xid < pg_snapshot_xmin(snap.s)"
         "          OR xid >= pg_snapshot_xmax(snap.s))"
-        "   ORDER BY xid, id LIMIT 5000), "
-        "base AS (SELECT coalesce(max(seq), 0) AS s FROM event), "
-        "numbered AS ("
-        "  UPDATE event e SET seq = base.s + r.n"
-        "    FROM (SELECT id, row_number() OVER (ORDER BY xid, id) AS n"
-        "            FROM ready) r, base"
-        "   WHERE e.id = r.id RETURNING e.*), "
-        "total AS ("
-        "  SELECT count(*) AS n, "
-        "    (SELECT count(*) FROM event WHERE seq IS NULL AND xid >= $1::xid8)"
-        "      - count(*) AS waiting, "
-        "    CASE WHEN count(*) > 0 THEN "
-        "      pg_notify('docket_feed', max(seq)::text) END AS notified, "
-        "    CASE WHEN count(*) < 5000 THEN (SELECT pg_snapshot_xmin(s) FROM "
-        "snap)"
-        "         ELSE least(max(xid), (SELECT pg_snapshot_xmin(s) FROM snap))"
-        "    END::text AS floor "
-        "  FROM numbered) "
-        "SELECT 0 AS k, n, waiting::text, floor, notified::text FROM total "
-        "UNION ALL "
-        "SELECT e.seq, coalesce(e.for_staff_id, 0), " LINE_SQL ", NULL, NULL "
-        "  FROM numbered e " LINE_JOINS "ORDER BY 1",
+        "   ORDER BY xid, id LIMIT " DK_STR(
+            SEQ_BATCH) "), "
+                       "base AS (SELECT coalesce(max(seq), 0) AS s FROM "
+                       "event), "
+                       "numbered AS ("
+                       "  UPDATE event e SET seq = base.s + r.n"
+                       "    FROM (SELECT id, row_number() OVER (ORDER BY xid, "
+                       "id) AS n"
+                       "            FROM ready) r, base"
+                       "   WHERE e.id = r.id RETURNING e.*), "
+                       "total AS ("
+                       "  SELECT count(*) AS n, "
+                       "    (SELECT count(*) FROM event WHERE seq IS NULL AND "
+                       "xid >= $1::xid8)"
+                       "      - count(*) AS waiting, "
+                       "    CASE WHEN count(*) > 0 THEN "
+                       "      pg_notify('docket_feed', max(seq)::text) END AS "
+                       "notified, "
+                       "    CASE WHEN count(*) < " DK_STR(
+                           SEQ_BATCH) " THEN (SELECT pg_snapshot_xmin(s) FROM "
+                                      "snap)"
+                                      "         ELSE least(max(xid), (SELECT "
+                                      "pg_snapshot_xmin(s) FROM snap))"
+                                      "    END::text AS floor "
+                                      "  FROM numbered) "
+                                      "SELECT 0 AS k, n, waiting::text, floor, "
+                                      "notified::text FROM total "
+                                      "UNION ALL "
+                                      "SELECT e.seq, coalesce(e.for_staff_id, "
+                                      "0), " LINE_SQL ", NULL, NULL "
+                                      "  FROM numbered e " LINE_JOINS
+                                      "ORDER BY 1",
         1);
     /* Hundreds a second under load: planned once per session, not each
      * time (its generic plan reads the same two indexes). */
