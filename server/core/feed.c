@@ -28,6 +28,12 @@
 #include <string.h>
 
 #define BATCH 1000
+/* A replay's next 1,000 events wait while the subscriber's client has more
+ * than this still to read: a resume from far back (a laptop back from a
+ * week away) must not queue the whole history at once and be cut off by
+ * server.max_output_bytes, reconnect, and start again. */
+#define REPLAY_PAUSE (1024 * 1024)
+#define PAUSE_MS     10
 /* Rows a numbering statement takes: it also builds their pushed lines, so
  * a backlog (a bulk import) goes in statements short enough that new
  * writes are numbered between them. */
@@ -51,7 +57,8 @@ struct feed {
     void (*contact_cb)(long long contact_id, void *arg);
     void *contact_arg;
     uv_timer_t tick;
-    uv_timer_t soon; /* a quick re-run of the sequencer */
+    uv_timer_t soon;  /* a quick re-run of the sequencer */
+    uv_timer_t pause; /* replays waiting for their clients to read */
     unsigned ticks;
     bool up;        /* the feed connection is up and listening */
     bool sequencer; /* we hold the advisory lock */
@@ -173,6 +180,15 @@ static void replay_done(struct db_query *q, PGresult *res, void *arg)
     hub_hold(s, -1);
 }
 
+static void replay_cb(struct hub_sub *s, void *arg);
+
+static void pause_cb(uv_timer_t *t)
+{
+    struct feed *f = t->data;
+
+    hub_behind(f->hub, f->head, replay_cb, f);
+}
+
 /* Catch s up from s->seq on the main pool. */
 static void replay(struct feed *f, struct hub_sub *s)
 {
@@ -181,6 +197,12 @@ static void replay(struct feed *f, struct hub_sub *s)
 
     if (s->replaying || !s->active)
         return;
+    if (s->ops->queued && s->ops->queued(s) > REPLAY_PAUSE) {
+        /* Looked at again soon, with everyone else behind. */
+        if (!uv_is_active((uv_handle_t *)&f->pause))
+            uv_timer_start(&f->pause, pause_cb, PAUSE_MS, 0);
+        return;
+    }
     q = db_query_new(READ_SQL, 1);
     db_query_prepared(q);
     db_param_ll(q, 0, s->seq);
@@ -627,6 +649,8 @@ struct feed *feed_new(struct core *core)
     uv_timer_start(&f->tick, tick_cb, TICK_MS, TICK_MS);
     uv_timer_init(core->loop, &f->soon);
     f->soon.data = f;
+    uv_timer_init(core->loop, &f->pause);
+    f->pause.data = f;
     return f;
 }
 
@@ -677,10 +701,11 @@ void feed_close(struct feed *f, void (*done_cb)(void *arg), void *arg)
 {
     f->done_cb = done_cb;
     f->done_arg = arg;
-    f->closing_handles = 3;
+    f->closing_handles = 4;
     f->up = false;
     uv_close((uv_handle_t *)&f->tick, handle_closed);
     uv_close((uv_handle_t *)&f->soon, handle_closed);
+    uv_close((uv_handle_t *)&f->pause, handle_closed);
     db_close(f->db, db_closed, f);
 }
 

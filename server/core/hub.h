@@ -35,6 +35,10 @@ struct hub_sub_ops {
     /* Keep s's memory alive (+1) while a replay query is out, then let
      * it go (-1); NULL when the owner outlives any query anyway. */
     void (*hold)(struct hub_sub *s, int delta);
+    /* Bytes queued for s and not yet taken by its client (NULL: none):
+     * a replay waits while this is past FEED_REPLAY_PAUSE rather than
+     * outrun a slow reader into its output limit. */
+    size_t (*queued)(struct hub_sub *s);
 };
 
 struct hub_sub {

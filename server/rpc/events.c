@@ -45,7 +45,14 @@ static void hold(struct hub_sub *s, int delta)
         conn_unref(c);
 }
 
-static const struct hub_sub_ops conn_sub_ops = {deliver, hold};
+static size_t queued(struct hub_sub *s)
+{
+    struct conn *c = conn_of(s, sub);
+
+    return uv_stream_get_write_queue_size(&c->h.stream);
+}
+
+static const struct hub_sub_ops conn_sub_ops = {deliver, hold, queued};
 
 /* Subscribe c having heard up to from; reply {seq: newest}. */
 static void subscribe_from(struct conn *c, long long from, long long newest,

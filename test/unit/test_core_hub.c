@@ -46,7 +46,7 @@ static void hold(struct hub_sub *s, int delta)
     ((struct fake *)s)->holds += delta;
 }
 
-static const struct hub_sub_ops ops = {deliver, hold};
+static const struct hub_sub_ops ops = {deliver, hold, NULL};
 
 static struct hub_event ev(long long seq, long long for_staff)
 {
