@@ -20,14 +20,20 @@
 -- May this contact use the portal at all, password or not?  With 'list', a
 -- member of p_list; with 'self_registration', any contact.  What a JWT
 -- (portal_sso_find) and a live session (portal_session_get) need.
+--
+-- This and portal_visible_ are PL/pgSQL, not SQL: a SQL function with a
+-- subquery cannot be inlined, and called from PL/pgSQL it is parsed and
+-- planned again in every transaction, that is on every portal page.
 CREATE OR REPLACE FUNCTION portal_access_(p_contact bigint, p_access text, p_list text)
-RETURNS boolean LANGUAGE sql STABLE AS $$
-    SELECT CASE p_access
+RETURNS boolean LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN CASE p_access
            WHEN 'self_registration' THEN EXISTS (SELECT 1 FROM contact WHERE id = p_contact)
            WHEN 'list' THEN EXISTS (SELECT 1 FROM list_member m JOIN list l ON l.id = m.list_id
                                      WHERE m.contact_id = p_contact
                                        AND lower(l.name) = lower(p_list))
-           ELSE false END
+           ELSE false END;
+END
 $$;
 
 -- May this contact log in with a password: registered (registered_at, which
@@ -135,12 +141,14 @@ $$;
 -- portal_ticket_get_ show them every company's tickets.
 CREATE OR REPLACE FUNCTION portal_visible_(t ticket, p_contact bigint, p_visibility text,
                                            p_pipelines text[])
-RETURNS boolean LANGUAGE sql STABLE AS $$
-    SELECT coalesce((p_pipelines IS NULL OR t.pipeline = ANY (p_pipelines))
+RETURNS boolean LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN coalesce((p_pipelines IS NULL OR t.pipeline = ANY (p_pipelines))
                     AND (t.contact_id = p_contact
                          OR (p_visibility = 'company' AND t.company_id IS NOT NULL
                              AND t.company_id = (SELECT company_id FROM contact
-                                                  WHERE id = p_contact))), false)
+                                                  WHERE id = p_contact))), false);
+END
 $$;
 
 -- The ticket, locked when p_lock, if p_contact may see it; else DK404 with
@@ -174,17 +182,26 @@ $$;
 --
 -- Plan: the contact's tickets come from ticket_contact (contact_id, ...)
 -- and their company's from ticket_company (company_id, ...), a BitmapOr of
--- the two; the rest is a filter and a top-N sort of that set (a contact's
--- own: hundreds; a school's: thousands at most).  OFFSET 0 keeps it so:
--- without it, for status open the planner ANDs the BitmapOr with
--- ticket_view_open, every open ticket of the helpdesk (34,000 at 1,000,000
--- tickets: 4 ms instead of 0.3).  An index on
--- last_activity_at would save that sort but would make every version bump
--- (notes, replies) a non-HOT update of the million-row table.
+-- the two (for the contact's own, the company side finds nothing); then a
+-- filter and a top-N sort of that set (a contact's own: hundreds; a
+-- school's: thousands at most); only the rows shown look up their stage's
+-- and contact's names, by primary key (as joins, a generic plan that
+-- guesses the LIMIT's rows hashed the whole contact table).  OFFSET 0 keeps the set so: without it, for status
+-- open the planner ANDs the BitmapOr with ticket_view_open, every open
+-- ticket of the helpdesk (34,000 at 1,000,000 tickets: 4 ms instead of
+-- 0.3).  An index on last_activity_at would save the sort but would make
+-- every version bump (notes, replies) a non-HOT update of the million-row
+-- table.  The search of messages is a scalar subquery, one index probe per
+-- candidate: as EXISTS, a generic plan hashes every matching message of
+-- the helpdesk instead.  The plan is the generic one (force_generic_plan):
+-- each custom plan cost as much to make as the list costs to run, and the
+-- planner, costing the generic plan's filters on parameters too high,
+-- would otherwise make one for every page.
 CREATE OR REPLACE FUNCTION portal_tickets(p_contact bigint, p_visibility text,
                                           p_pipelines text[], p_view text, p_status text,
                                           p_q text, p_limit integer)
-RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+RETURNS jsonb LANGUAGE plpgsql STABLE
+SET plan_cache_mode = force_generic_plan AS $$
 DECLARE
     co bigint;
     pat text;
@@ -207,29 +224,32 @@ BEGIN
         pat := '%' || replace(replace(replace(btrim(p_q), '\', '\\'), '%', '\%'), '_', '\_')
                || '%';
     END IF;
-    SELECT coalesce(jsonb_agg(x.j ORDER BY x.la DESC, x.id DESC), '[]') INTO r
-      FROM (SELECT t.id, t.last_activity_at AS la,
-                   jsonb_build_object(
+    SELECT coalesce(jsonb_agg(jsonb_build_object(
                        'id', t.id, 'subject', t.subject, 'created', iso(t.created_at),
                        'last_activity', iso(t.last_activity_at), 'closed', t.closed,
                        'closed_at', iso(t.closed_at), 'pipeline', t.pipeline,
-                       'stage', t.stage, 'stage_name', st.name,
-                       'contact_name', btrim(c.first_name || ' ' || c.last_name),
-                       'mine', t.contact_id = p_contact) AS j
+                       'stage', t.stage,
+                       'stage_name', (SELECT st.name FROM stage st
+                                       WHERE st.pipeline = t.pipeline AND st.id = t.stage),
+                       'contact_name', (SELECT btrim(c.first_name || ' ' || c.last_name)
+                                          FROM contact c WHERE c.id = t.contact_id),
+                       'mine', t.contact_id = p_contact)
+                   ORDER BY t.last_activity_at DESC, t.id DESC), '[]') INTO r
+      FROM (SELECT t.*
               FROM (SELECT id, subject, description, created_at, last_activity_at,
                            closed, closed_at, pipeline, stage, contact_id
                       FROM ticket
                      WHERE contact_id = p_contact OR company_id = co
                     OFFSET 0) t
-              JOIN stage st ON st.pipeline = t.pipeline AND st.id = t.stage
-              JOIN contact c ON c.id = t.contact_id
-             WHERE (p_pipelines IS NULL OR t.pipeline = ANY (p_pipelines))
+             WHERE t.contact_id IS NOT NULL
+               AND (p_pipelines IS NULL OR t.pipeline = ANY (p_pipelines))
                AND (p_status = 'all' OR t.closed = (p_status = 'closed'))
                AND (pat IS NULL OR t.subject ILIKE pat OR t.description ILIKE pat
-                    OR EXISTS (SELECT 1 FROM message m
-                                WHERE m.ticket_id = t.id AND m.body ILIKE pat))
+                    OR coalesce((SELECT true FROM message m
+                                  WHERE m.ticket_id = t.id AND m.body ILIKE pat
+                                  LIMIT 1), false))
              ORDER BY t.last_activity_at DESC, t.id DESC
-             LIMIT p_limit) x;
+             LIMIT p_limit) t;
     RETURN r;
 END
 $$;

@@ -40,6 +40,8 @@ struct db_conn {
     struct db_query *q; /* in flight, owned until its callback */
     PGresult *last;     /* owned: the latest result of q */
     bool preparing;     /* q's PQsendPrepare is in flight */
+    bool discarding;    /* DISCARD PLANS is in flight, q after it */
+    unsigned plan_gen;  /* db->plan_gen when its plans were last dropped */
     uint64_t *stmts;    /* owned: statements prepared on this session */
     size_t nstmts;
     /* Initialised when the slot is first used: times a connect, the
@@ -59,6 +61,7 @@ struct db {
                               a handle */
     struct db_query *head, *tail;
     size_t queued;
+    unsigned plan_gen; /* db_replan() calls: sessions behind it replan */
     bool closing;
     int open_handles;
     void (*done_cb)(void *arg);
@@ -228,7 +231,9 @@ static void conn_drop(struct db_conn *dc, const char *why)
     }
     dc->q = NULL;
     dc->preparing = false;
-    /* A new session has no prepared statements. */
+    dc->discarding = false;
+    /* A new session has no prepared statements, and no plans to drop. */
+    dc->plan_gen = db->plan_gen;
     free(dc->stmts);
     dc->stmts = NULL;
     dc->nstmts = 0;
@@ -369,7 +374,13 @@ static void send_query(struct db_conn *dc, struct db_query *q)
     dc->q = q;
     dc->state = DBC_BUSY;
     snprintf(name, sizeof(name), "dk_%016llx", (unsigned long long)q->hash);
-    if (q->prepared && !is_prepared(dc, q->hash)) {
+    if (dc->plan_gen != dc->db->plan_gen) {
+        /* Drop the session's cached plans first (its statements stay
+         * prepared); read_results() then sends q. */
+        dc->plan_gen = dc->db->plan_gen;
+        dc->discarding = true;
+        ok = PQsendQuery(dc->pg, "DISCARD PLANS");
+    } else if (q->prepared && !is_prepared(dc, q->hash)) {
         /* Prepare first; read_results() then sends the execution. */
         dc->preparing = true;
         ok = PQsendPrepare(dc->pg, name, q->sql, q->nparams, NULL);
@@ -448,6 +459,20 @@ static void read_results(struct db_conn *dc)
                             strcmp(db_sqlstate(last), SQLSTATE_DUP_STMT) == 0))
             pooled = db_sqlstate(last)[0] == '2' ? SQLSTATE_NO_STMT
                                                  : SQLSTATE_DUP_STMT;
+        if (dc->discarding) {
+            dc->discarding = false;
+            if (!db_ok(last))
+                dk_log(DK_LOG_WARN,
+                       "database connection %s/%d: DISCARD "
+                       "PLANS failed: %s",
+                       dc->db->name, dc->index,
+                       PQresultErrorField(last, PG_DIAG_MESSAGE_PRIMARY));
+            PQclear(last);
+            send_query(dc, q);
+            if (dc->state == DBC_DOWN)
+                return;
+            continue;
+        }
         if (dc->preparing) {
             dc->preparing = false;
             if (db_ok(last)) {
@@ -669,6 +694,11 @@ void db_close(struct db *db, void (*done_cb)(void *arg), void *arg)
         dc->retry.data = dc;
         uv_close((uv_handle_t *)&dc->retry, timer_closed_cb);
     }
+}
+
+void db_replan(struct db *db)
+{
+    db->plan_gen++;
 }
 
 void db_free(struct db *db)

@@ -74,6 +74,13 @@ void db_set_name(struct db *db, const char *name);
 void db_reconnect(struct db *db, const char *why);
 
 /* Free the pool after db_close()'s done_cb has run. */
+/* The tables have grown since the sessions planned their statements:
+ * each session drops its cached plans (DISCARD PLANS, prepared statements
+ * and PL/pgSQL functions alike) before its next query.  A generic plan is
+ * otherwise kept until an ANALYZE, and one made while a table was nearly
+ * empty can scan all of it for each row once it is large. */
+void db_replan(struct db *db);
+
 void db_free(struct db *db);
 
 /* Connections up, connections in total, queries waiting for one. */

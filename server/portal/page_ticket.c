@@ -171,6 +171,7 @@ void page_ticket(struct preq *q)
                      "$4::bigint)",
                      4);
 
+    db_query_prepared(dq); /* every page view: parsed once per session */
     db_param_ll(dq, 0, q->who.id);
     db_param(dq, 1, portal_visibility(q->p));
     db_param(dq, 2, portal_pipelines(q->p));

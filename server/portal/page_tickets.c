@@ -171,6 +171,7 @@ void page_tickets(struct preq *q)
     dq = db_query_new("SELECT portal_tickets($1::bigint, $2, $3::text[], $4, "
                       "$5, $6, $7::integer)",
                       7);
+    db_query_prepared(dq); /* every list view: parsed once per session */
     db_param_ll(dq, 0, q->who.id);
     db_param(dq, 1, portal_visibility(q->p));
     db_param(dq, 2, portal_pipelines(q->p));

@@ -598,6 +598,7 @@ static void handle(void *arg, struct http_exchange *x,
             "FROM portal_session_get(decode($1, 'hex'), "
             "make_interval(secs => $2), $3, $4)",
             4);
+        db_query_prepared(dq);
         sodium_bin2hex(hex, sizeof(hex), q->session_hash,
                        sizeof(q->session_hash));
         db_param(dq, 0, hex);
