@@ -142,6 +142,7 @@ static char *event_line(const char *payload, size_t *len)
  * walks the table whichever side of the join the plan puts it on.  Row 0:
  * how many were numbered, how many wait, the new floor (and the NOTIFY,
  * selected so that it surely runs); then the numbered events in order. */
+/* clang-format off: it breaks the statement's lines at DK_STR() */
 #define SEQ_SQL                                                                \
     "WITH snap AS (SELECT pg_current_snapshot() AS s), "                       \
     "ready AS MATERIALIZED ("                                                  \
@@ -181,6 +182,7 @@ static char *event_line(const char *payload, size_t *len)
                                   "SELECT e.seq, coalesce(e.for_staff_id, "    \
                                   "0), " LINE_SQL ", NULL, NULL "              \
                                   "  FROM numbered e ORDER BY 1"
+/* clang-format on */
 
 static void replay(struct feed *f, struct hub_sub *s);
 
