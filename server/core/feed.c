@@ -142,7 +142,8 @@ static char *event_line(const char *payload, size_t *len)
  * walks the table whichever side of the join the plan puts it on.  Row 0:
  * how many were numbered, how many wait, the new floor (and the NOTIFY,
  * selected so that it surely runs); then the numbered events in order. */
-/* clang-format off: it breaks the statement's lines at DK_STR() */
+/* clang-format breaks the statement's lines at DK_STR(): */
+/* clang-format off */
 #define SEQ_SQL                                                                \
     "WITH snap AS (SELECT pg_current_snapshot() AS s), "                       \
     "ready AS MATERIALIZED ("                                                  \
@@ -151,37 +152,27 @@ static char *event_line(const char *payload, size_t *len)
     "           WHERE seq IS NULL AND xid >= $1::xid8 "                        \
     "             AND (xid < pg_snapshot_xmin(snap.s) "                        \
     "                  OR xid >= pg_snapshot_xmax(snap.s)) "                   \
-    "           ORDER BY xid, id LIMIT " DK_STR(                               \
-        SEQ_BATCH) ") r), "                                                    \
-                   "base AS (SELECT coalesce(max(seq), 0) AS s FROM event), "  \
-                   "numbered AS ("                                             \
-                   "  UPDATE event e SET seq = base.s + r.n FROM ready r, "    \
-                   "base "                                                     \
-                   "   WHERE e.id = r.id AND e.id = ANY (ARRAY(SELECT id "     \
-                   "FROM ready)) "                                             \
-                   "  RETURNING e.*), "                                        \
-                   "total AS ("                                                \
-                   "  SELECT count(*) AS n, "                                  \
-                   "    (SELECT count(*) FROM event WHERE seq IS NULL AND "    \
-                   "xid >= $1::xid8) "                                         \
-                   "      - count(*) AS waiting, "                             \
-                   "    CASE WHEN count(*) > 0 THEN "                          \
-                   "      pg_notify('docket_feed', max(seq)::text) END AS "    \
-                   "notified, "                                                \
-                   "    CASE WHEN count(*) < " DK_STR(                         \
-                       SEQ_BATCH) " "                                          \
-                                  "      THEN (SELECT pg_snapshot_xmin(s) "    \
-                                  "FROM snap) "                                \
-                                  "      ELSE least(max(xid), (SELECT "        \
-                                  "pg_snapshot_xmin(s) FROM snap)) "           \
-                                  "    END::text AS floor "                    \
-                                  "  FROM numbered) "                          \
-                                  "SELECT 0 AS k, n, waiting::text, floor, "   \
-                                  "notified::text FROM total "                 \
-                                  "UNION ALL "                                 \
-                                  "SELECT e.seq, coalesce(e.for_staff_id, "    \
-                                  "0), " LINE_SQL ", NULL, NULL "              \
-                                  "  FROM numbered e ORDER BY 1"
+    "           ORDER BY xid, id LIMIT " DK_STR(SEQ_BATCH) ") r), "            \
+    "base AS (SELECT coalesce(max(seq), 0) AS s FROM event), "                 \
+    "numbered AS ("                                                            \
+    "  UPDATE event e SET seq = base.s + r.n FROM ready r, base "              \
+    "   WHERE e.id = r.id AND e.id = ANY (ARRAY(SELECT id FROM ready)) "       \
+    "  RETURNING e.*), "                                                       \
+    "total AS ("                                                               \
+    "  SELECT count(*) AS n, "                                                 \
+    "    (SELECT count(*) FROM event WHERE seq IS NULL AND xid >= $1::xid8) "  \
+    "      - count(*) AS waiting, "                                            \
+    "    CASE WHEN count(*) > 0 THEN "                                         \
+    "      pg_notify('docket_feed', max(seq)::text) END AS notified, "         \
+    "    CASE WHEN count(*) < " DK_STR(SEQ_BATCH) " "                          \
+    "      THEN (SELECT pg_snapshot_xmin(s) FROM snap) "                       \
+    "      ELSE least(max(xid), (SELECT pg_snapshot_xmin(s) FROM snap)) "      \
+    "    END::text AS floor "                                                  \
+    "  FROM numbered) "                                                        \
+    "SELECT 0 AS k, n, waiting::text, floor, notified::text FROM total "       \
+    "UNION ALL "                                                               \
+    "SELECT e.seq, coalesce(e.for_staff_id, 0), " LINE_SQL ", NULL, NULL "     \
+    "  FROM numbered e ORDER BY 1"
 /* clang-format on */
 
 static void replay(struct feed *f, struct hub_sub *s);
