@@ -103,77 +103,25 @@ static char *event_line(const char *payload, size_t *len)
     return dk_rpc_notification_raw("event", payload, len);
 }
 
-/* An event as its subscribers get it, from e (an event row): shared by the
- * reader and the sequencer, which returns the rows it numbered in this
- * shape.  The ticket, notification and author are looked up per row by
- * primary key, not joined: a join's plan depends on the sizes the planner
- * believed when it made the generic plan, and one made while the tables
- * were small hashed or scanned all of them for every batch once they were
- * large.  A lookup per row has one plan. */
+/* An event as its subscribers get it, from e (an event row) and the joins
+ * of LINE_JOINS: shared by the reader and the sequencer, which returns the
+ * rows it numbered in this shape. */
 #define LINE_SQL                                                               \
     "CASE WHEN e.type = 'notification' THEN jsonb_build_object('seq', e.seq, " \
-    "  'type', 'notification', 'notification', "                               \
-    "  (SELECT notification_json(n) FROM notification n "                      \
-    "    WHERE n.id = e.notification_id)) "                                    \
+    "  'type', 'notification', 'notification', notification_json(n)) "         \
     "ELSE jsonb_build_object('seq', e.seq, 'type', e.type, "                   \
-    "  'ticket', coalesce(e.summary, "                                         \
-    "    (SELECT ticket_summary(t) FROM ticket t WHERE t.id = e.ticket_id)), " \
-    "  'by', coalesce((SELECT username FROM staff WHERE id = e.staff_id), "    \
+    "  'ticket', coalesce(e.summary, ticket_summary(t)), "                     \
+    "  'by', coalesce(s.username, "                                            \
     "        (SELECT email FROM contact WHERE id = e.contact_id)), "           \
     "  'action', e.action, 'change', e.change) END::text "
+#define LINE_JOINS                                                             \
+    "LEFT JOIN ticket t ON t.id = e.ticket_id "                                \
+    "LEFT JOIN notification n ON n.id = e.notification_id "                    \
+    "LEFT JOIN staff s ON s.id = e.staff_id "
 
 #define READ_SQL                                                               \
     "SELECT e.seq, coalesce(e.for_staff_id, 0), " LINE_SQL                     \
-    "FROM event e WHERE e.seq > $1 ORDER BY e.seq LIMIT 1000"
-
-/* The sequencer's statement ($1: the floor).  Ready: below every running
- * transaction.  A row this cluster could not have written yet (xid past
- * the snapshot's xmax) came from another cluster by pg_dump and
- * pg_restore: it is committed and ready too, else it would wait for that
- * xid forever.  Only from the floor up: below it every row is numbered,
- * and the partial index still holds their entries until a vacuum.  The
- * new floor is the snapshot's xmin when the batch took every ready row,
- * else the last xid it numbered (rows of that xid may remain), never above
- * xmin (a restored row's xid may be).
- *
- * Its shape holds whatever the planner believes of event's size: ready is
- * materialised (read again, it is a list, not a new index scan), and the
- * rows to number are found by their ids (= ANY), so the UPDATE never
- * walks the table whichever side of the join the plan puts it on.  Row 0:
- * how many were numbered, how many wait, the new floor (and the NOTIFY,
- * selected so that it surely runs); then the numbered events in order. */
-/* clang-format breaks the statement's lines at DK_STR(): */
-/* clang-format off */
-#define SEQ_SQL                                                                \
-    "WITH snap AS (SELECT pg_current_snapshot() AS s), "                       \
-    "ready AS MATERIALIZED ("                                                  \
-    "  SELECT id, xid, row_number() OVER (ORDER BY xid, id) AS n "             \
-    "    FROM (SELECT id, xid FROM event, snap "                               \
-    "           WHERE seq IS NULL AND xid >= $1::xid8 "                        \
-    "             AND (xid < pg_snapshot_xmin(snap.s) "                        \
-    "                  OR xid >= pg_snapshot_xmax(snap.s)) "                   \
-    "           ORDER BY xid, id LIMIT " DK_STR(SEQ_BATCH) ") r), "            \
-    "base AS (SELECT coalesce(max(seq), 0) AS s FROM event), "                 \
-    "numbered AS ("                                                            \
-    "  UPDATE event e SET seq = base.s + r.n FROM ready r, base "              \
-    "   WHERE e.id = r.id AND e.id = ANY (ARRAY(SELECT id FROM ready)) "       \
-    "  RETURNING e.*), "                                                       \
-    "total AS ("                                                               \
-    "  SELECT count(*) AS n, "                                                 \
-    "    (SELECT count(*) FROM event WHERE seq IS NULL AND xid >= $1::xid8) "  \
-    "      - count(*) AS waiting, "                                            \
-    "    CASE WHEN count(*) > 0 THEN "                                         \
-    "      pg_notify('docket_feed', max(seq)::text) END AS notified, "         \
-    "    CASE WHEN count(*) < " DK_STR(SEQ_BATCH) " "                          \
-    "      THEN (SELECT pg_snapshot_xmin(s) FROM snap) "                       \
-    "      ELSE least(max(xid), (SELECT pg_snapshot_xmin(s) FROM snap)) "      \
-    "    END::text AS floor "                                                  \
-    "  FROM numbered) "                                                        \
-    "SELECT 0 AS k, n, waiting::text, floor, notified::text FROM total "       \
-    "UNION ALL "                                                               \
-    "SELECT e.seq, coalesce(e.for_staff_id, 0), " LINE_SQL ", NULL, NULL "     \
-    "  FROM numbered e ORDER BY 1"
-/* clang-format on */
+    "FROM event e " LINE_JOINS "WHERE e.seq > $1 ORDER BY e.seq LIMIT 1000"
 
 static void replay(struct feed *f, struct hub_sub *s);
 
@@ -382,8 +330,9 @@ static void sequence_done(struct db_query *q, PGresult *res, void *arg)
         f->notified = 0;
         return;
     }
-    /* Row 0: as SEQ_SQL says; then the numbered events, as the reader
-     * would have read them. */
+    /* Row 0: how many were numbered, how many wait, the new floor (and
+     * the NOTIFY, selected so that it surely runs); then the numbered
+     * events in order, as the reader would have read them. */
     numbered = atoll(PQgetvalue(res, 0, 1));
     waiting = atoll(PQgetvalue(res, 0, 2));
     snprintf(f->floor, sizeof(f->floor), "%s", PQgetvalue(res, 0, 3));
@@ -431,7 +380,55 @@ static void sequence(struct feed *f)
         f->seq_again = true;
         return;
     }
-    q = db_query_new(SEQ_SQL, 1);
+    q = db_query_new(
+        /* Ready: below every running transaction.  A row this cluster
+         * could not have written yet (xid past the snapshot's xmax) came
+         * from another cluster by pg_dump and pg_restore: it is committed
+         * and ready too, else it would wait for that xid forever.  Only
+         * from the floor up: below it every row is numbered, and the
+         * partial index still holds their entries until a vacuum.  The
+         * new floor is the snapshot's xmin when the batch took every
+         * ready row, else the last xid it numbered (rows of that xid may
+         * remain), never above xmin (a restored row's xid may be). */
+        "WITH snap AS (SELECT pg_current_snapshot() AS s), "
+        "ready AS ("
+        "  SELECT id, xid FROM event, snap"
+        "   WHERE seq IS NULL AND xid >= $1::xid8"
+        "     AND (xid < pg_snapshot_xmin(snap.s)"
+        "          OR xid >= pg_snapshot_xmax(snap.s))"
+        "   ORDER BY xid, id LIMIT " DK_STR(
+            SEQ_BATCH) "), "
+                       "base AS (SELECT coalesce(max(seq), 0) AS s FROM "
+                       "event), "
+                       "numbered AS ("
+                       "  UPDATE event e SET seq = base.s + r.n"
+                       "    FROM (SELECT id, row_number() OVER (ORDER BY xid, "
+                       "id) AS n"
+                       "            FROM ready) r, base"
+                       "   WHERE e.id = r.id RETURNING e.*), "
+                       "total AS ("
+                       "  SELECT count(*) AS n, "
+                       "    (SELECT count(*) FROM event WHERE seq IS NULL AND "
+                       "xid >= $1::xid8)"
+                       "      - count(*) AS waiting, "
+                       "    CASE WHEN count(*) > 0 THEN "
+                       "      pg_notify('docket_feed', max(seq)::text) END AS "
+                       "notified, "
+                       "    CASE WHEN count(*) < " DK_STR(
+                           SEQ_BATCH) " THEN (SELECT pg_snapshot_xmin(s) FROM "
+                                      "snap)"
+                                      "         ELSE least(max(xid), (SELECT "
+                                      "pg_snapshot_xmin(s) FROM snap))"
+                                      "    END::text AS floor "
+                                      "  FROM numbered) "
+                                      "SELECT 0 AS k, n, waiting::text, floor, "
+                                      "notified::text FROM total "
+                                      "UNION ALL "
+                                      "SELECT e.seq, coalesce(e.for_staff_id, "
+                                      "0), " LINE_SQL ", NULL, NULL "
+                                      "  FROM numbered e " LINE_JOINS
+                                      "ORDER BY 1",
+        1);
     /* Hundreds a second under load: planned once per session, not each
      * time (its generic plan reads the same two indexes). */
     db_query_prepared(q);
