@@ -175,6 +175,10 @@ void db_set_notify_cb(struct db *db,
 {
 }
 
+void db_replan(struct db *db)
+{
+}
+
 void db_stats(const struct db *db, int *up, int *size, size_t *queued)
 {
     *up = 0;
