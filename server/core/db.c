@@ -466,8 +466,10 @@ static void read_results(struct db_conn *dc)
                        "database connection %s/%d: DISCARD "
                        "PLANS failed: %s",
                        dc->db->name, dc->index,
-                       PQresultErrorField(last, PG_DIAG_MESSAGE_PRIMARY));
-            PQclear(last);
+                       last ? PQresultErrorField(last, PG_DIAG_MESSAGE_PRIMARY)
+                            : "no result");
+            if (last)
+                PQclear(last);
             send_query(dc, q);
             if (dc->state == DBC_DOWN)
                 return;
