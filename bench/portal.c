@@ -21,6 +21,15 @@
  *                                         in with STAFF_TOKEN and subscribed,
  *                                         times each ticket.changed push
  *                                         from the POST's first byte
+ *   portal events HTTP TOKENS N RPC STAFF_TOKEN PID
+ *                                         every session opens GET /events
+ *                                         and stays idle: docketd's VmRSS
+ *                                         (PID) before and after; then N
+ *                                         staff replies (messages.send) to
+ *                                         the ticket every session may see,
+ *                                         one at a time, each timed from
+ *                                         its request to its arrival on
+ *                                         every stream
  *
  * HTTP is 127.0.0.1:PORT.  TOKENS has "token ticket-id" lines: one session
  * per line (reply: one line per ticket to answer, in turn).  Sessions
@@ -94,6 +103,12 @@ struct bench {
     bool got_push, got_answer;
     struct lat push, answer;
     uv_timer_t pause;
+    /* events */
+    int streams_up, changes_wanted, change, arrived;
+    long rss_before, rss_idle;
+    uint64_t change_ns; /* the change's request went */
+    struct lat deliver;
+    uv_timer_t idle;
 };
 
 static void lat_add(struct lat *l, double ms)
@@ -606,13 +621,203 @@ static void staff_state(struct dk_client *cl, enum dk_client_state st,
     }
 }
 
+/* ---- events ---------------------------------------------------------------
+ */
+
+static void change_next(struct bench *b);
+
+static void change_pause_cb(uv_timer_t *t)
+{
+    change_next(t->data);
+}
+
+/* One stream's bytes: each whole event in it that carries the change
+ * being timed counts once for this session. */
+static void stream_read_cb(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
+{
+    struct sess *s = st->data;
+    struct bench *b = s->b;
+    char *end, *frame;
+    const char *k;
+
+    (void)buf;
+    if (nread < 0) {
+        fprintf(stderr, "portal: stream %d ended: %s\n", s->index,
+                uv_strerror((int)nread));
+        b->errors++;
+        uv_close((uv_handle_t *)s->tcp, tcp_closed_cb);
+        s->tcp = NULL;
+        return;
+    }
+    s->in_len += (size_t)nread;
+    s->in[s->in_len] = '\0';
+    if (s->step == 0) {
+        /* The head, then the retry hint: the stream is up. */
+        if (!strstr(s->in, "\r\n\r\n"))
+            return;
+        if (strncmp(s->in, "HTTP/1.1 200", 12)) {
+            fprintf(stderr, "portal: stream %d: %.40s\n", s->index, s->in);
+            exit(1);
+        }
+        s->step = 1;
+        b->streams_up++;
+        end = strstr(s->in, "\r\n\r\n") + 4;
+        memmove(s->in, end, s->in_len - (size_t)(end - s->in) + 1);
+        s->in_len = strlen(s->in);
+    }
+    while ((end = strstr(s->in, "\n\n"))) {
+        frame = s->in;
+        *end = '\0';
+        if (strstr(frame, "event: ticket") &&
+            (k = strstr(frame, "\"body\":\"Change ")) &&
+            atoi(k + strlen("\"body\":\"Change ")) == b->change) {
+            lat_add(&b->deliver, since_ms(b->change_ns));
+            if (++b->arrived == b->n) {
+                if (b->change == b->changes_wanted)
+                    uv_stop(b->loop);
+                else
+                    uv_timer_start(&b->pause, change_pause_cb, 50, 0);
+            }
+        }
+        memmove(s->in, end + 2, s->in_len - (size_t)(end + 2 - s->in) + 1);
+        s->in_len = strlen(s->in);
+    }
+}
+
+static void stream_connect_cb(uv_connect_t *c, int status)
+{
+    struct sess *s = c->data;
+    char port[8];
+
+    free(c);
+    if (status != 0) {
+        fprintf(stderr, "portal: stream connect: %s\n", uv_strerror(status));
+        exit(1);
+    }
+    snprintf(port, sizeof(port), "%d", ntohs(s->b->server.sin_port));
+    uv_read_start((uv_stream_t *)s->tcp, alloc_cb, stream_read_cb);
+    sess_write(s, dk_xasprintf("GET /events HTTP/1.1\r\nHost: 127.0.0.1:%s\r\n"
+                               "Cookie: dk_session=%s\r\n"
+                               "Accept: text/event-stream\r\n\r\n",
+                               port, s->token));
+}
+
+static void stream_open(struct sess *s)
+{
+    struct sockaddr_in from;
+    uv_connect_t *c = dk_xmalloc(sizeof(*c));
+    char ip[32];
+
+    s->tcp = dk_xmalloc(sizeof(*s->tcp));
+    uv_tcp_init(s->b->loop, s->tcp);
+    s->tcp->data = s;
+    uv_tcp_nodelay(s->tcp, 1);
+    snprintf(ip, sizeof(ip), "127.0.0.%d", 2 + s->index % SOURCES);
+    uv_ip4_addr(ip, 0, &from);
+    uv_tcp_bind(s->tcp, (const struct sockaddr *)&from, 0);
+    c->data = s;
+    if (uv_tcp_connect(c, s->tcp, (const struct sockaddr *)&s->b->server,
+                       stream_connect_cb) != 0) {
+        fprintf(stderr, "portal: stream connect failed\n");
+        exit(1);
+    }
+}
+
+static void change_sent(struct dk_client *cl, json_t *result, json_t *error,
+                        void *arg)
+{
+    (void)cl;
+    (void)result;
+    if (error) {
+        fprintf(stderr, "portal: messages.send failed: %s\n",
+                json_string_value(json_object_get(error, "message")));
+        exit(1);
+    }
+    (void)arg;
+}
+
+static void change_next(struct bench *b)
+{
+    char text[64];
+
+    b->change++;
+    b->arrived = 0;
+    snprintf(text, sizeof(text), "Change %d", b->change);
+    b->change_ns = uv_hrtime();
+    dk_client_call(b->staff, "messages.send",
+                   json_pack("{s:I, s:s}", "ticket", (json_int_t)b->s[0].ticket,
+                             "body", text),
+                   change_sent, b);
+}
+
+/* Every stream up and idle a while: what they cost, then the changes. */
+static void idle_cb(uv_timer_t *t)
+{
+    struct bench *b = t->data;
+
+    if (b->streams_up < b->n) {
+        uv_timer_start(&b->idle, idle_cb, 100, 0);
+        return;
+    }
+    if (!b->rss_idle) {
+        /* Up: give docketd 3 s to settle before reading its size. */
+        b->rss_idle = -1;
+        uv_timer_start(&b->idle, idle_cb, 3000, 0);
+        return;
+    }
+    b->rss_idle = rss_kb(b->pid);
+    change_next(b);
+}
+
+static void events_resumed(struct dk_client *cl, json_t *result, json_t *error,
+                           void *arg)
+{
+    struct bench *b = arg;
+
+    (void)cl;
+    (void)result;
+    if (error) {
+        fprintf(stderr, "portal: session.resume failed\n");
+        exit(1);
+    }
+    b->rss_before = rss_kb(b->pid);
+    for (int i = 0; i < b->n; i++)
+        stream_open(&b->s[i]);
+    uv_timer_start(&b->idle, idle_cb, 100, 0);
+}
+
+static void events_state(struct dk_client *cl, enum dk_client_state st,
+                         const char *why, void *arg)
+{
+    struct bench *b = arg;
+
+    if (st == DK_CLIENT_UP)
+        dk_client_call(cl, "session.resume",
+                       json_pack("{s:s}", "token", b->staff_token),
+                       events_resumed, b);
+    else if (st == DK_CLIENT_DOWN) {
+        fprintf(stderr, "portal: staff connection: %s\n", why ? why : "down");
+        exit(1);
+    }
+}
+
+static void events_push(struct dk_client *cl, const char *method,
+                        json_t *params, void *arg)
+{
+    (void)cl;
+    (void)method;
+    (void)params;
+    (void)arg;
+}
+
 /* ---- main ---------------------------------------------------------------- */
 
 static int usage(void)
 {
     fprintf(stderr, "usage: portal list HTTP TOKENS N\n"
                     "       portal browse HTTP TOKENS SECONDS THINK_MS PID\n"
-                    "       portal reply HTTP TOKENS N RPC STAFF_TOKEN\n");
+                    "       portal reply HTTP TOKENS N RPC STAFF_TOKEN\n"
+                    "       portal events HTTP TOKENS N RPC STAFF_TOKEN PID\n");
     return 2;
 }
 
@@ -627,8 +832,9 @@ int main(int argc, char **argv)
     if (argc < 5 || (!strcmp(mode, "list") && argc != 5) ||
         (!strcmp(mode, "browse") && argc != 7) ||
         (!strcmp(mode, "reply") && argc != 7) ||
+        (!strcmp(mode, "events") && argc != 8) ||
         (strcmp(mode, "list") && strcmp(mode, "browse") &&
-         strcmp(mode, "reply")))
+         strcmp(mode, "reply") && strcmp(mode, "events")))
         return usage();
     if (!(colon = strrchr(argv[2], ':')) ||
         uv_ip4_addr("127.0.0.1", atoi(colon + 1), &b.server) != 0)
@@ -690,6 +896,24 @@ int main(int argc, char **argv)
             lat_print("detail", &b.lat_detail);
             printf(" docketd_peak_rss_kb=%ld\n", b.peak_kb);
         }
+    } else if (!strcmp(mode, "events")) {
+        b.changes_wanted = atoi(argv[4]);
+        b.pid = atol(argv[7]);
+        snprintf(b.staff_token, sizeof(b.staff_token), "%s", argv[6]);
+        uv_timer_init(b.loop, &b.pause);
+        b.pause.data = &b;
+        uv_timer_init(b.loop, &b.idle);
+        b.idle.data = &b;
+        b.staff = dk_client_new(b.loop, argv[5], events_push, events_state, &b);
+        if (!b.staff)
+            return usage();
+        dk_client_connect(b.staff);
+        uv_run(b.loop, UV_RUN_DEFAULT);
+        printf("events streams=%d docketd_rss_kb_before=%ld "
+               "docketd_rss_kb_idle=%ld changes=%d errors=%lld",
+               b.n, b.rss_before, b.rss_idle, b.change, b.errors);
+        lat_print("deliver", &b.deliver);
+        printf("\n");
     } else {
         b.replies_wanted = atoi(argv[4]);
         snprintf(b.staff_token, sizeof(b.staff_token), "%s", argv[6]);

@@ -254,6 +254,29 @@ BEGIN
 END
 $$;
 
+-- One message of a conversation as the portal shows it: who wrote it (the
+-- staff member's name, or the contact's, the ticket's contact when the
+-- message names none), when, its text and its files.
+CREATE OR REPLACE FUNCTION portal_message_json_(m message, p_ticket_contact bigint)
+RETURNS jsonb LANGUAGE sql STABLE AS $$
+    SELECT jsonb_build_object(
+        'id', m.id, 'direction', m.direction,
+        'author', CASE WHEN m.direction = 'out'
+                       THEN (SELECT name FROM staff WHERE id = m.author_staff_id)
+                       ELSE (SELECT coalesce(nullif(btrim(a.first_name || ' ' || a.last_name), ''),
+                                             a.email)
+                               FROM contact a
+                              WHERE a.id = coalesce(m.author_contact_id, p_ticket_contact)) END,
+        'created', iso(m.created_at), 'body', m.body, 'source', m.source,
+        'attachments', coalesce((
+            SELECT jsonb_agg(jsonb_build_object(
+                       'id', x.id, 'filename', x.filename,
+                       'content_type', x.content_type, 'size', x.size)
+                       ORDER BY x.id)
+              FROM attachment x
+             WHERE x.message_id = m.id AND x.ticket_id = m.ticket_id), '[]'))
+$$;
+
 -- One ticket and its conversation (never its notes): {id, subject,
 -- description, priority, created, last_activity, closed, closed_at,
 -- pipeline, stage, stage_name, contact_name, messages: [{id, direction,
@@ -276,27 +299,30 @@ BEGIN
         'closed_at', iso(t.closed_at), 'pipeline', t.pipeline, 'stage', t.stage,
         'stage_name', st.name, 'contact_name', btrim(c.first_name || ' ' || c.last_name),
         'messages', coalesce((
-            SELECT jsonb_agg(jsonb_build_object(
-                       'id', m.id, 'direction', m.direction,
-                       'author', CASE WHEN m.direction = 'out' THEN s.name
-                                      ELSE coalesce(nullif(btrim(a.first_name || ' ' || a.last_name), ''),
-                                                    a.email) END,
-                       'created', iso(m.created_at), 'body', m.body, 'source', m.source,
-                       'attachments', coalesce((
-                           SELECT jsonb_agg(jsonb_build_object(
-                                      'id', x.id, 'filename', x.filename,
-                                      'content_type', x.content_type, 'size', x.size)
-                                      ORDER BY x.id)
-                             FROM attachment x
-                            WHERE x.message_id = m.id AND x.ticket_id = t.id), '[]'))
-                       ORDER BY m.created_at, m.id)
-              FROM message m
-              LEFT JOIN staff s ON s.id = m.author_staff_id
-              LEFT JOIN contact a ON a.id = coalesce(m.author_contact_id, t.contact_id)
-             WHERE m.ticket_id = t.id), '[]'))
+            SELECT jsonb_agg(portal_message_json_(m, t.contact_id) ORDER BY m.created_at, m.id)
+              FROM message m WHERE m.ticket_id = t.id), '[]'))
       FROM stage st, contact c
      WHERE st.pipeline = t.pipeline AND st.id = t.stage AND c.id = t.contact_id);
 END
+$$;
+
+-- What the live pages show of a change, beyond the event's own summary
+-- (SPEC section 8, GET /events; server/portal/stream.c): the name of the
+-- ticket's stage and whether it is a closed one, and, with p_message, the
+-- new message of the conversation (as portal_ticket() shows it) when it is
+-- one of that ticket's.  Who may see the ticket is checked by the caller,
+-- from the event's summary, for each contact listening; this asks only
+-- once per change however many do.
+CREATE OR REPLACE FUNCTION portal_event_(p_ticket bigint, p_pipeline text, p_stage text,
+                                         p_message bigint)
+RETURNS jsonb LANGUAGE sql STABLE AS $$
+    SELECT jsonb_build_object(
+        'stage_name', (SELECT name FROM stage WHERE pipeline = p_pipeline AND id = p_stage),
+        'closed', coalesce((SELECT is_closed FROM stage
+                             WHERE pipeline = p_pipeline AND id = p_stage), false),
+        'message', (SELECT portal_message_json_(m, t.contact_id)
+                      FROM message m JOIN ticket t ON t.id = m.ticket_id
+                     WHERE m.id = p_message AND m.ticket_id = p_ticket))
 $$;
 
 -- A download: the attachment when it came with a message of a ticket the

@@ -106,6 +106,7 @@ enum hc_state {
     HC_APP,     /* the application holds the exchange */
     HC_WRITING, /* the response is on its way */
     HC_LINGER,  /* answered for the last time: what still comes is dropped */
+    HC_STREAM,  /* a streamed answer (http_stream_start) is being written */
 };
 
 typedef void (*finish_fn)(struct http_exchange *hc, const PGresult *res);
@@ -132,6 +133,8 @@ struct http_exchange {
     struct db_query *q;    /* HC_QUERY: the query in flight (borrowed) */
     void *data;            /* the application's, freed by free_data */
     void (*free_data)(void *data);
+    void (*gone)(void *arg); /* HC_STREAM: the client went */
+    void *gone_arg;
     uint64_t reserved; /* of the budget for this request's body */
     struct sockaddr_storage peer;
     bool has_peer;
@@ -202,9 +205,14 @@ static void hc_close(struct http_exchange *hc, const char *why)
         hc->next->prev = hc->prev;
     http->nconns--;
     /* The application's state stays while it holds the exchange. */
-    if (hc->state != HC_APP)
+    if (hc->state != HC_APP && hc->state != HC_STREAM)
         exchange_end(hc);
     uv_close((uv_handle_t *)&hc->tcp, hc_closed_cb);
+    if (hc->state == HC_STREAM && hc->gone) {
+        void (*gone)(void *arg) = hc->gone;
+        hc->gone = NULL;
+        gone(hc->gone_arg); /* may call http_stream_end() */
+    }
 }
 
 /* ---- writing ------------------------------------------------------------- */
@@ -678,6 +686,13 @@ static void read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
             hc_close(hc, "answered");
         return; /* dropped */
     }
+    /* A stream's client has nothing to say; its end (or a reset) is the
+     * only way a closed tab shows. */
+    if (hc->state == HC_STREAM) {
+        if (nread < 0)
+            hc_close(hc, "the stream's client has gone");
+        return;
+    }
     if (nread < 0) {
         /* EOF before a whole request, or an error: nothing to answer.  An
          * EOF while a request is answered is a half close: answer it. */
@@ -746,7 +761,10 @@ static bool make_room(struct http *http, struct http_exchange *hc)
             continue;
         mine = hc->has_peer && o->has_peer && same_address(&o->peer, &hc->peer);
         same += mine;
-        if (o->state == HC_HEAD && o->between) {
+        /* A stream gives way as an idle connection does: its client
+         * comes back by itself and resumes where it was, and a page must
+         * not be refused because the same address has pages open. */
+        if ((o->state == HC_HEAD && o->between) || o->state == HC_STREAM) {
             if (older(o, idle))
                 idle = o;
             if (mine && older(o, idle_same))
@@ -862,6 +880,7 @@ static void sweep_cb(uv_timer_t *t)
                                                       : "read timed out");
             break;
         case HC_APP:
+        case HC_STREAM:
             break;
         }
     }
@@ -956,6 +975,87 @@ void http_respond(struct http_exchange *x, int status, const char *content_type,
             dk_buf_free(body);
     } else {
         send_response(x, status, content_type, headers, body, false);
+    }
+    hc_unref(x);
+}
+
+/* ---- streamed answers -----------------------------------------------------
+ */
+
+void http_stream_start(struct http_exchange *x, int status, const char *type,
+                       struct dk_buf *headers, void (*gone)(void *arg),
+                       void *arg)
+{
+    struct dk_buf head = DK_BUF_INIT(0);
+    char *data;
+    size_t len;
+
+    assert(x->state == HC_APP && x->refs > 0);
+    if (x->closing) {
+        /* Gone already: the application hears it now, as it would have. */
+        if (headers)
+            dk_buf_free(headers);
+        gone(arg);
+        return;
+    }
+    /* No Content-Length: the body ends when the connection does. */
+    dk_buf_printf(&head,
+                  "HTTP/1.1 %d %s\r\nContent-Type: %s\r\n"
+                  "Connection: close\r\n",
+                  status, http_reason(status), type);
+    if (headers && headers->len)
+        dk_buf_add(&head, headers->data, headers->len);
+    dk_buf_adds(&head, "\r\n");
+    if (headers)
+        dk_buf_free(headers);
+    x->state = HC_STREAM;
+    x->close_after = true;
+    x->gone = gone;
+    x->gone_arg = arg;
+    x->since_ms = uv_now(x->http->core->loop);
+    dk_buf_free(&x->pending); /* nothing more is read from this client */
+    data = dk_buf_steal(&head, &len);
+    if (write_bufs(x, data, len, NULL, 0, false))
+        read_on(x, true);
+}
+
+bool http_stream_write(struct http_exchange *x, const char *data, size_t len)
+{
+    char *copy;
+
+    assert(x->state == HC_STREAM || x->closing);
+    if (x->closing)
+        return false;
+    copy = dk_xmalloc(len ? len : 1);
+    memcpy(copy, data, len);
+    return write_bufs(x, copy, len, NULL, 0, false);
+}
+
+size_t http_stream_queued(const struct http_exchange *x)
+{
+    return x->closing
+               ? 0
+               : uv_stream_get_write_queue_size((const uv_stream_t *)&x->tcp);
+}
+
+void http_stream_end(struct http_exchange *x)
+{
+    uv_shutdown_t *sd;
+
+    assert(x->refs > 0);
+    x->gone = NULL;
+    exchange_end(x);
+    if (!x->closing) {
+        /* What is queued goes first; then the close, as after a last
+         * answer. */
+        x->state = HC_WRITING;
+        x->deadline_ms = uv_now(x->http->core->loop) + WRITE_TIMEOUT_MS;
+        sd = dk_xcalloc(1, sizeof(*sd));
+        sd->data = x;
+        if (uv_shutdown(sd, (uv_stream_t *)&x->tcp, shutdown_cb) < 0) {
+            free(sd);
+            hc_close(x, "could not shut down");
+        }
     }
     hc_unref(x);
 }

@@ -27,7 +27,8 @@ struct http_request {
     const char *cookie; /* several Cookie headers are joined by "; " */
     const char *content_type;
     const char *accept_language;
-    const char *body; /* POST: the body (NUL-terminated), else "" */
+    const char *last_event_id; /* an EventSource coming back */
+    const char *body;          /* POST: the body (NUL-terminated), else "" */
     size_t body_len;
     const char *peer; /* "ADDR:PORT", for the login limiter and logs */
     const struct sockaddr_storage *peer_addr; /* NULL if unknown */
@@ -105,6 +106,27 @@ bool http_exchange_gone(const struct http_exchange *x);
  */
 void http_respond(struct http_exchange *x, int status, const char *content_type,
                   struct dk_buf *headers, struct dk_buf *body);
+/*
+ * A streamed answer (Server-Sent Events): status, type and headers go out
+ * now, without a Content-Length, and the body follows piece by piece with
+ * http_stream_write() until http_stream_end(), which closes the
+ * connection once what is queued is written.  Instead of http_respond(),
+ * and only for a GET.  gone(arg) runs once if the client goes first (or
+ * the server closes): the application must then call http_stream_end()
+ * (at once or later) and write nothing more.  A stream has no deadline,
+ * and gives way, as an idle kept-alive connection does, when the
+ * connection caps are reached: its client is expected to come back.
+ */
+void http_stream_start(struct http_exchange *x, int status, const char *type,
+                       struct dk_buf *headers, void (*gone)(void *arg),
+                       void *arg);
+/* Queue len bytes of the body; false when the client has gone. */
+bool http_stream_write(struct http_exchange *x, const char *data, size_t len);
+/* Bytes queued and not yet taken by the client. */
+size_t http_stream_queued(const struct http_exchange *x);
+/* End the stream; x is invalid afterwards. */
+void http_stream_end(struct http_exchange *x);
+
 /* The reason phrase of status ("Not Found"). */
 const char *http_reason(int status);
 

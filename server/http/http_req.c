@@ -30,6 +30,7 @@ static const char *const header_names[HTTP_REQ_NHEADERS] = {
     [HTTP_REQ_CONTENT_TYPE] = "content-type",
     [HTTP_REQ_ACCEPT_LANGUAGE] = "accept-language",
     [HTTP_REQ_EXPECT] = "expect",
+    [HTTP_REQ_LAST_EVENT_ID] = "last-event-id",
 };
 
 /* Several of these join into one value (a list, or Cookie's "; "); a
@@ -194,6 +195,7 @@ static int on_headers_complete(http_parser *p)
     r->view.cookie = header(r, HTTP_REQ_COOKIE);
     r->view.content_type = header(r, HTTP_REQ_CONTENT_TYPE);
     r->view.accept_language = header(r, HTTP_REQ_ACCEPT_LANGUAGE);
+    r->view.last_event_id = header(r, HTTP_REQ_LAST_EVENT_ID);
     r->keep_alive = http_should_keep_alive(p);
     if (p->uses_transfer_encoding || (p->flags & F_CHUNKED))
         return refuse(r, 411,

@@ -7,6 +7,7 @@
 #include "portal_int.h"
 #include "core.h"
 #include "dk_config.h"
+#include "feed.h"
 #include "html.h"
 
 #include <string.h>
@@ -24,6 +25,12 @@ static const char *const flashes[FLASH_COUNT] = {
         "new request.",
     [FLASH_LOGIN_FIRST] = "Please log in to continue.",
 };
+
+void portal_live(struct preq *q)
+{
+    q->live = true;
+    q->live_since = feed_head(q->p->core->feed);
+}
 
 void portal_date(struct dk_buf *b, const char *iso)
 {
@@ -76,8 +83,10 @@ void portal_page(struct preq *q, int status, const char *title,
                  "<meta name=\"viewport\" content=\"width=device-width, "
                  "initial-scale=1\">\n");
     html_printf(&b, "<title>%s - %s</title>\n", title, cfg->portal.title);
-    html_raw(&b, "<link rel=\"stylesheet\" href=\"/static/portal.css\">\n"
-                 "</head>\n<body>\n<header class=\"site\">\n");
+    html_raw(&b, "<link rel=\"stylesheet\" href=\"/static/portal.css\">\n");
+    if (q->live)
+        html_raw(&b, "<script src=\"/static/portal.js\" defer></script>\n");
+    html_raw(&b, "</head>\n<body>\n<header class=\"site\">\n");
     html_raw(&b, "<a class=\"brand\" href=\"/\">");
     if (q->p->logo)
         html_raw(&b, "<img src=\"/static/logo\" alt=\"\" height=\"40\">");
@@ -94,7 +103,17 @@ void portal_page(struct preq *q, int status, const char *title,
         html_raw(&b, "</p>\n");
     }
     nav(q, &b);
-    html_raw(&b, "</header>\n<main>\n");
+    html_raw(&b, "</header>\n");
+    if (q->live && q->id)
+        html_printf(&b,
+                    "<main data-events=\"/events?since=%lld&amp;ticket=%lld\" "
+                    "data-ticket=\"%lld\">\n",
+                    q->live_since, q->id, q->id);
+    else if (q->live)
+        html_printf(&b, "<main data-events=\"/events?since=%lld\">\n",
+                    q->live_since);
+    else
+        html_raw(&b, "<main>\n");
     if (q->flash > 0 && q->flash < FLASH_COUNT && flashes[q->flash])
         html_printf(&b, "<p class=\"flash\" role=\"status\">%s</p>\n",
                     flashes[q->flash]);

@@ -138,8 +138,12 @@ static void shown(struct preq *q, PGresult *res)
         json_array_foreach(msgs, i, m)
         {
             bool out = !strcmp(str(m, "direction"), "out");
-            html_printf(&b, "<li class=\"%s\">\n<p class=\"from\">%s, ",
-                        out ? "out" : "in", str(m, "author"));
+            html_printf(&b,
+                        "<li class=\"%s\" data-message=\"%lld\">\n"
+                        "<p class=\"from\">%s, ",
+                        out ? "out" : "in",
+                        (long long)json_integer_value(json_object_get(m, "id")),
+                        str(m, "author"));
             portal_date(&b, str(m, "created"));
             html_raw(&b, "</p>\n<p class=\"body\">");
             html_txt(&b, str(m, "body"));
@@ -176,6 +180,7 @@ void page_ticket(struct preq *q)
     db_param(dq, 1, portal_visibility(q->p));
     db_param(dq, 2, portal_pipelines(q->p));
     db_param_ll(dq, 3, q->id);
+    portal_live(q);
     portal_query(q, dq, shown);
 }
 

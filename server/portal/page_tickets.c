@@ -121,7 +121,7 @@ static void listed(struct preq *q, PGresult *res)
     html_printf(&b, "<h1>%s</h1>\n", cfg->portal.ticket_label);
     filters(&b, q, &f);
     if (!json_array_size(list)) {
-        html_raw(&b, "<p>Nothing to show here.");
+        html_raw(&b, "<p class=\"empty\">Nothing to show here.");
         if (cfg->portal.support_form.enabled)
             html_printf(&b, " <a href=\"/new\">%s</a>",
                         cfg->portal.support_form.menu_text);
@@ -137,7 +137,10 @@ static void listed(struct preq *q, PGresult *res)
                 break; /* the one asked for beyond: there are more */
             long long id =
                 (long long)json_integer_value(json_object_get(t, "id"));
-            html_printf(&b, "<tr><td data-label=\"ID\">#%lld</td>", id);
+            html_printf(&b,
+                        "<tr data-ticket=\"%lld\"><td data-label=\"ID\">"
+                        "#%lld</td>",
+                        id, id);
             html_printf(&b, "<td class=\"subject\"><a href=\"/tickets/%lld\">",
                         id);
             html_txt(&b, json_string_value(json_object_get(t, "subject")));
@@ -168,6 +171,7 @@ void page_tickets(struct preq *q)
     struct db_query *dq;
 
     read_filter(q, &f);
+    portal_live(q);
     dq = db_query_new("SELECT portal_tickets($1::bigint, $2, $3::text[], $4, "
                       "$5, $6, $7::integer)",
                       7);

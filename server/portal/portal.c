@@ -40,6 +40,8 @@ enum route_flags {
     R_ID = 1 << 2,         /* path is prefix + a number + suffix */
     R_FILES = 1 << 3,      /* multipart with files: the upload limits */
     R_NO_SESSION = 1 << 4, /* static: no database, no cookie */
+    R_STREAM = 1 << 5,     /* an event stream: a script reads it, not a
+                              person, so no redirect to the login */
 };
 
 static const struct route {
@@ -68,7 +70,9 @@ static const struct route {
     {"/new", NULL, R_POST | R_LOGIN | R_FILES, page_new_post},
     {"/attachments/", "", R_LOGIN | R_ID, page_attachment},
     {"/sso", NULL, 0, page_sso},
+    {"/events", NULL, R_LOGIN | R_STREAM, page_events},
     {"/static/portal.css", NULL, R_NO_SESSION, NULL},
+    {"/static/portal.js", NULL, R_NO_SESSION, NULL},
     {"/static/logo", NULL, R_NO_SESSION, NULL},
 };
 
@@ -275,6 +279,19 @@ static void finish(struct preq *q, int status, const char *type,
     preq_free(q);
 }
 
+void portal_stream_start(struct preq *q, void (*gone)(void *arg), void *arg)
+{
+    struct dk_buf h = DK_BUF_INIT(0);
+
+    common_headers(q, &h);
+    /* X-Accel-Buffering: a proxy (nginx) must pass each event on at once. */
+    dk_buf_adds(&h, "Cache-Control: no-store\r\nX-Accel-Buffering: no\r\n");
+    http_stream_start(q->x, 200, "text/event-stream; charset=utf-8", &h, gone,
+                      arg);
+    dk_buf_free(&h);
+    preq_free(q);
+}
+
 void portal_bytes(struct preq *q, int status, const char *type,
                   const char *extra_headers, struct dk_buf *body)
 {
@@ -312,6 +329,7 @@ void portal_message(struct preq *q, int status, const char *title,
 {
     struct dk_buf b = DK_BUF_INIT(0);
 
+    q->live = false; /* an error or a notice, not the page asked for */
     html_printf(&b, "<h1>%s</h1>\n<p>%s</p>\n", title, text);
     html_raw(&b, "<p><a href=\"/\">Back to the start page</a></p>\n");
     portal_page(q, status, title, &b);
@@ -408,7 +426,7 @@ static void run_page(struct preq *q, const struct route *rt)
         return;
     }
     if ((rt->flags & R_LOGIN) && !q->logged_in) {
-        if (rt->flags & R_POST)
+        if (rt->flags & (R_POST | R_STREAM))
             portal_message(q, 403, "Please log in",
                            "Your session has ended. Log in and try again.");
         else
@@ -524,15 +542,25 @@ static void serve_static(struct preq *q, const struct route *rt)
 {
     struct portal *p = q->p;
     struct dk_buf body = DK_BUF_INIT(0);
-    bool css = !strcmp(rt->prefix, "/static/portal.css");
+    const char *type = p->logo_type, *data = p->logo;
+    size_t len = p->logo_len;
 
-    if (!css && !p->logo) {
+    if (!strcmp(rt->prefix, "/static/portal.css")) {
+        type = "text/css; charset=utf-8";
+        data = p->css;
+        len = p->css_len;
+    } else if (!strcmp(rt->prefix, "/static/portal.js")) {
+        type = "text/javascript; charset=utf-8";
+        data = p->js;
+        len = p->js_len;
+    }
+    if (!data) {
         portal_not_found(q);
         return;
     }
-    dk_buf_add(&body, css ? p->css : p->logo, css ? p->css_len : p->logo_len);
-    portal_bytes(q, 200, css ? "text/css; charset=utf-8" : p->logo_type,
-                 "Cache-Control: public, max-age=3600\r\n", &body);
+    dk_buf_add(&body, data, len);
+    portal_bytes(q, 200, type, "Cache-Control: public, max-age=3600\r\n",
+                 &body);
 }
 
 static void handle(void *arg, struct http_exchange *x,
@@ -667,6 +695,8 @@ static int body_chunk(void *arg, struct http_exchange *x,
 
 extern const unsigned char portal_css[];
 extern const size_t portal_css_len;
+extern const unsigned char portal_js[];
+extern const size_t portal_js_len;
 
 static char *read_file(const char *path, size_t max, size_t *len)
 {
@@ -707,6 +737,7 @@ static const char *image_type(const char *path)
 static void contact_ended(long long contact_id, void *arg)
 {
     portal_cache_forget(arg, contact_id);
+    portal_streams_forget(arg, contact_id);
 }
 
 struct portal *portal_new(struct core *core, struct auth *auth,
@@ -734,6 +765,9 @@ struct portal *portal_new(struct core *core, struct auth *auth,
         memcpy(p->css, portal_css, portal_css_len);
         p->css_len = portal_css_len;
     }
+    p->js = dk_xmalloc(portal_js_len);
+    memcpy(p->js, portal_js, portal_js_len);
+    p->js_len = portal_js_len;
     if (cfg->portal.logo[0]) {
         if (!(p->logo_type = image_type(cfg->portal.logo))) {
             dk_log(DK_LOG_ERROR,
@@ -780,6 +814,7 @@ struct portal *portal_new(struct core *core, struct auth *auth,
         snprintf(p->origin, sizeof(p->origin), "%.*s", (int)end, base);
         p->secure = !strncasecmp(base, "https:", 6);
     }
+    p->streams = portal_streams_new(p);
     feed_set_contact_cb(core->feed, contact_ended, p);
     http_set_app(http, &app);
     return p;
@@ -794,6 +829,8 @@ void portal_free(struct portal *p)
         return;
     feed_set_contact_cb(p->core->feed, NULL, NULL);
     portal_cache_free(p);
+    portal_streams_free(p->streams);
+    free(p->js);
     if (p->sso_key) {
         sodium_memzero(p->sso_key, p->sso_key_len);
         free(p->sso_key);

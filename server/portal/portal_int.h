@@ -44,7 +44,10 @@ struct portal {
     int sso_alg; /* libjwt's jwt_alg_t: NONE (SSO off), HS256, RS256 */
     unsigned char *sso_key; /* the secret, or the PEM public key */
     size_t sso_key_len;
-    bool secure; /* base_url is https: cookies get Secure */
+    bool secure;             /* base_url is https: cookies get Secure */
+    struct streams *streams; /* stream.c: the live pages */
+    char *js;                /* the script served at /static/portal.js */
+    size_t js_len;
 };
 
 /* The logged-in contact, from portal_session_get(). */
@@ -76,6 +79,8 @@ struct preq {
     bool new_pre;                   /* pre is new: set its cookie */
     char csrf[PORTAL_CSRF_LEN + 1]; /* what this visitor's forms carry */
     int flash;                      /* a message for this page, 0 none */
+    bool live;                      /* portal_live(): the page has a stream */
+    long long live_since;           /* the feed's head before its query */
     struct dk_buf headers;          /* Set-Cookie and the like */
     void *page_data;                /* a page's own state */
     void (*page_free)(void *data);
@@ -118,6 +123,11 @@ void portal_bytes(struct preq *q, int status, const char *type,
                   const char *extra_headers, struct dk_buf *body);
 /* The database said no: the page its SQLSTATE calls for. */
 void portal_db_error(struct preq *q, const PGresult *res);
+
+/* Answer q with a stream of Server-Sent Events instead (http.h's
+ * http_stream_start(), with the portal's headers); q is freed, and
+ * gone(arg) runs if the client goes, perhaps before this returns. */
+void portal_stream_start(struct preq *q, void (*gone)(void *arg), void *arg);
 
 /* Start the contact's session: the Set-Cookie of token. */
 void portal_set_session(struct preq *q, const char *token);
@@ -205,6 +215,20 @@ struct link_page {
 void portal_link_get(struct preq *q, const struct link_page *lp);
 void portal_link_post(struct preq *q, const struct link_page *lp);
 
+/* ---- live pages (stream.c) ---------------------------------------------- */
+
+struct streams;
+struct streams *portal_streams_new(struct portal *p);
+/* After the HTTP layer has closed (which ends every stream). */
+void portal_streams_free(struct streams *ss);
+/* End the streams of a contact whose sessions ended (0: everyone's). */
+void portal_streams_forget(struct portal *p, long long contact_id);
+size_t portal_streams_count(const struct portal *p);
+/* Make q's page live (the list, one ticket): it gets the script and the
+ * address of its stream, from the feed's head now, before the page's
+ * query: whatever that query may have missed comes again live. */
+void portal_live(struct preq *q);
+
 /* ---- the pages (one file each) ---------------------------------------- */
 
 void page_login(struct preq *q);
@@ -226,6 +250,7 @@ void page_new(struct preq *q);
 void page_new_post(struct preq *q);
 void page_attachment(struct preq *q);
 void page_sso(struct preq *q);
+void page_events(struct preq *q);
 
 /* Files of a multipart form as query parameters: "ARRAY[$a, $b]::text[]"
  * for names and types and "ARRAY[...]::bytea[]" for contents, appended to

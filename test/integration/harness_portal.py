@@ -236,3 +236,110 @@ class Portal:
            (r.status, r.text[:300]))
         b.get("/tickets")
         return b
+
+
+class EventStream:
+    """GET /events as an EventSource would ask for it, read by a thread:
+    every event (SSE fields id, event, data) in .events as it comes, the
+    raw bytes in .raw, .closed once the server ends it."""
+
+    def __init__(self, browser, path="/events", last_event_id=None,
+                 timeout=10):
+        self.events = []
+        self.raw = b""
+        self.closed = False
+        self.lock = threading.Lock()
+        h = {"Accept": "text/event-stream"}
+        if browser.cookies:
+            h["Cookie"] = "; ".join("%s=%s" % kv
+                                    for kv in browser.cookies.items())
+        if last_event_id is not None:
+            h["Last-Event-ID"] = str(last_event_id)
+        self.conn = http.client.HTTPConnection("127.0.0.1", browser.port,
+                                               timeout=60)
+        self.conn.request("GET", path, headers=h)
+        self.resp = self.conn.getresponse()
+        self.status = self.resp.status
+        self.headers = self.resp.getheaders()
+        if self.status != 200:
+            self.body = self.resp.read()
+            self.closed = True
+            self.conn.close()
+            return
+        self.thread = threading.Thread(target=self._read, daemon=True)
+        self.thread.start()
+
+    @staticmethod
+    def live(browser, path="/events", last_event_id=None, timeout=20):
+        """A stream that is on (the server's ": live"), opened again as
+        EventSource would while docketd is starting or away."""
+        def attempt():
+            try:
+                x = EventStream(browser, path, last_event_id)
+            except OSError:
+                return None
+            if x.status != 200:
+                return None
+            wait_for(lambda: x.closed or b": live" in x.raw, 10, "the stream")
+            return None if x.closed else x
+        return wait_for(attempt, timeout, "a live stream of %s" % path)
+
+    def header(self, name):
+        for k, v in self.headers:
+            if k.lower() == name.lower():
+                return v
+        return None
+
+    def _read(self):
+        fields = {}
+        buf = b""
+        try:
+            while True:
+                chunk = self.resp.fp.read1(65536)
+                if not chunk:
+                    break
+                with self.lock:
+                    self.raw += chunk
+                buf += chunk
+                while b"\n" in buf:
+                    line, buf = buf.split(b"\n", 1)
+                    line = line.decode("utf-8")
+                    if line == "":
+                        if "data" in fields:
+                            ev = {"id": fields.get("id"),
+                                  "event": fields.get("event", "message"),
+                                  "data": json.loads(fields["data"])}
+                            with self.lock:
+                                self.events.append(ev)
+                        fields = {}
+                    elif line.startswith(":"):
+                        continue
+                    else:
+                        k, _, v = line.partition(":")
+                        fields[k] = v[1:] if v.startswith(" ") else v
+        except (OSError, ValueError):
+            pass
+        self.closed = True
+
+    def of(self, kind="ticket"):
+        with self.lock:
+            return [e for e in self.events if e["event"] == kind]
+
+    def wait(self, pred, what, timeout=10, kind="ticket"):
+        """The first event of kind for which pred(data) holds."""
+        def find():
+            for e in self.of(kind):
+                if pred(e["data"]):
+                    return e
+            return None
+        return wait_for(find, timeout, what)
+
+    def wait_closed(self, what, timeout=10):
+        return wait_for(lambda: self.closed, timeout, what)
+
+    def close(self):
+        try:
+            self.conn.sock and self.conn.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.conn.close()
