@@ -742,12 +742,32 @@ static bool older(const struct http_exchange *a, const struct http_exchange *b)
     return !b || a->since_ms < b->since_ms;
 }
 
+/* How readily o gives way to a new connection: one kept alive with
+ * nothing of its next request first, then a stream (its client comes
+ * back by itself and resumes where it was); 0: o is at work for its
+ * client (an answered one lingering, too: cut, its client would see a
+ * reset instead of the answer). */
+static int gives_way(const struct http_exchange *o)
+{
+    if (o->state == HC_HEAD && o->between)
+        return 2;
+    return o->state == HC_STREAM ? 1 : 0;
+}
+
+static bool readier(const struct http_exchange *a,
+                    const struct http_exchange *b)
+{
+    return !b || gives_way(a) > gives_way(b) ||
+           (gives_way(a) == gives_way(b) && older(a, b));
+}
+
 /*
- * Room for hc.  At its address's cap, that address's oldest idle
- * kept-alive connection gives way, else hc is refused.  When every place
- * is taken, the oldest idle kept-alive connection of anyone gives way,
- * else the one that has waited longest for a request or its body (a slow
- * client gives way to a new one).
+ * Room for hc.  At its address's cap, one of that address's connections
+ * that gives way (gives_way()) does, the readiest and then the oldest;
+ * else hc is refused: a page is never refused because the same address
+ * has pages open.  When every place is taken, the readiest of anyone's
+ * gives way, else the one that has waited longest for a request or its
+ * body (a slow client gives way to a new one).
  */
 static bool make_room(struct http *http, struct http_exchange *hc)
 {
@@ -761,13 +781,10 @@ static bool make_room(struct http *http, struct http_exchange *hc)
             continue;
         mine = hc->has_peer && o->has_peer && same_address(&o->peer, &hc->peer);
         same += mine;
-        /* A stream gives way as an idle connection does: its client
-         * comes back by itself and resumes where it was, and a page must
-         * not be refused because the same address has pages open. */
-        if ((o->state == HC_HEAD && o->between) || o->state == HC_STREAM) {
-            if (older(o, idle))
+        if (gives_way(o)) {
+            if (readier(o, idle))
                 idle = o;
-            if (mine && older(o, idle_same))
+            if (mine && readier(o, idle_same))
                 idle_same = o;
         } else if ((o->state == HC_HEAD || o->state == HC_BODY ||
                     o->state == HC_LINGER) &&

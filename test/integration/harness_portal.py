@@ -257,6 +257,10 @@ class EventStream:
             h["Last-Event-ID"] = str(last_event_id)
         self.conn = http.client.HTTPConnection("127.0.0.1", browser.port,
                                                timeout=60)
+        self.conn.connect()
+        # The response takes the socket over from the connection: kept
+        # here, so that close() really closes it.
+        self.sock = self.conn.sock
         self.conn.request("GET", path, headers=h)
         self.resp = self.conn.getresponse()
         self.status = self.resp.status
@@ -264,7 +268,7 @@ class EventStream:
         if self.status != 200:
             self.body = self.resp.read()
             self.closed = True
-            self.conn.close()
+            self.close()
             return
         self.thread = threading.Thread(target=self._read, daemon=True)
         self.thread.start()
@@ -320,6 +324,7 @@ class EventStream:
         except (OSError, ValueError):
             pass
         self.closed = True
+        self.close()  # as a browser does once the server has ended it
 
     def of(self, kind="ticket"):
         with self.lock:
@@ -339,7 +344,8 @@ class EventStream:
 
     def close(self):
         try:
-            self.conn.sock and self.conn.sock.shutdown(socket.SHUT_RDWR)
+            self.sock.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
+        self.sock.close()
         self.conn.close()

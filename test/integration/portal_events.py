@@ -13,7 +13,10 @@ import sys, os
 sys.path.insert(0, os.path.dirname(__file__))
 from harness_portal import *
 
-p = Portal(portal={"visibility": "company", "show_stage_names": True})
+# A small cap per address, to see streams give way to a page.
+CAP = 12
+p = Portal(portal={"visibility": "company", "show_stage_names": True},
+           http={"max_connections_per_address": CAP})
 cl = p.cl
 cl.add_staff("carla", "content", "Carla Content")
 cl.add_staff("anna", "content", "Anna Berg")
@@ -190,6 +193,36 @@ back.wait(lambda d: d.get("message", {}).get("body") == "after the restart",
 many = [EventStream(b_ola) for _ in range(8)]
 back.wait_closed("a contact's ninth stream ends the oldest")
 ok(not any(x.closed for x in many), "the newest eight stay")
+# Streams fill the address's connections: a page still gets in, and the
+# oldest stream gives way (a browser's EventSource comes back by itself).
+more = [EventStream.live(b_eve) for _ in range(CAP - len(many))]
+r = b_ola.get("/tickets")
+eq(r.status, 200, "with %d streams from one address, a page is still served" % CAP)
+many[0].wait_closed("the oldest stream gave way to it")
+ok(not any(x.closed for x in many[1:] + more), "and only that one",
+   [x.closed for x in many + more])
+for x in more:
+    x.close()
+
+# A client that stops reading is dropped once 4 MiB wait for it, and
+# those who read hear everything.
+slow = socket.create_connection(("127.0.0.1", p.http_port))
+slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+slow.sendall(("GET /events HTTP/1.1\r\nHost: x\r\nCookie: %s\r\n\r\n" % "; ".join(
+    "%s=%s" % kv for kv in b_ola.cookies.items())).encode())
+reader = many[-1]
+big = "x" * 80000
+for i in range(120):
+    carla.call("messages.send", ticket=t_ola, body="big %d %s" % (i, big))
+wait_for(lambda: "reads too slowly; dropped" in p.d.log_text(), 30,
+         "the slow reader dropped")
+reader.wait(lambda d: d.get("message", {}).get("body", "").startswith("big 119 "),
+            "a reader that reads hears all of it", timeout=30)
+got = [ev["data"]["message"]["body"].split(" ")[1] for ev in reader.of()
+       if ev["data"].get("message", {}).get("body", "").startswith("big ")]
+eq(got, [str(i) for i in range(120)], "every one, in order")
+slow.close()
+
 r = b_ola.request("HEAD", "/events")
 eq((r.status, r.body), (200, b""), "HEAD /events: 200, no body")
 b_ola.post("/logout", {}, csrf=csrf_of(b_ola.get("/tickets").text))
