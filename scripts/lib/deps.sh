@@ -29,3 +29,14 @@ dk_deps_ensure() {
     # shellcheck disable=SC2086
     apt-get install -y -qq --no-install-recommends $missing >&2
 }
+
+# The system user the package makes (dist/debian/postinst) and the SSH
+# gateway runs as: the SSH tests log in through it.  Made the same way
+# when missing and run as root; without root the tests that need it say so.
+dk_service_user() {
+    [ "$(id -u)" -eq 0 ] || return 0
+    getent passwd docket >/dev/null && return 0
+    echo "==> adding the system user docket (as the package does)" >&2
+    adduser --system --group --no-create-home --home /nonexistent \
+        --gecos "Docket helpdesk server" docket >&2
+}
