@@ -34,6 +34,7 @@ SET client_min_messages = warning;  -- quiet IF EXISTS and IF NOT EXISTS
 \ir schema/functions/ticket_common.sql
 \ir schema/functions/ticket_workflow.sql
 \ir schema/functions/ticket_activity.sql
+\ir schema/functions/email_i18n.sql
 \ir schema/functions/email.sql
 \ir schema/functions/attachments.sql
 \ir schema/functions/ticket_read.sql

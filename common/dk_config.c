@@ -26,6 +26,7 @@ static const char *const log_levels[] = {"error", "warn", "info", "debug",
                                          NULL};
 static const char *const accesses[] = {"list", "self_registration", NULL};
 static const char *const visibilities[] = {"own", "company", NULL};
+const char *const dk_languages[] = {"en", "nb", "nl", NULL};
 static const char *const smtp_schemes[] = {"smtp://", "smtps://", NULL};
 static const char *const http_schemes[] = {"http://", "https://", NULL};
 static const char *const color_schemes[] = {"default", "mono", NULL};
@@ -114,6 +115,9 @@ static const struct config_key config_keys[] = {
      NULL, "false"},
     {"portal.pipelines", KEY_NAMES, OFF(portal.pipelines), 0, 0, NULL,
      "support,graphics"},
+    {"portal.languages", KEY_NAMES, OFF(portal.languages), 0, 0, NULL, "en"},
+    {"portal.default_language", KEY_ENUM, OFF(portal.default_language), 0, 0,
+     dk_languages, "en"},
     {"portal.support_form.enabled", KEY_BOOL, OFF(portal.support_form.enabled),
      0, 0, NULL, "true"},
     {"portal.support_form.menu_text", KEY_STR,

@@ -38,6 +38,10 @@ enum dk_starttls {
 
 enum dk_portal_access { DK_ACCESS_LIST, DK_ACCESS_SELF_REGISTRATION };
 enum dk_portal_visibility { DK_VISIBILITY_OWN, DK_VISIBILITY_COMPANY };
+/* The portal's languages, each with its catalogue (po/LANG.po), in the
+ * order of enum dk_language; NULL-terminated. */
+extern const char *const dk_languages[];
+enum dk_language { DK_LANG_EN, DK_LANG_NB, DK_LANG_NL, DK_LANG_COUNT };
 
 /* All strings are owned by the struct and freed by dk_config_cleanup(). */
 struct dk_config {
@@ -101,6 +105,8 @@ struct dk_config {
         int visibility; /* enum dk_portal_visibility */
         bool show_stage_names;
         struct dk_strlist pipelines;
+        struct dk_strlist languages; /* of dk_languages, checked */
+        int default_language;        /* enum dk_language, in languages */
         struct {
             bool enabled;
             char *menu_text;

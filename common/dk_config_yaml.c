@@ -24,11 +24,13 @@ struct loader {
     struct dk_config *cfg;
     struct dk_diag *diag;
     size_t nerrors;
-    const yaml_node_t *jwt_key; /* portal.sso.jwt_public_key_file's value */
+    const yaml_node_t *jwt_key;   /* portal.sso.jwt_public_key_file's value */
+    const yaml_node_t *languages; /* portal.languages' value */
 };
 
 static void report(struct loader *L, const yaml_node_t *node, const char *path,
                    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void check_languages(struct loader *L, const struct dk_config *cfg);
 
 static void report(struct loader *L, const yaml_node_t *node, const char *path,
                    const char *fmt, ...)
@@ -212,6 +214,9 @@ static void load_mapping(struct loader *L, yaml_node_t *map, const char *prefix)
             load_value(L, k, val, path);
             if (!strcmp(path, "portal.sso.jwt_public_key_file"))
                 L->jwt_key = val;
+            if (!strcmp(path, "portal.languages") ||
+                !strcmp(path, "portal.default_language"))
+                L->languages = val;
         } else if (dk_config_is_section(path)) {
             if (val->type == YAML_MAPPING_NODE)
                 load_mapping(L, val, path);
@@ -228,7 +233,7 @@ int dk_config_load_buffer(struct dk_config *cfg, const char *name,
 {
     yaml_parser_t parser;
     yaml_document_t doc, extra;
-    struct loader L = {name, &doc, cfg, diag, 0, NULL};
+    struct loader L = {name, &doc, cfg, diag, 0, NULL, NULL};
     yaml_node_t *root;
     int rc = 0;
 
@@ -260,6 +265,7 @@ int dk_config_load_buffer(struct dk_config *cfg, const char *name,
         report(&L, L.jwt_key, "portal.sso.jwt_public_key_file",
                "set either portal.sso.jwt_secret (HS256) or "
                "portal.sso.jwt_public_key_file (RS256), not both");
+    check_languages(&L, cfg);
     /* A second document would be silently ignored: say so instead. */
     if (yaml_parser_load(&parser, &extra)) {
         if (yaml_document_get_root_node(&extra)) {
@@ -323,4 +329,27 @@ int dk_config_load(struct dk_config *cfg, const char *path,
                                diag);
     dk_buf_free(&data);
     return rc;
+}
+
+/* Only languages with a catalogue, and the default one of them: a page
+ * must never be in a language the portal was not set to speak. */
+static void check_languages(struct loader *L, const struct dk_config *cfg)
+{
+    const struct dk_strlist *l = &cfg->portal.languages;
+    bool has_default = false;
+    size_t j;
+
+    for (size_t i = 0; i < l->n; i++) {
+        for (j = 0; dk_languages[j] && strcmp(dk_languages[j], l->v[i]); j++)
+            ;
+        if (!dk_languages[j])
+            report(L, L->languages, "portal.languages",
+                   "%s: not a language the portal has (en, nb, nl)", l->v[i]);
+        if ((int)j == cfg->portal.default_language)
+            has_default = true;
+    }
+    if (!has_default)
+        report(L, L->languages, "portal.default_language",
+               "%s is not one of portal.languages",
+               dk_languages[cfg->portal.default_language]);
 }

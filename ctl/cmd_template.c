@@ -5,6 +5,7 @@
  * so that a typo is an error now, not a blank in a client's inbox later.
  */
 #include "ctl.h"
+#include "dk_config.h"
 #include "dk_text.h"
 
 #include <getopt.h>
@@ -105,17 +106,30 @@ int ctl_template_add(struct ctl *c, int argc, char **argv)
                            "\"/\"");
     if (strcmp(pos[0], "system") == 0) {
         /* Docket's own emails: only the ones it sends, their fields. */
+        /* NAME.LANG: the agency's own words in a contact's language
+         * (email_text_in()), for a language the portal may speak. */
+        const char *dot = strchr(pos[1], '.');
+        size_t base = dot ? (size_t)(dot - pos[1]) : strlen(pos[1]);
+        bool lang_ok = !dot;
+
+        for (size_t i = 0; dot && dk_languages[i]; i++)
+            lang_ok = lang_ok || (strcmp(dot + 1, dk_languages[i]) == 0 &&
+                                  strcmp(dot + 1, "en") != 0);
         known = NULL;
-        for (size_t i = 0;
-             i < sizeof(system_templates) / sizeof(*system_templates); i++)
-            if (strcmp(system_templates[i].name, pos[1]) == 0)
+        for (size_t i = 0; lang_ok && i < sizeof(system_templates) /
+                                              sizeof(*system_templates);
+             i++)
+            if (strlen(system_templates[i].name) == base &&
+                strncmp(system_templates[i].name, pos[1], base) == 0)
                 known = system_templates[i].fields;
         if (!known)
             return ctl_fail(c,
                             "Docket sends no email called \"%s\" (system "
                             "templates: mention, graphics_complete, closed, "
                             "reply, task_reminder, portal_registration, "
-                            "password_reset, signup_confirm, client_reply)",
+                            "password_reset, signup_confirm, client_reply; "
+                            "NAME.nb or NAME.nl for one in Norwegian or "
+                            "Dutch)",
                             pos[1]);
     }
     if (!dk_utf8_valid(o.subject, strlen(o.subject)))

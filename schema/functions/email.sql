@@ -4,13 +4,36 @@
 -- A system template's subject and body with {{name}} replaced by vars' values.
 CREATE OR REPLACE FUNCTION email_text(p_name text, p_vars jsonb, OUT subject text, OUT body text)
 LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    SELECT e.subject, e.body INTO subject, body FROM email_text_in(p_name, p_vars, 'en') e;
+END
+$$;
+
+-- The same in a contact's language (contact.language): the agency's own
+-- template for it when it has one (system/NAME.LANG, added with docketctl
+-- template add), else the shipped translation of the English template
+-- while that is as shipped (email_translation_(), from po/LANG.po), else
+-- the English as it is.
+CREATE OR REPLACE FUNCTION email_text_in(p_name text, p_vars jsonb, p_language text,
+                                         OUT subject text, OUT body text)
+LANGUAGE plpgsql STABLE AS $$
 DECLARE
     v record;
 BEGIN
     SELECT t.subject, t.body INTO subject, body
-      FROM email_template t WHERE t.folder = 'system' AND t.name = p_name;
+      FROM email_template t
+     WHERE t.folder = 'system' AND t.name = p_name || '.' || p_language
+       AND p_language <> 'en';
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'no email template system/%', p_name USING ERRCODE = 'DK404';
+        SELECT t.subject, t.body INTO subject, body
+          FROM email_template t WHERE t.folder = 'system' AND t.name = p_name;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'no email template system/%', p_name USING ERRCODE = 'DK404';
+        END IF;
+        IF p_language <> 'en' THEN
+            subject := coalesce(email_translation_(subject, p_language), subject);
+            body := coalesce(email_translation_(body, p_language), body);
+        END IF;
     END IF;
     FOR v IN SELECT key, value FROM jsonb_each_text(p_vars) LOOP
         subject := replace(subject, '{{' || v.key || '}}', coalesce(v.value, ''));

@@ -93,7 +93,7 @@ $$;
 CREATE OR REPLACE FUNCTION portal_session_get(p_token_hash bytea, p_idle interval,
                                               p_access text, p_list text)
 RETURNS TABLE (session_id bigint, contact_id bigint, email text, first_name text,
-               last_name text, company_id bigint, company_name text)
+               last_name text, company_id bigint, company_name text, language text)
 LANGUAGE plpgsql AS $$
 #variable_conflict use_column
 DECLARE
@@ -112,7 +112,8 @@ BEGIN
         UPDATE session SET last_seen_at = now() WHERE id = s.id;
     END IF;
     RETURN QUERY
-        SELECT s.id, c.id, c.email, c.first_name, c.last_name, c.company_id, co.name
+        SELECT s.id, c.id, c.email, c.first_name, c.last_name, c.company_id, co.name,
+               c.language
           FROM contact c LEFT JOIN company co ON co.id = c.company_id
          WHERE c.id = s.contact_id;
 END
@@ -536,7 +537,8 @@ RETURNS void LANGUAGE sql AS $$
     INSERT INTO outbox (kind, to_addr, to_name, subject, body)
     SELECT p_kind, c.email, btrim(c.first_name || ' ' || c.last_name), e.subject, e.body
       FROM contact c,
-           email_text(p_kind, jsonb_build_object('contact.first_name', c.first_name) || p_vars) e
+           email_text_in(p_kind, jsonb_build_object('contact.first_name', c.first_name) || p_vars,
+                         c.language) e
      WHERE c.id = p_contact
 $$;
 
@@ -659,7 +661,8 @@ $$;
 -- characters, no password hash.
 CREATE OR REPLACE FUNCTION portal_signup(p_email text, p_first text, p_last text,
                                          p_password_hash text, p_token text,
-                                         p_base_url text, p_title text)
+                                         p_base_url text, p_title text,
+                                         p_language text)
 RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
     addr text := btrim(coalesce(p_email, ''));
@@ -676,8 +679,11 @@ BEGIN
         RAISE EXCEPTION 'a password hash is required' USING ERRCODE = 'DK400';
     END IF;
     PERFORM portal_token_check_(p_token);
-    INSERT INTO contact (email, first_name, last_name)
-    VALUES (addr, btrim(coalesce(p_first, '')), btrim(coalesce(p_last, '')))
+    -- A new contact speaks the sign-up page's language; one that exists
+    -- keeps its own (a stranger's sign-up changes nothing of it).
+    INSERT INTO contact (email, first_name, last_name, language)
+    VALUES (addr, btrim(coalesce(p_first, '')), btrim(coalesce(p_last, '')),
+            coalesce(p_language, 'en'))
     ON CONFLICT ((lower(email))) DO NOTHING;
     SELECT id, registered_at INTO cid, reg FROM contact
      WHERE lower(email) = lower(addr) FOR UPDATE;
@@ -714,4 +720,13 @@ BEGIN
     PERFORM contact_tokens_cancel_(cid, 'cancelled: account confirmed');
     RETURN cid;
 END
+$$;
+
+-- ---- languages ----------------------------------------------------------------
+
+-- The contact's language, chosen in the portal (POST /language); the code
+-- is one of portal.languages, checked by docketd.
+CREATE OR REPLACE FUNCTION portal_language_set(p_contact bigint, p_language text)
+RETURNS text LANGUAGE sql AS $$
+    UPDATE contact SET language = p_language WHERE id = p_contact RETURNING language
 $$;

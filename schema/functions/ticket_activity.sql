@@ -82,9 +82,10 @@ BEGIN
     SELECT 'reply', c.email, btrim(c.first_name || ' ' || c.last_name), e.subject, e.body,
            msgid, parent, refs, t.id
       FROM contact c,
-           email_text('reply', jsonb_build_object('ticket.id', t.id, 'ticket.subject', t.subject,
-                                                  'message.body', p_body,
-                                                  'contact.first_name', c.first_name)) e
+           email_text_in('reply', jsonb_build_object('ticket.id', t.id, 'ticket.subject', t.subject,
+                                                     'message.body', p_body,
+                                                     'contact.first_name', c.first_name),
+                         c.language) e
      WHERE c.id = t.contact_id;
     RETURN jsonb_build_object('id', mid);
 END

@@ -298,8 +298,9 @@ BEGIN
     SELECT 'closed', c.email, btrim(c.first_name || ' ' || c.last_name), e.subject, e.body,
            t.id, references_parent(r.refs), r.refs
       FROM contact c, (SELECT ticket_references(t.id) AS refs) r,
-           email_text('closed', jsonb_build_object('ticket.id', t.id, 'ticket.subject', t.subject,
-                                                   'contact.first_name', c.first_name)) e
+           email_text_in('closed', jsonb_build_object('ticket.id', t.id, 'ticket.subject', t.subject,
+                                                      'contact.first_name', c.first_name),
+                         c.language) e
      WHERE c.id = t.contact_id;
     RETURN ticket_changed(old, t, a.id, 'closed');
 END

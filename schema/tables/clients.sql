@@ -24,7 +24,10 @@ CREATE TABLE contact (
     -- Customer portal account: set when the contact registers.
     password_hash      text,
     registered_at      timestamptz,
-    created_at         timestamptz NOT NULL DEFAULT now()
+    created_at         timestamptz NOT NULL DEFAULT now(),
+    -- The portal's language for this contact (portal.languages), for its
+    -- pages and for the emails the contact gets (migration 0011).
+    language           text NOT NULL DEFAULT 'en' CHECK (language ~ '^[a-z]{2,3}$')
 );
 -- Email is unique regardless of case: Ola@school.no is ola@school.no.
 CREATE UNIQUE INDEX contact_email_key ON contact (lower(email));

@@ -38,11 +38,11 @@ const char *portal_new_password(const struct preq *q, const char **error)
     const char *again = portal_field(q, "password2", 1024);
 
     if (!pw || strlen(pw) < 8) {
-        *error = "Choose a password of at least 8 characters.";
+        *error = T(q, "Choose a password of at least 8 characters.");
         return NULL;
     }
     if (!again || strcmp(pw, again) != 0) {
-        *error = "The two passwords are not the same.";
+        *error = T(q, "The two passwords are not the same.");
         return NULL;
     }
     return pw;
@@ -61,8 +61,9 @@ static void hashed(void *arg, const char *hash)
 
     free(w);
     if (!hash) {
-        portal_message(q, 500, "Something went wrong",
-                       "The password could not be stored. Please try again.");
+        portal_message(
+            q, 500, T(q, "Something went wrong"),
+            T(q, "The password could not be stored. Please try again."));
         return;
     }
     next(q, hash);
@@ -77,18 +78,19 @@ void portal_hash_then(struct preq *q, const char *password,
     w->next = next;
     if (!auth_hash_password(q->p->auth, password, hashed, w)) {
         free(w);
-        portal_message(q, 429, "Busy",
-                       "Too many people are doing this at once. Please try "
-                       "again in a moment.");
+        portal_message(q, 429, T(q, "Busy"),
+                       T(q,
+                         "Too many people are doing this at once. Please try "
+                         "again in a moment."));
     }
 }
 
 void portal_link_dead(struct preq *q)
 {
-    portal_message(q, 400, "This link cannot be used",
-                   "It has expired or has been used already. Ask the "
-                   "helpdesk for a new one, or reset your password from "
-                   "the login page.");
+    portal_message(q, 400, T(q, "This link cannot be used"),
+                   T(q, "It has expired or has been used already. Ask the "
+                        "helpdesk for a new one, or reset your password from "
+                        "the login page."));
 }
 
 struct step {
@@ -118,7 +120,8 @@ static void step_done(struct preq *q, PGresult *res)
 }
 
 void portal_account_step(struct preq *q, const char *sql, const char *link_hex,
-                         const char *password_hash, int flash)
+                         const char *password_hash, const char *language,
+                         int flash)
 {
     struct step *st = dk_xcalloc(1, sizeof(*st));
     unsigned char hash[DK_TOKEN_HASH_LEN];
@@ -135,36 +138,43 @@ void portal_account_step(struct preq *q, const char *sql, const char *link_hex,
     /* sql gives the contact; the session is made in the same statement,
      * so a link is never used up without the session it leads to. */
     dk_buf_printf(&full,
-                  "SELECT portal_session_new(c, decode($3, 'hex'), NULL), c "
+                  "SELECT portal_session_new(c, decode($3, 'hex'), NULL), c, "
+                  "CASE WHEN $4::text IS NOT NULL "
+                  "THEN portal_language_set(c, $4) END "
                   "FROM (%s) AS step(c) WHERE c IS NOT NULL",
                   sql);
-    dq = db_query_new(full.data, 3);
+    dq = db_query_new(full.data, 4);
     dk_buf_free(&full);
     db_param(dq, 0, link_hex);
     db_param(dq, 1, password_hash);
     db_param(dq, 2, hex);
+    if (language)
+        db_param(dq, 3, language);
     portal_query(q, dq, step_done);
 }
 
-void portal_password_fields(struct dk_buf *b, const char *label)
+void portal_password_fields(struct preq *q, struct dk_buf *b, const char *label)
 {
+    html_printf(b, "<label for=\"password\">%s (%s)</label>\n", label,
+                T(q, "at least 8 characters"));
     html_printf(b,
-                "<label for=\"password\">%s (at least 8 characters)</label>\n",
-                label);
-    html_raw(b, "<input type=\"password\" id=\"password\" name=\"password\" "
+                "<input type=\"password\" id=\"password\" name=\"password\" "
                 "autocomplete=\"new-password\" minlength=\"8\" required>\n"
-                "<label for=\"password2\">The same password again</label>\n"
+                "<label for=\"password2\">%s</label>\n"
                 "<input type=\"password\" id=\"password2\" name=\"password2\" "
-                "autocomplete=\"new-password\" minlength=\"8\" required>\n");
+                "autocomplete=\"new-password\" minlength=\"8\" required>\n",
+                T(q, "The same password again"));
 }
 
 void portal_consent_fields(struct preq *q, struct dk_buf *b)
 {
     html_printf(b, "<p class=\"consent\">%s</p>\n",
-                q->p->core->cfg->portal.consent_text);
-    html_raw(b, "<label><span><input type=\"checkbox\" name=\"consent\" "
-                "value=\"yes\" required> I have read this and agree</span>"
-                "</label>\n");
+                portal_setting(q, q->p->core->cfg->portal.consent_text,
+                               "We use your details to answer your requests."));
+    html_printf(b,
+                "<label><span><input type=\"checkbox\" name=\"consent\" "
+                "value=\"yes\" required> %s</span></label>\n",
+                T(q, "I have read this and agree"));
 }
 
 /* ---- a page reached by an emailed link ------------------------------------
@@ -212,7 +222,9 @@ static void link_hashed(struct preq *q, const char *hash)
 
     q->page_data = NULL;
     portal_link_token(q, hex);
-    portal_account_step(q, lp->step_sql, hex, hash, lp->flash);
+    portal_account_step(q, lp->step_sql, hex, hash,
+                        lp->sets_language ? i18n_code(q->lang) : NULL,
+                        lp->flash);
 }
 
 void portal_link_post(struct preq *q, const struct link_page *lp)
@@ -225,7 +237,8 @@ void portal_link_post(struct preq *q, const struct link_page *lp)
         return;
     }
     if (lp->consent && !portal_field(q, "consent", 10)) {
-        lp->form(q, 400, NULL, "Please read the text above and tick the box.");
+        lp->form(q, 400, NULL,
+                 T(q, "Please read the text above and tick the box."));
         return;
     }
     if (!(pw = portal_new_password(q, &error))) {

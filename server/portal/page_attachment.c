@@ -42,8 +42,8 @@ static void fetched(struct preq *q, PGresult *res)
     name = PQgetvalue(res, 0, 0);
     bytes = PQunescapeBytea((const unsigned char *)PQgetvalue(res, 0, 3), &len);
     if (!bytes) {
-        portal_message(q, 500, "Something went wrong",
-                       "The file could not be read.");
+        portal_message(q, 500, T(q, "Something went wrong"),
+                       T(q, "The file could not be read."));
         return;
     }
     dk_buf_adds(&h, "Content-Disposition: attachment; filename=\"");

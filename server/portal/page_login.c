@@ -19,24 +19,29 @@ static void login_form(struct preq *q, int status, const char *error,
     struct dk_buf b = DK_BUF_INIT(0);
     const struct dk_config *cfg = q->p->core->cfg;
 
-    html_raw(&b, "<h1>Log in</h1>\n");
+    html_printf(&b, "<h1>%s</h1>\n", T(q, "Log in"));
     if (error)
         html_printf(&b, "<p class=\"error\" role=\"alert\">%s</p>\n", error);
     html_raw(&b, "<form class=\"stack\" method=\"post\" action=\"/login\">\n");
     portal_csrf_field(q, &b);
-    html_raw(&b, "<label for=\"email\">Email</label>\n"
-                 "<input type=\"email\" id=\"email\" name=\"email\" "
-                 "autocomplete=\"username\" required value=\"");
+    html_printf(&b,
+                "<label for=\"email\">%s</label>\n"
+                "<input type=\"email\" id=\"email\" name=\"email\" "
+                "autocomplete=\"username\" required value=\"",
+                T(q, "Email"));
     html_attr(&b, email ? email : "");
-    html_raw(&b, "\">\n<label for=\"password\">Password</label>\n"
-                 "<input type=\"password\" id=\"password\" name=\"password\" "
-                 "autocomplete=\"current-password\" required>\n"
-                 "<button type=\"submit\">Log in</button>\n</form>\n"
-                 "<p><a href=\"/reset\">Forgot your password?</a></p>\n");
+    html_printf(&b,
+                "\">\n<label for=\"password\">%s</label>\n"
+                "<input type=\"password\" id=\"password\" name=\"password\" "
+                "autocomplete=\"current-password\" required>\n"
+                "<button type=\"submit\">%s</button>\n</form>\n"
+                "<p><a href=\"/reset\">%s</a></p>\n",
+                T(q, "Password"), T(q, "Log in"),
+                T(q, "Forgot your password?"));
     if (cfg->portal.access == DK_ACCESS_SELF_REGISTRATION)
-        html_raw(&b,
-                 "<p>No account yet? <a href=\"/signup\">Sign up</a>.</p>\n");
-    portal_page(q, status, "Log in", &b);
+        html_printf(&b, "<p>%s <a href=\"/signup\">%s</a></p>\n",
+                    T(q, "No account yet?"), T(q, "Sign up"));
+    portal_page(q, status, T(q, "Log in"), &b);
 }
 
 void page_login(struct preq *q)
@@ -58,15 +63,21 @@ static void logged_in(void *arg, const struct auth_result *r)
         portal_redirect(q, "/tickets", 0);
         return;
     case DK_OUT_TOO_MANY:
-        login_form(q, 429, r->message, portal_field(q, "email", 254));
+        login_form(q, 429,
+                   q->lang == DK_LANG_EN
+                       ? r->message
+                       : T(q, "Too many failed attempts. Wait a few minutes "
+                              "and try again."),
+                   portal_field(q, "email", 254));
         return;
     case DK_OUT_FORBIDDEN:
-        login_form(q, 200, "Wrong email or password.",
+        login_form(q, 200, T(q, "Wrong email or password."),
                    portal_field(q, "email", 254));
         return;
     default:
-        portal_message(q, 503, "Try again shortly",
-                       r->message ? r->message : "Logging in did not work.");
+        portal_message(
+            q, 503, T(q, "Try again shortly"),
+            T(q, "Logging in did not work. Please try again in a moment."));
     }
 }
 
@@ -84,7 +95,7 @@ void page_login_post(struct preq *q)
     struct auth_caller who = {logged_in, went_away, q};
 
     if (!email || !*email || !password || !*password) {
-        login_form(q, 400, "Enter your email address and your password.",
+        login_form(q, 400, T(q, "Enter your email address and your password."),
                    email);
         return;
     }

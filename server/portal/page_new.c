@@ -13,12 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const priorities[][2] = {
-    {"low", "As time permits"},
-    {"medium", "Within 2 business days"},
-    {"high", "Urgent"},
-};
-
 static bool enabled(struct preq *q)
 {
     if (q->p->core->cfg->portal.support_form.enabled)
@@ -35,34 +29,48 @@ static void new_form(struct preq *q, int status, const char *error)
     const char *description = portal_field(q, "description", 100000);
     const char *priority = portal_field(q, "priority", 10);
 
-    html_printf(&b, "<h1>%s</h1>\n", cfg->portal.support_form.header_text);
+    html_printf(&b, "<h1>%s</h1>\n",
+                portal_setting(q, cfg->portal.support_form.header_text,
+                               "How can we help?"));
     if (error)
         html_printf(&b, "<p class=\"error\" role=\"alert\">%s</p>\n", error);
     html_raw(&b, "<form class=\"stack\" method=\"post\" action=\"/new\" "
                  "enctype=\"multipart/form-data\">\n");
     portal_csrf_field(q, &b);
-    html_raw(&b, "<label for=\"subject\">Subject</label>\n"
-                 "<input type=\"text\" id=\"subject\" name=\"subject\" "
-                 "maxlength=\"300\" required value=\"");
+    html_printf(&b,
+                "<label for=\"subject\">%s</label>\n"
+                "<input type=\"text\" id=\"subject\" name=\"subject\" "
+                "maxlength=\"300\" required value=\"",
+                T(q, "Subject"));
     html_attr(&b, subject ? subject : "");
-    html_raw(&b, "\">\n<label for=\"description\">Description</label>\n"
-                 "<textarea id=\"description\" name=\"description\" "
-                 "rows=\"8\">");
+    html_printf(&b,
+                "\">\n<label for=\"description\">%s</label>\n"
+                "<textarea id=\"description\" name=\"description\" "
+                "rows=\"8\">",
+                T(q, "Description"));
     html_txt(&b, description ? description : "");
-    html_raw(&b, "</textarea>\n<label for=\"priority\">Priority</label>\n"
-                 "<select id=\"priority\" name=\"priority\">\n");
-    for (size_t i = 0; i < 3; i++) {
+    html_printf(&b,
+                "</textarea>\n<label for=\"priority\">%s</label>\n"
+                "<select id=\"priority\" name=\"priority\">\n",
+                T(q, "Priority"));
+    for (size_t i = 0; portal_priorities[i]; i++) {
+        const char *code = portal_priorities[i];
         html_raw(&b, "<option value=\"");
-        html_attr(&b, priorities[i][0]);
+        html_attr(&b, code);
         html_raw(&b, "\"");
-        if (priority ? !strcmp(priority, priorities[i][0]) : i == 1)
+        if (priority ? !strcmp(priority, code) : !strcmp(code, "medium"))
             html_raw(&b, " selected");
-        html_printf(&b, ">%s</option>\n", priorities[i][1]);
+        html_printf(&b, ">%s</option>\n", portal_priority(q, code));
     }
-    html_raw(&b, "</select>\n<label for=\"files\">Files (up to 10)</label>\n"
-                 "<input type=\"file\" id=\"files\" name=\"files\" multiple>\n"
-                 "<button type=\"submit\">Send</button>\n</form>\n");
-    portal_page(q, status, cfg->portal.support_form.menu_text, &b);
+    html_printf(&b,
+                "</select>\n<label for=\"files\">%s</label>\n"
+                "<input type=\"file\" id=\"files\" name=\"files\" multiple>\n"
+                "<button type=\"submit\">%s</button>\n</form>\n",
+                T(q, "Files (up to 10)"), T(q, "Send"));
+    portal_page(q, status,
+                portal_setting(q, cfg->portal.support_form.menu_text,
+                               "Submit a request"),
+                &b);
 }
 
 void page_new(struct preq *q)
@@ -77,7 +85,11 @@ static void created(struct preq *q, PGresult *res)
 
     if (!db_ok(res)) {
         if (db_outcome(res).outcome == DK_OUT_BAD_INPUT) {
-            new_form(q, 400, db_outcome(res).message);
+            new_form(q, 400,
+                     q->lang == DK_LANG_EN
+                         ? db_outcome(res).message
+                         : T(q, "The helpdesk could not accept that. "
+                                "Check what you entered and try again."));
             return;
         }
         portal_db_error(q, res);
@@ -99,12 +111,12 @@ void page_new_post(struct preq *q)
 
     if (!enabled(q))
         return;
-    for (size_t i = 0; priority && i < 3; i++)
-        known = known || !strcmp(priority, priorities[i][0]);
+    for (size_t i = 0; priority && portal_priorities[i]; i++)
+        known = known || !strcmp(priority, portal_priorities[i]);
     if (!subject || !*subject || !description || !known) {
         new_form(q, 400,
-                 "Give the request a subject (at most 300 characters), a "
-                 "description and a priority.");
+                 T(q, "Give the request a subject (at most 300 characters), a "
+                      "description and a priority."));
         return;
     }
     portal_files_collect(q, "files", &files);

@@ -13,10 +13,16 @@ static void register_form(struct preq *q, int status, const char *name,
     const struct dk_config *cfg = q->p->core->cfg;
     struct dk_buf b = DK_BUF_INIT(0);
 
-    html_printf(&b, "<h1>Welcome to %s</h1>\n", cfg->portal.title);
-    if (name && *name)
-        html_printf(
-            &b, "<p>Hello %s, choose a password for your account.</p>\n", name);
+    html_raw(&b, "<h1>");
+    html_printf(&b, T(q, "Welcome to %s"),
+                portal_setting(q, cfg->portal.title, "Customer Portal"));
+    html_raw(&b, "</h1>\n");
+    if (name && *name) {
+        html_raw(&b, "<p>");
+        html_printf(&b, T(q, "Hello %s, choose a password for your account."),
+                    name);
+        html_raw(&b, "</p>\n");
+    }
     if (error)
         html_printf(&b, "<p class=\"error\" role=\"alert\">%s</p>\n", error);
     html_raw(&b, "<form class=\"stack\" method=\"post\" "
@@ -25,15 +31,19 @@ static void register_form(struct preq *q, int status, const char *name,
     html_raw(&b, "\">\n");
     portal_csrf_field(q, &b);
     portal_consent_fields(q, &b);
-    portal_password_fields(&b, "Password");
-    html_raw(&b, "<button type=\"submit\">Create my account</button>\n"
-                 "</form>\n");
-    portal_page(q, status, "Register", &b);
+    portal_password_fields(q, &b, T(q, "Password"));
+    html_printf(&b, "<button type=\"submit\">%s</button>\n</form>\n",
+                T(q, "Create my account"));
+    portal_page(q, status, T(q, "Register"), &b);
 }
 
 static const struct link_page registration = {
-    "register", "SELECT portal_register(decode($1, 'hex'), $2)",
-    FLASH_REGISTERED, true, register_form};
+    "register",
+    "SELECT portal_register(decode($1, 'hex'), $2)",
+    FLASH_REGISTERED,
+    true,
+    true,
+    register_form};
 
 void page_register(struct preq *q)
 {

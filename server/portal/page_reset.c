@@ -16,18 +16,20 @@ static void reset_form(struct preq *q, int status, const char *error)
 {
     struct dk_buf b = DK_BUF_INIT(0);
 
-    html_raw(&b, "<h1>Reset your password</h1>\n"
-                 "<p>Enter the address you log in with. We will email you a "
-                 "link to choose a new password.</p>\n");
+    html_printf(&b, "<h1>%s</h1>\n<p>%s</p>\n", T(q, "Reset your password"),
+                T(q, "Enter the address you log in with. We will email you a "
+                     "link to choose a new password."));
     if (error)
         html_printf(&b, "<p class=\"error\" role=\"alert\">%s</p>\n", error);
     html_raw(&b, "<form class=\"stack\" method=\"post\" action=\"/reset\">\n");
     portal_csrf_field(q, &b);
-    html_raw(&b, "<label for=\"email\">Email</label>\n"
-                 "<input type=\"email\" id=\"email\" name=\"email\" "
-                 "autocomplete=\"username\" required>\n"
-                 "<button type=\"submit\">Send me a link</button>\n</form>\n");
-    portal_page(q, status, "Reset your password", &b);
+    html_printf(&b,
+                "<label for=\"email\">%s</label>\n"
+                "<input type=\"email\" id=\"email\" name=\"email\" "
+                "autocomplete=\"username\" required>\n"
+                "<button type=\"submit\">%s</button>\n</form>\n",
+                T(q, "Email"), T(q, "Send me a link"));
+    portal_page(q, status, T(q, "Reset your password"), &b);
 }
 
 void page_reset(struct preq *q)
@@ -42,9 +44,10 @@ static void requested(struct preq *q, PGresult *res)
         return;
     }
     /* The same words for every address: known, unknown, not registered. */
-    portal_message(q, 200, "Check your email",
-                   "If that address has an account, we have sent it a link "
-                   "to choose a new password. The link works for one hour.");
+    portal_message(q, 200, T(q, "Check your email"),
+                   T(q,
+                     "If that address has an account, we have sent it a link "
+                     "to choose a new password. The link works for one hour."));
 }
 
 void page_reset_post(struct preq *q)
@@ -55,7 +58,7 @@ void page_reset_post(struct preq *q)
     struct db_query *dq;
 
     if (!email || !strchr(email, '@')) {
-        reset_form(q, 400, "Enter the email address you log in with.");
+        reset_form(q, 400, T(q, "Enter the email address you log in with."));
         return;
     }
     dk_token_new(token);
@@ -68,7 +71,7 @@ void page_reset_post(struct preq *q)
     db_param(dq, 2, cfg->portal.access_list);
     db_param(dq, 3, token);
     db_param(dq, 4, cfg->portal.base_url);
-    db_param(dq, 5, cfg->portal.title);
+    db_param(dq, 5, portal_setting(q, cfg->portal.title, "Customer Portal"));
     portal_query(q, dq, requested);
 }
 
@@ -78,7 +81,7 @@ static void new_password_form(struct preq *q, int status, const char *name,
     struct dk_buf b = DK_BUF_INIT(0);
 
     (void)name;
-    html_raw(&b, "<h1>Choose a new password</h1>\n");
+    html_printf(&b, "<h1>%s</h1>\n", T(q, "Choose a new password"));
     if (error)
         html_printf(&b, "<p class=\"error\" role=\"alert\">%s</p>\n", error);
     html_raw(&b, "<form class=\"stack\" method=\"post\" "
@@ -86,17 +89,18 @@ static void new_password_form(struct preq *q, int status, const char *name,
     html_url_arg(&b, portal_arg(q, "token"));
     html_raw(&b, "\">\n");
     portal_csrf_field(q, &b);
-    portal_password_fields(&b, "New password");
-    html_raw(&b, "<button type=\"submit\">Save my new password</button>\n"
-                 "</form>\n");
-    portal_page(q, status, "Choose a new password", &b);
+    portal_password_fields(q, &b, T(q, "New password"));
+    html_printf(&b, "<button type=\"submit\">%s</button>\n</form>\n",
+                T(q, "Save my new password"));
+    portal_page(q, status, T(q, "Choose a new password"), &b);
 }
 
 /* Every session of the contact ends (portal_reset_finish), and the one
  * made by the step is the only one left. */
 static const struct link_page reset = {
-    "reset", "SELECT portal_reset_finish(decode($1, 'hex'), $2)",
-    FLASH_PASSWORD, false, new_password_form};
+    "reset",        "SELECT portal_reset_finish(decode($1, 'hex'), $2)",
+    FLASH_PASSWORD, false,
+    false,          new_password_form};
 
 void page_reset_confirm(struct preq *q)
 {

@@ -26,12 +26,12 @@ static void signup_form(struct preq *q, int status, const char *error)
     static const struct {
         const char *name, *label, *type, *autocomplete;
     } fields[] = {
-        {"email", "Email", "email", "email"},
-        {"first", "First name", "text", "given-name"},
-        {"last", "Last name", "text", "family-name"},
+        {"email", N_("Email"), "email", "email"},
+        {"first", N_("First name"), "text", "given-name"},
+        {"last", N_("Last name"), "text", "family-name"},
     };
 
-    html_raw(&b, "<h1>Sign up</h1>\n");
+    html_printf(&b, "<h1>%s</h1>\n", T(q, "Sign up"));
     if (error)
         html_printf(&b, "<p class=\"error\" role=\"alert\">%s</p>\n", error);
     html_raw(&b, "<form class=\"stack\" method=\"post\" action=\"/signup\">\n");
@@ -39,7 +39,7 @@ static void signup_form(struct preq *q, int status, const char *error)
     for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
         const char *v = portal_field(q, fields[i].name, 254);
         html_printf(&b, "<label for=\"%s\">%s</label>\n", fields[i].name,
-                    fields[i].label);
+                    T(q, fields[i].label));
         html_printf(&b,
                     "<input type=\"%s\" id=\"%s\" name=\"%s\" "
                     "autocomplete=\"%s\" required value=\"",
@@ -49,9 +49,10 @@ static void signup_form(struct preq *q, int status, const char *error)
         html_raw(&b, "\">\n");
     }
     portal_consent_fields(q, &b);
-    portal_password_fields(&b, "Password");
-    html_raw(&b, "<button type=\"submit\">Sign up</button>\n</form>\n");
-    portal_page(q, status, "Sign up", &b);
+    portal_password_fields(q, &b, T(q, "Password"));
+    html_printf(&b, "<button type=\"submit\">%s</button>\n</form>\n",
+                T(q, "Sign up"));
+    portal_page(q, status, T(q, "Sign up"), &b);
 }
 
 void page_signup(struct preq *q)
@@ -69,15 +70,19 @@ static void signed_up(struct preq *q, PGresult *res)
 {
     if (!db_ok(res)) {
         if (db_outcome(res).outcome == DK_OUT_BAD_INPUT) {
-            signup_form(q, 400, db_outcome(res).message);
+            signup_form(q, 400,
+                        q->lang == DK_LANG_EN
+                            ? db_outcome(res).message
+                            : T(q, "The helpdesk could not accept that. "
+                                   "Check what you entered and try again."));
             return;
         }
         portal_db_error(q, res);
         return;
     }
-    portal_message(q, 200, "Check your email",
-                   "We have sent a link to the address you gave. Open it "
-                   "within 24 hours to start using your account.");
+    portal_message(q, 200, T(q, "Check your email"),
+                   T(q, "We have sent a link to the address you gave. Open it "
+                        "within 24 hours to start using your account."));
 }
 
 static void signup_hashed(struct preq *q, const char *hash)
@@ -87,14 +92,16 @@ static void signup_hashed(struct preq *q, const char *hash)
     struct db_query *dq;
 
     dk_token_new(token);
-    dq = db_query_new("SELECT portal_signup($1, $2, $3, $4, $5, $6, $7)", 7);
+    dq =
+        db_query_new("SELECT portal_signup($1, $2, $3, $4, $5, $6, $7, $8)", 8);
     db_param(dq, 0, portal_field(q, "email", 254));
     db_param(dq, 1, portal_field(q, "first", 100));
     db_param(dq, 2, portal_field(q, "last", 100));
     db_param(dq, 3, hash);
     db_param(dq, 4, token);
     db_param(dq, 5, cfg->portal.base_url);
-    db_param(dq, 6, cfg->portal.title);
+    db_param(dq, 6, portal_setting(q, cfg->portal.title, "Customer Portal"));
+    db_param(dq, 7, i18n_code(q->lang));
     portal_query(q, dq, signed_up);
 }
 
@@ -109,12 +116,12 @@ void page_signup_post(struct preq *q)
         return;
     if (!email || !strchr(email, '@') || !first || !*first || !last || !*last) {
         signup_form(q, 400,
-                    "Enter your email address, your first name and your "
-                    "last name (at most 100 characters each).");
+                    T(q, "Enter your email address, your first name and your "
+                         "last name (at most 100 characters each)."));
         return;
     }
     if (!portal_field(q, "consent", 10)) {
-        signup_form(q, 400, "Please read the text and tick the box.");
+        signup_form(q, 400, T(q, "Please read the text and tick the box."));
         return;
     }
     if (!(pw = portal_new_password(q, &error))) {
@@ -139,5 +146,5 @@ void page_signup_confirm(struct preq *q)
     portal_account_step(q,
                         "SELECT portal_signup_confirm(decode($1, 'hex')) "
                         "WHERE $2::text IS NULL",
-                        hex, NULL, FLASH_CONFIRMED);
+                        hex, NULL, i18n_code(q->lang), FLASH_CONFIRMED);
 }

@@ -28,9 +28,9 @@ static void denied(struct preq *q, const char *why)
 {
     dk_log(DK_LOG_WARN, "portal: single sign-on refused from %s: %s",
            q->r->peer, why);
-    portal_message(q, 403, "Access denied",
-                   "You cannot use this portal with that sign-in. Ask the "
-                   "helpdesk if you think you should.");
+    portal_message(q, 403, T(q, "Access denied"),
+                   T(q, "You cannot use this portal with that sign-in. Ask the "
+                        "helpdesk if you think you should."));
 }
 
 /* The alg of a token's header, decoded without trusting anything else. */
@@ -195,7 +195,8 @@ void page_sso(struct preq *q)
     session = calloc(1, DK_TOKEN_LEN + 1);
     if (!session) {
         jwt_free(jwt);
-        portal_message(q, 500, "Something went wrong", "Out of memory.");
+        portal_message(q, 500, T(q, "Something went wrong"),
+                       T(q, "Out of memory."));
         return;
     }
     dk_token_new(session);

@@ -38,21 +38,7 @@ static bool reply_open(const struct preq *q, json_t *t)
     return time(NULL) - timegm(&tm) < q->p->core->cfg->mail.reopen_within;
 }
 
-static const char *const priorities[][2] = {
-    {"low", "As time permits"},
-    {"medium", "Within 2 business days"},
-    {"high", "Urgent"},
-};
-
-static const char *priority_label(const char *p)
-{
-    for (size_t i = 0; i < 3; i++)
-        if (!strcmp(p, priorities[i][0]))
-            return priorities[i][1];
-    return p;
-}
-
-static void files_of(struct dk_buf *b, json_t *m)
+static void files_of(struct preq *q, struct dk_buf *b, json_t *m)
 {
     json_t *list = json_object_get(m, "attachments"), *a;
     size_t i;
@@ -65,8 +51,10 @@ static void files_of(struct dk_buf *b, json_t *m)
         html_printf(b, "<li><a href=\"/attachments/%lld\">",
                     (long long)json_integer_value(json_object_get(a, "id")));
         html_txt(b, str(a, "filename"));
-        html_printf(b, "</a> (%lld bytes)</li>\n",
+        html_raw(b, "</a> (");
+        html_printf(b, T(q, "%lld bytes"),
                     (long long)json_integer_value(json_object_get(a, "size")));
+        html_raw(b, ")</li>\n");
     }
     html_raw(b, "</ul>\n");
 }
@@ -77,18 +65,22 @@ static void reply_form(struct preq *q, struct dk_buf *b, json_t *t)
 
     html_raw(b, "<h2 id=\"reply\">Reply</h2>\n");
     if (json_is_true(json_object_get(t, "closed")))
-        html_raw(b, "<p>This request is closed. A reply opens it again.</p>\n");
+        html_printf(b, "<p>%s</p>\n",
+                    T(q, "This request is closed. A reply opens it again."));
     html_printf(
         b,
         "<form class=\"stack\" method=\"post\" "
         "action=\"/tickets/%lld/reply\" enctype=\"multipart/form-data\">\n",
         id);
     portal_csrf_field(q, b);
-    html_raw(b, "<label for=\"body\">Your message</label>\n"
+    html_printf(b,
+                "<label for=\"body\">%s</label>\n"
                 "<textarea id=\"body\" name=\"body\" rows=\"6\"></textarea>\n"
-                "<label for=\"files\">Files (up to 10)</label>\n"
+                "<label for=\"files\">%s</label>\n"
                 "<input type=\"file\" id=\"files\" name=\"files\" multiple>\n"
-                "<button type=\"submit\">Send reply</button>\n</form>\n");
+                "<button type=\"submit\">%s</button>\n</form>\n",
+                T(q, "Your message"), T(q, "Files (up to 10)"),
+                T(q, "Send reply"));
 }
 
 static void shown(struct preq *q, PGresult *res)
@@ -108,19 +100,19 @@ static void shown(struct preq *q, PGresult *res)
         portal_not_found(q);
         return;
     }
-    html_raw(&b, "<p><a href=\"/tickets\">&larr; All</a></p>\n");
+    html_printf(&b, "<p><a href=\"/tickets\">&larr; %s</a></p>\n", T(q, "All"));
     html_printf(&b, "<h1>#%lld %s</h1>\n",
                 (long long)json_integer_value(json_object_get(t, "id")),
                 str(t, "subject"));
     html_raw(&b, "<p class=\"meta\"><span>");
     portal_status(&b, q, t);
-    html_raw(&b, "</span><span>Created ");
-    portal_date(&b, str(t, "created"));
-    html_raw(&b, "</span><span>Last activity ");
-    portal_date(&b, str(t, "last_activity"));
-    html_printf(&b, "</span><span>Priority: %s</span></p>\n",
-                priority_label(str(t, "priority")));
-    html_raw(&b, "<h2>Conversation</h2>\n");
+    html_printf(&b, "</span><span>%s ", T(q, "Created"));
+    portal_date(&b, q, str(t, "created"));
+    html_printf(&b, "</span><span>%s ", T(q, "Last activity"));
+    portal_date(&b, q, str(t, "last_activity"));
+    html_printf(&b, "</span><span>%s: %s</span></p>\n", T(q, "Priority"),
+                portal_priority(q, str(t, "priority")));
+    html_printf(&b, "<h2>%s</h2>\n", T(q, "Conversation"));
     msgs = json_object_get(t, "messages");
     /* Email and portal requests begin the conversation with their
      * description; one entered by staff (a phone call) has it only on the
@@ -144,11 +136,11 @@ static void shown(struct preq *q, PGresult *res)
                         out ? "out" : "in",
                         (long long)json_integer_value(json_object_get(m, "id")),
                         str(m, "author"));
-            portal_date(&b, str(m, "created"));
+            portal_date(&b, q, str(m, "created"));
             html_raw(&b, "</p>\n<p class=\"body\">");
             html_txt(&b, str(m, "body"));
             html_raw(&b, "</p>\n");
-            files_of(&b, m);
+            files_of(q, &b, m);
             html_raw(&b, "</li>\n");
         }
         html_raw(&b, "</ol>\n");
@@ -156,9 +148,9 @@ static void shown(struct preq *q, PGresult *res)
     if (reply_open(q, t))
         reply_form(q, &b, t);
     else
-        html_raw(&b, "<p>This request was closed some time ago. "
-                     "<a href=\"/new\">Send a new request</a> if you need "
-                     "more help.</p>\n");
+        html_printf(&b, "<p>%s <a href=\"/new\">%s</a></p>\n",
+                    T(q, "This request was closed some time ago."),
+                    T(q, "Send a new request if you need more help."));
     {
         char title[64];
         snprintf(title, sizeof(title), "#%lld",
@@ -211,9 +203,9 @@ void page_reply_post(struct preq *q)
     struct db_query *dq;
 
     if (!body) {
-        portal_message(q, 400, "That did not work",
-                       "The message must be text of at most 100,000 "
-                       "characters.");
+        portal_message(q, 400, T(q, "That did not work"),
+                       T(q, "The message must be text of at most 100,000 "
+                            "characters."));
         return;
     }
     portal_files_collect(q, "files", &files);

@@ -25,7 +25,7 @@ struct filter {
 };
 
 static const char *const statuses[][2] = {
-    {"open", "Open"}, {"closed", "Closed"}, {"all", "All"}};
+    {"open", N_("Open")}, {"closed", N_("Closed")}, {"all", N_("All")}};
 
 static void read_filter(const struct preq *q, struct filter *f)
 {
@@ -55,7 +55,7 @@ void portal_status(struct dk_buf *b, const struct preq *q, json_t *t)
     if (q->p->core->cfg->portal.show_stage_names && stage)
         html_txt(b, stage);
     else
-        html_txt(b, closed ? "Closed" : "Open");
+        html_txt(b, closed ? T(q, "Closed") : T(q, "Open"));
     html_raw(b, "</span>");
 }
 
@@ -78,33 +78,39 @@ static void filters(struct dk_buf *b, const struct preq *q,
     if (q->p->core->cfg->portal.visibility == DK_VISIBILITY_COMPANY &&
         q->who.company_id) {
         html_raw(b, "<ul class=\"views\">\n");
-        view_link(b, f, "company", "Organization tickets");
-        view_link(b, f, "mine", "Owned by me");
+        view_link(b, f, "company", T(q, "Organization tickets"));
+        view_link(b, f, "mine", T(q, "Owned by me"));
         html_raw(b, "</ul>\n");
     }
     html_raw(b, "<form class=\"filters\" method=\"get\" action=\"/tickets\">\n"
                 "<input type=\"hidden\" name=\"view\" value=\"");
     html_attr(b, f->view);
-    html_raw(b, "\">\n<label for=\"status\">Status\n"
-                "<select id=\"status\" name=\"status\">\n");
+    html_printf(b,
+                "\">\n<label for=\"status\">%s\n"
+                "<select id=\"status\" name=\"status\">\n",
+                T(q, "Status"));
     for (size_t i = 0; i < 3; i++) {
         html_raw(b, "<option value=\"");
         html_attr(b, statuses[i][0]);
         html_raw(b, "\"");
         if (!strcmp(f->status, statuses[i][0]))
             html_raw(b, " selected");
-        html_printf(b, ">%s</option>\n", statuses[i][1]);
+        html_printf(b, ">%s</option>\n", T(q, statuses[i][1]));
     }
-    html_raw(b, "</select></label>\n<label for=\"q\">Search\n"
-                "<input type=\"search\" id=\"q\" name=\"q\" value=\"");
+    html_printf(b,
+                "</select></label>\n<label for=\"q\">%s\n"
+                "<input type=\"search\" id=\"q\" name=\"q\" value=\"",
+                T(q, "Search"));
     html_attr(b, f->q);
-    html_raw(b, "\"></label>\n<button type=\"submit\">Show</button>\n"
-                "</form>\n");
+    html_printf(b,
+                "\"></label>\n<button type=\"submit\">%s</button>\n</form>\n",
+                T(q, "Show"));
 }
 
 static void listed(struct preq *q, PGresult *res)
 {
     const struct dk_config *cfg = q->p->core->cfg;
+    const char *label = portal_setting(q, cfg->portal.ticket_label, "Tickets");
     struct filter f;
     struct dk_buf b = DK_BUF_INIT(0);
     json_t *list;
@@ -118,19 +124,23 @@ static void listed(struct preq *q, PGresult *res)
     }
     read_filter(q, &f);
     list = json_loads(PQgetvalue(res, 0, 0), 0, &jerr);
-    html_printf(&b, "<h1>%s</h1>\n", cfg->portal.ticket_label);
+    html_printf(&b, "<h1>%s</h1>\n", label);
     filters(&b, q, &f);
     if (!json_array_size(list)) {
-        html_raw(&b, "<p class=\"empty\">Nothing to show here.");
+        html_printf(&b, "<p class=\"empty\">%s", T(q, "Nothing to show here."));
         if (cfg->portal.support_form.enabled)
             html_printf(&b, " <a href=\"/new\">%s</a>",
-                        cfg->portal.support_form.menu_text);
+                        portal_setting(q, cfg->portal.support_form.menu_text,
+                                       "Submit a request"));
         html_raw(&b, "</p>\n");
     } else {
-        html_raw(&b, "<table class=\"tickets\">\n<thead><tr><th scope=\"col\">"
-                     "ID</th><th scope=\"col\">Subject</th><th scope=\"col\">"
-                     "Created</th><th scope=\"col\">Last activity</th>"
-                     "<th scope=\"col\">Status</th></tr></thead>\n<tbody>\n");
+        html_printf(&b,
+                    "<table class=\"tickets\">\n<thead><tr>"
+                    "<th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
+                    "<th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
+                    "<th scope=\"col\">%s</th></tr></thead>\n<tbody>\n",
+                    T(q, "ID"), T(q, "Subject"), T(q, "Created"),
+                    T(q, "Last activity"), T(q, "Status"));
         json_array_foreach(list, i, t)
         {
             if (i == LIST_LIMIT)
@@ -138,31 +148,35 @@ static void listed(struct preq *q, PGresult *res)
             long long id =
                 (long long)json_integer_value(json_object_get(t, "id"));
             html_printf(&b,
-                        "<tr data-ticket=\"%lld\"><td data-label=\"ID\">"
+                        "<tr data-ticket=\"%lld\"><td data-label=\"%s\">"
                         "#%lld</td>",
-                        id, id);
+                        id, T(q, "ID"), id);
             html_printf(&b, "<td class=\"subject\"><a href=\"/tickets/%lld\">",
                         id);
             html_txt(&b, json_string_value(json_object_get(t, "subject")));
-            html_raw(&b, "</a></td><td data-label=\"Created\">");
-            portal_date(&b, json_string_value(json_object_get(t, "created")));
-            html_raw(&b, "</td><td data-label=\"Last activity\">");
-            portal_date(&b,
+            html_printf(&b, "</a></td><td data-label=\"%s\">", T(q, "Created"));
+            portal_date(&b, q,
+                        json_string_value(json_object_get(t, "created")));
+            html_printf(&b, "</td><td data-label=\"%s\">",
+                        T(q, "Last activity"));
+            portal_date(&b, q,
                         json_string_value(json_object_get(t, "last_activity")));
-            html_raw(&b, "</td><td data-label=\"Status\">");
+            html_printf(&b, "</td><td data-label=\"%s\">", T(q, "Status"));
             portal_status(&b, q, t);
             html_raw(&b, "</td></tr>\n");
         }
         html_raw(&b, "</tbody>\n</table>\n");
-        if (json_array_size(list) > LIST_LIMIT)
+        if (json_array_size(list) > LIST_LIMIT) {
+            html_raw(&b, "<p class=\"meta\">");
             html_printf(&b,
-                        "<p class=\"meta\">These are the %d with the most "
-                        "recent activity. Search, or choose a status, to "
-                        "find older ones.</p>\n",
+                        T(q, "These are the %d with the most recent activity. "
+                             "Search, or choose a status, to find older ones."),
                         LIST_LIMIT);
+            html_raw(&b, "</p>\n");
+        }
     }
     json_decref(list);
-    portal_page(q, 200, cfg->portal.ticket_label, &b);
+    portal_page(q, 200, label, &b);
 }
 
 void page_tickets(struct preq *q)

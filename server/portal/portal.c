@@ -71,6 +71,7 @@ static const struct route {
     {"/attachments/", "", R_LOGIN | R_ID, page_attachment},
     {"/sso", NULL, 0, page_sso},
     {"/events", NULL, R_LOGIN | R_STREAM, page_events},
+    {"/language", NULL, R_POST, page_language_post},
     {"/static/portal.css", NULL, R_NO_SESSION, NULL},
     {"/static/portal.js", NULL, R_NO_SESSION, NULL},
     {"/static/logo", NULL, R_NO_SESSION, NULL},
@@ -227,6 +228,13 @@ void portal_set_session(struct preq *q, const char *token)
     csrf_of(token, q->csrf);
 }
 
+void portal_set_language(struct preq *q, int lang)
+{
+    /* A year: the browser's choice, also before any login. */
+    cookie_header(q, "dk_lang", i18n_code(lang), 365L * 24 * 3600);
+    q->lang = lang;
+}
+
 void portal_clear_session(struct preq *q)
 {
     cookie_header(q, "dk_session", "", 0);
@@ -314,6 +322,13 @@ void portal_redirect(struct preq *q, const char *path, int flash)
     /* Only our own paths: never "//host" or a scheme. */
     if (path[0] != '/' || path[1] == '/' || path[1] == '\\')
         path = "/";
+    /* Nothing that could end the header line or leave the URL: a path
+     * from a form (POST /language's next) is percent-encoded. */
+    for (const char *c = path; *c; c++)
+        if ((unsigned char)*c <= ' ' || (unsigned char)*c >= 0x7f) {
+            path = "/";
+            break;
+        }
     if (flash) {
         snprintf(n, sizeof(n), "%d", flash);
         q->flash = 0;
@@ -331,14 +346,15 @@ void portal_message(struct preq *q, int status, const char *title,
 
     q->live = false; /* an error or a notice, not the page asked for */
     html_printf(&b, "<h1>%s</h1>\n<p>%s</p>\n", title, text);
-    html_raw(&b, "<p><a href=\"/\">Back to the start page</a></p>\n");
+    html_printf(&b, "<p><a href=\"/\">%s</a></p>\n",
+                T(q, "Back to the start page"));
     portal_page(q, status, title, &b);
 }
 
 void portal_not_found(struct preq *q)
 {
-    portal_message(q, 404, "Not found",
-                   "There is nothing here, or it is not yours to see.");
+    portal_message(q, 404, T(q, "Not found"),
+                   T(q, "There is nothing here, or it is not yours to see."));
 }
 
 void portal_db_error(struct preq *q, const PGresult *res)
@@ -352,20 +368,31 @@ void portal_db_error(struct preq *q, const PGresult *res)
     case DK_OUT_BAD_INPUT:
     case DK_OUT_CONFLICT:
     case DK_OUT_NOT_ALLOWED:
-        portal_message(q, 400, "That did not work", o.message);
+        /* The database's words are English; in another language the
+         * page says it in its own, less precisely. */
+        portal_message(q, 400, T(q, "That did not work"),
+                       q->lang == DK_LANG_EN
+                           ? o.message
+                           : T(q, "The helpdesk could not accept that. "
+                                  "Check what you entered and try again."));
         return;
     case DK_OUT_FORBIDDEN:
-        portal_message(q, 403, "Access denied", o.message);
+        portal_message(q, 403, T(q, "Access denied"),
+                       q->lang == DK_LANG_EN
+                           ? o.message
+                           : T(q, "You may not do that here."));
         return;
     case DK_OUT_UNAVAILABLE:
-        portal_message(q, 503, "Try again shortly",
-                       "The helpdesk cannot reach its database right now.");
+        portal_message(
+            q, 503, T(q, "Try again shortly"),
+            T(q, "The helpdesk cannot reach its database right now."));
         return;
     default:
         dk_log(DK_LOG_ERROR, "portal %s: SQLSTATE %s: %s", q->r->path, o.state,
                res ? PQresultErrorMessage(res) : "no result");
-        portal_message(q, 500, "Something went wrong",
-                       "The helpdesk could not do that. Please try again.");
+        portal_message(
+            q, 500, T(q, "Something went wrong"),
+            T(q, "The helpdesk could not do that. Please try again."));
     }
 }
 
@@ -386,9 +413,10 @@ static void pquery_done(struct db_query *dq, PGresult *res, void *arg)
     (void)dq;
     free(pq);
     if (!res) {
-        portal_message(q, 503, "Try again shortly",
-                       "The helpdesk lost its database; try again in a "
-                       "moment.");
+        portal_message(
+            q, 503, T(q, "Try again shortly"),
+            T(q, "The helpdesk lost its database. Please try again in a "
+                 "moment."));
         return;
     }
     done(q, res);
@@ -403,8 +431,9 @@ void portal_query(struct preq *q, struct db_query *query,
     pq->done = done;
     if (db_submit(q->p->core->db, query, pquery_done, pq) != 0) {
         free(pq);
-        portal_message(q, 503, "Try again shortly",
-                       "The helpdesk cannot reach its database right now.");
+        portal_message(
+            q, 503, T(q, "Try again shortly"),
+            T(q, "The helpdesk cannot reach its database right now."));
     }
 }
 
@@ -427,8 +456,9 @@ static void run_page(struct preq *q, const struct route *rt)
     }
     if ((rt->flags & R_LOGIN) && !q->logged_in) {
         if (rt->flags & (R_POST | R_STREAM))
-            portal_message(q, 403, "Please log in",
-                           "Your session has ended. Log in and try again.");
+            portal_message(
+                q, 403, T(q, "Please log in"),
+                T(q, "Your session has ended. Log in and try again."));
         else
             portal_redirect(q, "/login", FLASH_LOGIN_FIRST);
         return;
@@ -454,16 +484,17 @@ static bool read_form(struct preq *q, const struct route *rt)
         rc = form_parse_urlencoded(&q->form, r->body, r->body_len, err,
                                    sizeof(err));
     } else {
-        portal_message(q, 415, "Unsupported form",
-                       "The form was sent in a way the portal does not read.");
+        portal_message(
+            q, 415, T(q, "Unsupported form"),
+            T(q, "The form was sent in a way the portal does not read."));
         return false;
     }
     if (rc == -2) {
-        portal_message(q, 413, "Too large", err);
+        portal_message(q, 413, T(q, "Too large"), err);
         return false;
     }
     if (rc != 0) {
-        portal_message(q, 400, "Bad form", err);
+        portal_message(q, 400, T(q, "Bad form"), err);
         return false;
     }
     sent = form_get(&q->form, "csrf");
@@ -471,17 +502,32 @@ static bool read_form(struct preq *q, const struct route *rt)
         sodium_memcmp(sent, q->csrf, PORTAL_CSRF_LEN) != 0) {
         dk_log(DK_LOG_WARN, "portal: %s from %s without its csrf token",
                r->path, r->peer);
-        portal_message(q, 403, "Forbidden",
-                       "This form has expired. Go back, reload the page and "
-                       "try again.");
+        portal_message(q, 403, T(q, "Forbidden"),
+                       T(q,
+                         "This form has expired. Go back, reload the page and "
+                         "try again."));
         return false;
     }
     return true;
 }
 
 /* Everything known about the visitor: on to the route. */
+/* The language of the answer: the logged-in contact's, else the one
+ * this browser chose (dk_lang), else its Accept-Language's best. */
+static int answer_language(const struct preq *q, const char *chosen)
+{
+    int lang;
+
+    if (q->logged_in && q->who.lang >= 0)
+        return q->who.lang;
+    if ((lang = i18n_offered(q->p, chosen)) >= 0)
+        return lang;
+    return i18n_accept(q->p, q->r->accept_language);
+}
+
 static void visitor_known(struct preq *q, const struct route *rt)
 {
+    q->lang = answer_language(q, q->lang_cookie);
     if (q->session[0] && q->logged_in) {
         csrf_of(q->session, q->csrf);
     } else {
@@ -496,8 +542,8 @@ static void visitor_known(struct preq *q, const struct route *rt)
         if (!origin_ok(q)) {
             dk_log(DK_LOG_WARN, "portal: %s from %s with a foreign Origin",
                    q->r->path, q->r->peer);
-            portal_message(q, 403, "Forbidden",
-                           "This form was sent from another site.");
+            portal_message(q, 403, T(q, "Forbidden"),
+                           T(q, "This form was sent from another site."));
             return;
         }
         if (!read_form(q, rt))
@@ -530,6 +576,7 @@ static void session_found(struct preq *q, PGresult *res)
         q->who.company_id =
             PQgetisnull(res, 0, 5) ? 0 : atoll(PQgetvalue(res, 0, 5));
         q->who.company_name = dup_col(res, 6);
+        q->who.lang = i18n_offered(q->p, PQgetvalue(res, 0, 7));
         portal_cache_put(q->p, q->session_hash, &q->who, q->cache_gen);
     } else {
         /* Ended, idle too long, or no longer allowed: forget it. */
@@ -575,17 +622,20 @@ static void handle(void *arg, struct http_exchange *x,
     q->p = p;
     q->x = x;
     q->r = r;
+    q->lang =
+        i18n_accept(p, r->accept_language); /* until the session is known */
     dk_buf_init(&q->headers, 0);
     if (form_parse_urlencoded(&q->query, r->query, strlen(r->query), err,
                               sizeof(err)) != 0) {
-        portal_message(q, 400, "Bad address", err);
+        portal_message(q, 400, T(q, "Bad address"), err);
         return;
     }
     rt = route_find(r, &q->id, &wrong_method);
     if (!rt) {
         if (wrong_method)
-            portal_message(q, 405, "Not here",
-                           "That page does not take this kind of request.");
+            portal_message(
+                q, 405, T(q, "Not here"),
+                T(q, "That page does not take this kind of request."));
         else
             portal_not_found(q);
         return;
@@ -604,6 +654,10 @@ static void handle(void *arg, struct http_exchange *x,
                          cookie_name(p, "dk_pre", name, sizeof(name)), q->pre,
                          sizeof(q->pre)))
             q->pre[0] = '\0';
+        if (!form_cookie(r->cookie,
+                         cookie_name(p, "dk_lang", name, sizeof(name)),
+                         q->lang_cookie, sizeof(q->lang_cookie)))
+            q->lang_cookie[0] = '\0';
         if (form_cookie(r->cookie,
                         cookie_name(p, "dk_flash", name, sizeof(name)), flash,
                         sizeof(flash)))
@@ -622,7 +676,7 @@ static void handle(void *arg, struct http_exchange *x,
         char hex[DK_TOKEN_HASH_LEN * 2 + 1];
         struct db_query *dq = db_query_new(
             "SELECT session_id, contact_id, email, first_name, last_name, "
-            "company_id, company_name "
+            "company_id, company_name, language "
             "FROM portal_session_get(decode($1, 'hex'), "
             "make_interval(secs => $2), $3, $4)",
             4);
@@ -765,6 +819,8 @@ struct portal *portal_new(struct core *core, struct auth *auth,
         memcpy(p->css, portal_css, portal_css_len);
         p->css_len = portal_css_len;
     }
+    if (i18n_load(p) != 0)
+        goto fail;
     p->js = dk_xmalloc(portal_js_len);
     memcpy(p->js, portal_js, portal_js_len);
     p->js_len = portal_js_len;
@@ -830,6 +886,7 @@ void portal_free(struct portal *p)
     feed_set_contact_cb(p->core->feed, NULL, NULL);
     portal_cache_free(p);
     portal_streams_free(p->streams);
+    i18n_free(p);
     free(p->js);
     if (p->sso_key) {
         sodium_memzero(p->sso_key, p->sso_key_len);

@@ -13,6 +13,8 @@
     return;
   }
   var base = main.getAttribute("data-events");
+  // The page's own words, in its language (layout.c's live_texts()).
+  var text = JSON.parse(main.getAttribute("data-text") || "{}");
   var ticket = main.getAttribute("data-ticket");
   var lastId = null;
   var failures = 0;
@@ -57,6 +59,11 @@
 
   // ---- the list ------------------------------------------------------
 
+  // A text with one %s (or %lld) filled in.
+  function fill(format, value) {
+    return String(format).replace(/%(s|lld)/, String(value));
+  }
+
   // Would the list as it is filtered show t?
   function listed(t) {
     var q = new URLSearchParams(window.location.search);
@@ -74,14 +81,15 @@
     var tr = el("tr", { "data-ticket": String(t.id) });
     var subject = el("td", { "class": "subject" });
     var status = el("span", {});
-    tr.appendChild(el("td", { "data-label": "ID" }, "#" + t.id));
+    var label = text.labels;
+    tr.appendChild(el("td", { "data-label": label[0] }, "#" + t.id));
     subject.appendChild(el("a", { href: "/tickets/" + t.id }, t.subject));
     tr.appendChild(subject);
-    tr.appendChild(el("td", { "data-label": "Created" }));
+    tr.appendChild(el("td", { "data-label": label[2] }));
     tr.lastChild.appendChild(time(t.created, t.created_text));
-    tr.appendChild(el("td", { "data-label": "Last activity" }));
+    tr.appendChild(el("td", { "data-label": label[3] }));
     tr.lastChild.appendChild(time(t.last_activity, t.last_activity_text));
-    tr.appendChild(el("td", { "data-label": "Status" }));
+    tr.appendChild(el("td", { "data-label": label[4] }));
     setStatus(status, t);
     tr.lastChild.appendChild(status);
     return tr;
@@ -96,7 +104,7 @@
     // The list was empty: it gets the table the server would have made.
     table = el("table", { "class": "tickets" });
     head = el("tr");
-    labels = ["ID", "Subject", "Created", "Last activity", "Status"];
+    labels = text.labels;
     for (i = 0; i < labels.length; i++) {
       head.appendChild(el("th", { scope: "col" }, labels[i]));
     }
@@ -144,8 +152,8 @@
         a = el("a", { href: "/attachments/" + m.files[i].id },
                m.files[i].filename);
         files.appendChild(el("li")).appendChild(a);
-        files.lastChild.appendChild(
-          document.createTextNode(" (" + m.files[i].size + " bytes)"));
+        files.lastChild.appendChild(document.createTextNode(
+          " (" + fill(text.bytes, m.files[i].size) + ")"));
       }
       li.appendChild(files);
     }
@@ -196,8 +204,9 @@
       var form = document.getElementById("reply");
       main.insertBefore(p, form || null);
     }
-    p.textContent = names.length ? names.join(", ") +
-      (names.length > 1 ? " are replying…" : " is replying…") : "";
+    p.textContent = !names.length ? "" :
+      fill(names.length > 1 ? text.replying_many : text.replying_one,
+           names.join(", "));
   }
 
   // ---- the stream ----------------------------------------------------
@@ -249,7 +258,7 @@
       showReplying();
     });
     source.addEventListener("reload", function () {
-      notice("This page may be out of date.", "Reload it");
+      notice(text.stale, text.reload);
     });
     source.onerror = function () {
       // EventSource comes back by itself after a dropped connection; an
@@ -261,7 +270,7 @@
       }
       failures++;
       if (failures > 5) {
-        notice("Live updates have stopped.", "Reload the page");
+        notice(text.stopped, text.reload);
         return;
       }
       window.setTimeout(connect, 5000 * failures);

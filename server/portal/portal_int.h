@@ -16,6 +16,7 @@
 #include "dk_secret.h"
 #include "form.h"
 #include "http.h"
+#include "i18n.h"
 #include "outcome.h"
 
 struct auth;
@@ -48,6 +49,7 @@ struct portal {
     struct streams *streams; /* stream.c: the live pages */
     char *js;                /* the script served at /static/portal.js */
     size_t js_len;
+    struct i18n *i18n; /* i18n.c: the catalogues */
 };
 
 /* The logged-in contact, from portal_session_get(). */
@@ -56,6 +58,7 @@ struct contact {
     long long id;
     long long company_id;                                /* 0: none */
     char *email, *first_name, *last_name, *company_name; /* owned */
+    int lang; /* contact.language if the portal speaks it, else -1 */
 };
 
 struct preq;
@@ -79,12 +82,18 @@ struct preq {
     bool new_pre;                   /* pre is new: set its cookie */
     char csrf[PORTAL_CSRF_LEN + 1]; /* what this visitor's forms carry */
     int flash;                      /* a message for this page, 0 none */
-    bool live;                      /* portal_live(): the page has a stream */
-    long long live_since;           /* the feed's head before its query */
-    struct dk_buf headers;          /* Set-Cookie and the like */
-    void *page_data;                /* a page's own state */
+    int lang;                       /* enum dk_language of this answer */
+    char lang_cookie[8];   /* the dk_lang cookie (a language chosen), or "" */
+    bool live;             /* portal_live(): the page has a stream */
+    long long live_since;  /* the feed's head before its query */
+    struct dk_buf headers; /* Set-Cookie and the like */
+    void *page_data;       /* a page's own state */
     void (*page_free)(void *data);
 };
+
+/* msgid in the language of q's answer (i18n.h); the marker xgettext
+ * looks for (--keyword=T:2). */
+#define T(q, msgid) i18n_tr((q)->p, (q)->lang, (msgid))
 
 /* ---- sessions remembered (sessions.c) ------------------------------------ */
 
@@ -132,6 +141,8 @@ void portal_stream_start(struct preq *q, void (*gone)(void *arg), void *arg);
 /* Start the contact's session: the Set-Cookie of token. */
 void portal_set_session(struct preq *q, const char *token);
 void portal_clear_session(struct preq *q);
+/* Answer in lang from now on, and remember it in this browser (dk_lang). */
+void portal_set_language(struct preq *q, int lang);
 
 /* Run query for q; done(q, res) with its result (res NULL: the database
  * went away, answered here with 503 and done is not called). */
@@ -153,8 +164,27 @@ const char *portal_field(const struct preq *q, const char *name, size_t max);
 /* A ticket's status as the contact sees it (page_tickets.c). */
 struct json_t;
 void portal_status(struct dk_buf *b, const struct preq *q, struct json_t *t);
-/* A date from the database (ISO 8601, UTC) written for people. */
-void portal_date(struct dk_buf *b, const char *iso);
+/* A date from the database (ISO 8601, UTC) written for people, in q's
+ * language: as HTML (a <time>), or as text into out (false when iso is
+ * not one, copied as it is). */
+void portal_date(struct dk_buf *b, const struct preq *q, const char *iso);
+bool portal_date_text(const struct preq *q, const char *iso, char *out,
+                      size_t size);
+bool portal_date_in(const struct portal *p, int lang, const char *iso,
+                    char *out, size_t size);
+/* The msgid of the dates' strftime(3) format (i18n.c checks its
+ * translations as one). */
+extern const char portal_date_format[];
+/* A text setting (portal.title, portal.ticket_label, ...) in q's
+ * language: translated while it is the default (english, the msgid),
+ * else the agency's own words as they are (xgettext: --keyword=
+ * portal_setting:3). */
+const char *portal_setting(const struct preq *q, const char *value,
+                           const char *english);
+/* The priorities a request may have (NULL-terminated), and one's name as
+ * the contact reads it. */
+extern const char *const portal_priorities[];
+const char *portal_priority(const struct preq *q, const char *code);
 
 /* Flash messages, by number (shown once, on the page after a redirect). */
 enum {
@@ -168,6 +198,7 @@ enum {
     FLASH_EMPTY_REPLY,
     FLASH_REPLY_CLOSED,
     FLASH_LOGIN_FIRST,
+    FLASH_LANGUAGE,
     FLASH_COUNT
 };
 
@@ -192,11 +223,13 @@ void portal_hash_then(struct preq *q, const char *password,
  * so).
  */
 void portal_account_step(struct preq *q, const char *sql, const char *link_hex,
-                         const char *password_hash, int flash);
+                         const char *password_hash, const char *language,
+                         int flash);
 /* The page for a link that has expired, was used, or never was. */
 void portal_link_dead(struct preq *q);
 /* A new password's two fields, the first labelled label. */
-void portal_password_fields(struct dk_buf *b, const char *label);
+void portal_password_fields(struct preq *q, struct dk_buf *b,
+                            const char *label);
 /* portal.consent_text and the box to tick (field consent). */
 void portal_consent_fields(struct preq *q, struct dk_buf *b);
 
@@ -209,6 +242,7 @@ struct link_page {
     const char *step_sql; /* consumes the link: $1 its hash, $2 password's */
     int flash;            /* shown on the list after it */
     bool consent;         /* the consent box must be ticked */
+    bool sets_language;   /* the contact's language becomes the page's */
     void (*form)(struct preq *q, int status, const char *first_name,
                  const char *error);
 };
@@ -251,6 +285,7 @@ void page_new_post(struct preq *q);
 void page_attachment(struct preq *q);
 void page_sso(struct preq *q);
 void page_events(struct preq *q);
+void page_language_post(struct preq *q);
 
 /* Files of a multipart form as query parameters: "ARRAY[$a, $b]::text[]"
  * for names and types and "ARRAY[...]::bytea[]" for contents, appended to

@@ -63,9 +63,11 @@ struct pev {
     enum { PEV_NEW, PEV_ASKING, PEV_READY, PEV_FAILED } state;
     long long ticket, contact, company, message;
     char *pipeline, *stage;
-    json_t *view;   /* the payload, from the summary (and then the query) */
-    char *frame[2]; /* [mine]: the SSE text, once ready */
-    size_t len[2];
+    json_t *view; /* the payload, from the summary (and then the query) */
+    bool closed;  /* the query's: the stage is a closed one */
+    char *stage_name;
+    char *frame[DK_LANG_COUNT][2]; /* [language][mine]: the SSE text */
+    size_t len[DK_LANG_COUNT][2];
     struct streams *ss;
 };
 
@@ -93,6 +95,7 @@ struct stream {
     bool ended;
     long long contact, company;
     long long ticket; /* the detail page's; 0 for the list */
+    int lang;         /* the page's language */
     uint64_t until_ms;
     long long told;  /* the last id the client was given */
     long long quiet; /* heard since, with nothing to send: told later */
@@ -131,8 +134,11 @@ static void pev_unref(struct pev *ev)
     free(ev->pipeline);
     free(ev->stage);
     json_decref(ev->view);
-    free(ev->frame[0]);
-    free(ev->frame[1]);
+    free(ev->stage_name);
+    for (int l = 0; l < DK_LANG_COUNT; l++) {
+        free(ev->frame[l][0]);
+        free(ev->frame[l][1]);
+    }
     free(ev);
 }
 
@@ -148,14 +154,12 @@ static long long jint(json_t *o, const char *key)
     return (long long)json_integer_value(json_object_get(o, key));
 }
 
-/* "2026-12-01T14:03:59Z" as the pages write it: "2026-12-01 14:03 UTC". */
-static json_t *date_text(const char *iso)
+/* A date as the pages write it in lang ("2026-12-01 14:03 UTC"). */
+static json_t *date_text(const struct streams *ss, int lang, const char *iso)
 {
-    char out[32];
+    char out[64];
 
-    if (strlen(iso) < 16)
-        return json_string(iso);
-    snprintf(out, sizeof(out), "%.10s %.5s UTC", iso, iso + 11);
+    portal_date_in(ss->p, lang, iso, out, sizeof(out));
     return json_string(out);
 }
 
@@ -211,11 +215,9 @@ static struct pev *pev_of(struct streams *ss, const struct hub_event *e)
         ev->pipeline = dk_xstrdup(jstr(t, "pipeline"));
         ev->stage = dk_xstrdup(jstr(t, "stage"));
         ev->view = json_pack(
-            "{s:I, s:s, s:s, s:o, s:s, s:o, s:s}", "id", (json_int_t)ev->ticket,
+            "{s:I, s:s, s:s, s:s, s:s}", "id", (json_int_t)ev->ticket,
             "subject", jstr(t, "subject"), "created", jstr(t, "created_at"),
-            "created_text", date_text(jstr(t, "created_at")), "last_activity",
-            jstr(t, "last_activity_at"), "last_activity_text",
-            date_text(jstr(t, "last_activity_at")), "contact",
+            "last_activity", jstr(t, "last_activity_at"), "contact",
             jstr(json_object_get(t, "contact"), "name"));
         if (!ev->view)
             ev->shown = false;
@@ -245,10 +247,27 @@ static bool visible(const struct stream *st, const struct pev *ev)
             ev->company == st->company);
 }
 
-static char *frame_of(struct pev *ev, bool mine, size_t *len)
+/* The event in lang: what differs by language (the status when it is not
+ * a stage's name, the dates as written) is set on the view first. */
+static char *frame_of(struct pev *ev, int lang, bool mine, size_t *len)
 {
+    const struct portal *p = ev->ss->p;
+    json_t *m = json_object_get(ev->view, "message");
     char *data, *frame;
 
+    json_object_set_new(
+        ev->view, "status",
+        json_string(p->core->cfg->portal.show_stage_names && ev->stage_name
+                        ? ev->stage_name
+                        : i18n_tr(p, lang, ev->closed ? "Closed" : "Open")));
+    json_object_set_new(ev->view, "created_text",
+                        date_text(ev->ss, lang, jstr(ev->view, "created")));
+    json_object_set_new(
+        ev->view, "last_activity_text",
+        date_text(ev->ss, lang, jstr(ev->view, "last_activity")));
+    if (m)
+        json_object_set_new(m, "created_text",
+                            date_text(ev->ss, lang, jstr(m, "created")));
     json_object_set_new(ev->view, "mine", json_boolean(mine));
     data = json_dumps(ev->view, JSON_COMPACT);
     if (!data)
@@ -274,11 +293,10 @@ static void message_view(json_t *view, json_t *m)
                              (json_int_t)jint(a, "size")));
     json_object_set_new(
         view, "message",
-        json_pack("{s:I, s:s, s:s, s:s, s:o, s:s, s:o}", "id",
+        json_pack("{s:I, s:s, s:s, s:s, s:s, s:o}", "id",
                   (json_int_t)jint(m, "id"), "direction", jstr(m, "direction"),
                   "author", jstr(m, "author"), "created", jstr(m, "created"),
-                  "created_text", date_text(jstr(m, "created")), "body",
-                  jstr(m, "body"), "files", files));
+                  "body", jstr(m, "body"), "files", files));
 }
 
 static void asked(struct db_query *q, PGresult *res, void *arg)
@@ -288,7 +306,6 @@ static void asked(struct db_query *q, PGresult *res, void *arg)
     const struct dk_config *cfg = ss->p->core->cfg;
     json_t *r = NULL, *m;
     json_error_t err;
-    bool closed;
     const char *stage;
 
     (void)q;
@@ -300,19 +317,26 @@ static void asked(struct db_query *q, PGresult *res, void *arg)
                res ? PQresultErrorMessage(res) : "no database");
         ev->state = PEV_FAILED;
     } else {
-        closed = json_is_true(json_object_get(r, "closed"));
+        ev->closed = json_is_true(json_object_get(r, "closed"));
         stage = json_string_value(json_object_get(r, "stage_name"));
-        json_object_set_new(ev->view, "closed", json_boolean(closed));
-        json_object_set_new(ev->view, "status",
-                            json_string(cfg->portal.show_stage_names && stage
-                                            ? stage
-                                            : (closed ? "Closed" : "Open")));
+        free(ev->stage_name);
+        ev->stage_name = stage ? dk_xstrdup(stage) : NULL;
+        json_object_set_new(ev->view, "closed", json_boolean(ev->closed));
         m = json_object_get(r, "message");
         if (json_is_object(m))
             message_view(ev->view, m);
-        ev->frame[0] = frame_of(ev, false, &ev->len[0]);
-        ev->frame[1] = frame_of(ev, true, &ev->len[1]);
-        ev->state = ev->frame[0] && ev->frame[1] ? PEV_READY : PEV_FAILED;
+        ev->state = PEV_READY;
+        /* Each language the portal speaks, mine and not: what every page
+         * hearing it sends. */
+        for (size_t i = 0; i < cfg->portal.languages.n; i++) {
+            int l = i18n_offered(ss->p, cfg->portal.languages.v[i]);
+            for (int mine = 0; l >= 0 && mine < 2; mine++) {
+                free(ev->frame[l][mine]);
+                ev->frame[l][mine] = frame_of(ev, l, mine, &ev->len[l][mine]);
+                if (!ev->frame[l][mine])
+                    ev->state = PEV_FAILED;
+            }
+        }
         json_decref(r);
     }
     /* Every page waiting on it may go on (a page with it queued has it at
@@ -390,7 +414,11 @@ static void flush(struct stream *st)
             st->tail = NULL;
         if (it->ev) {
             mine = it->ev->contact == st->contact;
-            if (stream_send(st, it->ev->frame[mine], it->ev->len[mine]))
+            if (!it->ev->frame[st->lang][mine])
+                st->lang = st->ss->p->core->cfg->portal.default_language;
+            if (it->ev->frame[st->lang][mine] &&
+                stream_send(st, it->ev->frame[st->lang][mine],
+                            it->ev->len[st->lang][mine]))
                 st->told = it->seq;
         } else {
             st->quiet = it->seq;
@@ -692,6 +720,7 @@ static void start(struct preq *q)
     st->contact = q->who.id;
     st->company = q->who.company_id;
     st->ticket = q->id;
+    st->lang = q->lang;
     st->until_ms =
         uv_now(p->core->loop) + (uint64_t)(idle > 0 ? idle : 86400) * 1000;
     /* Into the list first: the stream may be gone before start returns. */

@@ -91,14 +91,18 @@ class Browser:
     """An HTTP/1.1 client with a cookie jar: like a browser without
     JavaScript, but every header is visible."""
 
-    def __init__(self, port, origin=None):
+    def __init__(self, port, origin=None, language=None):
         self.port = port
         self.cookies = {}
         self.origin = origin or "http://127.0.0.1:%d" % port
+        # Sent with every request, as a browser set to that language does.
+        self.language = language
 
     def request(self, method, path, body=None, headers=None, cookies=True):
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
         h = dict(headers or {})
+        if self.language:
+            h.setdefault("Accept-Language", self.language)
         if cookies and self.cookies:
             h.setdefault("Cookie", "; ".join("%s=%s" % kv
                                              for kv in self.cookies.items()))
@@ -197,8 +201,8 @@ class Portal:
             sections.setdefault(k, {}).update(v)
         return self.cl.start_server(name, **sections)
 
-    def browser(self):
-        return Browser(self.http_port)
+    def browser(self, language=None):
+        return Browser(self.http_port, language=language)
 
     def contact(self, email, first="Ola", last="Nordmann", company=None):
         args = ["contact", "add", email, "--first", first, "--last", last]
@@ -250,6 +254,8 @@ class EventStream:
         self.closed = False
         self.lock = threading.Lock()
         h = {"Accept": "text/event-stream"}
+        if browser.language:
+            h["Accept-Language"] = browser.language
         if browser.cookies:
             h["Cookie"] = "; ".join("%s=%s" % kv
                                     for kv in browser.cookies.items())

@@ -327,7 +327,7 @@ expect_eq "portal_reset_finish: single use" \
 # ---- self-registration -----------------------------------------------------------
 sql "DELETE FROM outbox"
 U1=$(tok u1) U2=$(tok u2) U3=$(tok u3)
-sql "SELECT portal_signup('New.Person@Else.example', 'New', 'Person', 'H-new', '$U1', 'https://help.example', 'Help Desk')" >/dev/null
+sql "SELECT portal_signup('New.Person@Else.example', 'New', 'Person', 'H-new', '$U1', 'https://help.example', 'Help Desk', 'en')" >/dev/null
 NEW=$(sql "SELECT id FROM contact WHERE lower(email) = 'new.person@else.example'")
 expect_eq "portal_signup: an unknown address becomes a contact, not registered, no company" \
     "$(sql "SELECT first_name, last_name, company_id IS NULL, registered_at IS NULL FROM contact WHERE id = $NEW")" "New|Person|t|t"
@@ -336,7 +336,7 @@ expect_eq "portal_signup: ...who may not log in before confirming" \
 expect_eq "portal_signup: the confirmation email (24 hours)" \
     "$(sql "SELECT kind, to_addr FROM outbox WHERE body LIKE '%https://help.example/signup/confirm?token=$U1%' AND body LIKE '%24 hours%'") $(sql "SELECT expires_at - created_at FROM contact_token WHERE token_hash = $(th "$U1")")" \
     "signup_confirm|New.Person@Else.example 1 day"
-sql "SELECT portal_signup('new.person@else.example', 'Other', 'Name', 'H-new2', '$U2', 'https://help.example', 'Help Desk')" >/dev/null
+sql "SELECT portal_signup('new.person@else.example', 'Other', 'Name', 'H-new2', '$U2', 'https://help.example', 'Help Desk', 'en')" >/dev/null
 expect_eq "portal_signup again: the same row, the older token cancelled" \
     "$(sql "SELECT count(*) FROM contact WHERE lower(email) = 'new.person@else.example'") $(sql "SELECT first_name FROM contact WHERE id = $NEW") $(sql "SELECT count(*) FROM contact_token WHERE contact_id = $NEW")" "1 New 1"
 expect_eq "portal_signup_confirm: the contact, registered, with the password of that sign-up" \
@@ -345,20 +345,20 @@ expect_eq "portal_signup_confirm: the contact, registered, with the password of 
 expect_eq "portal_signup_confirm: single use; the cancelled token is no use" \
     "$(sql "SELECT coalesce(portal_signup_confirm($(th "$U2"))::text, 'null'), coalesce(portal_signup_confirm($(th "$U1"))::text, 'null')")" "null|null"
 sql "DELETE FROM outbox"
-sql "SELECT portal_signup('new.person@else.example', 'X', 'Y', 'H-evil', '$U3', 'https://help.example', 'Help Desk')" >/dev/null
+sql "SELECT portal_signup('new.person@else.example', 'X', 'Y', 'H-evil', '$U3', 'https://help.example', 'Help Desk', 'en')" >/dev/null
 expect_eq "portal_signup: a registered contact gets no token, no email, no change" \
     "$(sql "SELECT count(*) FROM contact_token WHERE token_hash = $(th "$U3")") $(sql "SELECT count(*) FROM outbox") $(sql "SELECT password_hash FROM contact WHERE id = $NEW")" "0 0 H-new2"
 sql "INSERT INTO contact (email, first_name) VALUES ('known@else.example', 'Known')"
 KNOWN=$(sql "SELECT id FROM contact WHERE email = 'known@else.example'")
 U4=$(tok u4)
-sql "SELECT portal_signup('KNOWN@else.example', 'K', 'N', 'H-known', '$U4', 'https://help.example', 'Help Desk')" >/dev/null
+sql "SELECT portal_signup('KNOWN@else.example', 'K', 'N', 'H-known', '$U4', 'https://help.example', 'Help Desk', 'en')" >/dev/null
 expect_eq "portal_signup: a known contact not yet registered keeps their row" \
     "$(sql "SELECT count(*), min(first_name) FROM contact WHERE lower(email) = 'known@else.example'") $(sql "SELECT count(*) FROM contact_token WHERE contact_id = $KNOWN AND purpose = 'confirm'")" "1|Known 1"
 sql "UPDATE contact_token SET expires_at = now() - interval '1 second' WHERE token_hash = $(th "$U4")"
 expect_eq "portal_signup_confirm: an expired token is NULL" \
     "$(sql "SELECT coalesce(portal_signup_confirm($(th "$U4"))::text, 'null')") $(sql "SELECT registered_at IS NULL FROM contact WHERE id = $KNOWN")" "null t"
 expect_eq "portal_signup: a bad address, a long name are DK400" \
-    "$(sqlerr "SELECT portal_signup('not an address', 'a', 'b', 'H', '$(tok u5)', 'https://h', 'T')") / $(sqlerr "SELECT portal_signup('a@b.example', repeat('x', 101), 'b', 'H', '$(tok u6)', 'https://h', 'T')")" \
+    "$(sqlerr "SELECT portal_signup('not an address', 'a', 'b', 'H', '$(tok u5)', 'https://h', 'T', 'en')") / $(sqlerr "SELECT portal_signup('a@b.example', repeat('x', 101), 'b', 'H', '$(tok u6)', 'https://h', 'T', 'en')")" \
     'DK400: email "not an address" is not an address / DK400: a name may be at most 100 characters'
 
 # ---- docketctl: invite, list membership ---------------------------------------
