@@ -40,3 +40,23 @@ dk_service_user() {
     adduser --system --group --no-create-home --home /nonexistent \
         --gecos "Docket helpdesk server" docket >&2
 }
+
+# Front-end tools the browser tests inject, from the npm registry, pinned
+# (scripts/lib/npm-packages: one name@version per line), into .cache/npm/
+# of the checkout: the tests themselves never reach the network.
+dk_npm_ensure() {
+    local root dir spec missing=()
+    root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+    dir=$root/.cache/npm
+    while read -r spec; do
+        case "$spec" in ''|'#'*) continue ;; esac
+        [ -f "$dir/node_modules/${spec%@*}/package.json" ] &&
+            grep -q "\"version\": \"${spec##*@}\"" "$dir/node_modules/${spec%@*}/package.json" &&
+            continue
+        missing+=("$spec")
+    done < "$(dirname "${BASH_SOURCE[0]}")/npm-packages"
+    [ ${#missing[@]} -eq 0 ] && return 0
+    echo "==> npm: ${missing[*]}" >&2
+    mkdir -p "$dir"
+    npm install --prefix "$dir" --no-audit --no-fund --loglevel=error "${missing[@]}" >&2
+}

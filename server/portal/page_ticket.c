@@ -63,7 +63,7 @@ static void reply_form(struct preq *q, struct dk_buf *b, json_t *t)
 {
     long long id = (long long)json_integer_value(json_object_get(t, "id"));
 
-    html_raw(b, "<h2 id=\"reply\">Reply</h2>\n");
+    html_printf(b, "<h2 id=\"reply\">%s</h2>\n", T(q, "Reply"));
     if (json_is_true(json_object_get(t, "closed")))
         html_printf(b, "<p>%s</p>\n",
                     T(q, "This request is closed. A reply opens it again."));
