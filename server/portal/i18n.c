@@ -15,6 +15,7 @@
  * used (logged): html_printf() would read the wrong arguments.
  */
 #include "i18n.h"
+#include "accept.h"
 #include "portal_int.h"
 #include "core.h"
 #include "dk_config.h"
@@ -264,34 +265,6 @@ int i18n_offered(const struct portal *p, const char *code)
 
 int i18n_accept(const struct portal *p, const char *h)
 {
-    int best = p->core->cfg->portal.default_language, lang;
-    double best_q = 0, q;
-    char tag[16];
-    size_t n;
-
-    while (h && *h) {
-        h += strspn(h, " \t,");
-        n = strcspn(h, "-_;, \t");
-        snprintf(tag, sizeof(tag), "%.*s", (int)(n < 15 ? n : 15), h);
-        for (char *c = tag; *c; c++)
-            *c = (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c);
-        h += strcspn(h, ";,");
-        q = 1;
-        if (*h == ';') {
-            const char *qv = strstr(h, "q=");
-            const char *end = h + strcspn(h, ",");
-            if (qv && qv < end)
-                q = strtod(qv + 2, NULL);
-            h = end;
-        }
-        /* "no" (Norwegian) and "nn" (Nynorsk) readers read Bokmål. */
-        if (!strcmp(tag, "no") || !strcmp(tag, "nn"))
-            snprintf(tag, sizeof(tag), "nb");
-        lang = i18n_offered(p, tag);
-        if (lang >= 0 && q > best_q) {
-            best = lang;
-            best_q = q;
-        }
-    }
-    return best;
+    return accept_language_pick(h, &p->core->cfg->portal.languages,
+                                p->core->cfg->portal.default_language);
 }
