@@ -336,7 +336,9 @@ static void connect_cb(uv_connect_t *c, int status)
         sess_write(s, req);
 }
 
-static void sess_connect(struct sess *s)
+/* s's connection from its loopback source address; connected(status)
+ * follows.  -1 when it could not even start. */
+static int sess_dial(struct sess *s, uv_connect_cb connected)
 {
     struct sockaddr_in from;
     uv_connect_t *c = dk_xmalloc(sizeof(*c));
@@ -351,10 +353,17 @@ static void sess_connect(struct sess *s)
     uv_tcp_bind(s->tcp, (const struct sockaddr *)&from, 0);
     c->data = s;
     if (uv_tcp_connect(c, s->tcp, (const struct sockaddr *)&s->b->server,
-                       connect_cb) != 0) {
+                       connected) != 0) {
         free(c);
-        sess_down(s);
+        return -1;
     }
+    return 0;
+}
+
+static void sess_connect(struct sess *s)
+{
+    if (sess_dial(s, connect_cb) != 0)
+        sess_down(s);
 }
 
 /* Send method path (with body of ctype, or none); cb gets the answer. */
@@ -704,20 +713,7 @@ static void stream_connect_cb(uv_connect_t *c, int status)
 
 static void stream_open(struct sess *s)
 {
-    struct sockaddr_in from;
-    uv_connect_t *c = dk_xmalloc(sizeof(*c));
-    char ip[32];
-
-    s->tcp = dk_xmalloc(sizeof(*s->tcp));
-    uv_tcp_init(s->b->loop, s->tcp);
-    s->tcp->data = s;
-    uv_tcp_nodelay(s->tcp, 1);
-    snprintf(ip, sizeof(ip), "127.0.0.%d", 2 + s->index % SOURCES);
-    uv_ip4_addr(ip, 0, &from);
-    uv_tcp_bind(s->tcp, (const struct sockaddr *)&from, 0);
-    c->data = s;
-    if (uv_tcp_connect(c, s->tcp, (const struct sockaddr *)&s->b->server,
-                       stream_connect_cb) != 0) {
+    if (sess_dial(s, stream_connect_cb) != 0) {
         fprintf(stderr, "portal: stream connect failed\n");
         exit(1);
     }

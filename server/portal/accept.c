@@ -11,9 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The language of tag (lower case, no region) among offered, or -1. */
-static int offered_language(const char *tag, const struct dk_strlist *offered)
+int accept_offered(const char *tag, const struct dk_strlist *offered)
 {
+    if (!tag)
+        return -1;
     for (size_t i = 0; i < offered->n; i++)
         if (!strcmp(offered->v[i], tag))
             for (int lang = 0; lang < DK_LANG_COUNT; lang++)
@@ -73,7 +74,7 @@ int accept_language_pick(const char *h, const struct dk_strlist *offered,
         /* "no" (Norwegian) and "nn" (Nynorsk) readers read Bokmål. */
         if (!strcmp(tag, "no") || !strcmp(tag, "nn"))
             snprintf(tag, sizeof(tag), "nb");
-        lang = offered_language(tag, offered);
+        lang = accept_offered(tag, offered);
         if (lang >= 0 && q > best_q) {
             best = lang;
             best_q = q;

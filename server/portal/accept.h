@@ -17,5 +17,7 @@ struct dk_strlist;
  */
 int accept_language_pick(const char *header, const struct dk_strlist *offered,
                          int fallback);
+/* The language (enum dk_language) of code among offered, or -1. */
+int accept_offered(const char *code, const struct dk_strlist *offered);
 
 #endif

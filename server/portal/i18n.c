@@ -251,16 +251,7 @@ const char *i18n_name(int lang)
 
 int i18n_offered(const struct portal *p, const char *code)
 {
-    const struct dk_strlist *l = &p->core->cfg->portal.languages;
-
-    if (!code)
-        return -1;
-    for (size_t i = 0; i < l->n; i++)
-        if (!strcmp(l->v[i], code))
-            for (int lang = 0; lang < DK_LANG_COUNT; lang++)
-                if (!strcmp(dk_languages[lang], code))
-                    return lang;
-    return -1;
+    return accept_offered(code, &p->core->cfg->portal.languages);
 }
 
 int i18n_accept(const struct portal *p, const char *h)
