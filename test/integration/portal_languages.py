@@ -266,6 +266,10 @@ for lang in ("nb", "nl"):
     pages.append(("POST /reset", p.browser(language=lang).post("/reset", {"email": ola})))
     for path, page in pages:
         eq(lang_of(page), lang, "%s in %s: <html lang=%s>" % (path, lang, lang))
+        td = subprocess.run(["tidy", "-q", "-e", "--show-warnings", "no", "-utf8"],
+                            input=page.body, capture_output=True)
+        ok(td.returncode < 2, "%s in %s: tidy finds no error (the chooser too)" % (path, lang),
+           td.stderr.decode("utf-8", "replace")[:800])
         left = untranslated(page, lang)
         ok(not left, "%s in %s: no untranslated string" % (path, lang), left)
 
