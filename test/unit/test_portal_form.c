@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "accept.h"
+#include "dk_config.h"
 #include "form.h"
 
 #define S(lit) lit, sizeof(lit) - 1
@@ -604,6 +606,67 @@ static void test_form_watch__boundary_with_repeating_prefix(void **state)
     assert_int_equal(w.parts, 2);
 }
 
+/* ---- Accept-Language (accept.c) ---------------------------------------- */
+
+static char *langs_all[] = {"en", "nb", "nl"};
+static const struct dk_strlist offered_all = {3, langs_all};
+
+static void test_accept__best_q_region_and_norwegian(void **state)
+{
+    (void)state;
+    assert_int_equal(accept_language_pick("nb-NO,nb;q=0.9,en;q=0.5",
+                                          &offered_all, DK_LANG_EN),
+                     DK_LANG_NB);
+    assert_int_equal(
+        accept_language_pick("en;q=0.5, nl;q=0.9", &offered_all, DK_LANG_EN),
+        DK_LANG_NL);
+    assert_int_equal(accept_language_pick("no", &offered_all, DK_LANG_EN),
+                     DK_LANG_NB);
+    assert_int_equal(accept_language_pick("NN-no", &offered_all, DK_LANG_EN),
+                     DK_LANG_NB);
+    assert_int_equal(
+        accept_language_pick("fr-FR, de", &offered_all, DK_LANG_NL),
+        DK_LANG_NL);
+    assert_int_equal(accept_language_pick(NULL, &offered_all, DK_LANG_NB),
+                     DK_LANG_NB);
+}
+
+static void test_accept__bad_q_counts_as_zero(void **state)
+{
+    (void)state;
+    /* Not numbers (strtod would take these), out of range, empty. */
+    static const char *const bad[] = {
+        "nb;q=nan", "nb;q=inf", "nb;q=0x1", "nb;q=-1",
+        "nb;q=2",   "nb;q=",    "nb;q=0",   "nb;q=1e0"};
+
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        assert_int_equal(accept_language_pick(bad[i], &offered_all, DK_LANG_EN),
+                         DK_LANG_EN);
+    assert_int_equal(
+        accept_language_pick("nb;q=abc, nl;q=0.1", &offered_all, DK_LANG_EN),
+        DK_LANG_NL);
+}
+
+static void test_accept__long_hostile_header_is_linear(void **state)
+{
+    /* 16 KiB of ';': every entry used to search the rest of the header. */
+    size_t n = 16 * 1024;
+    char *h = malloc(n + 1);
+
+    (void)state;
+    assert_non_null(h);
+    memset(h, ';', n);
+    memcpy(h, "nb", 2);
+    h[n] = '\0';
+    assert_int_equal(accept_language_pick(h, &offered_all, DK_LANG_EN),
+                     DK_LANG_NB);
+    memset(h, ',', n);
+    h[n] = '\0';
+    assert_int_equal(accept_language_pick(h, &offered_all, DK_LANG_NL),
+                     DK_LANG_NL);
+    free(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -628,6 +691,9 @@ int main(void)
         cmocka_unit_test(test_form_watch__part_size_is_exact),
         cmocka_unit_test(test_form_watch__any_cut_gives_the_same_result),
         cmocka_unit_test(test_form_watch__boundary_with_repeating_prefix),
+        cmocka_unit_test(test_accept__best_q_region_and_norwegian),
+        cmocka_unit_test(test_accept__bad_q_counts_as_zero),
+        cmocka_unit_test(test_accept__long_hostile_header_is_linear),
     };
 
     return cmocka_run_group_tests(tests, setup, NULL);
