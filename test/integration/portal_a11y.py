@@ -145,6 +145,14 @@ for lang, w in WORDS.items():
     keys(d, Keys.ENTER)
     wait.until(lambda x: w["sent"] in x.find_element(By.TAG_NAME, "main").text)
     ok(True, "a reply sent with the keyboard alone, thanked in %s" % lang)
+    # Live, in the page's language: a staff reply appears while it is open.
+    wait.until(lambda x: x.find_element(By.TAG_NAME, "main").get_attribute("data-live") == "on")
+    d.execute_script("window.__docket_same = 42")
+    carla.call("messages.send", ticket=t, body="Live svar %s" % lang)
+    WebDriverWait(d, 10).until(
+        lambda x: "Live svar %s" % lang in x.find_element(By.TAG_NAME, "main").text)
+    ok(d.execute_script("return window.__docket_same") == 42,
+       "a staff reply appears on the open request without a reload (%s)" % lang)
     d.save_screenshot(os.path.join(OUT, "lang-%s-ticket.png" % lang))
 
     d.get(p.base + "/new")
