@@ -91,7 +91,8 @@ $$;
 -- most every 10 seconds (most page views then write nothing), so a
 -- session may end up to 10 s before p_idle is over, never after.
 CREATE OR REPLACE FUNCTION portal_session_get(p_token_hash bytea, p_idle interval,
-                                              p_access text, p_list text)
+                                              p_access text, p_list text,
+                                              p_touch boolean DEFAULT true)
 RETURNS TABLE (session_id bigint, contact_id bigint, email text, first_name text,
                last_name text, company_id bigint, company_name text, language text)
 LANGUAGE plpgsql AS $$
@@ -108,7 +109,9 @@ BEGIN
         DELETE FROM session WHERE id = s.id;
         RETURN;
     END IF;
-    IF s.last_seen_at < now() - interval '10 seconds' THEN
+    -- A live page's stream coming back (p_touch false) is not the
+    -- contact at work: it does not keep the session from idling out.
+    IF p_touch AND s.last_seen_at < now() - interval '10 seconds' THEN
         UPDATE session SET last_seen_at = now() WHERE id = s.id;
     END IF;
     RETURN QUERY
@@ -311,13 +314,18 @@ $$;
 -- (SPEC section 8, GET /events; server/portal/stream.c): the name of the
 -- ticket's stage and whether it is a closed one, and, with p_message, the
 -- new message of the conversation (as portal_ticket() shows it) when it is
--- one of that ticket's.  Who may see the ticket is checked by the caller,
--- from the event's summary, for each contact listening; this asks only
--- once per change however many do.
+-- one of that ticket's; and whose the ticket is now (contact, company,
+-- pipeline).  Who may see it is checked by the caller for each contact
+-- listening, against the event's summary and against these; this asks
+-- only once per change however many listen.
 CREATE OR REPLACE FUNCTION portal_event_(p_ticket bigint, p_pipeline text, p_stage text,
                                          p_message bigint)
 RETURNS jsonb LANGUAGE sql STABLE AS $$
     SELECT jsonb_build_object(
+        -- Whose the ticket is now, for pages that hear the change later.
+        'contact', (SELECT contact_id FROM ticket WHERE id = p_ticket),
+        'company', (SELECT company_id FROM ticket WHERE id = p_ticket),
+        'pipeline', (SELECT pipeline FROM ticket WHERE id = p_ticket),
         'stage_name', (SELECT name FROM stage WHERE pipeline = p_pipeline AND id = p_stage),
         'closed', coalesce((SELECT is_closed FROM stage
                              WHERE pipeline = p_pipeline AND id = p_stage), false),

@@ -5,6 +5,8 @@
 
 ALTER TABLE contact ADD COLUMN language text NOT NULL DEFAULT 'en'
     CHECK (language ~ '^[a-z]{2,3}$');
--- It answers with the contact's language now: a new result type, which
--- CREATE OR REPLACE cannot give (functions/portal.sql makes it again).
+-- It answers with the contact's language now, and takes whether the
+-- request counts as activity (a live page's stream does not): a new
+-- result type, which CREATE OR REPLACE cannot give (functions/portal.sql
+-- makes it again).
 DROP FUNCTION IF EXISTS portal_session_get(bytea, interval, text, text);

@@ -135,8 +135,10 @@ static int load_language(struct i18n *t, int lang, const char *dir)
             /* strftime(3), not printf: any order, numbers only. */
             want[0] = got[0] = '\0';
             for (const char *c = strchr(s, '%'); c; c = strchr(c + 2, '%'))
-                if (!c[1] || !strchr("YmdHM%", c[1]))
+                if (!c[1] || !strchr("YmdHM%", c[1])) {
                     snprintf(got, sizeof(got), "%%%c", c[1] ? c[1] : ' ');
+                    break; /* a '%' at the end: nothing after it to read */
+                }
         } else {
             conversions(id, want, sizeof(want));
             conversions(s, got, sizeof(got));

@@ -678,8 +678,8 @@ static void handle(void *arg, struct http_exchange *x,
             "SELECT session_id, contact_id, email, first_name, last_name, "
             "company_id, company_name, language "
             "FROM portal_session_get(decode($1, 'hex'), "
-            "make_interval(secs => $2), $3, $4)",
-            4);
+            "make_interval(secs => $2), $3, $4, $5::boolean)",
+            5);
         db_query_prepared(dq);
         sodium_bin2hex(hex, sizeof(hex), q->session_hash,
                        sizeof(q->session_hash));
@@ -687,6 +687,9 @@ static void handle(void *arg, struct http_exchange *x,
         db_param_ll(dq, 1, p->core->cfg->portal.idle_timeout);
         db_param(dq, 2, portal_access(p));
         db_param(dq, 3, p->core->cfg->portal.access_list);
+        /* A stream (re)connecting is not a click: the idle timeout goes
+         * on (an unattended tab must still log out). */
+        db_param(dq, 4, (rt->flags & R_STREAM) ? "false" : "true");
         q->page_data = (void *)rt;
         q->cache_gen = p->cache_gen;
         portal_query(q, dq, session_found);

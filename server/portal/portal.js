@@ -61,7 +61,10 @@
 
   // A text with one %s (or %lld) filled in.
   function fill(format, value) {
-    return String(format).replace(/%(s|lld)/, String(value));
+    // A function, not a string: "$&" in a name stays "$&".
+    return String(format).replace(/%(s|lld)/, function () {
+      return String(value);
+    });
   }
 
   // Would the list as it is filtered show t?

@@ -46,8 +46,13 @@
 #include <string.h>
 #include <uv.h>
 
-#define STREAM_PER_CONTACT  8
-#define STREAM_REPLAY_MAX   10000
+#define STREAM_PER_CONTACT 8
+#define STREAM_REPLAY_MAX  1000  /* one replay batch: one query each at most */
+#define PEV_CACHE          1024  /* recent events (a replay's worth), shared */
+#define PEV_CACHE_BYTES    16384 /* an event with more text is not kept */
+/* Queries completing events at once: a resume of a thousand does not fill
+ * the pool's queue ahead of the staff's requests. */
+#define ASK_MAX             8
 #define STREAM_QUEUED_MAX   (4 * 1024 * 1024)
 #define STREAM_HEARTBEAT_MS 20000
 #define STREAM_RETRY_MS     2000
@@ -63,12 +68,17 @@ struct pev {
     enum { PEV_NEW, PEV_ASKING, PEV_READY, PEV_FAILED } state;
     long long ticket, contact, company, message;
     char *pipeline, *stage;
+    /* The ticket's own, as the query found it: a page that hears the
+     * event later (a resume) must still be one that may see it now. */
+    long long now_contact, now_company;
+    char *now_pipeline;
     json_t *view; /* the payload, from the summary (and then the query) */
     bool closed;  /* the query's: the stage is a closed one */
     char *stage_name;
     char *frame[DK_LANG_COUNT][2]; /* [language][mine]: the SSE text */
     size_t len[DK_LANG_COUNT][2];
     struct streams *ss;
+    struct pev *ask_next; /* waiting for its query to be sent */
 };
 
 /* A page's events in feed order: an event to send, or (ev NULL) a seq
@@ -114,15 +124,21 @@ struct streams {
     uv_timer_t beat;
     struct stream *list;
     size_t n;
-    struct pev *last; /* the newest event parsed: the next page may want it */
+    /* Events parsed lately, by seq: every page hearing one live, and the
+     * pages resuming over the same seqs, share its parse and its query. */
+    struct pev *recent[PEV_CACHE];
+    int asking;                      /* queries in flight */
+    struct pev *ask_head, *ask_tail; /* waiting for one of them */
     struct staff_name *names;
     size_t nnames;
     bool names_asking;
     uint64_t names_at;
+    bool names_wanted; /* a name was missing while asking was held back */
 };
 
 static void stream_end(struct stream *st);
 static void flush(struct stream *st);
+static void ask_send(struct pev *ev);
 
 /* ---- events ----------------------------------------------------------------
  */
@@ -133,6 +149,7 @@ static void pev_unref(struct pev *ev)
         return;
     free(ev->pipeline);
     free(ev->stage);
+    free(ev->now_pipeline);
     json_decref(ev->view);
     free(ev->stage_name);
     for (int l = 0; l < DK_LANG_COUNT; l++) {
@@ -197,10 +214,12 @@ static struct pev *pev_of(struct streams *ss, const struct hub_event *e)
     json_t *o, *params, *t;
     json_error_t err;
 
-    if (ss->last && ss->last->seq == e->seq)
-        return ss->last;
+    struct pev **slot = &ss->recent[(unsigned long long)e->seq % PEV_CACHE];
+
+    if (*slot && (*slot)->seq == e->seq)
+        return *slot;
     ev = dk_xcalloc(1, sizeof(*ev));
-    ev->refs = 1; /* ss->last's */
+    ev->refs = 1; /* the cache's */
     ev->seq = e->seq;
     ev->ss = ss;
     o = json_loadb(e->line, e->len, 0, &err);
@@ -223,28 +242,43 @@ static struct pev *pev_of(struct streams *ss, const struct hub_event *e)
             ev->shown = false;
     }
     json_decref(o);
-    pev_unref(ss->last);
-    ss->last = ev;
+    pev_unref(*slot);
+    *slot = ev;
     return ev;
 }
 
 /* May st's contact see ev's ticket (portal_visible_() in C, from the
  * summary, and the detail page only its own ticket)? */
-static bool visible(const struct stream *st, const struct pev *ev)
+static bool may_see(const struct stream *st, long long ticket,
+                    long long contact, long long company, const char *pipeline)
 {
     const struct dk_config *cfg = st->ss->p->core->cfg;
     const struct dk_strlist *pl = &cfg->portal.pipelines;
     bool in_pipeline = false;
 
-    if (!ev->shown || (st->ticket && st->ticket != ev->ticket))
+    if (st->ticket && st->ticket != ticket)
         return false;
-    for (size_t i = 0; i < pl->n && !in_pipeline; i++)
-        in_pipeline = !strcmp(pl->v[i], ev->pipeline);
+    for (size_t i = 0; pipeline && i < pl->n && !in_pipeline; i++)
+        in_pipeline = !strcmp(pl->v[i], pipeline);
     if (!in_pipeline)
         return false;
-    return ev->contact == st->contact ||
+    return contact == st->contact ||
            (cfg->portal.visibility == DK_VISIBILITY_COMPANY && st->company &&
-            ev->company == st->company);
+            company == st->company);
+}
+
+/* As the event's summary has it (whether to ask at all)... */
+static bool visible(const struct stream *st, const struct pev *ev)
+{
+    return ev->shown &&
+           may_see(st, ev->ticket, ev->contact, ev->company, ev->pipeline);
+}
+
+/* ...and as the ticket is now (before anything is sent). */
+static bool visible_now(const struct stream *st, const struct pev *ev)
+{
+    return may_see(st, ev->ticket, ev->now_contact, ev->now_company,
+                   ev->now_pipeline);
 }
 
 /* The event in lang: what differs by language (the status when it is not
@@ -309,6 +343,14 @@ static void asked(struct db_query *q, PGresult *res, void *arg)
     const char *stage;
 
     (void)q;
+    ss->asking--;
+    if (ss->ask_head) {
+        struct pev *next = ss->ask_head;
+        ss->ask_head = next->ask_next;
+        if (!ss->ask_head)
+            ss->ask_tail = NULL;
+        ask_send(next);
+    }
     if (db_ok(res) && PQntuples(res) == 1)
         r = json_loads(PQgetvalue(res, 0, 0), 0, &err);
     if (!r) {
@@ -318,6 +360,12 @@ static void asked(struct db_query *q, PGresult *res, void *arg)
         ev->state = PEV_FAILED;
     } else {
         ev->closed = json_is_true(json_object_get(r, "closed"));
+        ev->now_contact = jint(r, "contact");
+        ev->now_company = jint(r, "company");
+        free(ev->now_pipeline);
+        ev->now_pipeline = json_is_string(json_object_get(r, "pipeline"))
+                               ? dk_xstrdup(jstr(r, "pipeline"))
+                               : NULL;
         stage = json_string_value(json_object_get(r, "stage_name"));
         free(ev->stage_name);
         ev->stage_name = stage ? dk_xstrdup(stage) : NULL;
@@ -339,6 +387,20 @@ static void asked(struct db_query *q, PGresult *res, void *arg)
         }
         json_decref(r);
     }
+    /* Kept for pages resuming over it only while it is small: a long
+     * message in every language would make the cache hold megabytes. */
+    {
+        struct pev **slot =
+            &ss->recent[(unsigned long long)ev->seq % PEV_CACHE];
+        size_t bytes = 0;
+        for (int l = 0; l < DK_LANG_COUNT; l++)
+            bytes += ev->len[l][0] + ev->len[l][1];
+        if (*slot == ev &&
+            (ev->state != PEV_READY || bytes > PEV_CACHE_BYTES)) {
+            *slot = NULL;
+            pev_unref(ev); /* the cache's; the query's still holds it */
+        }
+    }
     /* Every page waiting on it may go on (a page with it queued has it at
      * or behind its head: flushing the others is a no-op). */
     for (struct stream *st = ss->list, *next; st; st = next) {
@@ -348,8 +410,9 @@ static void asked(struct db_query *q, PGresult *res, void *arg)
     pev_unref(ev);
 }
 
-static void ask(struct pev *ev)
+static void ask_send(struct pev *ev)
 {
+    struct streams *ss = ev->ss;
     struct db_query *q =
         db_query_new("SELECT portal_event_($1::bigint, $2, $3, $4::bigint)", 4);
 
@@ -359,12 +422,31 @@ static void ask(struct pev *ev)
     db_param(q, 2, ev->stage);
     if (ev->message)
         db_param_ll(q, 3, ev->message);
-    ev->state = PEV_ASKING;
-    ev->refs++;
-    if (db_submit(ev->ss->p->core->db, q, asked, ev) != 0) {
+    ss->asking++;
+    if (db_submit(ss->p->core->db, q, asked, ev) != 0) {
+        ss->asking--;
         ev->state = PEV_FAILED;
-        ev->refs--;
+        pev_unref(ev);
     }
+}
+
+/* Complete ev: its query now, or when one of those in flight is done. */
+static void ask(struct pev *ev)
+{
+    struct streams *ss = ev->ss;
+
+    ev->state = PEV_ASKING;
+    ev->refs++; /* the query's, or the wait's */
+    if (ss->asking < ASK_MAX) {
+        ask_send(ev);
+        return;
+    }
+    ev->ask_next = NULL;
+    if (ss->ask_tail)
+        ss->ask_tail->ask_next = ev;
+    else
+        ss->ask_head = ev;
+    ss->ask_tail = ev;
 }
 
 /* ---- a page's stream
@@ -412,8 +494,12 @@ static void flush(struct stream *st)
         st->head = it->next;
         if (!st->head)
             st->tail = NULL;
-        if (it->ev) {
-            mine = it->ev->contact == st->contact;
+        if (it->ev && !visible_now(st, it->ev)) {
+            /* Moved away from this contact (or out of the portal's
+             * pipelines) since: nothing of it, as for a reload. */
+            st->quiet = it->seq;
+        } else if (it->ev) {
+            mine = it->ev->now_contact == st->contact;
             if (!it->ev->frame[st->lang][mine])
                 st->lang = st->ss->p->core->cfg->portal.default_language;
             if (it->ev->frame[st->lang][mine] &&
@@ -474,6 +560,9 @@ static void tell_replying(struct stream *st)
     const char *name;
     json_t *o;
 
+    /* A send may end the stream (too much unread): it must outlive the
+     * loop. */
+    st->refs++;
     for (size_t i = 0; i < st->nrep && !st->ended; i++) {
         struct replying *r = &st->rep[i];
         if (r->told || !(name = name_of(st->ss, r->user)))
@@ -490,6 +579,7 @@ static void tell_replying(struct stream *st)
         stream_send(st, frame, strlen(frame));
         free(frame);
     }
+    stream_unref(st);
 }
 
 static void names_done(struct db_query *q, PGresult *res, void *arg)
@@ -525,8 +615,13 @@ static void names_ask(struct streams *ss)
     struct db_query *q;
 
     if (ss->names_asking ||
-        (ss->names_at && now - ss->names_at < NAMES_EVERY_MS))
+        (ss->names_at && now - ss->names_at < NAMES_EVERY_MS)) {
+        /* Asked for too soon: the heartbeat asks, and the names then go
+         * out to every page that waits for one. */
+        ss->names_wanted = true;
         return;
+    }
+    ss->names_wanted = false;
     ss->names_at = now;
     q = db_query_new("SELECT username, name FROM staff", 0);
     ss->names_asking = true;
@@ -536,13 +631,17 @@ static void names_ask(struct streams *ss)
 
 static void presence_push(struct stream *st, const struct hub_event *e)
 {
-    json_t *o = json_loadb(e->line, e->len, 0, NULL);
-    json_t *params = json_object_get(o, "params");
-    const char *user = jstr(params, "user");
+    json_t *o, *params;
+    const char *user;
     struct replying *r = NULL;
     bool replying;
 
-    if (!st->ticket || strcmp(jstr(params, "type"), "presence") ||
+    if (!st->ticket)
+        return; /* the list says nothing of who is replying */
+    o = json_loadb(e->line, e->len, 0, NULL);
+    params = json_object_get(o, "params");
+    user = jstr(params, "user");
+    if (strcmp(jstr(params, "type"), "presence") ||
         jint(params, "ticket") != st->ticket || !*user ||
         strlen(user) >= sizeof(r->user)) {
         json_decref(o);
@@ -666,6 +765,8 @@ static void beat_cb(uv_timer_t *t)
     uint64_t now = uv_now(ss->p->core->loop);
     char line[64];
 
+    if (ss->names_wanted)
+        names_ask(ss);
     for (struct stream *st = ss->list, *next; st; st = next) {
         next = st->next;
         if (now >= st->until_ms) {
@@ -856,7 +957,14 @@ void portal_streams_free(struct streams *ss)
         return;
     /* The streams ended with the HTTP layer's close; the timer was closed
      * by the loop's last walk. */
-    pev_unref(ss->last);
+    for (size_t i = 0; i < PEV_CACHE; i++)
+        pev_unref(ss->recent[i]);
+    /* Waiting to be asked when the pool closed: never will be. */
+    while (ss->ask_head) {
+        struct pev *ev = ss->ask_head;
+        ss->ask_head = ev->ask_next;
+        pev_unref(ev);
+    }
     for (size_t i = 0; i < ss->nnames; i++) {
         free(ss->names[i].user);
         free(ss->names[i].name);

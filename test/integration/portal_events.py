@@ -15,7 +15,8 @@ from harness_portal import *
 
 # A small cap per address, to see streams give way to a page.
 CAP = 12
-p = Portal(portal={"visibility": "company", "show_stage_names": True},
+p = Portal(portal={"visibility": "company", "show_stage_names": True,
+                   "pipelines": ["support"]},
            http={"max_connections_per_address": CAP})
 cl = p.cl
 cl.add_staff("carla", "content", "Carla Content")
@@ -188,6 +189,42 @@ carla = p.d.login(cl, "carla")
 carla.call("messages.send", ticket=t_ola, body="after the restart")
 back.wait(lambda d: d.get("message", {}).get("body") == "after the restart",
           "and the stream is live again")
+
+# A resume hears a change only if the contact may see its ticket now: one
+# handed to graphics (a pipeline this portal does not show) since, no.
+mark = back.of()[-1]["id"]
+back.close()
+carla.call("messages.send", ticket=t_kari, body="SECRET-AFTER-MOVE")
+carla.call("tickets.hand_to_graphics", id=t_kari,
+           version=carla.call("tickets.get", id=t_kari)["version"])
+carla.call("messages.send", ticket=t_ola, body="after the move")
+back = EventStream.live(b_ola, "/events", last_event_id=mark)
+back.wait(lambda d: d.get("message", {}).get("body") == "after the move",
+          "a resume after the ticket moved away")
+ok(b"SECRET-AFTER-MOVE" not in back.raw,
+   "the moved ticket's reply is not replayed to who may no longer see it")
+
+# A stream coming back is not the contact at work: it leaves the session's
+# last activity alone, so an unattended tab still idles out.
+cl.sql("UPDATE session SET last_seen_at = now() - interval '5 minutes' "
+       "WHERE contact_id = (SELECT id FROM contact WHERE email = '%s')" % ola)
+# docketd takes a checked session on trust for 5 s: this notice (what
+# session_end() sends) makes it look the session up in the database.
+cl.sql("SELECT pg_notify('docket_contact', id::text) FROM contact WHERE email = '%s'" % ola)
+time.sleep(0.5)  # the notice's way to docketd; nothing to wait on from here
+before = cl.sql("SELECT id, last_seen_at FROM session WHERE contact_id = "
+                "(SELECT id FROM contact WHERE email = '%s') ORDER BY id" % ola)
+x = EventStream.live(b_ola)
+x.close()
+eq(cl.sql("SELECT id, last_seen_at FROM session WHERE contact_id = "
+          "(SELECT id FROM contact WHERE email = '%s') ORDER BY id" % ola), before,
+   "opening a stream does not count as activity")
+cl.sql("SELECT pg_notify('docket_contact', id::text) FROM contact WHERE email = '%s'" % ola)
+time.sleep(0.5)
+b_ola.get("/tickets")
+ok(cl.sql("SELECT id, last_seen_at FROM session WHERE contact_id = "
+          "(SELECT id FROM contact WHERE email = '%s') ORDER BY id" % ola) != before,
+   "a page does")
 
 # ---- limits and endings --------------------------------------------------
 many = [EventStream(b_ola) for _ in range(8)]
