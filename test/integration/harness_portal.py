@@ -355,3 +355,40 @@ class EventStream:
             pass
         self.sock.close()
         self.conn.close()
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+
+
+def chromium(cl, name, javascript=True, lang=None, console=False):
+    """A headless Debian Chromium through chromedriver (python3-selenium),
+    with a profile of its own in the cluster's folder, quit at exit:
+    JavaScript off when javascript is false, --lang and Accept-Language
+    lang when given, the console kept (driver.get_log("browser")) with
+    console."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = CHROMIUM
+    args = ["--headless=new", "--no-sandbox", "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--user-data-dir=" + os.path.join(cl.dir, "chromium-" + name)]
+    prefs = {}
+    if lang:
+        args.append("--lang=" + lang)
+        prefs["intl.accept_languages"] = lang
+    if not javascript:
+        prefs["profile.managed_default_content_settings.javascript"] = 2
+    for a in args:
+        opts.add_argument(a)
+    if prefs:
+        opts.add_experimental_option("prefs", prefs)
+    if console:
+        opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    d = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
+    # Registered after the cluster's cleanup, so it runs first: Chromium
+    # leaves its profile before the temp dir goes.
+    atexit.register(d.quit)
+    d.set_window_size(1280, 900)
+    return d

@@ -13,8 +13,6 @@ import sys, os
 sys.path.insert(0, os.path.dirname(__file__))
 from harness_portal import *
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
 AXE = os.path.join(SOURCE, ".cache", "npm", "node_modules", "axe-core", "axe.min.js")
 
 missing = [x for x in (CHROMIUM, CHROMEDRIVER, AXE) if not os.access(x, os.R_OK)]
@@ -55,20 +53,6 @@ WORDS = {
            "sent": "Uw antwoord is verstuurd.", "new": "Een verzoek indienen",
            "logout": "Afmelden", "out": "U bent afgemeld."},
 }
-
-
-def chromium(lang):
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu",
-                "--disable-dev-shm-usage", "--lang=" + lang,
-                "--user-data-dir=" + os.path.join(cl.dir, "chromium-" + lang)):
-        opts.add_argument(arg)
-    opts.add_experimental_option("prefs", {"intl.accept_languages": lang})
-    d = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
-    atexit.register(d.quit)
-    d.set_window_size(1280, 900)
-    return d
 
 
 def axe(d, lang, what):
@@ -116,7 +100,7 @@ for lang, w in WORDS.items():
     p.register(email, browser=p.browser(language=lang))
     t = cl.new_ticket(email, "Skjema %s" % lang)
     carla.call("messages.send", ticket=t, body="Hei! Vi ser på det.")
-    d = chromium(lang)
+    d = chromium(cl, lang, lang=lang)
     wait = WebDriverWait(d, 15)
 
     d.get(p.base + "/login")

@@ -13,9 +13,6 @@ import sys, os
 sys.path.insert(0, os.path.dirname(__file__))
 from harness_portal import *
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
-
 missing = [p for p in (CHROMIUM, CHROMEDRIVER) if not os.access(p, os.X_OK)]
 try:
     from selenium import webdriver
@@ -67,19 +64,7 @@ carla.call("notes.add", ticket=t_ola, body="INTERNAL: bruk den blå logoen")
 t_kari = cl.new_ticket(kari, "Kalenderen er feil")
 
 # ---- the browser -------------------------------------------------------
-opts = webdriver.ChromeOptions()
-opts.binary_location = CHROMIUM
-for arg in ("--headless=new", "--no-sandbox", "--disable-gpu",
-            "--disable-dev-shm-usage",
-            "--user-data-dir=" + os.path.join(cl.dir, "chromium")):
-    opts.add_argument(arg)
-opts.add_experimental_option(
-    "prefs", {"profile.managed_default_content_settings.javascript": 2})
-driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
-# Registered after the cluster's cleanup, so it runs first: Chromium
-# leaves its profile before the temp dir goes.
-atexit.register(driver.quit)
-driver.set_window_size(1280, 900)
+driver = chromium(cl, "nojs", javascript=False)
 wait = WebDriverWait(driver, 30)
 
 driver.get("data:text/html,<noscript><p id=off>off</p></noscript>")

@@ -15,9 +15,6 @@ import sys, os
 sys.path.insert(0, os.path.dirname(__file__))
 from harness_portal import *
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
-
 missing = [x for x in (CHROMIUM, CHROMEDRIVER) if not os.access(x, os.X_OK)]
 try:
     from selenium import webdriver
@@ -44,16 +41,7 @@ t1 = cl.new_ticket(ola, "Nytt banner")
 carla = p.d.login(cl, "carla")
 anna = p.d.login(cl, "anna")
 
-opts = webdriver.ChromeOptions()
-opts.binary_location = CHROMIUM
-for arg in ("--headless=new", "--no-sandbox", "--disable-gpu",
-            "--disable-dev-shm-usage",
-            "--user-data-dir=" + os.path.join(cl.dir, "chromium")):
-    opts.add_argument(arg)
-opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
-atexit.register(driver.quit)
-driver.set_window_size(1280, 900)
+driver = chromium(cl, "live", console=True)
 wait = WebDriverWait(driver, 10)
 
 
