@@ -56,6 +56,15 @@ dk_npm_ensure() {
         missing+=("$spec")
     done < "$(dirname "${BASH_SOURCE[0]}")/npm-packages"
     [ ${#missing[@]} -eq 0 ] && return 0
+    # A plain Debian 12 has no npm: Debian's own package, when root.
+    if ! command -v npm >/dev/null; then
+        if [ "$(id -u)" -ne 0 ]; then
+            echo "The browser tests need npm; install it with: sudo apt-get install -y npm" >&2
+            exit 1
+        fi
+        echo "==> installing: npm" >&2
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm >&2
+    fi
     echo "==> npm: ${missing[*]}" >&2
     mkdir -p "$dir"
     npm install --prefix "$dir" --no-audit --no-fund --loglevel=error "${missing[@]}" >&2
