@@ -168,9 +168,7 @@ void page_ticket(struct preq *q)
                      4);
 
     db_query_prepared(dq); /* every page view: parsed once per session */
-    db_param_ll(dq, 0, q->who.id);
-    db_param(dq, 1, portal_visibility(q->p));
-    db_param(dq, 2, portal_pipelines(q->p));
+    portal_bind_viewer(dq, q);
     db_param_ll(dq, 3, q->id);
     portal_live(q);
     portal_query(q, dq, shown);
@@ -215,9 +213,7 @@ void page_reply_post(struct preq *q)
     dk_buf_adds(&sql, ")");
     dq = db_query_new(sql.data, 6 + 3 * (int)files.n);
     dk_buf_free(&sql);
-    db_param_ll(dq, 0, q->who.id);
-    db_param(dq, 1, portal_visibility(q->p));
-    db_param(dq, 2, portal_pipelines(q->p));
+    portal_bind_viewer(dq, q);
     db_param_ll(dq, 3, q->id);
     db_param(dq, 4, body);
     db_param_ll(dq, 5, q->p->core->cfg->mail.reopen_within);

@@ -190,9 +190,7 @@ void page_tickets(struct preq *q)
                       "$5, $6, $7::integer)",
                       7);
     db_query_prepared(dq); /* every list view: parsed once per session */
-    db_param_ll(dq, 0, q->who.id);
-    db_param(dq, 1, portal_visibility(q->p));
-    db_param(dq, 2, portal_pipelines(q->p));
+    portal_bind_viewer(dq, q);
     db_param(dq, 3, f.view);
     db_param(dq, 4, f.status);
     db_param(dq, 5, f.q);

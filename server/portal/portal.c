@@ -154,6 +154,13 @@ const char *portal_pipelines(const struct portal *p)
     return lit;
 }
 
+void portal_bind_viewer(struct db_query *dq, const struct preq *q)
+{
+    db_param_ll(dq, 0, q->who.id);
+    db_param(dq, 1, portal_visibility(q->p));
+    db_param(dq, 2, portal_pipelines(q->p));
+}
+
 const char *portal_arg(const struct preq *q, const char *name)
 {
     return form_get(&q->query, name);

@@ -154,6 +154,9 @@ void portal_csrf_field(struct preq *q, struct dk_buf *b);
 /* portal.pipelines as a text[] literal, "{support,graphics}". */
 const char *portal_pipelines(const struct portal *p);
 const char *portal_visibility(const struct portal *p);
+/* $1, $2, $3 of a portal_* function that asks what q's contact may see:
+ * the contact, portal.visibility, portal.pipelines. */
+void portal_bind_viewer(struct db_query *dq, const struct preq *q);
 const char *portal_access(const struct portal *p);
 /* The value of a query-string field, or NULL. */
 const char *portal_arg(const struct preq *q, const char *name);

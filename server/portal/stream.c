@@ -910,9 +910,7 @@ void page_events(struct preq *q)
     dq = db_query_new("SELECT (portal_ticket_get_($1::bigint, $2, $3::text[], "
                       "$4::bigint, false)).id",
                       4);
-    db_param_ll(dq, 0, q->who.id);
-    db_param(dq, 1, portal_visibility(q->p));
-    db_param(dq, 2, portal_pipelines(q->p));
+    portal_bind_viewer(dq, q);
     db_param_ll(dq, 3, q->id);
     portal_query(q, dq, ticket_checked);
 }
