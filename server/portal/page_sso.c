@@ -24,15 +24,6 @@
 #define SKEW      60
 #define MAX_TOKEN 8192
 
-static void denied(struct preq *q, const char *why)
-{
-    dk_log(DK_LOG_WARN, "portal: single sign-on refused from %s: %s",
-           q->r->peer, why);
-    portal_message(q, 403, T(q, "Access denied"),
-                   T(q, "You cannot use this portal with that sign-in. Ask the "
-                        "helpdesk if you think you should."));
-}
-
 /* The alg of a token's header, decoded without trusting anything else. */
 static bool header_alg(const char *token, char *alg, size_t alglen)
 {
@@ -106,20 +97,6 @@ static int numeric_date(jwt_t *jwt, const char *name, double *v)
     return rc;
 }
 
-static void signed_in(struct preq *q, PGresult *res)
-{
-    if (!db_ok(res)) {
-        portal_db_error(q, res);
-        return;
-    }
-    if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0)) {
-        denied(q, "the email claim is not an allowed contact");
-        return;
-    }
-    portal_set_session(q, q->page_data);
-    portal_redirect(q, "/tickets", 0);
-}
-
 void page_sso(struct preq *q)
 {
     struct portal *p = q->p;
@@ -131,32 +108,30 @@ void page_sso(struct preq *q)
     const char *email, *s;
     double exp, nbf;
     time_t now = time(NULL);
-    char *session;
-    unsigned char hash[DK_TOKEN_HASH_LEN];
-    char hex[DK_TOKEN_HASH_LEN * 2 + 1];
-    struct db_query *dq;
 
     if (p->sso_alg == JWT_ALG_NONE) {
         portal_not_found(q);
         return;
     }
     if (!token || strlen(token) > MAX_TOKEN) {
-        denied(q, "no token, or one too long");
+        portal_sign_in_denied(q, "JWT", "no token, or one too long");
         return;
     }
     if (!header_alg(token, alg, sizeof(alg)) || strcmp(alg, want) != 0) {
-        denied(q, "the token's algorithm is not the configured one");
+        portal_sign_in_denied(
+            q, "JWT", "the token's algorithm is not the configured one");
         return;
     }
     if (jwt_decode(&jwt, token, p->sso_key, (int)p->sso_key_len) != 0 || !jwt ||
         (int)jwt_get_alg(jwt) != p->sso_alg) {
         jwt_free(jwt);
-        denied(q, "the signature does not verify");
+        portal_sign_in_denied(q, "JWT", "the signature does not verify");
         return;
     }
     if (numeric_date(jwt, "exp", &exp) != 1 || exp + SKEW < now) {
         jwt_free(jwt);
-        denied(q, "the token has no usable exp, or has expired");
+        portal_sign_in_denied(q, "JWT",
+                              "the token has no usable exp, or has expired");
         return;
     }
     /* nbf is optional, but one that is there is checked: a value that is
@@ -170,48 +145,30 @@ void page_sso(struct preq *q)
         /* fall through */
     default:
         jwt_free(jwt);
-        denied(q, "the token is not valid yet, or its nbf is not a date");
+        portal_sign_in_denied(
+            q, "JWT", "the token is not valid yet, or its nbf is not a date");
         return;
     }
     if (cfg->portal.sso.jwt_audience[0] &&
         !audience_ok(jwt, cfg->portal.sso.jwt_audience)) {
         jwt_free(jwt);
-        denied(q, "the token is for another audience");
+        portal_sign_in_denied(q, "JWT", "the token is for another audience");
         return;
     }
     if (cfg->portal.sso.jwt_issuer[0] &&
         (!(s = jwt_get_grant(jwt, "iss")) ||
          strcmp(s, cfg->portal.sso.jwt_issuer) != 0)) {
         jwt_free(jwt);
-        denied(q, "the token is from another issuer");
+        portal_sign_in_denied(q, "JWT", "the token is from another issuer");
         return;
     }
     if (!(email = jwt_get_grant(jwt, "email")) || !*email ||
         strlen(email) > 254) {
         jwt_free(jwt);
-        denied(q, "the token names no email");
+        portal_sign_in_denied(q, "JWT", "the token names no email");
         return;
     }
-    session = calloc(1, DK_TOKEN_LEN + 1);
-    if (!session) {
-        jwt_free(jwt);
-        portal_message(q, 500, T(q, "Something went wrong"),
-                       T(q, "Out of memory."));
-        return;
-    }
-    dk_token_new(session);
-    q->page_data = session;
-    q->page_free = free;
-    dk_token_hash(session, hash);
-    sodium_bin2hex(hex, sizeof(hex), hash, sizeof(hash));
-    dq = db_query_new("SELECT portal_session_new(c, decode($4, 'hex'), NULL) "
-                      "FROM portal_sso_find($1, $2, $3) AS c "
-                      "WHERE c IS NOT NULL",
-                      4);
-    db_param(dq, 0, email);
-    db_param(dq, 1, portal_access(p));
-    db_param(dq, 2, cfg->portal.access_list);
-    db_param(dq, 3, hex);
+    /* email lives in jwt: the query copies it before jwt goes. */
+    portal_sign_in(q, email, "JWT");
     jwt_free(jwt);
-    portal_query(q, dq, signed_in);
 }

@@ -287,6 +287,16 @@ void page_new(struct preq *q);
 void page_new_post(struct preq *q);
 void page_attachment(struct preq *q);
 void page_sso(struct preq *q);
+
+/* ---- single sign-on's end (signin.c) ------------------------------------ */
+
+/* The contact with this verified email, if portal.access allows them,
+ * gets a fresh session and goes to their list; anyone else sees access
+ * denied.  how names the way in for the log ("OIDC", "SAML", "JWT").
+ * Replaces q->page_data. */
+void portal_sign_in(struct preq *q, const char *email, const char *how);
+/* The access-denied page, with why in the log (never on the page). */
+void portal_sign_in_denied(struct preq *q, const char *how, const char *why);
 void page_events(struct preq *q);
 void page_language_post(struct preq *q);
 

@@ -1,0 +1,92 @@
+/*
+ * signin.c - where every single sign-on ends (the agency's JWT, OpenID
+ * Connect, SAML): the contact named by a verified email, allowed by
+ * portal.access, gets a fresh session; anyone else sees access denied.
+ * Also the login page's list of those ways in.
+ */
+#include "portal_int.h"
+#include "core.h"
+#include "db.h"
+#include "dk_log.h"
+#include "html.h"
+
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+void portal_sign_in_denied(struct preq *q, const char *how, const char *why)
+{
+    dk_log(DK_LOG_WARN, "portal: %s sign-in refused from %s: %s", how,
+           q->r->peer, why);
+    portal_message(q, 403, T(q, "Access denied"),
+                   T(q, "You cannot use this portal with that sign-in. Ask the "
+                        "helpdesk if you think you should."));
+}
+
+struct sign_in {
+    char token[DK_TOKEN_LEN + 1];
+    char how[16];
+};
+
+static void signed_in(struct preq *q, PGresult *res)
+{
+    struct sign_in *s = q->page_data;
+
+    if (!db_ok(res)) {
+        portal_db_error(q, res);
+        return;
+    }
+    if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0)) {
+        portal_sign_in_denied(q, s->how, "the email is not an allowed contact");
+        return;
+    }
+    dk_log(DK_LOG_INFO, "portal: contact %s signed in by %s from %s",
+           PQgetvalue(res, 0, 1), s->how, q->r->peer);
+    portal_set_session(q, s->token);
+    portal_redirect(q, "/tickets", 0);
+}
+
+static void sign_in_free(void *data)
+{
+    sodium_memzero(data, sizeof(struct sign_in));
+    free(data);
+}
+
+void portal_sign_in(struct preq *q, const char *email, const char *how)
+{
+    struct portal *p = q->p;
+    struct sign_in *s;
+    unsigned char hash[DK_TOKEN_HASH_LEN];
+    char hex[DK_TOKEN_HASH_LEN * 2 + 1];
+    struct db_query *dq;
+
+    if (!email || !*email || strlen(email) > 254) {
+        portal_sign_in_denied(q, how, "no usable email");
+        return;
+    }
+    if (q->page_free)
+        q->page_free(q->page_data);
+    s = calloc(1, sizeof(*s));
+    if (!s) {
+        q->page_data = NULL;
+        q->page_free = NULL;
+        portal_message(q, 500, T(q, "Something went wrong"),
+                       T(q, "Out of memory."));
+        return;
+    }
+    snprintf(s->how, sizeof(s->how), "%s", how);
+    dk_token_new(s->token);
+    q->page_data = s;
+    q->page_free = sign_in_free;
+    dk_token_hash(s->token, hash);
+    sodium_bin2hex(hex, sizeof(hex), hash, sizeof(hash));
+    dq = db_query_new("SELECT portal_session_new(c, decode($4, 'hex'), NULL), "
+                      "c FROM portal_sso_find($1, $2, $3) AS c "
+                      "WHERE c IS NOT NULL",
+                      4);
+    db_param(dq, 0, email);
+    db_param(dq, 1, portal_access(p));
+    db_param(dq, 2, p->core->cfg->portal.access_list);
+    db_param(dq, 3, hex);
+    portal_query(q, dq, signed_in);
+}
