@@ -29,6 +29,8 @@ static const char *const visibilities[] = {"own", "company", NULL};
 const char *const dk_languages[] = {"en", "nb", "nl", NULL};
 static const char *const smtp_schemes[] = {"smtp://", "smtps://", NULL};
 static const char *const http_schemes[] = {"http://", "https://", NULL};
+/* An identity provider's keys and tokens come over TLS only. */
+static const char *const https_schemes[] = {"https://", NULL};
 static const char *const color_schemes[] = {"default", "mono", NULL};
 static const char *const sender_choices[] = {"reject", "create", NULL};
 static const char *const auth_choices[] = {"none", "spf", "dkim", "dmarc",
@@ -136,6 +138,25 @@ static const struct config_key config_keys[] = {
      NULL, ""},
     {"portal.sso.jwt_issuer", KEY_STR, OFF(portal.sso.jwt_issuer), 0, 0, NULL,
      ""},
+    {"portal.oidc.issuer", KEY_URL, OFF(portal.oidc.issuer), 0, 0,
+     https_schemes, ""},
+    {"portal.oidc.client_id", KEY_STR, OFF(portal.oidc.client_id), 0, 0, NULL,
+     ""},
+    {"portal.oidc.client_secret", KEY_STR, OFF(portal.oidc.client_secret), 0,
+     0, NULL, ""},
+    {"portal.oidc.ca_file", KEY_STR, OFF(portal.oidc.ca_file), 0, 0, NULL, ""},
+    {"portal.oidc.button_text", KEY_STR, OFF(portal.oidc.button_text), 0, 0,
+     NULL, "Sign in with your school account"},
+    {"portal.saml.idp_metadata", KEY_STR, OFF(portal.saml.idp_metadata), 0, 0,
+     NULL, ""},
+    {"portal.saml.sp_key_file", KEY_STR, OFF(portal.saml.sp_key_file), 0, 0,
+     NULL, ""},
+    {"portal.saml.sp_cert_file", KEY_STR, OFF(portal.saml.sp_cert_file), 0, 0,
+     NULL, ""},
+    {"portal.saml.email_attribute", KEY_STR, OFF(portal.saml.email_attribute),
+     0, 0, NULL, ""},
+    {"portal.saml.button_text", KEY_STR, OFF(portal.saml.button_text), 0, 0,
+     NULL, "Sign in with your school account (SAML)"},
     {"portal.max_upload_bytes", KEY_SIZE, OFF(portal.max_upload_bytes), 1024,
      50 * MIB, NULL, "20971520"},
     {"portal.stylesheet", KEY_STR, OFF(portal.stylesheet), 0, 0, NULL, ""},
@@ -273,6 +294,12 @@ const char *dk_config_convert(struct dk_config *cfg, const struct config_key *k,
         *(char **)dst = dk_xstrdup(text);
         return NULL;
     case KEY_URL:
+        /* A URL whose default is "" may be "": the feature is off. */
+        if (!*text && !k->def[0]) {
+            free(*(char **)dst);
+            *(char **)dst = dk_xstrdup("");
+            return NULL;
+        }
         for (const char *const *c = k->choices; *c; c++) {
             if (strncmp(text, *c, strlen(*c)) == 0 &&
                 text[strlen(*c)] != '\0') {

@@ -120,6 +120,20 @@ struct dk_config {
             char *jwt_audience;
             char *jwt_issuer;
         } sso;
+        struct {
+            char *issuer; /* "" turns OpenID Connect off */
+            char *client_id;
+            char *client_secret;
+            char *ca_file; /* PEM CAs for the provider, "" the system's */
+            char *button_text;
+        } oidc;
+        struct {
+            char *idp_metadata; /* a file; "" turns SAML off */
+            char *sp_key_file;  /* PEM: the service provider's own key */
+            char *sp_cert_file; /* PEM: its certificate, in its metadata */
+            char *email_attribute; /* "" the NameID */
+            char *button_text;
+        } saml;
         size_t max_upload_bytes; /* per file */
         char *stylesheet;        /* a CSS file replacing the built-in one */
         char *logo;              /* an image file shown in the header */

@@ -26,11 +26,14 @@ struct loader {
     size_t nerrors;
     const yaml_node_t *jwt_key;   /* portal.sso.jwt_public_key_file's value */
     const yaml_node_t *languages; /* portal.languages' value */
+    const yaml_node_t *oidc;      /* a portal.oidc key's value */
+    const yaml_node_t *saml;      /* a portal.saml key's value */
 };
 
 static void report(struct loader *L, const yaml_node_t *node, const char *path,
                    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 static void check_languages(struct loader *L, const struct dk_config *cfg);
+static void check_sign_in(struct loader *L, const struct dk_config *cfg);
 
 static void report(struct loader *L, const yaml_node_t *node, const char *path,
                    const char *fmt, ...)
@@ -217,6 +220,10 @@ static void load_mapping(struct loader *L, yaml_node_t *map, const char *prefix)
             if (!strcmp(path, "portal.languages") ||
                 !strcmp(path, "portal.default_language"))
                 L->languages = val;
+            if (!strncmp(path, "portal.oidc.", 12))
+                L->oidc = val;
+            if (!strncmp(path, "portal.saml.", 12))
+                L->saml = val;
         } else if (dk_config_is_section(path)) {
             if (val->type == YAML_MAPPING_NODE)
                 load_mapping(L, val, path);
@@ -233,7 +240,7 @@ int dk_config_load_buffer(struct dk_config *cfg, const char *name,
 {
     yaml_parser_t parser;
     yaml_document_t doc, extra;
-    struct loader L = {name, &doc, cfg, diag, 0, NULL, NULL};
+    struct loader L = {name, &doc, cfg, diag, 0, NULL, NULL, NULL, NULL};
     yaml_node_t *root;
     int rc = 0;
 
@@ -266,6 +273,7 @@ int dk_config_load_buffer(struct dk_config *cfg, const char *name,
                "set either portal.sso.jwt_secret (HS256) or "
                "portal.sso.jwt_public_key_file (RS256), not both");
     check_languages(&L, cfg);
+    check_sign_in(&L, cfg);
     /* A second document would be silently ignored: say so instead. */
     if (yaml_parser_load(&parser, &extra)) {
         if (yaml_document_get_root_node(&extra)) {
@@ -352,4 +360,35 @@ static void check_languages(struct loader *L, const struct dk_config *cfg)
         report(L, L->languages, "portal.default_language",
                "%s is not one of portal.languages",
                dk_languages[cfg->portal.default_language]);
+}
+
+/* A way in that is half set up would fail at the first sign-in, in front
+ * of a school's staff: say so at start-up instead. */
+static void check_sign_in(struct loader *L, const struct dk_config *cfg)
+{
+    const char *const oidc[] = {cfg->portal.oidc.client_id,
+                                cfg->portal.oidc.client_secret};
+    const char *const oidc_names[] = {"client_id", "client_secret"};
+    const char *const saml[] = {cfg->portal.saml.sp_key_file,
+                                cfg->portal.saml.sp_cert_file};
+    const char *const saml_names[] = {"sp_key_file", "sp_cert_file"};
+
+    if (L->oidc && cfg->portal.oidc.issuer[0]) {
+        for (size_t i = 0; i < 2; i++)
+            if (!oidc[i][0])
+                report(L, L->oidc, "portal.oidc",
+                       "%s is needed with an issuer", oidc_names[i]);
+    } else if (L->oidc && cfg->portal.oidc.client_id[0]) {
+        report(L, L->oidc, "portal.oidc",
+               "issuer is needed with a client_id");
+    }
+    if (L->saml && cfg->portal.saml.idp_metadata[0]) {
+        for (size_t i = 0; i < 2; i++)
+            if (!saml[i][0])
+                report(L, L->saml, "portal.saml",
+                       "%s is needed with idp_metadata", saml_names[i]);
+    } else if (L->saml && (saml[0][0] || saml[1][0])) {
+        report(L, L->saml, "portal.saml",
+               "idp_metadata is needed with the service provider's key");
+    }
 }

@@ -38,6 +38,7 @@ static void login_form(struct preq *q, int status, const char *error,
                 "<p><a href=\"/reset\">%s</a></p>\n",
                 T(q, "Password"), T(q, "Log in"),
                 T(q, "Forgot your password?"));
+    portal_sign_in_links(q, &b);
     if (cfg->portal.access == DK_ACCESS_SELF_REGISTRATION)
         html_printf(&b, "<p>%s <a href=\"/signup\">%s</a></p>\n",
                     T(q, "No account yet?"), T(q, "Sign up"));

@@ -23,6 +23,8 @@ struct auth;
 struct core;
 struct db_query;
 struct session_cache;
+struct oidc;
+struct saml;
 
 #define PORTAL_CSRF_LEN 32 /* hex of 16 bytes */
 /* Fields other than files, and the headers of each part. */
@@ -50,6 +52,8 @@ struct portal {
     char *js;                /* the script served at /static/portal.js */
     size_t js_len;
     struct i18n *i18n; /* i18n.c: the catalogues */
+    struct oidc *oidc; /* oidc.c: OpenID Connect, NULL when off */
+    struct saml *saml; /* saml.c: SAML 2.0, NULL when off */
 };
 
 /* The logged-in contact, from portal_session_get(). */
@@ -297,6 +301,8 @@ void page_sso(struct preq *q);
 void portal_sign_in(struct preq *q, const char *email, const char *how);
 /* The access-denied page, with why in the log (never on the page). */
 void portal_sign_in_denied(struct preq *q, const char *how, const char *why);
+/* The login page's buttons for the ways in that are on. */
+void portal_sign_in_links(struct preq *q, struct dk_buf *b);
 void page_events(struct preq *q);
 void page_language_post(struct preq *q);
 

@@ -90,3 +90,33 @@ void portal_sign_in(struct preq *q, const char *email, const char *how)
     db_param(dq, 3, hex);
     portal_query(q, dq, signed_in);
 }
+
+void portal_sign_in_links(struct preq *q, struct dk_buf *b)
+{
+    const struct dk_config *cfg = q->p->core->cfg;
+    /* Each way's text is the agency's, translated while it is the
+     * default (portal_setting). */
+    const struct {
+        bool on;
+        const char *path, *text, *english;
+    } ways[] = {
+        {q->p->oidc != NULL, "/oidc/login", cfg->portal.oidc.button_text,
+         N_("Sign in with your school account")},
+        {q->p->saml != NULL, "/saml/login", cfg->portal.saml.button_text,
+         N_("Sign in with your school account (SAML)")},
+    };
+    bool any = false;
+
+    for (size_t i = 0; i < sizeof(ways) / sizeof(ways[0]); i++) {
+        if (!ways[i].on)
+            continue;
+        if (!any)
+            html_raw(b, "<ul class=\"sign-in\">\n");
+        any = true;
+        html_printf(b, "<li><a class=\"button\" href=\"%s\">%s</a></li>\n",
+                    ways[i].path,
+                    portal_setting(q, ways[i].text, ways[i].english));
+    }
+    if (any)
+        html_raw(b, "</ul>\n");
+}
