@@ -376,11 +376,10 @@ static void check_sign_in(struct loader *L, const struct dk_config *cfg)
     if (L->oidc && cfg->portal.oidc.issuer[0]) {
         for (size_t i = 0; i < 2; i++)
             if (!oidc[i][0])
-                report(L, L->oidc, "portal.oidc",
-                       "%s is needed with an issuer", oidc_names[i]);
+                report(L, L->oidc, "portal.oidc", "%s is needed with an issuer",
+                       oidc_names[i]);
     } else if (L->oidc && cfg->portal.oidc.client_id[0]) {
-        report(L, L->oidc, "portal.oidc",
-               "issuer is needed with a client_id");
+        report(L, L->oidc, "portal.oidc", "issuer is needed with a client_id");
     }
     if (L->saml && cfg->portal.saml.idp_metadata[0]) {
         for (size_t i = 0; i < 2; i++)

@@ -42,6 +42,10 @@ enum route_flags {
     R_NO_SESSION = 1 << 4, /* static: no database, no cookie */
     R_STREAM = 1 << 5,     /* an event stream: a script reads it, not a
                               person, so no redirect to the login */
+    R_FOREIGN = 1 << 6,    /* a POST another site sends by design (SAML's
+                              POST binding): no Origin or csrf check, and
+                              no cookie comes with it (SameSite=Lax); the
+                              page proves itself */
 };
 
 static const struct route {
@@ -72,6 +76,11 @@ static const struct route {
     {"/sso", NULL, 0, page_sso},
     {"/events", NULL, R_LOGIN | R_STREAM, page_events},
     {"/language", NULL, R_POST, page_language_post},
+    {"/oidc/login", NULL, 0, page_oidc_login},
+    {"/oidc/callback", NULL, 0, page_oidc_callback},
+    {"/saml/metadata", NULL, 0, page_saml_metadata},
+    {"/saml/login", NULL, 0, page_saml_login},
+    {"/saml/acs", NULL, R_POST | R_FOREIGN, page_saml_acs},
     {"/static/portal.css", NULL, R_NO_SESSION, NULL},
     {"/static/portal.js", NULL, R_NO_SESSION, NULL},
     {"/static/logo", NULL, R_NO_SESSION, NULL},
@@ -504,6 +513,8 @@ static bool read_form(struct preq *q, const struct route *rt)
         portal_message(q, 400, T(q, "Bad form"), err);
         return false;
     }
+    if (rt->flags & R_FOREIGN)
+        return true;
     sent = form_get(&q->form, "csrf");
     if (!sent || strlen(sent) != PORTAL_CSRF_LEN ||
         sodium_memcmp(sent, q->csrf, PORTAL_CSRF_LEN) != 0) {
@@ -539,14 +550,16 @@ static void visitor_known(struct preq *q, const struct route *rt)
         csrf_of(q->session, q->csrf);
     } else {
         q->session[0] = '\0';
-        if (!q->pre[0]) {
+        /* A foreign POST comes without our cookies: a new dk_pre here
+         * would replace the browser's, which the sign-in is bound to. */
+        if (!q->pre[0] && !(rt->flags & R_FOREIGN)) {
             dk_token_new(q->pre);
             q->new_pre = true;
         }
         csrf_of(q->pre, q->csrf);
     }
     if (rt->flags & R_POST) {
-        if (!origin_ok(q)) {
+        if (!(rt->flags & R_FOREIGN) && !origin_ok(q)) {
             dk_log(DK_LOG_WARN, "portal: %s from %s with a foreign Origin",
                    q->r->path, q->r->peer);
             portal_message(q, 403, T(q, "Forbidden"),
@@ -880,6 +893,8 @@ struct portal *portal_new(struct core *core, struct auth *auth,
         snprintf(p->origin, sizeof(p->origin), "%.*s", (int)end, base);
         p->secure = !strncasecmp(base, "https:", 6);
     }
+    if (!portal_oidc_init(p) || !portal_saml_init(p))
+        goto fail;
     p->streams = portal_streams_new(p);
     feed_set_contact_cb(core->feed, contact_ended, p);
     http_set_app(http, &app);
@@ -897,6 +912,8 @@ void portal_free(struct portal *p)
     portal_cache_free(p);
     portal_streams_free(p->streams);
     i18n_free(p);
+    portal_oidc_free(p);
+    portal_saml_free(p);
     free(p->js);
     if (p->sso_key) {
         sodium_memzero(p->sso_key, p->sso_key_len);

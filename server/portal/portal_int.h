@@ -305,6 +305,20 @@ void portal_sign_in_denied(struct preq *q, const char *how, const char *why);
 void portal_sign_in_links(struct preq *q, struct dk_buf *b);
 void page_events(struct preq *q);
 void page_language_post(struct preq *q);
+void page_oidc_login(struct preq *q);
+void page_oidc_callback(struct preq *q);
+void page_saml_metadata(struct preq *q);
+void page_saml_login(struct preq *q);
+void page_saml_acs(struct preq *q);
+
+/* ---- the identity providers (oidc.c, saml.c) ----------------------------- */
+
+/* Read the configuration's files and set up p->oidc / p->saml (left NULL
+ * when that way in is off); false, logged, when it cannot be. */
+bool portal_oidc_init(struct portal *p);
+void portal_oidc_free(struct portal *p);
+bool portal_saml_init(struct portal *p);
+void portal_saml_free(struct portal *p);
 
 /* Files of a multipart form as query parameters: "ARRAY[$a, $b]::text[]"
  * for names and types and "ARRAY[...]::bytea[]" for contents, appended to
