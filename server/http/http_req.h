@@ -20,7 +20,9 @@
 #include "dk_buf.h"
 #include "http.h"
 
-#define HTTP_REQ_MAX_URL    1024
+/* A sign-in's way back carries the provider's code and state in the
+ * query: Microsoft Entra's codes alone run past 1,000 characters. */
+#define HTTP_REQ_MAX_URL    4096
 #define HTTP_REQ_MAX_HEADER (16 * 1024) /* every field name and value */
 #define HTTP_REQ_MAX_VALUE  4096        /* one kept header's value */
 #define HTTP_REQ_MAX_COOKIE 8192        /* the Cookie headers, joined */

@@ -1,0 +1,14 @@
+-- 0012_oidc.sql - signing in to the portal with OpenID Connect
+-- (portal.oidc): the sign-ins begun and not yet back.  See
+-- schema/tables/sign_in.sql and functions/oidc.sql.
+
+CREATE TABLE oidc_pending (
+    state_hash    bytea PRIMARY KEY CHECK (length(state_hash) = 32),
+    browser_hash  bytea NOT NULL CHECK (length(browser_hash) = 32),
+    nonce         text NOT NULL CHECK (length(nonce) BETWEEN 32 AND 128),
+    verifier      text NOT NULL CHECK (length(verifier) BETWEEN 43 AND 128),
+    address       text CHECK (length(address) <= 64),
+    created_at    timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX oidc_pending_created ON oidc_pending (created_at);
+CREATE INDEX oidc_pending_address ON oidc_pending (address) WHERE address IS NOT NULL;
