@@ -689,9 +689,9 @@ BEGIN
     PERFORM portal_token_check_(p_token);
     -- A new contact speaks the sign-up page's language; one that exists
     -- keeps its own (a stranger's sign-up changes nothing of it).
-    INSERT INTO contact (email, first_name, last_name, language)
+    INSERT INTO contact (email, first_name, last_name, language, language_chosen)
     VALUES (addr, btrim(coalesce(p_first, '')), btrim(coalesce(p_last, '')),
-            coalesce(p_language, 'en'))
+            coalesce(p_language, 'en'), p_language IS NOT NULL)
     ON CONFLICT ((lower(email))) DO NOTHING;
     SELECT id, registered_at INTO cid, reg FROM contact
      WHERE lower(email) = lower(addr) FOR UPDATE;
@@ -736,5 +736,15 @@ $$;
 -- is one of portal.languages, checked by docketd.
 CREATE OR REPLACE FUNCTION portal_language_set(p_contact bigint, p_language text)
 RETURNS text LANGUAGE sql AS $$
-    UPDATE contact SET language = p_language WHERE id = p_contact RETURNING language
+    UPDATE contact SET language = p_language, language_chosen = true
+     WHERE id = p_contact RETURNING language
+$$;
+
+-- A single sign-on's page language becomes the contact's if they never
+-- chose one (they may never register: the school's account is their way
+-- in, and the first sign-in is their registration).
+CREATE OR REPLACE FUNCTION portal_language_first(p_contact bigint, p_language text)
+RETURNS void LANGUAGE sql AS $$
+    UPDATE contact SET language = p_language, language_chosen = true
+     WHERE id = p_contact AND NOT language_chosen AND p_language IS NOT NULL
 $$;

@@ -27,7 +27,12 @@ CREATE TABLE contact (
     created_at         timestamptz NOT NULL DEFAULT now(),
     -- The portal's language for this contact (portal.languages), for its
     -- pages and for the emails the contact gets (migration 0011).
-    language           text NOT NULL DEFAULT 'en' CHECK (language ~ '^[a-z]{2,3}$')
+    language           text NOT NULL DEFAULT 'en' CHECK (language ~ '^[a-z]{2,3}$'),
+    -- Whether the contact (or their first page: registration, sign-up,
+    -- a first single sign-on) chose it, or it is only the default: a
+    -- contact who signs in with the school's account and never registers
+    -- gets the language of that first sign-in (migration 0012).
+    language_chosen    boolean NOT NULL DEFAULT false
 );
 -- Email is unique regardless of case: Ola@school.no is ola@school.no.
 CREATE UNIQUE INDEX contact_email_key ON contact (lower(email));

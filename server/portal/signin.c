@@ -80,14 +80,18 @@ void portal_sign_in(struct preq *q, const char *email, const char *how)
     q->page_free = sign_in_free;
     dk_token_hash(s->token, hash);
     sodium_bin2hex(hex, sizeof(hex), hash, sizeof(hash));
+    /* The page's language (the browser's choice, else Accept-Language)
+     * becomes the contact's if they never chose one. */
     dq = db_query_new("SELECT portal_session_new(c, decode($4, 'hex'), NULL), "
-                      "c FROM portal_sso_find($1, $2, $3) AS c "
+                      "c, portal_language_first(c, $5) "
+                      "FROM portal_sso_find($1, $2, $3) AS c "
                       "WHERE c IS NOT NULL",
-                      4);
+                      5);
     db_param(dq, 0, email);
     db_param(dq, 1, portal_access(p));
     db_param(dq, 2, p->core->cfg->portal.access_list);
     db_param(dq, 3, hex);
+    db_param(dq, 4, i18n_code(q->lang));
     portal_query(q, dq, signed_in);
 }
 

@@ -361,12 +361,13 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 
 
-def chromium(cl, name, javascript=True, lang=None, console=False):
+def chromium(cl, name, javascript=True, lang=None, console=False,
+             extra_args=()):
     """A headless Debian Chromium through chromedriver (python3-selenium),
     with a profile of its own in the cluster's folder, quit at exit:
     JavaScript off when javascript is false, --lang and Accept-Language
     lang when given, the console kept (driver.get_log("browser")) with
-    console."""
+    console, and extra_args after the rest."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
     opts = webdriver.ChromeOptions()
@@ -380,7 +381,7 @@ def chromium(cl, name, javascript=True, lang=None, console=False):
         prefs["intl.accept_languages"] = lang
     if not javascript:
         prefs["profile.managed_default_content_settings.javascript"] = 2
-    for a in args:
+    for a in args + list(extra_args):
         opts.add_argument(a)
     if prefs:
         opts.add_experimental_option("prefs", prefs)
@@ -392,3 +393,26 @@ def chromium(cl, name, javascript=True, lang=None, console=False):
     atexit.register(d.quit)
     d.set_window_size(1280, 900)
     return d
+
+
+# axe-core from npm (scripts/lib/npm-packages, installed by scripts/test).
+AXE = os.path.join(SOURCE, ".cache", "npm", "node_modules", "axe-core",
+                   "axe.min.js")
+
+
+def axe(d, lang, what):
+    """Count a check: axe-core, injected into the page open in Chromium d,
+    finds no serious or critical violation (the others are printed)."""
+    d.execute_script(open(AXE, encoding="utf-8").read())
+    res = d.execute_async_script(
+        "var done = arguments[arguments.length - 1];"
+        "axe.run(document, {resultTypes: ['violations']})"
+        ".then(function (r) { done(r.violations.map(function (v) {"
+        "  return [v.id, v.impact, v.nodes.length,"
+        "          v.nodes.slice(0, 2).map(function (n) { return n.target.join(' '); })];"
+        "})); }, function (e) { done([['axe failed', 'critical', 0, [String(e)]]]); });")
+    bad = [v for v in res if v[1] in ("serious", "critical")]
+    ok(not bad, "%s (%s): axe finds no serious or critical violation" % (what, lang), bad)
+    other = [v[0] for v in res if v not in bad]
+    if other:
+        print("   (minor or moderate, not required: %s)" % ", ".join(other))

@@ -13,8 +13,6 @@ import sys, os
 sys.path.insert(0, os.path.dirname(__file__))
 from harness_portal import *
 
-AXE = os.path.join(SOURCE, ".cache", "npm", "node_modules", "axe-core", "axe.min.js")
-
 missing = [x for x in (CHROMIUM, CHROMEDRIVER, AXE) if not os.access(x, os.R_OK)]
 try:
     from selenium import webdriver
@@ -32,7 +30,6 @@ if missing:
 
 OUT = os.path.join(os.environ["DOCKET_BUILD_DIR"], "test-output", "portal")
 os.makedirs(OUT, exist_ok=True)
-AXE_JS = open(AXE, encoding="utf-8").read()
 
 p = Portal(portal={"languages": ["en", "nb", "nl"], "visibility": "company",
                    "show_stage_names": False})
@@ -53,23 +50,6 @@ WORDS = {
            "sent": "Uw antwoord is verstuurd.", "new": "Een verzoek indienen",
            "logout": "Afmelden", "out": "U bent afgemeld."},
 }
-
-
-def axe(d, lang, what):
-    """axe-core's serious and critical violations on the page."""
-    d.execute_script(AXE_JS)
-    res = d.execute_async_script(
-        "var done = arguments[arguments.length - 1];"
-        "axe.run(document, {resultTypes: ['violations']})"
-        ".then(function (r) { done(r.violations.map(function (v) {"
-        "  return [v.id, v.impact, v.nodes.length,"
-        "          v.nodes.slice(0, 2).map(function (n) { return n.target.join(' '); })];"
-        "})); }, function (e) { done([['axe failed', 'critical', 0, [String(e)]]]); });")
-    bad = [v for v in res if v[1] in ("serious", "critical")]
-    ok(not bad, "%s (%s): axe finds no serious or critical violation" % (what, lang), bad)
-    other = [v[0] for v in res if v not in bad]
-    if other:
-        print("   (minor or moderate, not required: %s)" % ", ".join(other))
 
 
 def keys(d, *seq):
