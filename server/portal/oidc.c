@@ -440,6 +440,7 @@ void page_oidc_login(struct preq *q)
 
 struct callback {
     char *nonce;
+    char *verifier;
     char *id_token; /* from the token endpoint */
     bool retried;   /* the keys were fetched again once */
 };
@@ -449,6 +450,9 @@ static void callback_free(void *data)
     struct callback *c = data;
 
     free(c->nonce);
+    if (c->verifier)
+        sodium_memzero(c->verifier, strlen(c->verifier));
+    free(c->verifier);
     free(c->id_token);
     free(c);
 }
@@ -648,20 +652,25 @@ static void token_answered(void *arg, const struct fetch_result *r)
     check_token(q, true);
 }
 
-static void exchange(struct preq *q, const char *verifier)
+static void exchange(struct preq *q, bool ok)
 {
     struct oidc *o = q->p->oidc;
+    struct callback *c = q->page_data;
     struct dk_buf form = DK_BUF_INIT(16384);
     struct dk_buf user = DK_BUF_INIT(4096), pass = DK_BUF_INIT(4096);
     struct fetch_options f = {
         .url = o->token_url, .ca_file = o->ca_file, .max_body = MAX_DOCUMENT};
 
+    if (!ok) {
+        unreachable(q);
+        return;
+    }
     dk_buf_adds(&form, "grant_type=authorization_code&code=");
     html_url_arg(&form, portal_arg(q, "code"));
     dk_buf_adds(&form, "&redirect_uri=");
     html_url_arg(&form, o->redirect_uri);
     dk_buf_adds(&form, "&code_verifier=");
-    html_url_arg(&form, verifier);
+    html_url_arg(&form, c->verifier);
     dk_buf_adds(&form, "&client_id=");
     html_url_arg(&form, o->client_id);
     if (o->basic_auth) {
@@ -704,25 +713,25 @@ static void taken(struct preq *q, PGresult *res)
         return;
     }
     if (!(c = calloc(1, sizeof(*c))) ||
-        !(c->nonce = strdup(PQgetvalue(res, 0, 0)))) {
-        free(c);
+        !(c->nonce = strdup(PQgetvalue(res, 0, 0))) ||
+        !(c->verifier = strdup(PQgetvalue(res, 0, 1)))) {
+        if (c)
+            callback_free(c);
         out_of_memory(q);
         return;
     }
     q->page_data = c;
     q->page_free = callback_free;
-    exchange(q, PQgetvalue(res, 0, 1));
+    /* The state first, the provider then: a bad callback is refused even
+     * while the provider cannot be reached. */
+    provider_ready(q, false, exchange);
 }
 
-static void callback_ready(struct preq *q, bool ok)
+static void take_state(struct preq *q)
 {
     char state[DK_TOKEN_HASH_LEN * 2 + 1], browser[DK_TOKEN_HASH_LEN * 2 + 1];
     struct db_query *dq;
 
-    if (!ok) {
-        unreachable(q);
-        return;
-    }
     hash_hex(portal_arg(q, "state"), state);
     hash_hex(q->pre, browser);
     dq = db_query_new("SELECT nonce, verifier, same_browser FROM "
@@ -765,7 +774,7 @@ void page_oidc_callback(struct preq *q)
                               "elsewhere, or cookies are off");
         return;
     }
-    provider_ready(q, false, callback_ready);
+    take_state(q);
 }
 
 /* ---- set-up ------------------------------------------------------------- */

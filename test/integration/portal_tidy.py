@@ -22,8 +22,12 @@ if not os.access(TIDY, os.X_OK):
     done()
 
 SECRET = "jwt-tidy-secret-0123456789abcdef"
+# OpenID Connect on, at a provider that is not there: the login page has
+# its button, and its pages are the refusals.
 p = Portal(portal={"visibility": "company", "max_upload_bytes": 65536,
-                   "sso": {"jwt_secret": SECRET}})
+                   "sso": {"jwt_secret": SECRET},
+                   "oidc": {"issuer": "https://127.0.0.1:%d" % free_port(),
+                            "client_id": "docket", "client_secret": "s"}})
 cl = p.cl
 cl.add_staff("carla", "content", "Carla Content")
 cl.ctl("company", "add", "Nordlys skole")
@@ -109,6 +113,9 @@ check("the reset page", anon.get("/reset"))
 check("the reset answer", anon.post("/reset", {"email": "x@nowhere.example"}))
 check("a reset without an address", anon.post("/reset", {"email": "x"}), 400)
 check("a page that does not exist", anon.get("/nope"), 404)
+check("OpenID Connect, the provider unreachable", anon.get("/oidc/login"), 503)
+check("OpenID Connect, a bad callback: access denied",
+      anon.get("/oidc/callback?code=x&state=y"), 403)
 check("the CSRF refusal (403)",
       anon.post("/login", {"email": ola, "password": "x"}, csrf=None), 403)
 dead = "A" * 43
