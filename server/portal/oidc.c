@@ -28,6 +28,7 @@
 #include "dk_mem.h"
 #include "fetch.h"
 #include "html.h"
+#include "idtoken.h"
 #include "limiter.h"
 
 #include <cjose/cjose.h>
@@ -37,7 +38,6 @@
 #include <string.h>
 #include <time.h>
 
-#define SKEW          60           /* seconds of clock skew allowed */
 #define PENDING_LIFE  "10 minutes" /* from /oidc/login to the callback */
 #define MAX_PENDING   30           /* sign-ins waiting per address */
 #define DISCOVERY_TTL (24 * 3600)  /* then the document is read again */
@@ -45,7 +45,6 @@
 #define MAX_WAITERS   256          /* requests waiting for the provider */
 #define MAX_DOCUMENT  (256 * 1024)
 #define MAX_ARG       2048 /* code, state */
-#define ALG           "RS256"
 
 struct waiter {
     struct preq *q;
@@ -71,13 +70,6 @@ struct oidc {
 };
 
 /* ---- the provider's document and keys ---------------------------------- */
-
-static void free_keys(cjose_jwk_t **keys, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        cjose_jwk_release(keys[i]);
-    free(keys);
-}
 
 /* Everyone waiting learns the outcome (the list is taken first: a
  * continuation may queue again). */
@@ -109,59 +101,29 @@ static bool https_url(const char *s)
 static void keys_fetched(void *arg, const struct fetch_result *r)
 {
     struct oidc *o = arg;
-    json_error_t err;
-    json_t *doc = NULL, *list, *k;
-    cjose_jwk_t **keys = NULL;
-    size_t n = 0, i;
-    cjose_err cerr;
-    bool ok = false;
+    cjose_jwk_t **keys;
+    size_t n, skipped;
 
     if (r->status != 200) {
         dk_log(DK_LOG_ERROR, "portal.oidc: the keys at %s: %s%ld", o->jwks_url,
                r->error ? r->error : "HTTP ", r->error ? 0L : r->status);
-        goto done;
+        loaded(o, false);
+        return;
     }
-    doc = json_loadb(r->body, r->len, 0, &err);
-    list = json_object_get(doc, "keys");
-    if (!json_is_array(list)) {
+    if (!(keys = idtoken_keys(r->body, r->len, &n, &skipped))) {
         dk_log(DK_LOG_ERROR, "portal.oidc: the keys at %s are not a JWKS",
                o->jwks_url);
-        goto done;
+        loaded(o, false);
+        return;
     }
-    if (!(keys = calloc(json_array_size(list) + 1, sizeof(*keys))))
-        goto done;
-    json_array_foreach(list, i, k)
-    {
-        const char *kty = json_string_value(json_object_get(k, "kty"));
-        const char *use = json_string_value(json_object_get(k, "use"));
-        const char *alg = json_string_value(json_object_get(k, "alg"));
-        cjose_jwk_t *jwk;
-
-        /* Only keys that may sign an RS256 token; the others (encryption
-         * keys, EC keys) are passed over, not errors. */
-        if (!kty || strcmp(kty, "RSA") != 0 || (use && strcmp(use, "sig")) ||
-            (alg && strcmp(alg, ALG)))
-            continue;
-        if (!(jwk = cjose_jwk_import_json((cjose_header_t *)k, &cerr))) {
-            dk_log(DK_LOG_WARN, "portal.oidc: a key at %s: %s", o->jwks_url,
-                   cerr.message);
-            continue;
-        }
-        keys[n++] = jwk;
-    }
-    free_keys(o->keys, o->nkeys);
+    idtoken_keys_free(o->keys);
     o->keys = keys;
     o->nkeys = n;
     o->keys_at = time(NULL);
-    keys = NULL;
-    ok = n > 0;
-    dk_log(ok ? DK_LOG_INFO : DK_LOG_ERROR,
-           "portal.oidc: %zu RS256 signing key%s at %s", n, n == 1 ? "" : "s",
-           o->jwks_url);
-done:
-    free(keys);
-    json_decref(doc);
-    loaded(o, ok);
+    dk_log(n ? DK_LOG_INFO : DK_LOG_ERROR,
+           "portal.oidc: %zu RS256 signing key%s at %s%s", n, n == 1 ? "" : "s",
+           o->jwks_url, skipped ? " (some could not be read)" : "");
+    loaded(o, n > 0);
 }
 
 static void fetch_keys(struct oidc *o)
@@ -457,132 +419,6 @@ static void callback_free(void *data)
     free(c);
 }
 
-static bool audience_ok(const struct oidc *o, const json_t *claims)
-{
-    const json_t *aud = json_object_get(claims, "aud");
-    const char *azp = json_string_value(json_object_get(claims, "azp"));
-    const json_t *v;
-    size_t i;
-    bool ours = false;
-
-    if (json_is_string(aud)) {
-        ours = !strcmp(json_string_value(aud), o->client_id);
-    } else if (json_is_array(aud)) {
-        json_array_foreach(aud, i, v)
-        {
-            if (json_is_string(v) &&
-                !strcmp(json_string_value(v), o->client_id))
-                ours = true;
-        }
-        /* Core 3.1.3.7: with several audiences, azp must name us. */
-        if (json_array_size(aud) > 1 && !azp)
-            return false;
-    }
-    return ours && (!azp || !strcmp(azp, o->client_id));
-}
-
-/* A NumericDate claim, or -1. */
-static double date_claim(const json_t *claims, const char *name)
-{
-    const json_t *v = json_object_get(claims, name);
-
-    return json_is_number(v) ? json_number_value(v) : -1;
-}
-
-enum verdict { V_OK, V_NO_KEY, V_BAD };
-
-/* Check the ID token; V_OK with its email copied into email. */
-static enum verdict verify(const struct oidc *o, const struct callback *c,
-                           char *email, size_t email_size, const char **why)
-{
-    cjose_err err;
-    cjose_jws_t *jws;
-    cjose_header_t *hdr;
-    const char *alg, *kid, *s;
-    const cjose_jwk_t *key = NULL;
-    uint8_t *payload;
-    size_t len;
-    json_t *claims = NULL;
-    json_error_t jerr;
-    enum verdict v = V_BAD;
-    time_t now = time(NULL);
-    double exp, iat;
-
-    if (!(jws = cjose_jws_import(c->id_token, strlen(c->id_token), &err))) {
-        *why = "the ID token is not a signed JWT";
-        return V_BAD;
-    }
-    hdr = cjose_jws_get_protected(jws);
-    alg = cjose_header_get(hdr, "alg", &err);
-    kid = cjose_header_get(hdr, "kid", &err);
-    /* The algorithm is ours, not the token's: "none", or HS256 keyed with
-     * something public, never reaches a verifier. */
-    if (!alg || strcmp(alg, ALG) != 0) {
-        *why = "the ID token is not signed with RS256";
-        goto out;
-    }
-    if (json_object_get((json_t *)hdr, "crit")) {
-        *why = "the ID token has critical header parameters";
-        goto out;
-    }
-    for (size_t i = 0; i < o->nkeys && !key; i++) {
-        const char *k = cjose_jwk_get_kid(o->keys[i], &err);
-        if (kid ? (k && !strcmp(k, kid)) : o->nkeys == 1)
-            key = o->keys[i];
-    }
-    if (!key) {
-        *why = "the ID token is signed with a key the provider does not list";
-        v = V_NO_KEY;
-        goto out;
-    }
-    if (!cjose_jws_verify(jws, key, &err)) {
-        *why = "the ID token's signature does not verify";
-        goto out;
-    }
-    if (!cjose_jws_get_plaintext(jws, &payload, &len, &err) ||
-        !(claims = json_loadb((const char *)payload, len, 0, &jerr)) ||
-        !json_is_object(claims)) {
-        *why = "the ID token's claims are not a JSON object";
-        goto out;
-    }
-    if (!(s = json_string_value(json_object_get(claims, "iss"))) ||
-        strcmp(s, o->issuer) != 0) {
-        *why = "the ID token is from another issuer";
-        goto out;
-    }
-    if (!audience_ok(o, claims)) {
-        *why = "the ID token is for another client";
-        goto out;
-    }
-    exp = date_claim(claims, "exp");
-    iat = date_claim(claims, "iat");
-    if (exp < 0 || exp + SKEW < now || iat < 0 || iat - SKEW > now) {
-        *why = "the ID token has expired, or its exp or iat is not usable";
-        goto out;
-    }
-    if (!(s = json_string_value(json_object_get(claims, "nonce"))) ||
-        strlen(s) != strlen(c->nonce) ||
-        sodium_memcmp(s, c->nonce, strlen(s)) != 0) {
-        *why = "the ID token's nonce is not this sign-in's";
-        goto out;
-    }
-    if (!json_is_true(json_object_get(claims, "email_verified"))) {
-        *why = "the provider has not verified the email";
-        goto out;
-    }
-    if (!(s = json_string_value(json_object_get(claims, "email"))) ||
-        !strchr(s, '@') || strlen(s) >= email_size) {
-        *why = "the ID token names no usable email";
-        goto out;
-    }
-    strcpy(email, s);
-    v = V_OK;
-out:
-    json_decref(claims);
-    cjose_jws_release(jws);
-    return v;
-}
-
 static void check_token(struct preq *q, bool ok);
 
 static void keys_again(struct preq *q, bool ok)
@@ -598,15 +434,18 @@ static void check_token(struct preq *q, bool ok)
 {
     struct oidc *o = q->p->oidc;
     struct callback *c = q->page_data;
+    struct idtoken_expect e = {o->issuer, o->client_id, c->nonce,
+                               (double)time(NULL)};
     char email[256];
     const char *why = "";
 
     (void)ok;
-    switch (verify(o, c, email, sizeof(email), &why)) {
-    case V_OK:
+    switch (idtoken_check(c->id_token, o->keys, o->nkeys, &e, email,
+                          sizeof(email), &why)) {
+    case IDTOKEN_OK:
         portal_sign_in(q, email, "OIDC");
         return;
-    case V_NO_KEY:
+    case IDTOKEN_NO_KEY:
         /* A rotation: the keys once more, then the verdict stands. */
         if (!c->retried) {
             c->retried = true;
@@ -614,7 +453,7 @@ static void check_token(struct preq *q, bool ok)
             return;
         }
         /* fall through */
-    case V_BAD:
+    case IDTOKEN_BAD:
         portal_sign_in_denied(q, "OIDC", why);
         return;
     }
@@ -814,7 +653,7 @@ void portal_oidc_free(struct portal *p)
 
     if (!o)
         return;
-    free_keys(o->keys, o->nkeys);
+    idtoken_keys_free(o->keys);
     free(o->issuer);
     free(o->client_id);
     sodium_memzero(o->client_secret, strlen(o->client_secret));
