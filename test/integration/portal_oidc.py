@@ -11,6 +11,8 @@ begun in another browser, no cookie, the provider's error, a flood of
 sign-ins from one address, the provider gone).  None of the refusals
 leaves a session."""
 
+import json
+import subprocess
 import sys, os
 import tempfile
 import time
@@ -19,7 +21,10 @@ sys.path.insert(0, os.path.dirname(__file__))
 from harness_portal import *
 from oidc_provider import CLIENT_ID, CLIENT_SECRET, Provider
 
-op = Provider(tempfile.mkdtemp(prefix="docket-oidc-"))
+import shutil
+tmp = tempfile.mkdtemp(prefix="docket-oidc-")
+atexit.register(shutil.rmtree, tmp, True)
+op = Provider(tmp)
 p = Portal(portal={"languages": ["en", "nb"],
                    "oidc": {"issuer": op.issuer, "client_id": CLIENT_ID,
                             "client_secret": CLIENT_SECRET,
@@ -266,4 +271,25 @@ r = come_back(b, back)
 ok(r.status == 503 and "cannot be reached" in r.text,
    "the provider unreachable: a clear 503", (r.status, r.text[:300]))
 ok(p.d.proc.poll() is None, "docketd still runs")
+
+# A way in half set up stops docketd at start, with the reason.
+for what, oidc, words in [
+        ("an http issuer", {"issuer": "http://accounts.example",
+                            "client_id": "x", "client_secret": "y"},
+         "expected a URL starting with https://"),
+        ("an issuer without a client_id", {"issuer": op.issuer,
+                                           "client_secret": "y"},
+         "client_id is needed with an issuer"),
+        ("an issuer without a secret", {"issuer": op.issuer,
+                                        "client_id": "x"},
+         "client_secret is needed with an issuer"),
+        ("a client_id without an issuer", {"client_id": "x"},
+         "issuer is needed with a client_id")]:
+    path = os.path.join(cl.dir, "bad-oidc.yaml")
+    with open(path, "w") as f:
+        json.dump({"portal": {"oidc": oidc}}, f)  # JSON is YAML
+    r = subprocess.run([DOCKETD, "--config", path, "--check-config"],
+                       capture_output=True, text=True, timeout=30)
+    ok(r.returncode != 0 and words in r.stderr,
+       "docketd refuses %s" % what, (r.returncode, r.stderr[-500:]))
 done()
