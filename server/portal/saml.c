@@ -699,7 +699,7 @@ void page_saml_acs(struct preq *q)
     struct acs *st;
     char *email = NULL;
     unsigned char h[DK_TOKEN_HASH_LEN];
-    char hex[DK_TOKEN_HASH_LEN * 2 + 1], expires[32];
+    char hex[DK_TOKEN_HASH_LEN * 2 + 1], expires[32], lasso_why[160];
     struct db_query *dq;
     int rc;
 
@@ -729,7 +729,9 @@ void page_saml_acs(struct preq *q)
         profile, LASSO_PROFILE_SIGNATURE_VERIFY_HINT_MAYBE);
     rc = lasso_login_process_authn_response_msg(login, (gchar *)msg);
     if (rc != 0) {
-        why = lasso_strerror(rc);
+        snprintf(lasso_why, sizeof(lasso_why), "lasso refused the Response: %s",
+                 lasso_strerror(rc));
+        why = lasso_why;
         goto refuse;
     }
     resp = LASSO_IS_SAMLP2_RESPONSE(profile->response)
