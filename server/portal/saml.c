@@ -54,6 +54,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <lasso/debug.h>
 #include <lasso/lasso.h>
 #include <lasso/saml-2.0/saml2_helper.h>
 #include <lasso/xml/misc_text_node.h>
@@ -66,6 +67,7 @@
 #include <lasso/xml/saml-2.0/saml2_audience_restriction.h>
 #include <lasso/xml/saml-2.0/saml2_conditions.h>
 #include <lasso/xml/saml-2.0/saml2_subject_confirmation_data.h>
+#include <libxml/tree.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -266,6 +268,10 @@ bool portal_saml_init(struct portal *p)
             return false;
         }
         g_log_set_handler("Lasso", G_LOG_LEVEL_MASK, lasso_log_cb, NULL);
+        /* lasso_init() reads LASSO_FLAG from the environment, where
+         * "no-verify-signature" would make every signature pass: not
+         * here. */
+        lasso_flag_verify_signature = TRUE;
         lasso_ready = true;
     }
     s = dk_xcalloc(1, sizeof(*s));
@@ -566,6 +572,61 @@ static char *assertion_email(const struct portal *p, LassoSaml2Assertion *a,
     return NULL;
 }
 
+/* The element child of n named name in the XML Signature namespace. */
+static xmlNode *dsig_child(xmlNode *n, const char *name)
+{
+    static const char ns[] = "http://www.w3.org/2000/09/xmldsig#";
+
+    for (xmlNode *c = n ? n->children : NULL; c; c = c->next)
+        if (c->type == XML_ELEMENT_NODE && c->ns && c->ns->href &&
+            !strcmp((const char *)c->ns->href, ns) &&
+            !strcmp((const char *)c->name, name))
+            return c;
+    return NULL;
+}
+
+static bool one_of(xmlNode *n, const char *const *ok)
+{
+    xmlChar *alg = n ? xmlGetProp(n, BAD_CAST "Algorithm") : NULL;
+    bool found = false;
+
+    for (; alg && *ok && !found; ok++)
+        found = !strcmp((const char *)alg, *ok);
+    xmlFree(alg);
+    return found;
+}
+
+/* Whether the assertion's signature (the one lasso verified: its direct
+ * child) uses SHA-2.  Lasso 2.8.1 still takes SHA-1, and the setter of its
+ * floor (lasso_set_min_signature_method) is not exported. */
+static bool sha2_signed(LassoSaml2Assertion *a)
+{
+    static const char *const sig[] = {
+        "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
+        "http://www.w3.org/2001/04/xmldsig-more#rsa-sha384",
+        "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512", NULL};
+    static const char *const digest[] = {
+        "http://www.w3.org/2001/04/xmlenc#sha256",
+        "http://www.w3.org/2001/04/xmldsig-more#sha384",
+        "http://www.w3.org/2001/04/xmlenc#sha512", NULL};
+    xmlNode *si = dsig_child(
+        dsig_child(lasso_node_get_original_xmlnode(LASSO_NODE(a)), "Signature"),
+        "SignedInfo");
+    bool any = false;
+
+    if (!si || !one_of(dsig_child(si, "SignatureMethod"), sig))
+        return false;
+    for (xmlNode *c = si->children; c; c = c->next) {
+        if (c->type != XML_ELEMENT_NODE ||
+            strcmp((const char *)c->name, "Reference") != 0)
+            continue;
+        if (!one_of(dsig_child(c, "DigestMethod"), digest))
+            return false;
+        any = true;
+    }
+    return any;
+}
+
 /* What the checks found, for saml_accept(). */
 struct verdict {
     const char *request;   /* InResponseTo (borrowed from lasso) */
@@ -639,7 +700,12 @@ static const char *check_assertion(const struct saml *s,
     if (resp->parent.Destination &&
         strcmp(resp->parent.Destination, s->acs) != 0)
         return "the Response is for another destination";
+    /* Kept until it could no longer pass the checks above; an IdP's
+     * NotOnOrAfter years away is cut to a day: the request it answers is
+     * consumed anyway, so a replay after that fails there. */
     v->expires += SKEW;
+    if (v->expires > now + 24 * 3600)
+        v->expires = now + 24 * 3600;
     return NULL;
 }
 
@@ -756,6 +822,10 @@ void page_saml_acs(struct preq *q)
         why = rc == LASSO_DS_ERROR_SIGNATURE_NOT_FOUND
                   ? "the assertion is not signed"
                   : "the assertion's signature does not verify";
+        goto refuse;
+    }
+    if (!sha2_signed(a)) {
+        why = "the assertion is signed with SHA-1 (or something unknown)";
         goto refuse;
     }
     if ((why = check_assertion(s, resp, a, time(NULL), &v)) != NULL)

@@ -39,6 +39,8 @@ from saml2.metadata import entity_descriptor
 from saml2.saml import NAMEID_FORMAT_EMAILADDRESS, NameID
 from saml2.server import Server
 from saml2.authn_context import PASSWORD
+from saml2.xmldsig import (DIGEST_SHA1, DIGEST_SHA256, SIG_RSA_SHA1,
+                            SIG_RSA_SHA256)
 
 keys = tempfile.mkdtemp(prefix="docket-saml.")
 atexit.register(shutil.rmtree, keys, True)
@@ -68,6 +70,10 @@ def idp_config(key, cert, sp_metadata=None, lifetime=5):
                  (IDP + "/sso", BINDING_HTTP_REDIRECT)]},
              "policy": {"default": {"lifetime": {"minutes": lifetime}}},
              "name_id_format": [NAMEID_FORMAT_EMAILADDRESS],
+             # pysaml2 7.0 signs with SHA-1 unless told: the portal refuses
+             # that (one check below).
+             "signing_algorithm": SIG_RSA_SHA256,
+             "digest_algorithm": DIGEST_SHA256,
              # The Redirect binding's signature is not in the XML: it is
              # checked by the handler below.
              "want_authn_requests_signed": False}},
@@ -181,7 +187,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             name_id=NameID(format=NAMEID_FORMAT_EMAILADDRESS, text=email),
             authn={"class_ref": PASSWORD, "authn_auth": IDP_ID},
             sign_assertion=a.get("sign_assertion", True),
-            sign_response=a.get("sign_response", False))
+            sign_response=a.get("sign_response", False),
+            sign_alg=a.get("sign_alg"), digest_alg=a.get("digest_alg"))
         info = server.apply_binding(BINDING_HTTP_POST, str(response), ACS,
                                     relay_state="", response=True)
         page = info["data"].encode()
@@ -324,6 +331,8 @@ bad("Signature element not found", "an unsigned Response and assertion",
 bad("the assertion is not signed", "a signed Response, its assertion not",
     email=ola, sign_assertion=False, sign_response=True)
 bad("lasso refused the Response", "signed by another key", email=ola, server="evil")
+bad("the assertion is signed with SHA-1", "signed with RSA-SHA1", email=ola,
+    sign_alg=SIG_RSA_SHA1, digest_alg=DIGEST_SHA1)
 bad("the assertion has expired", "an expired assertion (NotOnOrAfter past)",
     email=ola, server="expired")
 bad("the assertion is for another audience", "another audience",
