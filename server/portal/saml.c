@@ -187,16 +187,15 @@ static char *sp_metadata(const char *entity_id, const char *acs,
     return dk_buf_steal(&b, len);
 }
 
-/* Lasso's own messages (a signature that does not verify, say) are
- * details of a refusal that is logged once, with its reason: debug. */
+/* Lasso's own messages are details of a refusal that is logged once,
+ * with its reason, by the caller: debug.  (Lasso says CRITICAL of an
+ * ordinary failure, such as metadata it cannot use.) */
 static void lasso_log_cb(const gchar *domain, GLogLevelFlags level,
                          const gchar *message, gpointer data)
 {
-    (void)domain;
+    (void)level;
     (void)data;
-    dk_log((level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL)) ? DK_LOG_WARN
-                                                                : DK_LOG_DEBUG,
-           "lasso: %s", message);
+    dk_log(DK_LOG_DEBUG, "%s: %s", domain ? domain : "lasso", message);
 }
 
 /* The one provider lasso was given: its entity ID. */
@@ -267,7 +266,9 @@ bool portal_saml_init(struct portal *p)
                    lasso_strerror(rc));
             return false;
         }
+        /* Its messages use "Lasso", its g_return_if_fail()s "lasso". */
         g_log_set_handler("Lasso", G_LOG_LEVEL_MASK, lasso_log_cb, NULL);
+        g_log_set_handler("lasso", G_LOG_LEVEL_MASK, lasso_log_cb, NULL);
         /* lasso_init() reads LASSO_FLAG from the environment, where
          * "no-verify-signature" would make every signature pass: not
          * here. */

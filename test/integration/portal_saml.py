@@ -10,14 +10,17 @@ of the POST binding, for a user and with the faults the test asks for;
 the test's Browser posts that form to /saml/acs itself, without cookies
 as a browser would (SameSite=Lax), and follows the 303.
 
-Checked: a good sign-in; an email not on the access list; a Norwegian
-browser's denied page; unsigned; a signed Response with an unsigned
-assertion; signed by another key; expired; wrong audience; wrong
+Checked: a good sign-in, by the NameID and (on a second docketd) by an
+attribute; an email not on the access list; a Norwegian browser's denied
+page; unsigned; a signed Response with an unsigned assertion; signed by
+another key; signed with SHA-1; expired; wrong audience; wrong
 recipient; InResponseTo unknown, missing (unsolicited) and from another
 browser (login CSRF); a replay; the hand-off token used twice; a
-tampered assertion; an oversized and a non-base64 SAMLResponse.  None of
-the refusals leaves a session or a used assertion behind, and each one's
-reason is in docketd's log."""
+tampered assertion; a comment inside the signed address; a NameID that
+is no address, no email attribute; an oversized and a non-base64
+SAMLResponse; configurations that cannot work stop docketd with one
+line.  None of the refusals leaves a session or a used assertion
+behind, and each one's reason is in docketd's log."""
 
 import base64
 import http.server
@@ -36,7 +39,8 @@ from cryptography.hazmat.primitives.asymmetric import padding
 from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
 from saml2.config import IdPConfig
 from saml2.metadata import entity_descriptor
-from saml2.saml import NAMEID_FORMAT_EMAILADDRESS, NameID
+from saml2.saml import (NAMEID_FORMAT_EMAILADDRESS, NAMEID_FORMAT_UNSPECIFIED,
+                        NameID)
 from saml2.server import Server
 from saml2.authn_context import PASSWORD
 from saml2.xmldsig import (DIGEST_SHA1, DIGEST_SHA256, SIG_RSA_SHA1,
@@ -91,12 +95,22 @@ idp_md = os.path.join(keys, "idp-metadata.xml")
 with open(idp_md, "w") as f:
     f.write(str(entity_descriptor(idp_config(idp_key, idp_cert))))
 
-p = Portal(portal={"languages": ["en", "nb", "nl"], "saml": {"idp_metadata": idp_md, "sp_key_file": sp_key,
-                            "sp_cert_file": sp_cert}})
+SAML = {"idp_metadata": idp_md, "sp_key_file": sp_key,
+        "sp_cert_file": sp_cert}
+p = Portal(portal={"languages": ["en", "nb", "nl"], "saml": SAML})
 cl = p.cl
 d = p.d
 ACS = p.base + "/saml/acs"
 SP_ID = p.base + "/saml/metadata"
+# A second docketd on the same database, a portal of its own that reads
+# the email from an attribute (the eduPerson/LDAP mail OID), not the NameID.
+MAIL = "urn:oid:0.9.2342.19200300.100.1.3"
+D2_PORT = free_port()
+BASE2 = "http://127.0.0.1:%d" % D2_PORT
+d2 = p.start("d2", http={"listen": "127.0.0.1:%d" % D2_PORT},
+             portal={"base_url": BASE2,
+                     "saml": dict(SAML, email_attribute=MAIL)})
+SP2_ID = BASE2 + "/saml/metadata"
 
 ola = p.contact("ola@nordlys.example.no", "Ola", "Nordmann")
 kari = p.contact("kari@nordlys.example.no", "Kari", "Lund")
@@ -120,6 +134,13 @@ ok(body in md, "our certificate is in it")
 sp_md = os.path.join(keys, "sp-metadata.xml")
 with open(sp_md, "w") as f:
     f.write(md)
+md2 = Browser(D2_PORT).get("/saml/metadata").text
+ok('entityID="%s"' % SP2_ID in md2 and "nameid-format:unspecified" in md2
+   and "nameid-format:emailAddress" in md,
+   "the NameID format asked for: an address, or any with an attribute", md2)
+sp2_md = os.path.join(keys, "sp2-metadata.xml")
+with open(sp2_md, "w") as f:
+    f.write(md2)
 # Another service provider the IdP also serves: its assertions name it.
 OTHER_SP = "http://127.0.0.1:1/other/metadata"
 other_md = os.path.join(keys, "other-metadata.xml")
@@ -127,9 +148,9 @@ with open(other_md, "w") as f:
     f.write(md.replace(SP_ID, OTHER_SP))
 
 servers = {
-    "idp": Server(config=idp_config(idp_key, idp_cert, [sp_md, other_md])),
-    "evil": Server(config=idp_config(evil_key, evil_cert, [sp_md, other_md])),
-    "expired": Server(config=idp_config(idp_key, idp_cert, [sp_md, other_md],
+    "idp": Server(config=idp_config(idp_key, idp_cert, [sp_md, sp2_md, other_md])),
+    "evil": Server(config=idp_config(evil_key, evil_cert, [sp_md, sp2_md, other_md])),
+    "expired": Server(config=idp_config(idp_key, idp_cert, [sp_md, sp2_md, other_md],
                                         lifetime=-10)),
 }
 sp_public = x509.load_pem_x509_certificate(pem.encode()).public_key()
@@ -171,25 +192,30 @@ class Handler(http.server.BaseHTTPRequestHandler):
         idp = servers["idp"]
         req = idp.parse_authn_request(q["SAMLRequest"], BINDING_HTTP_REDIRECT)
         msg = req.message
-        assert msg.issuer.text == SP_ID, msg.issuer.text
-        assert msg.assertion_consumer_service_url == ACS
+        sp = msg.issuer.text
+        acs = sp.replace("/saml/metadata", "/saml/acs")
+        assert sp in (SP_ID, SP2_ID), sp
+        assert msg.assertion_consumer_service_url == acs
         assert msg.protocol_binding == BINDING_HTTP_POST
         with IdP.lock:
             a = dict(IdP.answer)
             IdP.requests.append(msg.id)
         server = servers[a.get("server", "idp")]
         email = a["email"]
+        name_id = a.get("name_id", email)
         response = server.create_authn_response(
-            {"mail": [email]},
+            a.get("identity", {"mail": [email]}),
             a.get("in_response_to", msg.id),
-            a.get("destination", ACS),
-            a.get("audience", SP_ID),
-            name_id=NameID(format=NAMEID_FORMAT_EMAILADDRESS, text=email),
+            a.get("destination", acs),
+            a.get("audience", sp),
+            name_id=NameID(format=NAMEID_FORMAT_EMAILADDRESS
+                           if "@" in name_id else NAMEID_FORMAT_UNSPECIFIED,
+                           text=name_id),
             authn={"class_ref": PASSWORD, "authn_auth": IDP_ID},
             sign_assertion=a.get("sign_assertion", True),
             sign_response=a.get("sign_response", False),
             sign_alg=a.get("sign_alg"), digest_alg=a.get("digest_alg"))
-        info = server.apply_binding(BINDING_HTTP_POST, str(response), ACS,
+        info = server.apply_binding(BINDING_HTTP_POST, str(response), acs,
                                     relay_state="", response=True)
         page = info["data"].encode()
         self.send_response(200)
@@ -222,7 +248,8 @@ def start(b, **answer):
         return None
     action = re.search(r'<form[^>]*action="([^"]*)"', page)
     value = re.search(r'name="SAMLResponse"\s+value="([^"]*)"', page)
-    ok(action and value and action.group(1) == ACS,
+    ok(action and value and
+       action.group(1) == "http://127.0.0.1:%d/saml/acs" % b.port,
        "the IdP's form posts to our consumer", page[:500])
     return value.group(1) if value else None
 
@@ -238,7 +265,7 @@ def sessions():
 
 
 def log_count(text):
-    return d.log_text().count(text)
+    return (d.log_text() + d2.log_text()).count(text)
 
 
 def refused(b, r, reason, what, status=403):
@@ -402,9 +429,91 @@ refused(b, post(b, "<samlp:Response/>"),
 refused(b, post(b, base64.b64encode(b"<not xml").decode()),
         "lasso refused the Response", "base64 of something that is not XML")
 
+# ---- the email in an attribute (d2), and what is not an email -------------
+b = Browser(D2_PORT)
+r = sign_in(b, start(b, email=kari, name_id="u-4711"))
+eq((r.status, r.header("Location")), (303, "/tickets"),
+   "with email_attribute, the attribute names the contact")
+r = b.get("/tickets")
+ok(r.status == 200 and "Kari" in r.text, "logged in as Kari", r.text[:500])
+b = Browser(D2_PORT)
+refused(b, post(b, start(b, email=kari, name_id="u-4711", identity={})),
+        "the assertion has no email attribute", "no email attribute")
+b = p.browser()
+refused(b, post(b, start(b, email=kari, name_id="u-4711")),
+        "the NameID is not an email address", "a NameID that is no address")
+
+
+# A comment inside the signed address (exclusive canonicalization drops
+# comments, so the signature still holds): the whole text counts, not
+# the part before the comment.
+def commented(port, what):
+    b = Browser(port)
+    resp = start(b, email=ola + ".evil.example")
+    xml = base64.b64decode(resp).replace(
+        ola.encode() + b".evil", ola.encode() + b"<!---->.evil")
+    ok(xml.count(b"<!---->") >= 2, what + ": comments inserted")
+    n = sessions()
+    refused(b, sign_in(b, base64.b64encode(xml).decode()),
+            "the email is not an allowed contact", what)
+    eq(sessions(), n, what + ": no session")
+
+
+commented(p.http_port, "a comment in the NameID's address")
+commented(D2_PORT, "a comment in the attribute's address")
+
+# ---- the login page, and a first visit -----------------------------------------
+b = p.browser()
+ok('href="/saml/login"' in b.get("/login").text, "the login page's SAML button")
+b = p.browser()
+r = b.get("/saml/login")
+ok(any(v.startswith("dk_pre=") for v in r.all("Set-Cookie")),
+   "a first visit to /saml/login gets its dk_pre in that answer")
+
+# ---- a configuration that does not work stops docketd ---------------------------
+not_md = os.path.join(keys, "not-metadata.xml")
+with open(not_md, "w") as f:
+    f.write("<html>not metadata</html>")
+post_only = os.path.join(keys, "post-only.xml")
+with open(post_only, "w") as f:
+    f.write(str(entity_descriptor(idp_config(idp_key, idp_cert)))
+            .replace(BINDING_HTTP_REDIRECT, BINDING_HTTP_POST))
+for i, (saml, line) in enumerate([
+        (dict(SAML, idp_metadata="/nonexistent/idp.xml"),
+         "portal.saml.idp_metadata /nonexistent/idp.xml: cannot be read"),
+        (dict(SAML, idp_metadata=not_md),
+         "portal.saml.idp_metadata %s: not the metadata of one identity "
+         "provider" % not_md),
+        (dict(SAML, sp_key_file=sp_cert),
+         "portal.saml.sp_key_file %s: not a PEM private key" % sp_cert),
+        (dict(SAML, sp_cert_file=sp_key),
+         "portal.saml.sp_cert_file %s: not a PEM certificate" % sp_key),
+        (dict(SAML, idp_metadata=post_only),
+         "portal.saml: cannot make a signed AuthnRequest (HTTP-Redirect)")]):
+    name = "bad%d" % i
+    try:
+        p.start(name, http={"listen": "127.0.0.1:%d" % free_port()},
+                portal={"saml": saml})
+    except (RuntimeError, OSError, TimeoutError):
+        pass  # it may die before or after it answers on its socket
+    srv = [s for s in cl.servers if s.name == name]
+    srv[0].checked = True  # it is meant to exit
+    try:
+        rc = srv[0].proc.wait(20)
+    except subprocess.TimeoutExpired:
+        rc = None
+    text = open(os.path.join(cl.dir, name + ".log")).read()
+    errors = [l for l in text.splitlines() if " error " in l]
+    ok(rc not in (0, None) and len(errors) == 1 and line in errors[0]
+       and "CRITICAL" not in text,
+       "docketd refuses to start, with one line: " + line, (rc, text[-1500:]))
+
 eq(IdP.errors, [], "the IdP found every AuthnRequest well signed and formed")
 eq(cl.sql1("SELECT count(*) FROM session s JOIN contact c ON c.id = "
-           "s.contact_id WHERE c.email <> '%s'" % ola), "0",
-   "nobody but Ola ever got a session")
+           "s.contact_id WHERE c.email NOT IN ('%s', '%s')" % (ola, kari)),
+   "0", "nobody but Ola and Kari ever got a session")
+eq(cl.sql1("SELECT count(*) FROM session s JOIN contact c ON c.id = "
+           "s.contact_id WHERE c.email = '%s'" % kari), "1",
+   "Kari only once, on d2")
 
 done()
