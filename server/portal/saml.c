@@ -307,7 +307,13 @@ bool portal_saml_init(struct portal *p)
     s->metadata =
         sp_metadata(s->entity_id, s->acs, b64,
                     !cfg->portal.saml.email_attribute[0], &s->metadata_len);
-    s->server = lasso_server_new_from_buffers(s->metadata, key, NULL, cert);
+    /* No certificate for lasso: it is in our metadata, which is where the
+     * IdP reads it.  Lasso would only attach it to the XML signatures it
+     * makes, and we make none (the Redirect binding signs the query);
+     * and with a certificate lasso's key loader first tries its PEM text
+     * as a file name, and xmlsec 1.2.37 leaks a BIO on every such failure,
+     * that is on every /saml/login. */
+    s->server = lasso_server_new_from_buffers(s->metadata, key, NULL, NULL);
     if (!s->server) {
         dk_log(DK_LOG_ERROR,
                "portal.saml: lasso refused our key or certificate (%s, %s)",
