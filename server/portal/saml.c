@@ -4,8 +4,9 @@
  *
  * At start-up portal_saml_init() reads the IdP's metadata and our key and
  * certificate, writes our own metadata (entity ID base_url/saml/metadata,
- * one assertion consumer base_url/saml/acs with the POST binding) and
- * gives both to one LassoServer, kept for the process's life.
+ * one assertion consumer base_url/saml/acs with the POST binding, the
+ * certificate) and gives it, the key and the IdP's metadata to one
+ * LassoServer, kept for the process's life.
  *
  * A sign-in is three requests, all of them stateless in docketd (any
  * docketd of the database may serve each one):
@@ -42,8 +43,12 @@
  * all: lasso_saml2_assertion_validate_conditions() exists but is not
  * called); InResponseTo (only against a request built by the same
  * LassoLogin object, which ours never is); replay (only within a
- * LassoSession, which we do not keep).  Lasso is CPU-only and runs on the
- * loop; the Response is bounded at 64 KiB of base64 before it is parsed.
+ * LassoSession, which we do not keep); SHA-1 (lasso 2.8.1 accepts it, and
+ * does not export the setter of its floor, so the algorithms are read
+ * here).  Lasso also turns all signature checks off when LASSO_FLAG in
+ * the environment says "no-verify-signature": its flag is set back.
+ * Lasso is CPU-only and runs on the loop; the Response is bounded at 64
+ * KiB of base64 before it is parsed.
  */
 #include "portal_int.h"
 #include "core.h"
