@@ -26,6 +26,7 @@ SET client_min_messages = warning;  -- quiet IF EXISTS and IF NOT EXISTS
 \ir schema/tables/logins.sql
 \ir schema/tables/uploads.sql
 \ir schema/tables/sign_in.sql
+\ir schema/tables/saml.sql
 
 -- Functions: CREATE OR REPLACE, re-run by every docketctl migrate, so a
 -- change to a function needs no numbered migration.
@@ -45,6 +46,7 @@ SET client_min_messages = warning;  -- quiet IF EXISTS and IF NOT EXISTS
 \ir schema/functions/mail_in.sql
 \ir schema/functions/uploads.sql
 \ir schema/functions/oidc.sql
+\ir schema/functions/saml.sql
 
 -- Triggers (structure: changed by migrations), the seed rows, the version.
 \ir schema/triggers.sql

@@ -81,6 +81,8 @@ static const struct route {
     {"/saml/metadata", NULL, 0, page_saml_metadata},
     {"/saml/login", NULL, 0, page_saml_login},
     {"/saml/acs", NULL, R_POST | R_FOREIGN, page_saml_acs},
+    /* Where the POST sends the browser on, so that its cookies come. */
+    {"/saml/acs", NULL, 0, page_saml_acs_done},
     {"/static/portal.css", NULL, R_NO_SESSION, NULL},
     {"/static/portal.js", NULL, R_NO_SESSION, NULL},
     {"/static/logo", NULL, R_NO_SESSION, NULL},

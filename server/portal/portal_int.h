@@ -310,6 +310,7 @@ void page_oidc_callback(struct preq *q);
 void page_saml_metadata(struct preq *q);
 void page_saml_login(struct preq *q);
 void page_saml_acs(struct preq *q);
+void page_saml_acs_done(struct preq *q);
 
 /* ---- the identity providers (oidc.c, saml.c) ----------------------------- */
 
