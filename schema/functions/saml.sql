@@ -4,15 +4,23 @@
 -- checks it; whoever inserts also removes what has expired, so the
 -- tables stay small without a janitor.
 
--- An AuthnRequest sent: its ID, the hash of the browser's dk_pre cookie,
--- how long its answer may take.
-CREATE OR REPLACE FUNCTION saml_request_new(p_id text, p_pre_hash bytea, p_valid interval)
+-- An AuthnRequest about to be sent: its ID, the hash of the browser's
+-- dk_pre cookie, how long its answer may take.  Refused (DK429) when the
+-- address already has p_max_pending waiting, before docketd signs it: a
+-- flood of /saml/login fills neither the table nor the loop.
+CREATE OR REPLACE FUNCTION saml_request_new(p_id text, p_pre_hash bytea, p_valid interval,
+                                            p_address text, p_max_pending integer)
 RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
     DELETE FROM saml_request WHERE expires_at < now();
     DELETE FROM saml_handoff WHERE expires_at < now();
-    INSERT INTO saml_request (id, pre_hash, expires_at)
-    VALUES (p_id, p_pre_hash, now() + p_valid);
+    IF p_address IS NOT NULL AND
+       (SELECT count(*) FROM saml_request WHERE address = p_address) >= p_max_pending THEN
+        RAISE EXCEPTION 'too many sign-ins are waiting from this address'
+            USING ERRCODE = 'DK429';
+    END IF;
+    INSERT INTO saml_request (id, pre_hash, expires_at, address)
+    VALUES (p_id, p_pre_hash, now() + p_valid, p_address);
 END
 $$;
 

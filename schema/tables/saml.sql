@@ -7,13 +7,16 @@
 
 -- An AuthnRequest of ours (its ID, which the answer's InResponseTo must
 -- name), bound to the browser that asked: pre_hash is the SHA-256 of its
--- dk_pre cookie.  Consumed by the first answer.
+-- dk_pre cookie.  Consumed by the first answer.  address is the peer's
+-- IPv4 address or IPv6 /64, for the bound on requests waiting per address.
 CREATE TABLE saml_request (
     id          text PRIMARY KEY CHECK (length(id) BETWEEN 1 AND 256),
     pre_hash    bytea NOT NULL CHECK (length(pre_hash) = 32),
-    expires_at  timestamptz NOT NULL
+    expires_at  timestamptz NOT NULL,
+    address     text CHECK (length(address) <= 64)
 );
 CREATE INDEX saml_request_expires ON saml_request (expires_at);
+CREATE INDEX saml_request_address ON saml_request (address) WHERE address IS NOT NULL;
 
 -- An assertion accepted once: (issuer, ID) may not come again while it
 -- could still be valid (expires_at: its NotOnOrAfter and the clock skew

@@ -56,6 +56,7 @@
 #include "dk_log.h"
 #include "dk_mem.h"
 #include "html.h"
+#include "limiter.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -85,6 +86,7 @@
 #define MAX_RESPONSE  (64 * 1024)   /* SAMLResponse, base64 */
 #define MAX_FILE      (1024 * 1024) /* metadata, key, certificate */
 #define MAX_ID        256           /* request and assertion IDs */
+#define MAX_PENDING   30            /* requests waiting per address */
 #define BEARER        "urn:oasis:names:tc:SAML:2.0:cm:bearer"
 #define FORMAT_EMAIL  "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress"
 #define FORMAT_UNSPEC "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified"
@@ -394,40 +396,25 @@ static void pre_hex(const char *pre, char hex[DK_TOKEN_HASH_LEN * 2 + 1])
     hex_of(h, sizeof(h), hex, DK_TOKEN_HASH_LEN * 2 + 1);
 }
 
+/* The request, stored: now signed, and the browser sent with it. */
 static void request_stored(struct preq *q, PGresult *res)
 {
-    struct dk_buf extra = DK_BUF_INIT(0);
-    char *url = q->page_data;
-
-    if (!db_ok(res)) {
-        portal_db_error(q, res);
-        return;
-    }
-    /* The IdP's address is the configuration's, the rest base64 and
-     * percent-encoding (checked in page_saml_login). */
-    dk_buf_printf(&extra, "Location: %s\r\nCache-Control: no-store\r\n", url);
-    portal_bytes(q, 303, "text/plain; charset=utf-8",
-                 extra.data ? extra.data : "", NULL);
-    dk_buf_free(&extra);
-}
-
-void page_saml_login(struct preq *q)
-{
     struct saml *s = q->p->saml;
+    const char *id = q->page_data;
+    struct dk_buf extra = DK_BUF_INIT(0);
     LassoLogin *login;
     LassoProfile *profile;
     LassoSamlp2AuthnRequest *req;
-    const char *id;
-    char hex[DK_TOKEN_HASH_LEN * 2 + 1];
-    struct db_query *dq;
+    LassoSamlp2RequestAbstract *abs;
     int rc;
 
-    if (!s) {
-        portal_not_found(q);
-        return;
-    }
-    if (q->logged_in) {
-        portal_redirect(q, "/tickets", 0);
+    if (!db_ok(res)) {
+        if (db_outcome(res).outcome == DK_OUT_TOO_MANY)
+            portal_message(q, 429, T(q, "Try again shortly"),
+                           T(q, "Too many sign-ins were begun from here. "
+                                "Wait a few minutes and try again."));
+        else
+            portal_db_error(q, res);
         return;
     }
     if (!(login = lasso_login_new(s->server))) {
@@ -440,6 +427,10 @@ void page_saml_login(struct preq *q)
                                         LASSO_HTTP_METHOD_REDIRECT);
     if (rc == 0) {
         req = LASSO_SAMLP2_AUTHN_REQUEST(profile->request);
+        abs = LASSO_SAMLP2_REQUEST_ABSTRACT(profile->request);
+        /* The ID stored a moment ago, not lasso's. */
+        g_free(abs->ID);
+        abs->ID = g_strdup(id);
         /* The answer comes to our one consumer, by POST. */
         g_free(req->ProtocolBinding);
         req->ProtocolBinding = g_strdup(LASSO_SAML2_METADATA_BINDING_POST);
@@ -449,27 +440,64 @@ void page_saml_login(struct preq *q)
             req->NameIDPolicy->AllowCreate = TRUE;
         rc = lasso_login_build_authn_request_msg(login);
     }
-    id = rc == 0 ? LASSO_SAMLP2_REQUEST_ABSTRACT(profile->request)->ID : NULL;
-    if (rc != 0 || !profile->msg_url || !id || strlen(id) > MAX_ID ||
+    if (rc != 0 || !profile->msg_url ||
         strpbrk(profile->msg_url, "\r\n") != NULL) {
         dk_log(DK_LOG_ERROR, "portal: SAML AuthnRequest not made: %s",
-               rc ? lasso_strerror(rc) : "no address or ID");
+               rc ? lasso_strerror(rc) : "no address");
         lasso_login_destroy(login);
         portal_message(q, 500, T(q, "Something went wrong"),
                        T(q, "The helpdesk could not do that. Please try "
                             "again."));
         return;
     }
+    /* The IdP's address is the configuration's, the rest base64 and
+     * percent-encoding (checked above). */
+    dk_buf_printf(&extra, "Location: %s\r\nCache-Control: no-store\r\n",
+                  profile->msg_url);
+    lasso_login_destroy(login);
+    portal_bytes(q, 303, "text/plain; charset=utf-8",
+                 extra.data ? extra.data : "", NULL);
+    dk_buf_free(&extra);
+}
+
+void page_saml_login(struct preq *q)
+{
+    unsigned char raw[20];
+    char *id, hex[DK_TOKEN_HASH_LEN * 2 + 1], addr[64];
+    struct db_query *dq;
+
+    if (!q->p->saml) {
+        portal_not_found(q);
+        return;
+    }
+    if (q->logged_in) {
+        portal_redirect(q, "/tickets", 0);
+        return;
+    }
+    /* Our own request ID ("_" and 40 hex digits: an xsd:ID never starts
+     * with a digit), stored before anything is signed, so that a refused
+     * request costs no signature. */
+    if (!(id = malloc(2 + sizeof(raw) * 2))) {
+        portal_message(q, 500, T(q, "Something went wrong"),
+                       T(q, "Out of memory."));
+        return;
+    }
+    randombytes_buf(raw, sizeof(raw));
+    id[0] = '_';
+    sodium_bin2hex(id + 1, 1 + sizeof(raw) * 2, raw, sizeof(raw));
+    q->page_data = id;
+    q->page_free = free;
     /* visitor_known() has given a visitor who had none a new dk_pre, set
      * by this very answer: the browser comes back with it. */
     pre_hex(q->pre, hex);
-    dq = db_query_new("SELECT saml_request_new($1, decode($2, 'hex'), $3)", 3);
+    dq = db_query_new("SELECT saml_request_new($1, decode($2, 'hex'), $3, "
+                      "$4, $5::integer)",
+                      5);
     db_param(dq, 0, id);
     db_param(dq, 1, hex);
     db_param(dq, 2, REQUEST_TTL);
-    q->page_data = dk_xstrdup(profile->msg_url);
-    q->page_free = free;
-    lasso_login_destroy(login);
+    db_param(dq, 3, limiter_address(q->r->peer, false, addr, sizeof(addr)));
+    db_param_ll(dq, 4, MAX_PENDING);
     portal_query(q, dq, request_stored);
 }
 

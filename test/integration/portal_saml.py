@@ -470,6 +470,18 @@ r = b.get("/saml/login")
 ok(any(v.startswith("dk_pre=") for v in r.all("Set-Cookie")),
    "a first visit to /saml/login gets its dk_pre in that answer")
 
+# ---- a flood of sign-ins from one address is bounded, before any signing ---------
+cl.sql("DELETE FROM saml_request")
+statuses = [p.browser().get("/saml/login").status for _ in range(32)]
+ok(statuses[:30] == [303] * 30 and statuses[30:] == [429, 429],
+   "30 SAML requests may wait per address, then 429", statuses)
+eq(cl.sql1("SELECT count(*) FROM saml_request"), "30",
+   "the refused ones left no row")
+ids = [r[0] for r in cl.sql("SELECT id FROM saml_request")]
+ok(all(re.fullmatch(r"_[0-9a-f]{40}", i) for i in ids),
+   "request IDs are ours: '_' and 160 random bits", ids[:3])
+cl.sql("DELETE FROM saml_request")
+
 # ---- a configuration that does not work stops docketd ---------------------------
 not_md = os.path.join(keys, "not-metadata.xml")
 with open(not_md, "w") as f:
