@@ -100,28 +100,26 @@ static enum idtoken_verdict check_claims(const json_t *claims,
     return IDTOKEN_OK;
 }
 
-/* Three parts of base64url (RFC 7515's compact form) and nothing else:
+/* n bytes of base64url without padding, of a length it can have:
  * cjose 0.6 asserts (aborts the process) on some malformed base64, such
- * as a '=' inside a part, so nothing else reaches it. */
+ * as a '=' inside or a length of 4k + 1, so nothing else reaches it. */
+static int b64url_ok(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z') ||
+              (s[i] >= '0' && s[i] <= '9') || s[i] == '-' || s[i] == '_'))
+            return 0;
+    return n % 4 != 1;
+}
+
+/* Three parts of base64url (RFC 7515's compact form) and nothing else. */
 static int compact_jws(const char *t)
 {
-    int dots = 0;
-    size_t part = 0;
+    const char *a = strchr(t, '.'), *b = a ? strchr(a + 1, '.') : NULL;
 
-    for (; *t; t++) {
-        if (*t == '.') {
-            if (part % 4 == 1)
-                return 0;
-            dots++;
-            part = 0;
-        } else if ((*t >= 'A' && *t <= 'Z') || (*t >= 'a' && *t <= 'z') ||
-                   (*t >= '0' && *t <= '9') || *t == '-' || *t == '_') {
-            part++;
-        } else {
-            return 0;
-        }
-    }
-    return dots == 2 && part % 4 != 1;
+    return b && !strchr(b + 1, '.') && b64url_ok(t, (size_t)(a - t)) &&
+           b64url_ok(a + 1, (size_t)(b - a - 1)) &&
+           b64url_ok(b + 1, strlen(b + 1));
 }
 
 enum idtoken_verdict idtoken_check(const char *token, cjose_jwk_t *const *keys,
@@ -180,6 +178,29 @@ out:
     return v;
 }
 
+/* The public half of an RSA JWK, and nothing else of it (a provider
+ * that publishes "d" by mistake does not make us hold a private key),
+ * each part checked before cjose decodes it. */
+static cjose_jwk_t *public_key(const json_t *k, cjose_err *err)
+{
+    const char *kid = json_string_value(json_object_get(k, "kid"));
+    const json_t *n = json_object_get(k, "n"), *e = json_object_get(k, "e");
+    json_t *pub;
+    cjose_jwk_t *jwk;
+
+    if (!json_is_string(n) || !json_is_string(e) ||
+        !b64url_ok(json_string_value(n), json_string_length(n)) ||
+        !b64url_ok(json_string_value(e), json_string_length(e)) ||
+        !json_string_length(n) || !json_string_length(e))
+        return NULL;
+    pub = json_pack("{s:s, s:O, s:O}", "kty", "RSA", "n", n, "e", e);
+    if (pub && kid)
+        json_object_set_new(pub, "kid", json_string(kid));
+    jwk = pub ? cjose_jwk_import_json((cjose_header_t *)pub, err) : NULL;
+    json_decref(pub);
+    return jwk;
+}
+
 cjose_jwk_t **idtoken_keys(const char *json, size_t len, size_t *n,
                            size_t *skipped)
 {
@@ -208,7 +229,7 @@ cjose_jwk_t **idtoken_keys(const char *json, size_t len, size_t *n,
         if (!json_is_object(k) || !kty || strcmp(kty, "RSA") != 0 ||
             (use && strcmp(use, "sig")) || (alg && strcmp(alg, ALG)))
             continue;
-        if (!(jwk = cjose_jwk_import_json((cjose_header_t *)k, &cerr))) {
+        if (!(jwk = public_key(k, &cerr))) {
             (*skipped)++;
             continue;
         }
