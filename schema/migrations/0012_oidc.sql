@@ -15,7 +15,8 @@ CREATE TABLE oidc_pending (
     nonce         text NOT NULL CHECK (length(nonce) BETWEEN 32 AND 128),
     verifier      text NOT NULL CHECK (length(verifier) BETWEEN 43 AND 128),
     address       text CHECK (length(address) <= 64),
-    created_at    timestamptz NOT NULL DEFAULT now()
+    created_at    timestamptz NOT NULL DEFAULT now(),
+    used_at       timestamptz
 );
 CREATE INDEX oidc_pending_created ON oidc_pending (created_at);
 CREATE INDEX oidc_pending_address ON oidc_pending (address) WHERE address IS NOT NULL;

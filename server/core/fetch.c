@@ -43,7 +43,12 @@ static void fetch_free(struct fetch *f)
         curl_easy_cleanup(f->easy);
     curl_slist_free_all(f->headers);
     free(f->url);
-    free(f->form);
+    /* A token request's body holds the code, the PKCE verifier and
+     * perhaps the client secret. */
+    if (f->form) {
+        memset(f->form, 0, strlen(f->form));
+        free(f->form);
+    }
     free(f->user);
     if (f->password) {
         memset(f->password, 0, strlen(f->password));

@@ -87,7 +87,10 @@ static enum idtoken_verdict check_claims(const json_t *claims,
         *why = "the ID token's nonce is not this sign-in's";
         return IDTOKEN_BAD;
     }
-    if (!json_is_true(json_object_get(claims, "email_verified"))) {
+    /* Microsoft Entra has no email_verified: its optional claim
+     * xms_edov says the tenant verified the address's domain. */
+    if (!json_is_true(json_object_get(claims, "email_verified")) &&
+        !json_is_true(json_object_get(claims, "xms_edov"))) {
         *why = "the provider has not verified the email";
         return IDTOKEN_BAD;
     }
@@ -198,6 +201,11 @@ static cjose_jwk_t *public_key(const json_t *k, cjose_err *err)
         json_object_set_new(pub, "kid", json_string(kid));
     jwk = pub ? cjose_jwk_import_json((cjose_header_t *)pub, err) : NULL;
     json_decref(pub);
+    /* Nothing weaker than 2048 bits signs an ID token we believe. */
+    if (jwk && cjose_jwk_get_keysize(jwk, err) < 2048) {
+        cjose_jwk_release(jwk);
+        return NULL;
+    }
     return jwk;
 }
 

@@ -29,7 +29,7 @@ enum idtoken_verdict {
  * Check token against keys and e: RS256 only (whatever its header says),
  * a key found by kid (or the only one), no crit, the signature, iss, aud
  * and azp, exp and iat within IDTOKEN_SKEW, the nonce, email_verified
- * true.  IDTOKEN_OK with the email copied into email; otherwise *why says
+ * (or Entra's xms_edov) true.  IDTOKEN_OK with the email copied into email; otherwise *why says
  * what was wrong (for the log).
  */
 enum idtoken_verdict idtoken_check(const char *token, cjose_jwk_t *const *keys,
@@ -38,7 +38,8 @@ enum idtoken_verdict idtoken_check(const char *token, cjose_jwk_t *const *keys,
                                    const char **why);
 
 /*
- * The RS256 signing keys of a JWKS document (others are passed over);
+ * The RS256 signing keys of a JWKS document, of 2048 bits or more, their
+ * public halves only (others are passed over);
  * NULL when it is not one.  *n is how many; the array is NULL-terminated
  * and freed with idtoken_keys_free().  *skipped counts keys that could
  * not be read.

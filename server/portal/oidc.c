@@ -43,6 +43,10 @@
 #define DISCOVERY_TTL (24 * 3600)  /* then the document is read again */
 #define KEYS_MIN_AGE  5            /* seconds before an unknown kid refetches */
 #define MAX_WAITERS   256          /* requests waiting for the provider */
+/* Token requests at once: each holds a thread of libuv's pool (shared
+ * with Argon2id and the outbox) for up to its 10 s. */
+#define MAX_EXCHANGES 4
+#define MAX_QUEUED    64 /* callbacks waiting for one of those */
 #define MAX_DOCUMENT  (256 * 1024)
 #define MAX_ARG       2048 /* code, state */
 
@@ -59,6 +63,7 @@ struct oidc {
     char *authorize_url, *token_url, *jwks_url;
     bool basic_auth; /* the token endpoint takes only client_secret_basic */
     time_t discovered_at;
+    time_t tried_at; /* the last fetch begun, for the back-off */
     /* The provider's signing keys (RSA only). */
     cjose_jwk_t **keys;
     size_t nkeys;
@@ -67,6 +72,9 @@ struct oidc {
     bool loading;
     struct waiter *waiters, **waiters_tail;
     size_t nwaiters;
+    int exchanging; /* token requests in flight (at most MAX_EXCHANGES) */
+    struct waiter *queued, **queued_tail; /* callbacks waiting for one */
+    size_t nqueued;
 };
 
 /* ---- the provider's document and keys ---------------------------------- */
@@ -116,14 +124,20 @@ static void keys_fetched(void *arg, const struct fetch_result *r)
         loaded(o, false);
         return;
     }
+    dk_log(n ? DK_LOG_INFO : DK_LOG_ERROR,
+           "portal.oidc: %zu RS256 signing key%s at %s%s", n, n == 1 ? "" : "s",
+           o->jwks_url, skipped ? " (some could not be read)" : "");
+    if (!n) {
+        /* The keys we had stay: an empty set is a fault, not a rotation. */
+        idtoken_keys_free(keys);
+        loaded(o, false);
+        return;
+    }
     idtoken_keys_free(o->keys);
     o->keys = keys;
     o->nkeys = n;
     o->keys_at = time(NULL);
-    dk_log(n ? DK_LOG_INFO : DK_LOG_ERROR,
-           "portal.oidc: %zu RS256 signing key%s at %s%s", n, n == 1 ? "" : "s",
-           o->jwks_url, skipped ? " (some could not be read)" : "");
-    loaded(o, n > 0);
+    loaded(o, true);
 }
 
 static void fetch_keys(struct oidc *o)
@@ -197,6 +211,9 @@ static void discovered(void *arg, const struct fetch_result *r)
     o->token_url = dk_xstrdup(t);
     o->jwks_url = dk_xstrdup(j);
     o->basic_auth = only_basic(doc);
+    /* The login page's button posts to us, and we send the browser on to
+     * the provider: its CSP's form-action must allow that address. */
+    portal_allow_form_target(o->p, a);
     o->discovered_at = time(NULL);
     json_decref(doc);
     fetch_keys(o);
@@ -213,6 +230,7 @@ static void load(struct oidc *o, bool document)
     char *url;
 
     o->loading = true;
+    o->tried_at = time(NULL);
     if (!document) {
         fetch_keys(o);
         return;
@@ -229,20 +247,31 @@ static void load(struct oidc *o, bool document)
 }
 
 /* cont(q, ok) once the provider's document and keys are known (at once
- * when they are, fresh); fresh_keys asks for the keys again, a token
- * having named one we lack (unless they were read moments ago: then the
- * token is checked against those once more, and that verdict stands). */
+ * when they are); fresh_keys asks for the keys again, a token having
+ * named one we lack. */
 static void provider_ready(struct preq *q, bool fresh_keys,
                            void (*cont)(struct preq *q, bool ok))
 {
     struct oidc *o = q->p->oidc;
     time_t now = time(NULL);
+    bool have = o->token_url && o->nkeys;
     bool stale = !o->token_url || now - o->discovered_at > DISCOVERY_TTL;
+    bool lately = now - o->tried_at < KEYS_MIN_AGE;
     struct waiter *w;
 
-    if (!o->loading && !stale && o->nkeys &&
-        (!fresh_keys || now - o->keys_at < KEYS_MIN_AGE)) {
+    /* What we have serves while a day-old document is read again behind
+     * it (a provider's blip then costs nobody a sign-in); a failed read
+     * is tried again a minute later, not on every request. */
+    if (have && !fresh_keys) {
+        if (stale && !o->loading && now - o->tried_at >= 60)
+            load(o, true);
         cont(q, true);
+        return;
+    }
+    /* Keys read moments ago stand (the token is checked against them
+     * once more, and that verdict stands), and so does a failure. */
+    if (!o->loading && lately) {
+        cont(q, have);
         return;
     }
     if (o->nwaiters >= MAX_WAITERS || !(w = calloc(1, sizeof(*w)))) {
@@ -405,6 +434,7 @@ struct callback {
     char *verifier;
     char *id_token; /* from the token endpoint */
     bool retried;   /* the keys were fetched again once */
+    char email[256];
 };
 
 static void callback_free(void *data)
@@ -420,6 +450,36 @@ static void callback_free(void *data)
 }
 
 static void check_token(struct preq *q, bool ok);
+
+static void forgotten(struct preq *q, PGresult *res)
+{
+    struct callback *c = q->page_data;
+    char email[sizeof(c->email)];
+
+    if (!db_ok(res)) {
+        portal_db_error(q, res);
+        return;
+    }
+    memcpy(email, c->email, sizeof(email));
+    portal_sign_in(q, email, "OIDC"); /* frees c */
+}
+
+/* A sign-in that worked no longer counts against its address (only
+ * those begun and failed, or not back yet, do): then the session. */
+static void signed_in_at_provider(struct preq *q, const char *email)
+{
+    struct callback *c = q->page_data;
+    char state[DK_TOKEN_HASH_LEN * 2 + 1];
+    struct db_query *dq;
+
+    snprintf(c->email, sizeof(c->email), "%s", email);
+    hash_hex(portal_arg(q, "state"), state);
+    dq = db_query_new("DELETE FROM oidc_pending "
+                      "WHERE state_hash = decode($1, 'hex')",
+                      1);
+    db_param(dq, 0, state);
+    portal_query(q, dq, forgotten);
+}
 
 static void keys_again(struct preq *q, bool ok)
 {
@@ -443,7 +503,7 @@ static void check_token(struct preq *q, bool ok)
     switch (idtoken_check(c->id_token, o->keys, o->nkeys, &e, email,
                           sizeof(email), &why)) {
     case IDTOKEN_OK:
-        portal_sign_in(q, email, "OIDC");
+        signed_in_at_provider(q, email);
         return;
     case IDTOKEN_NO_KEY:
         /* A rotation: the keys once more, then the verdict stands. */
@@ -459,6 +519,23 @@ static void check_token(struct preq *q, bool ok)
     }
 }
 
+static void exchange(struct preq *q, bool ok);
+
+/* A token request is done: the next callback waiting gets its turn. */
+static void next_exchange(struct oidc *o)
+{
+    struct waiter *w = o->queued;
+
+    o->exchanging--;
+    if (!w)
+        return;
+    if (!(o->queued = w->next))
+        o->queued_tail = &o->queued;
+    o->nqueued--;
+    w->cont(w->q, true);
+    free(w);
+}
+
 static void token_answered(void *arg, const struct fetch_result *r)
 {
     struct preq *q = arg;
@@ -468,6 +545,7 @@ static void token_answered(void *arg, const struct fetch_result *r)
     const char *t, *e;
     char why[200];
 
+    next_exchange(q->p->oidc);
     if (r->error) {
         dk_log(DK_LOG_ERROR, "portal.oidc: the token endpoint: %s", r->error);
         unreachable(q);
@@ -504,6 +582,23 @@ static void exchange(struct preq *q, bool ok)
         unreachable(q);
         return;
     }
+    if (o->exchanging >= MAX_EXCHANGES) {
+        struct waiter *w;
+        if (o->nqueued >= MAX_QUEUED || !(w = calloc(1, sizeof(*w)))) {
+            dk_log(DK_LOG_WARN,
+                   "portal.oidc: %zu callbacks queued for the token "
+                   "endpoint: refused one from %s",
+                   o->nqueued, q->r->peer);
+            unreachable(q);
+            return;
+        }
+        w->q = q;
+        w->cont = exchange;
+        *o->queued_tail = w;
+        o->queued_tail = &w->next;
+        o->nqueued++;
+        return;
+    }
     dk_buf_adds(&form, "grant_type=authorization_code&code=");
     html_url_arg(&form, portal_arg(q, "code"));
     dk_buf_adds(&form, "&redirect_uri=");
@@ -525,6 +620,8 @@ static void exchange(struct preq *q, bool ok)
     f.form = form.data;
     if (!form.data || fetch_start(q->p->core->loop, &f, token_answered, q))
         out_of_memory(q);
+    else
+        o->exchanging++;
     if (form.data)
         sodium_memzero(form.data, form.len);
     if (pass.data)
@@ -638,6 +735,10 @@ bool portal_oidc_init(struct portal *p)
         n--;
     o->redirect_uri = dk_xasprintf("%.*s/oidc/callback", (int)n, base);
     o->waiters_tail = &o->waiters;
+    o->queued_tail = &o->queued;
+    /* Until the document says where its sign-in page is, the issuer's
+     * origin (the same for Google and Entra) is where forms may lead. */
+    portal_allow_form_target(p, o->issuer);
     p->oidc = o;
     dk_log(DK_LOG_INFO, "portal.oidc: signing in with %s (redirect URI %s)",
            o->issuer, o->redirect_uri);

@@ -76,10 +76,13 @@ static const struct route {
     {"/sso", NULL, 0, page_sso},
     {"/events", NULL, R_LOGIN | R_STREAM, page_events},
     {"/language", NULL, R_POST, page_language_post},
-    {"/oidc/login", NULL, 0, page_oidc_login},
+    /* POSTs with the csrf field: another site cannot start sign-ins in
+     * a visitor's browser (each one keeps a row and, for SAML, costs a
+     * signature). */
+    {"/oidc/login", NULL, R_POST, page_oidc_login},
     {"/oidc/callback", NULL, 0, page_oidc_callback},
     {"/saml/metadata", NULL, 0, page_saml_metadata},
-    {"/saml/login", NULL, 0, page_saml_login},
+    {"/saml/login", NULL, R_POST, page_saml_login},
     {"/saml/acs", NULL, R_POST | R_FOREIGN, page_saml_acs},
     /* Where the POST sends the browser on, so that its cookies come. */
     {"/saml/acs", NULL, 0, page_saml_acs_done},
@@ -163,6 +166,37 @@ const char *portal_pipelines(const struct portal *p)
     lit[n++] = '}';
     lit[n] = '\0';
     return lit;
+}
+
+void portal_allow_form_target(struct portal *p, const char *url)
+{
+    struct http_parser_url u;
+    char origin[300];
+    size_t end, n = strlen(p->form_targets);
+
+    http_parser_url_init(&u);
+    if (http_parser_parse_url(url, strlen(url), 0, &u) != 0 ||
+        !(u.field_set & (1 << UF_SCHEMA)) || !(u.field_set & (1 << UF_HOST)))
+        return;
+    end = (u.field_set & (1 << UF_PORT))
+              ? u.field_data[UF_PORT].off + u.field_data[UF_PORT].len
+              : u.field_data[UF_HOST].off + u.field_data[UF_HOST].len;
+    if (!(u.field_set & (1 << UF_PORT)) && end < strlen(url) && url[end] == ']')
+        end++;
+    if (end >= sizeof(origin) - 1)
+        return;
+    origin[0] = ' ';
+    memcpy(origin + 1, url, end);
+    origin[end + 1] = '\0';
+    /* Only what a CSP source may hold, and nothing that ends a header. */
+    for (const char *c = origin + 1; *c; c++)
+        if ((unsigned char)*c <= ' ' || (unsigned char)*c >= 0x7f ||
+            *c == ';' || *c == ',' || *c == '\'')
+            return;
+    if (strstr(p->form_targets, origin) ||
+        n + strlen(origin) >= sizeof(p->form_targets))
+        return;
+    memcpy(p->form_targets + n, origin, strlen(origin) + 1);
 }
 
 void portal_bind_viewer(struct db_query *dq, const struct preq *q)
@@ -279,10 +313,12 @@ static void preq_free(struct preq *q)
 /* The headers every portal answer has. */
 static void common_headers(struct preq *q, struct dk_buf *h)
 {
-    dk_buf_adds(h, "Content-Security-Policy: default-src 'self'; "
-                   "frame-ancestors 'none'; form-action 'self'; "
-                   "base-uri 'none'\r\n"
-                   "Referrer-Policy: same-origin\r\n"
+    dk_buf_printf(h,
+                  "Content-Security-Policy: default-src 'self'; "
+                  "frame-ancestors 'none'; form-action 'self'%s; "
+                  "base-uri 'none'\r\n",
+                  q->p->form_targets);
+    dk_buf_adds(h, "Referrer-Policy: same-origin\r\n"
                    "X-Content-Type-Options: nosniff\r\n"
                    "X-Frame-Options: DENY\r\n");
     if (q->new_pre)

@@ -53,6 +53,9 @@ struct portal {
     size_t js_len;
     struct i18n *i18n; /* i18n.c: the catalogues */
     struct oidc *oidc; /* oidc.c: OpenID Connect, NULL when off */
+    /* Origins besides ours a form may lead to (the identity providers'
+     * sign-in pages), for the CSP's form-action: " https://idp.example". */
+    char form_targets[512];
     struct saml *saml; /* saml.c: SAML 2.0, NULL when off */
 };
 
@@ -301,6 +304,9 @@ void page_sso(struct preq *q);
 void portal_sign_in(struct preq *q, const char *email, const char *how);
 /* The access-denied page, with why in the log (never on the page). */
 void portal_sign_in_denied(struct preq *q, const char *how, const char *why);
+/* Let forms lead to url's origin (a provider's sign-in page, where a
+ * POST of ours redirects): it joins the CSP's form-action. */
+void portal_allow_form_target(struct portal *p, const char *url);
 /* The login page's buttons for the ways in that are on. */
 void portal_sign_in_links(struct preq *q, struct dk_buf *b);
 void page_events(struct preq *q);

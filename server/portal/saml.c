@@ -234,7 +234,7 @@ static void saml_free(struct saml *s)
 
 /* A request made and signed once, so that an IdP whose metadata names no
  * HTTP-Redirect SingleSignOnService fails at start-up, not at a click. */
-static bool can_ask(struct saml *s)
+static bool can_ask(struct portal *p, struct saml *s)
 {
     LassoLogin *login = lasso_login_new(s->server);
     int rc;
@@ -245,6 +245,10 @@ static bool can_ask(struct saml *s)
                                         LASSO_HTTP_METHOD_REDIRECT);
     if (rc == 0)
         rc = lasso_login_build_authn_request_msg(login);
+    /* The login page's button posts to us, and we send the browser on to
+     * the IdP: its CSP's form-action must allow that address. */
+    if (rc == 0 && LASSO_PROFILE(login)->msg_url)
+        portal_allow_form_target(p, LASSO_PROFILE(login)->msg_url);
     if (rc != 0)
         dk_log(DK_LOG_ERROR,
                "portal.saml: cannot make a signed AuthnRequest (HTTP-Redirect) "
@@ -338,7 +342,7 @@ bool portal_saml_init(struct portal *p)
                rc ? lasso_strerror(rc) : "it names none, or several");
         goto out;
     }
-    if (!can_ask(s))
+    if (!can_ask(p, s))
         goto out;
     dk_log(DK_LOG_INFO, "portal: SAML sign-in with %s as %s", s->idp,
            s->entity_id);

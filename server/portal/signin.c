@@ -64,6 +64,16 @@ void portal_sign_in(struct preq *q, const char *email, const char *how)
         portal_sign_in_denied(q, how, "no usable email");
         return;
     }
+    /* ASCII only: PostgreSQL's lower() folds some other letters into
+     * ASCII ones (the Kelvin sign into "k"), and a provider's verified
+     * "Kari@" spelt so would be Kari's. */
+    for (const char *c = email; *c; c++)
+        if ((unsigned char)*c <= ' ' || (unsigned char)*c >= 0x7f) {
+            portal_sign_in_denied(q, how,
+                                  "the email has characters other than "
+                                  "printable ASCII");
+            return;
+        }
     if (q->page_free)
         q->page_free(q->page_data);
     s = calloc(1, sizeof(*s));
@@ -109,18 +119,16 @@ void portal_sign_in_links(struct preq *q, struct dk_buf *b)
         {q->p->saml != NULL, "/saml/login", cfg->portal.saml.button_text,
          N_("Sign in with your school account (SAML)")},
     };
-    bool any = false;
-
+    /* A form each (POST, with the csrf field), not a link: see the
+     * route table. */
     for (size_t i = 0; i < sizeof(ways) / sizeof(ways[0]); i++) {
         if (!ways[i].on)
             continue;
-        if (!any)
-            html_raw(b, "<ul class=\"sign-in\">\n");
-        any = true;
-        html_printf(b, "<li><a class=\"button\" href=\"%s\">%s</a></li>\n",
-                    ways[i].path,
+        html_printf(b,
+                    "<form class=\"sign-in\" method=\"post\" action=\"%s\">\n",
+                    ways[i].path);
+        portal_csrf_field(q, b);
+        html_printf(b, "<button type=\"submit\">%s</button>\n</form>\n",
                     portal_setting(q, ways[i].text, ways[i].english));
     }
-    if (any)
-        html_raw(b, "</ul>\n");
 }

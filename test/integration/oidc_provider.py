@@ -49,6 +49,8 @@ class Provider:
         self.mode = "good"
         self.codes = {}
         self.jwks_fetches = 0
+        self.lock = threading.Lock()
+        self.in_flight = self.most_in_flight = 0
         self.token_requests = []
         op = self
 
@@ -167,6 +169,18 @@ class Provider:
             {"code": code, "state": q.get("state", "")})
 
     def token(self, form, headers):
+        with self.lock:
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            if self.mode == "slow":
+                time.sleep(1)
+            return self._token(form, headers)
+        finally:
+            with self.lock:
+                self.in_flight -= 1
+
+    def _token(self, form, headers):
         self.token_requests.append(form)
         secret_ok = form.get("client_secret") == CLIENT_SECRET
         auth = headers.get("Authorization", "")
@@ -228,6 +242,10 @@ class Provider:
             del claims["email_verified"]
         elif m == "no_email":
             del claims["email"]
+        elif m == "entra":
+            # Microsoft Entra: no email_verified; the domain verified.
+            del claims["email_verified"]
+            claims["xms_edov"] = True
         elif m == "unlisted_key":
             key = self.new_key("k-unlisted")
             header["kid"] = "k-unlisted"

@@ -43,9 +43,14 @@ wait_for(lambda: "RS256 signing key" in p.d.log_text(), 20,
 ok(op.jwks_fetches == 1, "keys read once at start-up", op.jwks_fetches)
 
 
-def begin(b):
-    """GET /oidc/login: the redirect to the provider, parsed."""
-    r = b.get("/oidc/login")
+def begin(b, clean=True):
+    """POST /oidc/login (the login page's button, with its csrf): the
+    redirect to the provider, parsed.  With clean, the refused sign-ins
+    of earlier checks are forgotten first: they count against the
+    address (tested on their own below)."""
+    if clean:
+        cl.sql("DELETE FROM oidc_pending WHERE used_at IS NOT NULL")
+    r = b.post("/oidc/login", {}, csrf=csrf_of(b.get("/login").text))
     loc = r.header("Location") or ""
     ok(r.status == 303 and loc.startswith(op.issuer + "/authorize?"),
        "/oidc/login sends the browser to the provider", (r.status, loc))
@@ -96,8 +101,19 @@ def refused(b, r, what, reason=None, status=403):
 # ---- the login page and the redirect --------------------------------------
 b = p.browser()
 page = b.get("/login")
-ok('href="/oidc/login"' in page.text and "Sign in with Google" in page.text,
+ok('action="/oidc/login"' in page.text and "Sign in with Google" in page.text,
    "the login page offers the provider's button", page.text[:600])
+csp = page.header("Content-Security-Policy") or ""
+ok("form-action 'self' %s;" % op.issuer in csp,
+   "the CSP lets the button's POST lead on to the provider, and only there",
+   csp)
+r = b.get("/oidc/login")
+ok(r.status == 405, "a GET of /oidc/login is not a sign-in (405)", r.status)
+r = b.post("/oidc/login", {}, csrf="0" * 32)
+ok(r.status == 403, "/oidc/login without the page's csrf is refused", r.status)
+r = b.post("/oidc/login", {}, csrf=csrf_of(b.get("/login").text),
+           origin="https://evil.example")
+ok(r.status == 403, "/oidc/login from another site is refused", r.status)
 loc, q = begin(b)
 ok(q.get("client_id") == CLIENT_ID and q.get("response_type") == "code" and
    q.get("scope", "").split() == ["openid", "email", "profile"] and
@@ -254,12 +270,79 @@ r = come_back(b, op.visit(loc)[1])
 refused(b, r, "the provider's access_denied", "the provider answered "
         "access_denied")
 
-# A flood of sign-ins from one address is bounded.
+# Sign-ins begun from one address are bounded: those not back, and those
+# back and refused (each was a request to the provider), not those that
+# worked (a school behind one NAT address).
+def fresh_begin():
+    b = p.browser()
+    return b, b.post("/oidc/login", {}, csrf=csrf_of(b.get("/login").text))
+
+
 cl.sql("DELETE FROM oidc_pending")
-statuses = [p.browser().get("/oidc/login").status for _ in range(32)]
-ok(statuses[:30] == [303] * 30 and statuses[30:] == [429, 429],
-   "30 sign-ins may wait per address, then 429", statuses)
+statuses = [fresh_begin()[1].status for _ in range(29)]
+b, r = fresh_begin()
+op.user, op.mode = ola, "wrong_nonce"
+loc = r.header("Location")
+refused(b, come_back(b, op.visit(loc)[1]), "the 30th, refused", "nonce")
+statuses.append(fresh_begin()[1].status)
+ok(statuses == [303] * 29 + [429],
+   "29 waiting and one refused make 30: then 429", statuses)
 cl.sql("DELETE FROM oidc_pending")
+statuses = [fresh_begin()[1].status for _ in range(29)]
+op.mode = "good"
+b, r = fresh_begin()
+signed_in(b, come_back(b, op.visit(r.header("Location"))[1]), ola,
+          "the 30th sign-in works")
+statuses += [fresh_begin()[1].status, fresh_begin()[1].status]
+ok(statuses == [303] * 29 + [303, 429],
+   "one that worked does not count", statuses)
+cl.sql("DELETE FROM oidc_pending")
+
+# Look-alike letters: PostgreSQL's lower() folds the Kelvin sign into "k".
+b, r = sign_in("\u212aari@nordlys.example.no")
+refused(b, r, "a verified email with a Kelvin sign for K",
+        "other than printable ASCII")
+
+# Microsoft Entra's way of saying the address is the tenant's.
+b, r = sign_in(kari, "entra")
+signed_in(b, r, kari, "Entra: xms_edov instead of email_verified")
+
+# A burst of callbacks while the token endpoint is slow: at most 4
+# requests at once (each holds a thread of the pool), the rest queued,
+# every one answered.
+op.user, op.mode = ola, "good"
+pairs = []
+for _ in range(7):
+    b = p.browser()
+    loc, _ = begin(b)
+    pairs.append((b, op.visit(loc)[1]))
+op.mode, op.most_in_flight = "slow", 0
+import concurrent.futures
+with concurrent.futures.ThreadPoolExecutor(7) as ex:
+    results = list(ex.map(lambda bl: come_back(*bl), pairs))
+ok(all(r.status == 303 and r.header("Location") == "/tickets"
+       for r in results),
+   "7 callbacks at once while the provider is slow: all signed in",
+   [r.status for r in results])
+ok(op.most_in_flight <= 4, "at most 4 token requests at once",
+   op.most_in_flight)
+op.mode = "good"
+
+# A key too weak to believe: the provider rotates to 1024 bits.
+time.sleep(5.5)
+weak = __import__("authlib.jose", fromlist=["JsonWebKey"]).JsonWebKey \
+    .generate_key("RSA", 1024, {"kid": "k-weak", "use": "sig",
+                                "alg": "RS256"}, is_private=True)
+old_keys, old_signing = op.keys, op.signing
+op.keys, op.signing = [weak], weak
+b, r = sign_in(ola)
+# No usable key at all is the provider's fault: 503, as when it is down.
+refused(b, r, "a token signed by a 1024-bit key", status=503)
+op.keys, op.signing = old_keys, old_signing
+wait_for(lambda: "0 RS256 signing keys" in p.d.log_text(), 10,
+         "the log says the provider offered no usable key")
+b, r = sign_in(ola)
+signed_in(b, r, ola, "the keys from before are kept")
 
 # The provider gone: the page says so, and nothing else changes.
 b = p.browser()

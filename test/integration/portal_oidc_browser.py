@@ -68,7 +68,8 @@ def main_text():
 d.get(p.base + "/login")
 eq(d.find_element(By.TAG_NAME, "html").get_attribute("lang"), "nb",
    "the login page is in Norwegian")
-button = d.find_element(By.CSS_SELECTOR, "a[href='/oidc/login']")
+button = d.find_element(By.CSS_SELECTOR,
+                         "form[action='/oidc/login'] button")
 eq(button.text, "Logg inn med skolekontoen din",
    "the sign-in button, in Norwegian")
 axe(d, "nb", "the login page with the school's sign-in")

@@ -232,8 +232,11 @@ atexit.register(httpd.shutdown)
 
 def start(b, **answer):
     """b starts a sign-in at /saml/login and the IdP answers as told: the
-    form's SAMLResponse (base64), or None."""
-    r = b.get("/saml/login")
+    form's SAMLResponse (base64), or None.  The requests of earlier
+    checks that were never answered are forgotten first: they count
+    against the address (tested on their own below)."""
+    cl.sql("DELETE FROM saml_request WHERE expires_at < now() + interval '9 minutes 30 seconds'")
+    r = b.post("/saml/login", {}, csrf=csrf_of(b.get("/login").text))
     loc = r.header("Location") or ""
     if not ok(r.status == 303 and loc.startswith(IDP + "/sso?SAMLRequest="),
               "/saml/login sends the browser to the IdP",
@@ -464,15 +467,24 @@ commented(D2_PORT, "a comment in the attribute's address")
 
 # ---- the login page, and a first visit -----------------------------------------
 b = p.browser()
-ok('href="/saml/login"' in b.get("/login").text, "the login page's SAML button")
+ok('action="/saml/login"' in b.get("/login").text, "the login page's SAML button")
 b = p.browser()
 r = b.get("/saml/login")
-ok(any(v.startswith("dk_pre=") for v in r.all("Set-Cookie")),
-   "a first visit to /saml/login gets its dk_pre in that answer")
+ok(r.status == 405, "a GET of /saml/login is not a sign-in (405)", r.status)
+r = b.post("/saml/login", {}, csrf="0" * 32)
+ok(r.status == 403, "/saml/login without the page's csrf is refused", r.status)
+r = b.post("/saml/login", {}, csrf=csrf_of(b.get("/login").text),
+           origin="https://evil.example")
+ok(r.status == 403, "/saml/login from another site is refused", r.status)
 
 # ---- a flood of sign-ins from one address is bounded, before any signing ---------
 cl.sql("DELETE FROM saml_request")
-statuses = [p.browser().get("/saml/login").status for _ in range(32)]
+def fresh_login():
+    b = p.browser()
+    return b.post("/saml/login", {}, csrf=csrf_of(b.get("/login").text)).status
+
+
+statuses = [fresh_login() for _ in range(32)]
 ok(statuses[:30] == [303] * 30 and statuses[30:] == [429, 429],
    "30 SAML requests may wait per address, then 429", statuses)
 eq(cl.sql1("SELECT count(*) FROM saml_request"), "30",

@@ -113,7 +113,8 @@ check("the reset page", anon.get("/reset"))
 check("the reset answer", anon.post("/reset", {"email": "x@nowhere.example"}))
 check("a reset without an address", anon.post("/reset", {"email": "x"}), 400)
 check("a page that does not exist", anon.get("/nope"), 404)
-check("OpenID Connect, the provider unreachable", anon.get("/oidc/login"), 503)
+check("OpenID Connect, the provider unreachable",
+      anon.post("/oidc/login", {}, csrf=csrf_of(anon.get("/login").text)), 503)
 check("OpenID Connect, a bad callback: access denied",
       anon.get("/oidc/callback?code=x&state=y"), 403)
 check("the CSRF refusal (403)",

@@ -176,6 +176,10 @@ static void test_claims(void **state)
     json_object_set_new(c, "email_verified", json_string("true"));
     refused(sign(c), "not verified");
     c = claims();
+    json_object_del(c, "email_verified");
+    json_object_set_new(c, "xms_edov", json_false());
+    refused(sign(c), "not verified");
+    c = claims();
     json_object_del(c, "email");
     refused(sign(c), "no usable email");
     c = claims();
@@ -194,6 +198,13 @@ static void test_skew_and_audiences(void **state)
     c = claims();
     json_object_set_new(c, "exp", json_real(NOW - IDTOKEN_SKEW + 1));
     json_object_set_new(c, "iat", json_real(NOW + IDTOKEN_SKEW - 1));
+    t = sign(c);
+    assert_int_equal(check(t, &why, NULL), IDTOKEN_OK);
+    free(t);
+    /* Entra: no email_verified, the domain verified by the tenant. */
+    c = claims();
+    json_object_del(c, "email_verified");
+    json_object_set_new(c, "xms_edov", json_true());
     t = sign(c);
     assert_int_equal(check(t, &why, NULL), IDTOKEN_OK);
     free(t);
