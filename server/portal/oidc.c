@@ -333,12 +333,7 @@ static void begun(struct preq *q, PGresult *res)
     struct dk_buf url = DK_BUF_INIT(4096);
 
     if (!db_ok(res)) {
-        if (db_outcome(res).outcome == DK_OUT_TOO_MANY)
-            portal_message(q, 429, T(q, "Try again shortly"),
-                           T(q, "Too many sign-ins were begun from here. "
-                                "Wait a few minutes and try again."));
-        else
-            portal_db_error(q, res);
+        portal_sign_in_db_error(q, res);
         return;
     }
     /* RFC 7636: S256 of the verifier, base64url without padding. */

@@ -307,6 +307,9 @@ void portal_sign_in_denied(struct preq *q, const char *how, const char *why);
 /* Let forms lead to url's origin (a provider's sign-in page, where a
  * POST of ours redirects): it joins the CSP's form-action. */
 void portal_allow_form_target(struct portal *p, const char *url);
+/* A sign-in's first database step failed: 429 when the address began
+ * too many (DK429), else as portal_db_error(). */
+void portal_sign_in_db_error(struct preq *q, PGresult *res);
 /* The login page's buttons for the ways in that are on. */
 void portal_sign_in_links(struct preq *q, struct dk_buf *b);
 void page_events(struct preq *q);

@@ -413,12 +413,7 @@ static void request_stored(struct preq *q, PGresult *res)
     int rc;
 
     if (!db_ok(res)) {
-        if (db_outcome(res).outcome == DK_OUT_TOO_MANY)
-            portal_message(q, 429, T(q, "Try again shortly"),
-                           T(q, "Too many sign-ins were begun from here. "
-                                "Wait a few minutes and try again."));
-        else
-            portal_db_error(q, res);
+        portal_sign_in_db_error(q, res);
         return;
     }
     if (!(login = lasso_login_new(s->server))) {

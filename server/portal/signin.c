@@ -23,6 +23,16 @@ void portal_sign_in_denied(struct preq *q, const char *how, const char *why)
                         "helpdesk if you think you should."));
 }
 
+void portal_sign_in_db_error(struct preq *q, PGresult *res)
+{
+    if (db_outcome(res).outcome == DK_OUT_TOO_MANY)
+        portal_message(q, 429, T(q, "Try again shortly"),
+                       T(q, "Too many sign-ins were begun from here. "
+                            "Wait a few minutes and try again."));
+    else
+        portal_db_error(q, res);
+}
+
 struct sign_in {
     char token[DK_TOKEN_LEN + 1];
     char how[16];
