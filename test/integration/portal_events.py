@@ -140,6 +140,10 @@ eq(len(d.of("presence")), 2, "nobody's presence on another ticket")
 d.close()
 
 # ---- resuming -----------------------------------------------------------
+# The list's stream may be behind the detail page's: the mark is the
+# marker's own event, once the list has it too.
+s.wait(lambda d: d.get("message", {}).get("body") == "marker for the detail page",
+       "the list hears the marker too")
 mark = s.of()[-1]["id"]
 carla.call("messages.send", ticket=t_ola, body="after the mark 1")
 carla.call("messages.send", ticket=t_ola, body="after the mark 2")
