@@ -128,9 +128,9 @@ struct dk_config {
             char *button_text;
         } oidc;
         struct {
-            char *idp_metadata; /* a file; "" turns SAML off */
-            char *sp_key_file;  /* PEM: the service provider's own key */
-            char *sp_cert_file; /* PEM: its certificate, in its metadata */
+            char *idp_metadata;    /* a file; "" turns SAML off */
+            char *sp_key_file;     /* PEM: the service provider's own key */
+            char *sp_cert_file;    /* PEM: its certificate, in its metadata */
             char *email_attribute; /* "" the NameID */
             char *button_text;
         } saml;

@@ -29,8 +29,8 @@ enum idtoken_verdict {
  * Check token against keys and e: RS256 only (whatever its header says),
  * a key found by kid (or the only one), no crit, the signature, iss, aud
  * and azp, exp and iat within IDTOKEN_SKEW, the nonce, email_verified
- * (or Entra's xms_edov) true.  IDTOKEN_OK with the email copied into email; otherwise *why says
- * what was wrong (for the log).
+ * (or Entra's xms_edov) true.  IDTOKEN_OK with the email copied into email;
+ * otherwise *why says what was wrong (for the log).
  */
 enum idtoken_verdict idtoken_check(const char *token, cjose_jwk_t *const *keys,
                                    size_t nkeys, const struct idtoken_expect *e,
