@@ -301,14 +301,6 @@ static void out_of_memory(struct preq *q)
                    T(q, "Out of memory."));
 }
 
-static void hash_hex(const char *token, char hex[DK_TOKEN_HASH_LEN * 2 + 1])
-{
-    unsigned char h[DK_TOKEN_HASH_LEN];
-
-    dk_token_hash(token, h);
-    sodium_bin2hex(hex, DK_TOKEN_HASH_LEN * 2 + 1, h, sizeof(h));
-}
-
 /* ---- GET /oidc/login ------------------------------------------------------
  */
 
@@ -391,10 +383,10 @@ static void login_ready(struct preq *q, bool ok)
     dk_token_new(s->verifier);
     q->page_data = s;
     q->page_free = step_free;
-    hash_hex(s->state, state);
+    portal_token_hash_hex(s->state, state);
     /* The browser's pre-login cookie (minted for this answer when it had
      * none): the callback must come with the same one. */
-    hash_hex(q->pre, browser);
+    portal_token_hash_hex(q->pre, browser);
     dq = db_query_new("SELECT oidc_begin(decode($1, 'hex'), decode($2, 'hex'), "
                       "$3, $4, $5, $6::interval, $7::integer)",
                       7);
@@ -468,7 +460,7 @@ static void signed_in_at_provider(struct preq *q, const char *email)
     struct db_query *dq;
 
     snprintf(c->email, sizeof(c->email), "%s", email);
-    hash_hex(portal_arg(q, "state"), state);
+    portal_token_hash_hex(portal_arg(q, "state"), state);
     dq = db_query_new("DELETE FROM oidc_pending "
                       "WHERE state_hash = decode($1, 'hex')",
                       1);
@@ -663,8 +655,8 @@ static void take_state(struct preq *q)
     char state[DK_TOKEN_HASH_LEN * 2 + 1], browser[DK_TOKEN_HASH_LEN * 2 + 1];
     struct db_query *dq;
 
-    hash_hex(portal_arg(q, "state"), state);
-    hash_hex(q->pre, browser);
+    portal_token_hash_hex(portal_arg(q, "state"), state);
+    portal_token_hash_hex(q->pre, browser);
     dq = db_query_new("SELECT nonce, verifier, same_browser FROM "
                       "oidc_take(decode($1, 'hex'), decode($2, 'hex'), "
                       "$3::interval)",

@@ -307,6 +307,10 @@ void portal_sign_in_denied(struct preq *q, const char *how, const char *why);
 /* Let forms lead to url's origin (a provider's sign-in page, where a
  * POST of ours redirects): it joins the CSP's form-action. */
 void portal_allow_form_target(struct portal *p, const char *url);
+/* The hex of a token's SHA-256 (dk_token_hash), as the database keeps
+ * it: sessions, pre-login cookies, sign-in states and hand-offs. */
+void portal_token_hash_hex(const char *token,
+                           char hex[DK_TOKEN_HASH_LEN * 2 + 1]);
 /* A sign-in's first database step failed: 429 when the address began
  * too many (DK429), else as portal_db_error(). */
 void portal_sign_in_db_error(struct preq *q, PGresult *res);

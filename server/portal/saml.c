@@ -387,19 +387,6 @@ void page_saml_metadata(struct preq *q)
 /* ---- GET /saml/login ------------------------------------------------------
  */
 
-static void hex_of(const unsigned char *bin, size_t n, char *hex, size_t size)
-{
-    sodium_bin2hex(hex, size, bin, n);
-}
-
-static void pre_hex(const char *pre, char hex[DK_TOKEN_HASH_LEN * 2 + 1])
-{
-    unsigned char h[DK_TOKEN_HASH_LEN];
-
-    dk_token_hash(pre, h);
-    hex_of(h, sizeof(h), hex, DK_TOKEN_HASH_LEN * 2 + 1);
-}
-
 /* The request, stored: now signed, and the browser sent with it. */
 static void request_stored(struct preq *q, PGresult *res)
 {
@@ -488,7 +475,7 @@ void page_saml_login(struct preq *q)
     q->page_free = free;
     /* visitor_known() has given a visitor who had none a new dk_pre, set
      * by this very answer: the browser comes back with it. */
-    pre_hex(q->pre, hex);
+    portal_token_hash_hex(q->pre, hex);
     dq = db_query_new("SELECT saml_request_new($1, decode($2, 'hex'), $3, "
                       "$4, $5::integer)",
                       5);
@@ -803,7 +790,6 @@ void page_saml_acs(struct preq *q)
     struct verdict v = {0};
     struct acs *st;
     char *email = NULL;
-    unsigned char h[DK_TOKEN_HASH_LEN];
     char hex[DK_TOKEN_HASH_LEN * 2 + 1], expires[32], lasso_why[160];
     struct db_query *dq;
     int rc;
@@ -875,8 +861,7 @@ void page_saml_acs(struct preq *q)
     dk_token_new(st->token);
     q->page_data = st;
     q->page_free = acs_free;
-    dk_token_hash(st->token, h);
-    hex_of(h, sizeof(h), hex, sizeof(hex));
+    portal_token_hash_hex(st->token, hex);
     snprintf(expires, sizeof(expires), "%lld", (long long)v.expires);
     dq = db_query_new("SELECT saml_accept($1, $2, $3, to_timestamp($4), $5, "
                       "decode($6, 'hex'), $7)",
@@ -925,7 +910,6 @@ static void handed_over(struct preq *q, PGresult *res)
 void page_saml_acs_done(struct preq *q)
 {
     const char *t = portal_arg(q, "t");
-    unsigned char h[DK_TOKEN_HASH_LEN];
     char token_hex[DK_TOKEN_HASH_LEN * 2 + 1], pre[DK_TOKEN_HASH_LEN * 2 + 1];
     struct db_query *dq;
 
@@ -944,9 +928,8 @@ void page_saml_acs_done(struct preq *q)
                               "the browser did not start this sign-in");
         return;
     }
-    dk_token_hash(t, h);
-    hex_of(h, sizeof(h), token_hex, sizeof(token_hex));
-    pre_hex(q->pre, pre);
+    portal_token_hash_hex(t, token_hex);
+    portal_token_hash_hex(q->pre, pre);
     dq = db_query_new("SELECT email, problem FROM "
                       "saml_handoff_take(decode($1, 'hex'), decode($2, 'hex'))",
                       2);

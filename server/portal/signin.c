@@ -23,6 +23,15 @@ void portal_sign_in_denied(struct preq *q, const char *how, const char *why)
                         "helpdesk if you think you should."));
 }
 
+void portal_token_hash_hex(const char *token,
+                           char hex[DK_TOKEN_HASH_LEN * 2 + 1])
+{
+    unsigned char h[DK_TOKEN_HASH_LEN];
+
+    dk_token_hash(token, h);
+    sodium_bin2hex(hex, DK_TOKEN_HASH_LEN * 2 + 1, h, sizeof(h));
+}
+
 void portal_sign_in_db_error(struct preq *q, PGresult *res)
 {
     if (db_outcome(res).outcome == DK_OUT_TOO_MANY)
@@ -66,7 +75,6 @@ void portal_sign_in(struct preq *q, const char *email, const char *how)
 {
     struct portal *p = q->p;
     struct sign_in *s;
-    unsigned char hash[DK_TOKEN_HASH_LEN];
     char hex[DK_TOKEN_HASH_LEN * 2 + 1];
     struct db_query *dq;
 
@@ -98,8 +106,7 @@ void portal_sign_in(struct preq *q, const char *email, const char *how)
     dk_token_new(s->token);
     q->page_data = s;
     q->page_free = sign_in_free;
-    dk_token_hash(s->token, hash);
-    sodium_bin2hex(hex, sizeof(hex), hash, sizeof(hash));
+    portal_token_hash_hex(s->token, hex);
     /* The page's language (the browser's choice, else Accept-Language)
      * becomes the contact's if they never chose one. */
     dq = db_query_new("SELECT portal_session_new(c, decode($4, 'hex'), NULL), "
