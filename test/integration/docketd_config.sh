@@ -51,6 +51,13 @@ dbhost() {   # dbhost NAME CONNINFO: docketd's log of a start against it
     # It listens once the lookup is done (a resolver with no network may
     # take its time to say no).
     for _ in $(seq 600); do [ -S "$T/$1.sock" ] && break; sleep 0.1; done
+    # Every database here is unreachable: the pools' first attempt is
+    # logged a moment after the socket appears (stopping before it lost
+    # the line once in a fresh-clone run).
+    for _ in $(seq 100); do
+        grep -q 'could not connect to database (main/0)' "$T/$1.log" && break
+        sleep 0.1
+    done
     kill -TERM "$pid"; wait "$pid"
     cat "$T/$1.log"
 }
