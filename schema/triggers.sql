@@ -28,3 +28,7 @@ CREATE TRIGGER attachment_clean BEFORE INSERT OR UPDATE OF filename, content_typ
 -- A removed SSH key's sessions end on every docketd at once.
 CREATE TRIGGER staff_key_removed BEFORE DELETE ON staff_key
     FOR EACH ROW EXECUTE FUNCTION staff_key_removed();
+
+-- Mail queued wakes every docketd's outbox (email.sql).
+CREATE TRIGGER outbox_queued AFTER INSERT ON outbox
+    FOR EACH STATEMENT EXECUTE FUNCTION outbox_queued();

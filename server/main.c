@@ -434,6 +434,12 @@ static void session_ended(long long session_id, void *arg)
     auth_end_session(arg, session_id, "session logged out elsewhere");
 }
 
+/* Mail was queued by any instance or docketctl (NOTIFY docket_mail). */
+static void mail_queued(void *arg)
+{
+    outbox_nudge(arg);
+}
+
 static void close_walk_cb(uv_handle_t *h, void *arg)
 {
     if (!uv_is_closing(h))
@@ -556,6 +562,7 @@ int main(int argc, char **argv)
         return 1;
     }
     core->outbox = outbox_new(core);
+    feed_set_mail_cb(core->feed, mail_queued, core->outbox);
     /* auth, and the transports over it */
     srv.auth = auth_new(core);
     feed_set_session_cbs(core->feed, staff_changed, session_ended, srv.auth);

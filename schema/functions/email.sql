@@ -243,3 +243,15 @@ BEGIN
     RETURN o.ticket_id;
 END
 $$;
+
+-- The outbox_queued trigger: a statement that queued mail wakes the outbox
+-- of every docketd (NOTIFY docket_mail; PostgreSQL sends one per
+-- transaction, however many rows), so that a write need not make docketd
+-- look for mail after it, and mail queued by docketctl or another
+-- instance leaves as soon as it would from this one.
+CREATE OR REPLACE FUNCTION outbox_queued() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('docket_mail', '');
+    RETURN NULL;
+END
+$$;

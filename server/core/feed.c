@@ -57,6 +57,8 @@ struct feed {
     void *staff_arg;
     void (*contact_cb)(long long contact_id, void *arg);
     void *contact_arg;
+    void (*mail_cb)(void *arg);
+    void *mail_arg;
     uv_timer_t tick;
     uv_timer_t soon;  /* a quick re-run of the sequencer */
     uv_timer_t pause; /* replays waiting for their clients to read */
@@ -586,7 +588,7 @@ static void state_cb(bool up, void *arg)
     q = db_query_new("SET enable_seqscan = off; "
                      "LISTEN docket_feed; LISTEN docket_wake; "
                      "LISTEN docket_staff; LISTEN docket_session; "
-                     "LISTEN docket_contact",
+                     "LISTEN docket_contact; LISTEN docket_mail",
                      0);
     db_submit(f->db, q, listen_done, f);
 }
@@ -636,13 +638,22 @@ static void on_contact(struct feed *f, const char *payload)
         f->contact_cb(id, f->contact_arg);
 }
 
+/* Mail was queued, here or on another instance: whoever has an outbox
+ * sends it now rather than at its next poll. */
+static void on_mail(struct feed *f, const char *payload)
+{
+    (void)payload;
+    if (f->mail_cb)
+        f->mail_cb(f->mail_arg);
+}
+
 static const struct {
     const char *channel;
     void (*fn)(struct feed *f, const char *payload);
 } channels[] = {
     {"docket_feed", on_feed},       {"docket_wake", on_wake},
     {"docket_staff", on_staff},     {"docket_session", on_session},
-    {"docket_contact", on_contact},
+    {"docket_contact", on_contact}, {"docket_mail", on_mail},
 };
 
 static void notify_cb(const char *channel, const char *payload, void *arg)
@@ -715,6 +726,12 @@ void feed_set_contact_cb(struct feed *f,
 {
     f->contact_cb = cb;
     f->contact_arg = arg;
+}
+
+void feed_set_mail_cb(struct feed *f, void (*cb)(void *arg), void *arg)
+{
+    f->mail_cb = cb;
+    f->mail_arg = arg;
 }
 
 static void handle_closed(uv_handle_t *h)

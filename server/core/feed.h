@@ -53,6 +53,11 @@ void feed_set_contact_cb(struct feed *f,
                          void (*cb)(long long contact_id, void *arg),
                          void *arg);
 
+/* Who to tell when a transaction on any instance (or docketctl) queued
+ * mail (NOTIFY docket_mail, from the outbox's insert trigger): the
+ * outbox, which then looks for it. */
+void feed_set_mail_cb(struct feed *f, void (*cb)(void *arg), void *arg);
+
 /* For server.info / metrics: the newest seq this instance has pushed, and
  * whether it is the sequencer. */
 long long feed_head(const struct feed *f);

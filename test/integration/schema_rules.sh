@@ -1,8 +1,9 @@
 # schema_rules.sh - what the ticket table keeps right without a foreign key
 # to stage or a words column of its own (schema/functions/ticket_rows.sql,
 # migration 0010): a ticket's stage exists, a stage with tickets stays,
-# a stage's key and closed flag carry to its tickets, and the words of
-# subject and description are rewritten when those change and only then.
+# a stage's key and closed flag carry to its tickets, the words of
+# subject and description are rewritten when those change and only then;
+# and mail queued wakes every docketd's outbox (migration 0014).
 . "$(dirname "$0")/lib.bash"
 ctl migrate >/dev/null
 # sqlerr SQL: "SQLSTATE: message" of the error SQL raises (empty if none).
@@ -73,4 +74,26 @@ expect_eq "every ticket has its words" \
 sql "DELETE FROM event WHERE ticket_id = $T2; DELETE FROM ticket WHERE id = $T2"
 expect_eq "a removed ticket's words go with it" \
     "$(sql "SELECT count(*) FROM ticket_text WHERE ticket_id = $T2")" "0"
+
+# ---- mail queued wakes the outboxes (NOTIFY docket_mail) ----------------------
+# heard SQL...: the notifications one session LISTENing on docket_mail gets
+# while it runs the statements (psql prints each after a command).
+heard() {
+    { echo "LISTEN docket_mail;"; printf '%s\n' "$@"; echo "SELECT 1;"; } |
+        psql "$DK_PG_CONNINFO" -Xq -f - 2>&1 | grep -c 'notification "docket_mail"' || true
+}
+row="INSERT INTO outbox (kind, to_addr, subject, body) VALUES ('mention', 'alice@docket.example', 's', 'b');"
+expect_eq "a transaction that queues mail says so once, however many rows" \
+    "$(heard "BEGIN;" "$row" "$row" "$row" "COMMIT;")" "1"
+expect_eq "each transaction that queues mail says so" \
+    "$(heard "$row" "$row")" "2"
+expect_eq "one that is rolled back says nothing" \
+    "$(heard "BEGIN;" "$row" "ROLLBACK;")" "0"
+expect_eq "nor does leasing or sending a row (the outbox's own writes)" \
+    "$(heard "UPDATE outbox SET attempts = attempts + 1, not_before = now() + interval '5 minutes';" \
+             "UPDATE outbox SET sent_at = now();")" "0"
+expect_eq "nor a write that queues none (a claim)" \
+    "$(heard "SELECT ticket_claim(1, $T1, NULL);")" "0"
+expect_eq "a reply that does (message_send) says so" \
+    "$(heard "SELECT message_send(1, $T1, 'Here it is', 'docket.example');")" "1"
 done_testing
