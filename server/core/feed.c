@@ -597,8 +597,13 @@ static void on_feed(struct feed *f, const char *payload)
 {
     long long seq = atoll(payload);
 
-    /* Our own batch's NOTIFY comes before the batch's answer, which
-     * brings its rows: read then only if it did not bring them all. */
+    /* Pushed already: our own batch's NOTIFY is handed over after the
+     * batch's answer, which brought its rows (db.c finishes a query
+     * before it reads the notifications that came with it). */
+    if (f->head_known && seq <= f->head)
+        return;
+    /* Or, while a batch is in flight, before it: read then only if the
+     * answer does not bring them all. */
     if (f->sequencer && f->seq_running) {
         if (seq > f->notified)
             f->notified = seq;
