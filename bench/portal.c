@@ -424,7 +424,8 @@ static void list_answer(struct sess *s, int status, const char *body,
         b->errors++;
     if (b->rep >= 2 * WARMUP) { /* the first few fill the caches */
         lat_add(company ? &b->list_company : &b->list_all, ms);
-        *(company ? &b->rows_company : &b->rows_all) = count(body, "<tr data-ticket=");
+        *(company ? &b->rows_company : &b->rows_all) =
+            count(body, "<tr data-ticket=");
         *(company ? &b->bytes_company : &b->bytes_all) = len;
     }
     if (++b->rep < 2 * (b->reps + WARMUP))
