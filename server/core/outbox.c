@@ -36,7 +36,7 @@
 
 #define PARALLEL      4           /* messages in flight at once */
 #define POLL_MS       1000        /* look for due rows this often anyway */
-#define NUDGE_MS      10          /* after a write: soon, and in a batch */
+#define NUDGE_MS      10          /* when nudged: soon, and in a batch */
 #define LEASE         "5 minutes" /* a row's lease while it is being sent */
 #define MAX_BACKOFF_S 3600
 

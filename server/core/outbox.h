@@ -9,9 +9,10 @@
 struct core;
 struct outbox;
 
-/* Start looking for due rows (every second, and soon after writes). */
+/* Start looking for due rows (every second, and when nudged). */
 struct outbox *outbox_new(struct core *core);
-/* A write may have queued email: look soon. */
+/* Email was queued (NOTIFY docket_mail, or a send's own outcome): look
+ * soon. */
 void outbox_nudge(struct outbox *o);
 /* core->cfg->mail changed (a reload): pick up the new sender settings. */
 void outbox_reconfigure(struct outbox *o);

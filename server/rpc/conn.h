@@ -78,7 +78,8 @@ struct conn {
     struct dk_rpc_req req;   /* the request in flight */
     uint64_t req_started_ns; /* uv_hrtime() when its line was parsed */
 
-    uint64_t connected_ms;     /* for server.login_deadline */
+    uint64_t connected_ms;     /* server.login_deadline runs from here:
+                                * connected, or its session last ended */
     struct principal who;      /* the session, once logged in (auth/) */
     struct hub_sub sub;        /* the change feed, once subscribed */
     struct conn_presence pres; /* presence.set's markers (rpc/presence.c) */

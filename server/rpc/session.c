@@ -16,11 +16,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-void rpc_session_end(struct conn *c)
+/* What every end of c's session does (expired, logged out, or ended by
+ * auth/): no more feed, no presence, and server.login_deadline runs again
+ * from now.  The client is told and may log in again, as a new connection
+ * may; counted from when it connected, the sweep would cut it off before
+ * its next request (an hour-old connection is long past 10 s). */
+static void session_gone(struct conn *c)
 {
     rpc_presence_clear(c);
-    auth_forget(c->rs->auth, &c->who);
     hub_unsubscribe(c->rs->core->hub, &c->sub);
+    c->connected_ms = core_now_ms(c->rs->core);
+}
+
+void rpc_session_end(struct conn *c)
+{
+    auth_forget(c->rs->auth, &c->who);
+    session_gone(c);
 }
 
 void rpc_session_ended(struct principal *p, const char *why)
@@ -28,8 +39,7 @@ void rpc_session_ended(struct principal *p, const char *why)
     struct conn *c = conn_of(p, who);
 
     conn_log(c, DK_LOG_INFO, "%s", why);
-    rpc_presence_clear(c);
-    hub_unsubscribe(c->rs->core->hub, &c->sub);
+    session_gone(c);
 }
 
 /* ---- the caller of auth's functions: c, held until done -------------- */
@@ -156,8 +166,7 @@ static void logged_out(void *arg, const struct auth_result *r)
             reply_outcome(c, r);
         } else {
             conn_log(c, DK_LOG_INFO, "logged out");
-            rpc_presence_clear(c);
-            hub_unsubscribe(c->rs->core->hub, &c->sub);
+            session_gone(c);
             conn_reply(c, json_object());
         }
     }

@@ -102,6 +102,20 @@ d2.reload(server={"login_deadline": "2s"})
 ok(all(closed_by_server(s, 15) for s in held[1:] + others + [c2]),
    "connections that do not log in are closed at server.login_deadline")
 ok(u.call("server.info") is not None, "  ...a logged-in one never is")
+# A session that ends (a logout here; a disabled member or an expiry the
+# same) leaves a connection that may log in again: the deadline runs from
+# that end, not from the connection's start, which an old one is past.
+d2.reload(server={"login_deadline": "3s"})
+v = d2.client()
+v.call("session.resume", token=cl.session("kari"))
+time.sleep(3.5)
+v.call("session.logout")
+time.sleep(1.5)  # the deadline's sweep runs every second
+eq(v.call("session.resume", token=cl.session("kari"))["staff"]["username"], "kari",
+   "a connection whose session ended may log in again within the deadline")
+v.call("session.logout")
+ok(closed_by_server(v.sock, 15), "  ...and is closed at it if it does not")
+d2.reload(server={"login_deadline": "2s"})
 # Nor can a stream of requests keep a connection that never logs in: it
 # reads no more once its deadline has passed, answered or not.
 flood = tcp_from("127.0.0.8")
