@@ -21,6 +21,8 @@ try:
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
+    from selenium.common.exceptions import (NoSuchElementException,
+                                            StaleElementReferenceException)
 except ImportError as e:
     missing.append("python3-selenium (%s)" % e)
 if missing:
@@ -42,7 +44,12 @@ carla = p.d.login(cl, "carla")
 anna = p.d.login(cl, "anna")
 
 driver = chromium(cl, "live", console=True)
-wait = WebDriverWait(driver, 10)
+# The live script replaces a row or a list item when it changes: an element
+# found a moment before may be gone when it is read, which is a reason to
+# look again, not a failure (WebDriverWait ignores only NoSuchElement by
+# default, and CI once failed on the stale row at once).
+RETRY = (NoSuchElementException, StaleElementReferenceException, IndexError)
+wait = WebDriverWait(driver, 10, ignored_exceptions=RETRY)
 
 
 def path():
@@ -57,12 +64,20 @@ def timed(what, cond, timeout=10):
     """Wait for cond(driver) without a reload; print how long it took."""
     t0 = time.time()
     try:
-        WebDriverWait(driver, timeout, poll_frequency=0.02).until(cond)
+        WebDriverWait(driver, timeout, poll_frequency=0.02,
+                      ignored_exceptions=RETRY).until(cond)
     except Exception:
         ok(False, what, driver.find_element(By.TAG_NAME, "main").text[:1500])
         return
     ok(js("return window.__docket_same === 42") is True,
        what + " (no reload: %.0f ms)" % ((time.time() - t0) * 1000))
+
+
+def read(fn):
+    """fn(driver) once the elements it reads hold still."""
+    return WebDriverWait(driver, 10, poll_frequency=0.02,
+                         ignored_exceptions=RETRY).until(
+        lambda d: (fn(d),))[0]
 
 
 def mark():
@@ -94,9 +109,9 @@ t2 = cl.new_ticket(ola, "Ny lærer trenger tilgang")
 timed("a new request appears at the top of the list",
       lambda d: d.find_elements(By.CSS_SELECTOR, "table.tickets tbody tr")[0]
       .get_attribute("data-ticket") == str(t2))
-first = driver.find_elements(By.CSS_SELECTOR, "table.tickets tbody tr")[0]
-ok(first.find_element(By.LINK_TEXT, "Ny lærer trenger tilgang")
-   .get_attribute("href").endswith("/tickets/%d" % t2), "linked to its page")
+ok(read(lambda d: d.find_elements(By.CSS_SELECTOR, "table.tickets tbody tr")[0]
+        .find_element(By.LINK_TEXT, "Ny lærer trenger tilgang")
+        .get_attribute("href")).endswith("/tickets/%d" % t2), "linked to its page")
 driver.save_screenshot(os.path.join(OUT, "live-list.png"))
 
 # ---- one request ------------------------------------------------------------
@@ -136,7 +151,8 @@ carla = p.d.login(cl, "carla")
 carla.call("messages.send", ticket=t1, body="Og etterpå")
 timed("and the page is live again",
       lambda d: "Og etterpå" in d.find_element(By.TAG_NAME, "main").text)
-texts = [x.text for x in driver.find_elements(By.CSS_SELECTOR, "ol.conversation p.body")]
+texts = read(lambda d: [x.text for x in
+                        d.find_elements(By.CSS_SELECTOR, "ol.conversation p.body")])
 eq(len(texts), len(set(texts)), "no message shown twice")
 
 # ---- the script keeps to the portal's rules -------------------------------
