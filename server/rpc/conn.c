@@ -6,6 +6,7 @@
  */
 #include "conn.h"
 #include "core.h"
+#include "dk_buf.h"
 #include "dk_log.h"
 #include "dk_mem.h"
 #include "metrics.h"
@@ -191,14 +192,23 @@ void conn_reply(struct conn *c, json_t *result)
 void conn_reply_raw(struct conn *c, const char *result_json)
 {
     json_t *id = c->req.id ? c->req.id : json_null();
+    struct dk_buf b = DK_BUF_INIT(0); /* unbounded: no write fails */
+    size_t len = strlen(result_json), n;
     char *idtext, *line;
 
     if (c->state != CONN_CLOSING && wants_reply(c)) {
         idtext = json_dumps(id, JSON_ENCODE_ANY | JSON_COMPACT);
-        line = dk_xasprintf("{\"jsonrpc\":\"2.0\",\"id\":%s,\"result\":%s}\n",
-                            idtext ? idtext : "null", result_json);
+        /* Copied, not printf'ed: a page of tickets.view is 25 kB, and
+         * vsnprintf() took a tenth of docketd's time writing it. */
+        dk_buf_reserve(&b, len + 64 + (idtext ? strlen(idtext) : 0));
+        dk_buf_adds(&b, "{\"jsonrpc\":\"2.0\",\"id\":");
+        dk_buf_adds(&b, idtext ? idtext : "null");
+        dk_buf_adds(&b, ",\"result\":");
+        dk_buf_add(&b, result_json, len);
+        dk_buf_add(&b, "}\n", 2);
+        line = dk_buf_steal(&b, &n);
         free(idtext);
-        conn_send(c, line, strlen(line));
+        conn_send(c, line, n);
     }
     request_done(c, 0);
 }
