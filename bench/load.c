@@ -269,13 +269,19 @@ static int fanout_fork(struct bench *b, int procs)
     return k;
 }
 
-/* In process 0, after the others have ended: the latencies, sorted. */
-static double *fanout_latencies(struct bench *b, size_t *n)
+/* In process 0, after the others have ended: the latencies, sorted; and
+ * for each write when its first and its last push arrived (sorted, one
+ * per write), which tells docketd's share from the receivers'. */
+static double *fanout_latencies(struct bench *b, size_t *n, double **first,
+                                double **last)
 {
     struct fanout_shm *shm = b->shm;
-    size_t total = 0, m = 0;
-    double *ms;
+    size_t total = 0, m = 0, writes = (size_t)b->writes_wanted + 2;
+    double *ms, *lo = dk_xcalloc(writes, sizeof(double)),
+                *hi = dk_xcalloc(writes, sizeof(double));
 
+    for (size_t v = 0; v < writes; v++)
+        lo[v] = -1;
     for (int p = 0; p < shm->procs; p++)
         total += shm->n[p];
     ms = dk_xcalloc(total ? total : 1, sizeof(double));
@@ -284,10 +290,24 @@ static double *fanout_latencies(struct bench *b, size_t *n)
             const struct recv *r = &shm->recv[p][i];
             uint64_t ack = shm->ack_ns[r->version];
             /* The push may overtake the writer's own answer: count 0. */
-            ms[m++] = ack && r->ns > ack ? (double)(r->ns - ack) / 1e6 : 0.0;
+            double x = ack && r->ns > ack ? (double)(r->ns - ack) / 1e6 : 0.0;
+            ms[m++] = x;
+            if (lo[r->version] < 0 || x < lo[r->version])
+                lo[r->version] = x;
+            if (x > hi[r->version])
+                hi[r->version] = x;
         }
     qsort(ms, m, sizeof(double), cmp_double);
+    /* Versions 2 .. writes+1 are the writes; any never heard counts 0. */
+    for (size_t v = 0; v < writes - 2; v++) {
+        lo[v] = lo[v + 2] < 0 ? 0 : lo[v + 2];
+        hi[v] = hi[v + 2];
+    }
+    qsort(lo, writes - 2, sizeof(double), cmp_double);
+    qsort(hi, writes - 2, sizeof(double), cmp_double);
     *n = m;
+    *first = lo;
+    *last = hi;
     return ms;
 }
 
@@ -537,8 +557,8 @@ int main(int argc, char **argv)
                "writes_per_s=%.0f\n",
                b.n, b.writes, b.errors, secs, (double)b.writes / secs);
     } else if (strcmp(b.mode, "fanout") == 0) {
-        size_t n, subs = 0;
-        double *ms;
+        size_t n, subs = 0, w = (size_t)b.writes_wanted;
+        double *ms, *first, *last;
         int status, failed = 0;
 
         b.shm->n[proc] = b.nrecv;
@@ -548,12 +568,14 @@ int main(int argc, char **argv)
             failed |= !WIFEXITED(status) || WEXITSTATUS(status) != 0;
         for (int p = 0; p < b.shm->procs; p++)
             subs += b.shm->n[p];
-        ms = fanout_latencies(&b, &n);
+        ms = fanout_latencies(&b, &n, &first, &last);
         printf("fanout subscribers=%zu writes=%d deliveries=%zu processes=%d "
-               "p50=%.2fms p99=%.2fms max=%.2fms errors=%lld\n",
+               "p50=%.2fms p99=%.2fms max=%.2fms first_p50=%.2fms "
+               "last_p50=%.2fms errors=%lld\n",
                subs / (size_t)(b.writes_wanted ? b.writes_wanted : 1),
                b.writes_wanted, n, b.shm->procs, pct(ms, n, 0.5),
-               pct(ms, n, 0.99), n ? ms[n - 1] : 0.0, b.errors + failed);
+               pct(ms, n, 0.99), n ? ms[n - 1] : 0.0, pct(first, w, 0.5),
+               pct(last, w, 0.5), b.errors + failed);
     } else if (strcmp(b.mode, "idle") == 0) {
         printf("idle connections=%d docketd_rss_kb=%ld\n", b.n, rss_kb(arg));
     }

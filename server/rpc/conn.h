@@ -110,6 +110,9 @@ void conn_reply_raw(struct conn *c, const char *result_json);
 /* Queue a whole line (newline included; stolen, malloc'ed) for the
  * client; closes the connection past server.max_output_bytes. */
 void conn_send(struct conn *c, char *line, size_t len);
+/* The same for a line the caller keeps (an event pushed to many): only
+ * what the socket does not take at once is copied. */
+void conn_send_copy(struct conn *c, const char *line, size_t len);
 
 /* The connection a principal or a subscription belongs to. */
 #define conn_of(ptr, member)                                                   \

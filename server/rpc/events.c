@@ -32,7 +32,7 @@ static void deliver(struct hub_sub *s, const struct hub_event *e)
     }
     if (e->for_staff && e->for_staff != c->who.staff_id)
         return;
-    conn_send(c, dk_xstrndup(e->line, e->len), e->len);
+    conn_send_copy(c, e->line, e->len);
 }
 
 static void hold(struct hub_sub *s, int delta)
