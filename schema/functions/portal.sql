@@ -260,10 +260,14 @@ $$;
 
 -- One message of a conversation as the portal shows it: who wrote it (the
 -- staff member's name, or the contact's, the ticket's contact when the
--- message names none), when, its text and its files.
+-- message names none), when, its text and its files.  PL/pgSQL, not SQL:
+-- PostgreSQL cannot inline a SQL function with subqueries, and parses and
+-- plans its body again in every statement that calls it (0.19 ms of a
+-- ticket page's 0.58 per message); PL/pgSQL keeps the plan.
 CREATE OR REPLACE FUNCTION portal_message_json_(m message, p_ticket_contact bigint)
-RETURNS jsonb LANGUAGE sql STABLE AS $$
-    SELECT jsonb_build_object(
+RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN jsonb_build_object(
         'id', m.id, 'direction', m.direction,
         'author', CASE WHEN m.direction = 'out'
                        THEN (SELECT name FROM staff WHERE id = m.author_staff_id)
@@ -278,7 +282,8 @@ RETURNS jsonb LANGUAGE sql STABLE AS $$
                        'content_type', x.content_type, 'size', x.size)
                        ORDER BY x.id)
               FROM attachment x
-             WHERE x.message_id = m.id AND x.ticket_id = m.ticket_id), '[]'))
+             WHERE x.message_id = m.id AND x.ticket_id = m.ticket_id), '[]'));
+END
 $$;
 
 -- One ticket and its conversation (never its notes): {id, subject,
