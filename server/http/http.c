@@ -92,6 +92,7 @@ struct http {
     uv_timer_t sweep;
     struct http_exchange *conns;
     size_t nconns;
+    uint64_t accepted;      /* connections so far: each one's serial */
     uint64_t body_reserved; /* the bodies' share of BODY_BUDGET */
     bool closing;
     bool has_app;
@@ -128,6 +129,7 @@ struct http_exchange {
     struct http_req_hooks hooks;
     struct dk_buf pending; /* owned: bytes after the current request */
     uint64_t since_ms;     /* the current state began */
+    uint64_t serial;       /* accept order: ties of since_ms */
     uint64_t deadline_ms;  /* HC_HEAD, HC_BODY, HC_WRITING: closed after */
     finish_fn query;       /* HC_QUERY: what answers */
     struct db_query *q;    /* HC_QUERY: the query in flight (borrowed) */
@@ -737,9 +739,13 @@ static bool same_address(const struct sockaddr_storage *a,
     return false;
 }
 
+/* Within one millisecond (streams opened one after another), the one
+ * accepted first is the older: else the newest of a tie gave way, and a
+ * browser's oldest stream stayed while its newest was cut. */
 static bool older(const struct http_exchange *a, const struct http_exchange *b)
 {
-    return !b || a->since_ms < b->since_ms;
+    return !b || a->since_ms < b->since_ms ||
+           (a->since_ms == b->since_ms && a->serial < b->serial);
 }
 
 /* How readily o gives way to a new connection: one kept alive with
@@ -844,6 +850,7 @@ static void on_connection(uv_stream_t *listener, int status)
     hc->refs = 1;
     hc->state = HC_HEAD;
     hc->since_ms = uv_now(http->core->loop);
+    hc->serial = ++http->accepted;
     hc->deadline_ms = hc->since_ms + IDLE_TIMEOUT_MS;
     hc->hooks = (struct http_req_hooks){hook_body_limit, hook_body_chunk, hc};
     http_req_init(&hc->req, &hc->hooks);
