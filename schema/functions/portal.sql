@@ -175,9 +175,10 @@ BEGIN
 END
 $$;
 
--- The ticket list: an array, newest last activity first, of {id, subject,
+-- The ticket list: rows, newest last activity first, of id, subject,
 -- created, last_activity, closed, closed_at, pipeline, stage, stage_name,
--- contact_name, mine}.  p_view 'mine' (NULL) is the contact's own tickets;
+-- contact_name, mine (rows, not a jsonb array: building 20 objects took
+-- two thirds of a contact's list, 0.4 of 0.6 ms).  p_view 'mine' (NULL) is the contact's own tickets;
 -- 'company' adds their company's, with company visibility and a company
 -- (else it is 'mine').  p_status 'open', 'closed' or 'all'.  p_q (NULL or
 -- blank: everything) is found, regardless of case, in the subject, the
@@ -204,12 +205,15 @@ $$;
 CREATE OR REPLACE FUNCTION portal_tickets(p_contact bigint, p_visibility text,
                                           p_pipelines text[], p_view text, p_status text,
                                           p_q text, p_limit integer)
-RETURNS jsonb LANGUAGE plpgsql STABLE
+RETURNS TABLE (id bigint, subject text, created text, last_activity text, closed boolean,
+               closed_at text, pipeline text, stage text, stage_name text,
+               contact_name text, mine boolean)
+LANGUAGE plpgsql STABLE
 SET plan_cache_mode = force_generic_plan AS $$
+#variable_conflict use_column
 DECLARE
     co bigint;
     pat text;
-    r jsonb;
 BEGIN
     IF p_status IS NULL OR p_status NOT IN ('open', 'closed', 'all') THEN
         RAISE EXCEPTION 'status "%" is not one of open, closed, all', p_status
@@ -228,17 +232,13 @@ BEGIN
         pat := '%' || replace(replace(replace(btrim(p_q), '\', '\\'), '%', '\%'), '_', '\_')
                || '%';
     END IF;
-    SELECT coalesce(jsonb_agg(jsonb_build_object(
-                       'id', t.id, 'subject', t.subject, 'created', iso(t.created_at),
-                       'last_activity', iso(t.last_activity_at), 'closed', t.closed,
-                       'closed_at', iso(t.closed_at), 'pipeline', t.pipeline,
-                       'stage', t.stage,
-                       'stage_name', (SELECT st.name FROM stage st
-                                       WHERE st.pipeline = t.pipeline AND st.id = t.stage),
-                       'contact_name', (SELECT btrim(c.first_name || ' ' || c.last_name)
-                                          FROM contact c WHERE c.id = t.contact_id),
-                       'mine', t.contact_id = p_contact)
-                   ORDER BY t.last_activity_at DESC, t.id DESC), '[]') INTO r
+    RETURN QUERY
+    SELECT t.id, t.subject, iso(t.created_at), iso(t.last_activity_at), t.closed,
+           iso(t.closed_at), t.pipeline, t.stage,
+           (SELECT st.name FROM stage st WHERE st.pipeline = t.pipeline AND st.id = t.stage),
+           (SELECT btrim(c.first_name || ' ' || c.last_name)
+              FROM contact c WHERE c.id = t.contact_id),
+           t.contact_id = p_contact
       FROM (SELECT t.*
               FROM (SELECT id, subject, description, created_at, last_activity_at,
                            closed, closed_at, pipeline, stage, contact_id
@@ -253,8 +253,8 @@ BEGIN
                                   WHERE m.ticket_id = t.id AND m.body ILIKE pat
                                   LIMIT 1), false))
              ORDER BY t.last_activity_at DESC, t.id DESC
-             LIMIT p_limit) t;
-    RETURN r;
+             LIMIT p_limit) t
+     ORDER BY t.last_activity_at DESC, t.id DESC;
 END
 $$;
 

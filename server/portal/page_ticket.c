@@ -105,7 +105,8 @@ static void shown(struct preq *q, PGresult *res)
                 (long long)json_integer_value(json_object_get(t, "id")),
                 str(t, "subject"));
     html_raw(&b, "<p class=\"meta\"><span>");
-    portal_status(&b, q, t);
+    portal_status(&b, q, json_is_true(json_object_get(t, "closed")),
+                  json_string_value(json_object_get(t, "stage_name")));
     html_printf(&b, "</span><span>%s ", T(q, "Created"));
     portal_date(&b, q, str(t, "created"));
     html_printf(&b, "</span><span>%s ", T(q, "Last activity"));

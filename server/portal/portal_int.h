@@ -171,9 +171,10 @@ const char *portal_arg(const struct preq *q, const char *name);
  * (absent, too long, a NUL or invalid bytes). */
 const char *portal_field(const struct preq *q, const char *name, size_t max);
 
-/* A ticket's status as the contact sees it (page_tickets.c). */
-struct json_t;
-void portal_status(struct dk_buf *b, const struct preq *q, struct json_t *t);
+/* A ticket's status as the contact sees it, from whether it is closed
+ * and its stage's name (page_tickets.c). */
+void portal_status(struct dk_buf *b, const struct preq *q, bool closed,
+                   const char *stage);
 /* A date from the database (ISO 8601, UTC) written for people, in q's
  * language: as HTML (a <time>), or as text into out (false when iso is
  * not one, copied as it is). */
