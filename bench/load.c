@@ -273,7 +273,7 @@ static int fanout_fork(struct bench *b, int procs)
  * for each write when its first and its last push arrived (sorted, one
  * per write), which tells docketd's share from the receivers'. */
 static double *fanout_latencies(struct bench *b, size_t *n, double **first,
-                                double **last)
+                                double **last, size_t *heard)
 {
     struct fanout_shm *shm = b->shm;
     size_t total = 0, m = 0, writes = (size_t)b->writes_wanted + 2;
@@ -298,13 +298,16 @@ static double *fanout_latencies(struct bench *b, size_t *n, double **first,
                 hi[r->version] = x;
         }
     qsort(ms, m, sizeof(double), cmp_double);
-    /* Versions 2 .. writes+1 are the writes; any never heard counts 0. */
-    for (size_t v = 0; v < writes - 2; v++) {
-        lo[v] = lo[v + 2] < 0 ? 0 : lo[v + 2];
-        hi[v] = hi[v + 2];
-    }
-    qsort(lo, writes - 2, sizeof(double), cmp_double);
-    qsort(hi, writes - 2, sizeof(double), cmp_double);
+    /* Versions 2 .. writes+1 are the writes; one nobody heard is left
+     * out (the deliveries' count shows it). */
+    *heard = 0;
+    for (size_t v = 2; v < writes; v++)
+        if (lo[v] >= 0) {
+            lo[*heard] = lo[v];
+            hi[(*heard)++] = hi[v];
+        }
+    qsort(lo, *heard, sizeof(double), cmp_double);
+    qsort(hi, *heard, sizeof(double), cmp_double);
     *n = m;
     *first = lo;
     *last = hi;
@@ -557,7 +560,7 @@ int main(int argc, char **argv)
                "writes_per_s=%.0f\n",
                b.n, b.writes, b.errors, secs, (double)b.writes / secs);
     } else if (strcmp(b.mode, "fanout") == 0) {
-        size_t n, subs = 0, w = (size_t)b.writes_wanted;
+        size_t n, subs = 0, w;
         double *ms, *first, *last;
         int status, failed = 0;
 
@@ -568,7 +571,7 @@ int main(int argc, char **argv)
             failed |= !WIFEXITED(status) || WEXITSTATUS(status) != 0;
         for (int p = 0; p < b.shm->procs; p++)
             subs += b.shm->n[p];
-        ms = fanout_latencies(&b, &n, &first, &last);
+        ms = fanout_latencies(&b, &n, &first, &last, &w);
         printf("fanout subscribers=%zu writes=%d deliveries=%zu processes=%d "
                "p50=%.2fms p99=%.2fms max=%.2fms first_p50=%.2fms "
                "last_p50=%.2fms errors=%lld\n",

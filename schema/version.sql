@@ -2,4 +2,4 @@
 -- here: the build reads the number below for docketctl and docketd
 -- (cmake/schema.cmake), and the newest schema/migrations/NNNN_*.sql must
 -- carry the same number (the build fails otherwise).
-INSERT INTO schema_version (version) VALUES (14);
+INSERT INTO schema_version (version) VALUES (15);

@@ -177,10 +177,10 @@ $$;
 
 -- The ticket list: rows, newest last activity first, of id, subject,
 -- created, last_activity, closed, closed_at, pipeline, stage, stage_name,
--- contact_name, mine (rows, not a jsonb array: building 20 objects took
--- two thirds of a contact's list, 0.4 of 0.6 ms).  p_view 'mine' (NULL) is the contact's own tickets;
--- 'company' adds their company's, with company visibility and a company
--- (else it is 'mine').  p_status 'open', 'closed' or 'all'.  p_q (NULL or
+-- contact_name, mine (rows, not a jsonb array: building the objects of a
+-- contact's 20 open requests took 0.4 of the list's 0.6 ms).  p_view
+-- 'mine' (NULL) is the contact's own tickets; 'company' adds their
+-- company's, with company visibility and a company (else it is 'mine').  p_status 'open', 'closed' or 'all'.  p_q (NULL or
 -- blank: everything) is found, regardless of case, in the subject, the
 -- description or a message of the conversation.  At most p_limit (NULL:
 -- all).
@@ -191,17 +191,18 @@ $$;
 -- filter and a top-N sort of that set (a contact's own: hundreds; a
 -- school's: thousands at most); only the rows shown look up their stage's
 -- and contact's names, by primary key (as joins, a generic plan that
--- guesses the LIMIT's rows hashed the whole contact table).  OFFSET 0 keeps the set so: without it, for status
--- open the planner ANDs the BitmapOr with ticket_view_open, every open
--- ticket of the helpdesk (34,000 at 1,000,000 tickets: 4 ms instead of
--- 0.3).  An index on last_activity_at would save the sort but would make
--- every version bump (notes, replies) a non-HOT update of the million-row
--- table.  The search of messages is a scalar subquery, one index probe per
--- candidate: as EXISTS, a generic plan hashes every matching message of
--- the helpdesk instead.  The plan is the generic one (force_generic_plan):
--- each custom plan cost as much to make as the list costs to run, and the
--- planner, costing the generic plan's filters on parameters too high,
--- would otherwise make one for every page.
+-- guesses the LIMIT's rows hashed the whole contact table).  OFFSET 0 keeps
+-- the set so: without it, for status open the planner ANDs the BitmapOr
+-- with ticket_view_open, every open ticket of the helpdesk (34,000 at
+-- 1,000,000 tickets: 4 ms instead of 0.3).  An index on last_activity_at
+-- would save the sort but would make every version bump (notes, replies) a
+-- non-HOT update of the million-row table.  The search of messages is a
+-- scalar subquery, one index probe per candidate: as EXISTS, a generic
+-- plan hashes every matching message of the helpdesk instead.  The plan is
+-- the generic one (force_generic_plan): each custom plan cost as much to
+-- make as the list costs to run, and the planner, costing the generic
+-- plan's filters on parameters too high, would otherwise make one for
+-- every page.
 CREATE OR REPLACE FUNCTION portal_tickets(p_contact bigint, p_visibility text,
                                           p_pipelines text[], p_view text, p_status text,
                                           p_q text, p_limit integer)

@@ -6,6 +6,3 @@ DROP FUNCTION IF EXISTS portal_signup(text, text, text, text, text, text, text);
 DROP FUNCTION IF EXISTS ticket_touch(bigint);  -- schema version 1; now ticket_update(ticket)
 DROP FUNCTION IF EXISTS message_receive(bigint, bigint, text, text, text);  -- version 5; now mail_in_contact()
 DROP FUNCTION IF EXISTS message_send(bigint, bigint, text);  -- schema version 5; now with the Message-ID domain
--- Schema version 14 returned jsonb; rows since (a new result type needs a
--- drop, and the definition in portal.sql comes after this file).
-DROP FUNCTION IF EXISTS portal_tickets(bigint, text, text[], text, text, text, integer);

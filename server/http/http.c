@@ -92,7 +92,7 @@ struct http {
     uv_timer_t sweep;
     struct http_exchange *conns;
     size_t nconns;
-    uint64_t accepted;      /* connections so far: each one's serial */
+    uint64_t states;        /* states begun so far: each one's serial */
     uint64_t body_reserved; /* the bodies' share of BODY_BUDGET */
     bool closing;
     bool has_app;
@@ -129,7 +129,7 @@ struct http_exchange {
     struct http_req_hooks hooks;
     struct dk_buf pending; /* owned: bytes after the current request */
     uint64_t since_ms;     /* the current state began */
-    uint64_t serial;       /* accept order: ties of since_ms */
+    uint64_t serial;       /* order of states begun: ties of since_ms */
     uint64_t deadline_ms;  /* HC_HEAD, HC_BODY, HC_WRITING: closed after */
     finish_fn query;       /* HC_QUERY: what answers */
     struct db_query *q;    /* HC_QUERY: the query in flight (borrowed) */
@@ -152,6 +152,13 @@ struct write_req {
 };
 
 static void hc_feed(struct http_exchange *hc, const char *data, size_t len);
+
+/* hc's current state begins now (ms: the loop's time). */
+static void state_began(struct http_exchange *hc, uint64_t now)
+{
+    hc->since_ms = now;
+    hc->serial = ++hc->http->states;
+}
 
 /* ---- lifetime ------------------------------------------------------------ */
 
@@ -262,7 +269,7 @@ static void next_request(struct http_exchange *hc)
 
     hc->state = HC_HEAD;
     hc->between = hc->pending.len == 0;
-    hc->since_ms = now;
+    state_began(hc, now);
     hc->deadline_ms = now + IDLE_TIMEOUT_MS;
     hc->continued = false;
     body_release(hc);
@@ -370,7 +377,7 @@ static void send_response(struct http_exchange *hc, int status,
     if (body)
         dk_buf_free(body);
     hc->state = HC_WRITING;
-    hc->since_ms = now;
+    state_began(hc, now);
     hc->deadline_ms = now + WRITE_TIMEOUT_MS +
                       (uint64_t)(head.len + body_len) / BYTES_PER_SECOND * 1000;
     head_data = dk_buf_steal(&head, &head_len);
@@ -447,7 +454,7 @@ static void ask(struct http_exchange *hc, const char *sql, finish_fn finish)
     hc->state = HC_QUERY;
     hc->query = finish;
     hc->q = q;
-    hc->since_ms = uv_now(hc->http->core->loop);
+    state_began(hc, uv_now(hc->http->core->loop));
     hc->refs++;
     if (db_submit(hc->http->core->db, q, query_done, hc) != 0) {
         hc->refs--;
@@ -580,7 +587,7 @@ static void dispatch(struct http_exchange *hc)
         return;
     }
     hc->state = HC_APP;
-    hc->since_ms = uv_now(hc->http->core->loop);
+    state_began(hc, uv_now(hc->http->core->loop));
     hc->refs++; /* the application's, until http_respond() */
     fill_peer(hc);
     hc->http->app.handle(hc->http->app.arg, hc, &r->view);
@@ -651,7 +658,7 @@ static void hc_feed(struct http_exchange *hc, const char *data, size_t len)
         if (r->headers_done && hc->state == HC_HEAD) {
             now = uv_now(hc->http->core->loop);
             hc->state = HC_BODY;
-            hc->since_ms = now;
+            state_began(hc, now);
             hc->deadline_ms = now + BODY_TIMEOUT_MS +
                               r->content_length / BYTES_PER_SECOND * 1000;
         }
@@ -740,8 +747,8 @@ static bool same_address(const struct sockaddr_storage *a,
 }
 
 /* Within one millisecond (streams opened one after another), the one
- * accepted first is the older: else the newest of a tie gave way, and a
- * browser's oldest stream stayed while its newest was cut. */
+ * whose state began first is the older: else the newest of a tie gave
+ * way, and a browser's oldest stream stayed while its newest was cut. */
 static bool older(const struct http_exchange *a, const struct http_exchange *b)
 {
     return !b || a->since_ms < b->since_ms ||
@@ -849,8 +856,7 @@ static void on_connection(uv_stream_t *listener, int status)
     hc->http = http;
     hc->refs = 1;
     hc->state = HC_HEAD;
-    hc->since_ms = uv_now(http->core->loop);
-    hc->serial = ++http->accepted;
+    state_began(hc, uv_now(http->core->loop));
     hc->deadline_ms = hc->since_ms + IDLE_TIMEOUT_MS;
     hc->hooks = (struct http_req_hooks){hook_body_limit, hook_body_chunk, hc};
     http_req_init(&hc->req, &hc->hooks);
@@ -1036,7 +1042,7 @@ void http_stream_start(struct http_exchange *x, int status, const char *type,
     x->close_after = true;
     x->gone = gone;
     x->gone_arg = arg;
-    x->since_ms = uv_now(x->http->core->loop);
+    state_began(x, uv_now(x->http->core->loop));
     dk_buf_free(&x->pending); /* nothing more is read from this client */
     data = dk_buf_steal(&head, &len);
     if (write_bufs(x, data, len, NULL, 0, false))

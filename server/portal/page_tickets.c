@@ -8,6 +8,7 @@
 #include "portal_int.h"
 #include "core.h"
 #include "db.h"
+#include "dk_log.h"
 #include "html.h"
 
 #include <stdlib.h>
@@ -130,6 +131,18 @@ static void listed(struct preq *q, PGresult *res)
 
     if (!db_ok(res)) {
         portal_db_error(q, res);
+        return;
+    }
+    /* The schema's version says which shape the function has; a check
+     * here too, so that a mismatch is an error page, never a crash. */
+    if (PQnfields(res) != L_MINE + 1) {
+        dk_log(DK_LOG_ERROR,
+               "portal: portal_tickets() returned %d columns, "
+               "not %d: run docketctl migrate",
+               PQnfields(res), L_MINE + 1);
+        portal_message(
+            q, 500, T(q, "Something went wrong"),
+            T(q, "The helpdesk could not do that. Please try again."));
         return;
     }
     read_filter(q, &f);

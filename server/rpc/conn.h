@@ -107,8 +107,9 @@ void conn_reply_error(struct conn *c, int code, const char *message,
 /* Same, with the result already serialised as JSON text. */
 void conn_reply_raw(struct conn *c, const char *result_json);
 
-/* Queue a whole line (newline included; stolen, malloc'ed) for the
- * client; closes the connection past server.max_output_bytes. */
+/* Send a whole line (newline included; stolen, malloc'ed) to the client:
+ * written at once when nothing waits before it, the rest queued; closes
+ * the connection past server.max_output_bytes. */
 void conn_send(struct conn *c, char *line, size_t len);
 /* The same for a line the caller keeps (an event pushed to many): only
  * what the socket does not take at once is copied. */
