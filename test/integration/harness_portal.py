@@ -361,6 +361,21 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 
 
+def browser_wait(driver, timeout, poll=0.5):
+    """WebDriverWait that looks again when an element it read went away:
+    a page that navigates or a live script that replaces a row makes the
+    element found a moment before stale, which is a reason to look
+    again, not a failure (WebDriverWait ignores only NoSuchElement by
+    default; CI failed on a stale <html> once, mid-navigation)."""
+    from selenium.webdriver.support.ui import WebDriverWait
+    from selenium.common.exceptions import (NoSuchElementException,
+                                            StaleElementReferenceException)
+    return WebDriverWait(driver, timeout, poll_frequency=poll,
+                         ignored_exceptions=(NoSuchElementException,
+                                             StaleElementReferenceException,
+                                             IndexError))
+
+
 def chromium(cl, name, javascript=True, lang=None, console=False,
              extra_args=()):
     """A headless Debian Chromium through chromedriver (python3-selenium),

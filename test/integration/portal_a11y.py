@@ -81,7 +81,7 @@ for lang, w in WORDS.items():
     t = cl.new_ticket(email, "Skjema %s" % lang)
     carla.call("messages.send", ticket=t, body="Hei! Vi ser på det.")
     d = chromium(cl, lang, lang=lang)
-    wait = WebDriverWait(d, 15)
+    wait = browser_wait(d, 15)
 
     d.get(p.base + "/login")
     eq(d.find_element(By.TAG_NAME, "html").get_attribute("lang"), lang,
@@ -113,7 +113,7 @@ for lang, w in WORDS.items():
     wait.until(lambda x: x.find_element(By.TAG_NAME, "main").get_attribute("data-live") == "on")
     d.execute_script("window.__docket_same = 42")
     carla.call("messages.send", ticket=t, body="Live svar %s" % lang)
-    WebDriverWait(d, 10).until(
+    browser_wait(d, 10).until(
         lambda x: "Live svar %s" % lang in x.find_element(By.TAG_NAME, "main").text)
     ok(d.execute_script("return window.__docket_same") == 42,
        "a staff reply appears on the open request without a reload (%s)" % lang)

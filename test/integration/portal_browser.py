@@ -65,7 +65,7 @@ t_kari = cl.new_ticket(kari, "Kalenderen er feil")
 
 # ---- the browser -------------------------------------------------------
 driver = chromium(cl, "nojs", javascript=False)
-wait = WebDriverWait(driver, 30)
+wait = browser_wait(driver, 30)
 
 driver.get("data:text/html,<noscript><p id=off>off</p></noscript>")
 ok(driver.find_elements(By.ID, "off"), "JavaScript is off in the browser")

@@ -21,8 +21,6 @@ try:
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
-    from selenium.common.exceptions import (NoSuchElementException,
-                                            StaleElementReferenceException)
 except ImportError as e:
     missing.append("python3-selenium (%s)" % e)
 if missing:
@@ -44,12 +42,7 @@ carla = p.d.login(cl, "carla")
 anna = p.d.login(cl, "anna")
 
 driver = chromium(cl, "live", console=True)
-# The live script replaces a row or a list item when it changes: an element
-# found a moment before may be gone when it is read, which is a reason to
-# look again, not a failure (WebDriverWait ignores only NoSuchElement by
-# default, and CI once failed on the stale row at once).
-RETRY = (NoSuchElementException, StaleElementReferenceException, IndexError)
-wait = WebDriverWait(driver, 10, ignored_exceptions=RETRY)
+wait = browser_wait(driver, 10)
 
 
 def path():
@@ -64,8 +57,7 @@ def timed(what, cond, timeout=10):
     """Wait for cond(driver) without a reload; print how long it took."""
     t0 = time.time()
     try:
-        WebDriverWait(driver, timeout, poll_frequency=0.02,
-                      ignored_exceptions=RETRY).until(cond)
+        browser_wait(driver, timeout, 0.02).until(cond)
     except Exception:
         ok(False, what, driver.find_element(By.TAG_NAME, "main").text[:1500])
         return
@@ -75,8 +67,7 @@ def timed(what, cond, timeout=10):
 
 def read(fn):
     """fn(driver) once the elements it reads hold still."""
-    return WebDriverWait(driver, 10, poll_frequency=0.02,
-                         ignored_exceptions=RETRY).until(
+    return browser_wait(driver, 10, 0.02).until(
         lambda d: (fn(d),))[0]
 
 

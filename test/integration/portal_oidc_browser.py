@@ -54,7 +54,7 @@ op.user = ingrid
 d = chromium(cl, "oidc-nb", lang="nb", console=True,
              extra_args=["--ignore-certificate-errors-spki-list=" +
                          op.spki_hash()])
-wait = WebDriverWait(d, 15)
+wait = browser_wait(d, 15)
 
 
 def path():
@@ -109,7 +109,7 @@ body = "Hei Ingrid! Bildet er lagt ut nå."
 t0 = time.time()
 anna.call("messages.send", ticket=t, body=body)
 try:
-    WebDriverWait(d, 10, poll_frequency=0.02).until(
+    browser_wait(d, 10, 0.02).until(
         lambda _: body in main_text())
 except Exception:
     pass
