@@ -173,6 +173,13 @@ static void view_done(struct db_query *q, PGresult *res, void *arg)
     if (c->state != CONN_CLOSING) {
         if (!db_ok(res)) {
             rpc_reply_db_error(c, res);
+        } else if (PQnfields(res) != VC_COUNT) {
+            /* VIEW_COLUMNS and enum view_col went apart: a bug, not
+             * input; an error, never a read past the row. */
+            conn_reply_error(c, DK_RPC_INTERNAL,
+                             "tickets.view: the statement's columns are not "
+                             "the ones its rows are written from",
+                             NULL);
         } else {
             n = PQntuples(res);
             dk_buf_reserve(&b, (size_t)n * 512 + 64);
