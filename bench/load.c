@@ -9,6 +9,8 @@
  *                                        p50/p99/max after the writer's ack;
  *                                        the subscribers are spread over one
  *                                        process per core (see fanout_fork)
+ *                                        and time a push when it is read
+ *                                        (see fanout_line)
  *   load idle    SERVER TOKENS PID       RSS of docketd (PID) with every
  *                                        connection logged in and idle
  *   load views   SERVER TOKENS N         tickets.view latency per view
@@ -36,8 +38,9 @@ struct bconn {
     long long ticket;
     int version;
     bool ready, claimed;
-    bool writer;    /* fanout: the one connection that writes */
-    long long seen; /* fanout: events received */
+    bool writer;       /* fanout: the one connection that writes */
+    long long seen;    /* fanout: events received */
+    long long scanned; /* fanout: pushes read without parsing */
 };
 
 struct bench {
@@ -182,15 +185,13 @@ static void fanout_write(struct bench *b)
     w->claimed = !w->claimed;
 }
 
-static void fanout_push(struct bconn *c, json_t *params)
+static void fanout_record(struct bconn *c, long long id, long long v,
+                          uint64_t now)
 {
     struct bench *b = c->b;
-    json_t *t = json_object_get(params, "ticket");
-    long long v = json_integer_value(json_object_get(t, "version"));
-    uint64_t now = uv_hrtime();
 
-    if (json_integer_value(json_object_get(t, "id")) != b->ticket || v <= 1 ||
-        v >= b->writes_wanted + 2 || b->nrecv == b->caprecv)
+    if (id != b->ticket || v <= 1 || v >= b->writes_wanted + 2 ||
+        b->nrecv == b->caprecv)
         return;
     b->recv[b->nrecv].version = (uint32_t)v;
     b->recv[b->nrecv].ns = now;
@@ -198,6 +199,74 @@ static void fanout_push(struct bconn *c, json_t *params)
     if (++c->seen == b->writes_wanted &&
         b->nrecv == (size_t)b->writes_wanted * (size_t)b->subs)
         stop(b);
+}
+
+static void fanout_push(struct bconn *c, json_t *params)
+{
+    json_t *t = json_object_get(params, "ticket");
+
+    fanout_record(c, json_integer_value(json_object_get(t, "id")),
+                  json_integer_value(json_object_get(t, "version")),
+                  uv_hrtime());
+}
+
+/*
+ * The ticket's id and version in an event's line as docketd writes it,
+ * jsonb's text: "ticket": {"id": N, ...} is the last key of params, and
+ * its "version" the only key of that name after it.  False when the line
+ * is not of that shape (it is then parsed).
+ */
+static bool scan_event(const char *line, size_t len, long long *id,
+                       long long *version)
+{
+    static const char ev[] = "\"event\",\"params\":",
+                      tk[] = "\"ticket\": {\"id\": ", vk[] = "\"version\": ";
+    const char *end = line + len, *p = memmem(line, len, ev, sizeof(ev) - 1);
+    char *q;
+
+    /* Each strtoll stops at the line's '\n' at the latest. */
+    if (!p || !(p = memmem(p, (size_t)(end - p), tk, sizeof(tk) - 1)))
+        return false;
+    *id = strtoll(p + sizeof(tk) - 1, &q, 10);
+    if (q == p + sizeof(tk) - 1 ||
+        !(p = memmem(q, (size_t)(end - q), vk, sizeof(vk) - 1)))
+        return false;
+    *version = strtoll(p + sizeof(vk) - 1, &q, 10);
+    return q != p + sizeof(vk) - 1;
+}
+
+/*
+ * A subscriber's push, timed when its line is read.  Each of the thousand
+ * clients would parse its pushes on its own machine; here they share the
+ * server's two cores, and a jansson parse of a push costs about 9 us, so
+ * parsing them all would put 9 ms of the clients' work before the last
+ * push.  So a push is read, timed and scanned for the two numbers, and
+ * every 64th is parsed as well and must agree (DOCKET_BENCH_PARSE=1
+ * parses every one, as docket does).
+ */
+static bool fanout_line(struct dk_client *cl, const char *line, size_t len,
+                        void *arg)
+{
+    struct bconn *c = arg;
+    uint64_t now = uv_hrtime();
+    long long id, v;
+
+    (void)cl;
+    if (c->writer || !scan_event(line, len, &id, &v))
+        return false;
+    if (++c->scanned % 64 == 0) {
+        json_t *msg = json_loadb(line, len, 0, NULL);
+        json_t *t = json_object_get(json_object_get(msg, "params"), "ticket");
+        if (json_integer_value(json_object_get(t, "id")) != id ||
+            json_integer_value(json_object_get(t, "version")) != v) {
+            fprintf(stderr, "load: a push scanned wrong: %.*s\n", (int)len,
+                    line);
+            c->b->errors++;
+        }
+        json_decref(msg);
+    }
+    fanout_record(c, id, v, now);
+    return true;
 }
 
 /* The writer starts once every process's subscribers are subscribed. */
@@ -544,6 +613,8 @@ int main(int argc, char **argv)
             fprintf(stderr, "load: bad server %s\n", argv[2]);
             return 2;
         }
+        if (strcmp(b.mode, "fanout") == 0 && !getenv("DOCKET_BENCH_PARSE"))
+            dk_client_set_line_cb(b.c[i].cl, fanout_line);
     }
     connect_more(&b);
     if (strcmp(b.mode, "claims") == 0) {
@@ -566,7 +637,7 @@ int main(int argc, char **argv)
 
         b.shm->n[proc] = b.nrecv;
         if (proc > 0)
-            _exit(0);
+            _exit(b.errors ? 1 : 0);
         while (wait(&status) > 0)
             failed |= !WIFEXITED(status) || WEXITSTATUS(status) != 0;
         for (int p = 0; p < b.shm->procs; p++)

@@ -47,6 +47,7 @@ struct dk_client {
     struct stream *st;    /* owned while up or connecting */
     enum dk_client_state state;
     dk_client_push_cb push_cb;
+    dk_client_line_cb line_cb;
     dk_client_state_cb state_cb;
     void *arg;
     struct dk_buf in; /* lines from the server; the server bounds them */
@@ -168,11 +169,25 @@ void dk_client_disconnect(struct dk_client *cl, const char *why)
     drop(cl, why);
 }
 
+/* How docketd begins every notification (dk_rpc_notification_raw); a
+ * reply begins with its id instead. */
+#define NOTIFICATION_PREFIX "{\"jsonrpc\":\"2.0\",\"method\":"
+
+void dk_client_set_line_cb(struct dk_client *cl, dk_client_line_cb cb)
+{
+    cl->line_cb = cb;
+}
+
 static void handle_line(struct dk_client *cl, const char *line, size_t len)
 {
-    json_t *msg = json_loadb(line, len, 0, NULL);
-    json_t *method, *id;
+    json_t *msg, *method, *id;
 
+    if (cl->line_cb && len > sizeof(NOTIFICATION_PREFIX) - 1 &&
+        memcmp(line, NOTIFICATION_PREFIX, sizeof(NOTIFICATION_PREFIX) - 1) ==
+            0 &&
+        cl->line_cb(cl, line, len, cl->arg))
+        return;
+    msg = json_loadb(line, len, 0, NULL);
     if (!json_is_object(msg)) {
         json_decref(msg);
         return;

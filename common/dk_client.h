@@ -30,6 +30,15 @@ typedef void (*dk_client_reply_cb)(struct dk_client *cl, json_t *result,
 /* A push (a notification from the server); params borrowed. */
 typedef void (*dk_client_push_cb)(struct dk_client *cl, const char *method,
                                   json_t *params, void *arg);
+/*
+ * A notification's line as it is read, before it is parsed: returning
+ * true takes it (it is not parsed and the push callback does not run).
+ * For bench/, whose thousand simulated clients share the server's cores:
+ * it times a push when it arrives and reads the little it needs without
+ * parsing.  Replies are never offered.
+ */
+typedef bool (*dk_client_line_cb)(struct dk_client *cl, const char *line,
+                                  size_t len, void *arg);
 /* The connection changed state; why is set when it went down. */
 typedef void (*dk_client_state_cb)(struct dk_client *cl,
                                    enum dk_client_state state, const char *why,
@@ -42,6 +51,8 @@ struct dk_client *dk_client_new(uv_loop_t *loop, const char *server,
                                 dk_client_push_cb push_cb,
                                 dk_client_state_cb state_cb, void *arg);
 
+/* Offer each notification's raw line to cb first (NULL: none). */
+void dk_client_set_line_cb(struct dk_client *cl, dk_client_line_cb cb);
 /* Start connecting (when down).  The state callback says how it went. */
 void dk_client_connect(struct dk_client *cl);
 
