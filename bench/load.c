@@ -21,6 +21,7 @@
 #include "dk_client.h"
 #include "dk_mem.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -41,6 +42,7 @@ struct bconn {
     bool writer;       /* fanout: the one connection that writes */
     long long seen;    /* fanout: events received */
     long long scanned; /* fanout: pushes read without parsing */
+    int index;         /* fanout: which subscriber, to stagger samples */
 };
 
 struct bench {
@@ -56,9 +58,13 @@ struct bench {
     struct fanout_shm *shm; /* shared with the other receiving processes */
     struct recv *recv;      /* this process's deliveries, in shm */
     size_t nrecv, caprecv;
-    int subs;              /* subscribers in this process */
-    long long ticket;      /* the writer's ticket */
-    uv_timer_t wait_timer; /* the writer waits for every process */
+    int subs;               /* subscribers in this process */
+    bool scanning;          /* pushes are scanned, not parsed (fanout_line) */
+    struct sample *samples; /* scanned lines kept to check after the run */
+    size_t nsamples, capsamples;
+    uv_timer_t deadline_timer; /* a run that stalls fails, not hangs */
+    long long ticket;          /* the writer's ticket */
+    uv_timer_t wait_timer;     /* the writer waits for every process */
     /* views */
     int view, reps, rep, warm;
     double *view_ms;
@@ -204,69 +210,132 @@ static void fanout_record(struct bconn *c, long long id, long long v,
 static void fanout_push(struct bconn *c, json_t *params)
 {
     json_t *t = json_object_get(params, "ticket");
+    long long id = json_integer_value(json_object_get(t, "id"));
 
-    fanout_record(c, json_integer_value(json_object_get(t, "id")),
-                  json_integer_value(json_object_get(t, "version")),
+    /* With the scan on, a push of the measured ticket that comes here is
+     * one the scan could not read: it would be timed after its parse,
+     * the old way, without saying so. */
+    if (c->b->scanning && id == c->b->ticket) {
+        fprintf(stderr, "load: a push the scan could not read\n");
+        c->b->errors++;
+        stop(c->b);
+        return;
+    }
+    fanout_record(c, id, json_integer_value(json_object_get(t, "version")),
                   uv_hrtime());
+}
+
+/* A number where p points, before end; false if there is none. */
+static bool scan_number(const char *p, const char *end, long long *v)
+{
+    char *q;
+
+    if (p >= end || !isdigit((unsigned char)*p))
+        return false;
+    *v = strtoll(p, &q, 10); /* stops at the line's '\n' at the latest */
+    return q <= end;
 }
 
 /*
  * The ticket's id and version in an event's line as docketd writes it,
- * jsonb's text: "ticket": {"id": N, ...} is the last key of params, and
- * its "version" the only key of that name after it.  False when the line
- * is not of that shape (it is then parsed).
+ * jsonb's text: "ticket": {"id": N, ...} is the last key of params (jsonb
+ * orders keys by length, then bytes), so its last occurrence is the one,
+ * and its "version" the only key of that name after it.  No string can
+ * hold either needle: jsonb writes a quote in a string as \".  False when
+ * the line is not of that shape.
  */
 static bool scan_event(const char *line, size_t len, long long *id,
                        long long *version)
 {
     static const char ev[] = "\"event\",\"params\":",
                       tk[] = "\"ticket\": {\"id\": ", vk[] = "\"version\": ";
-    const char *end = line + len, *p = memmem(line, len, ev, sizeof(ev) - 1);
-    char *q;
+    const char *end = line + len, *p, *t = NULL;
 
-    /* Each strtoll stops at the line's '\n' at the latest. */
-    if (!p || !(p = memmem(p, (size_t)(end - p), tk, sizeof(tk) - 1)))
+    if (!(p = memmem(line, len, ev, sizeof(ev) - 1)))
         return false;
-    *id = strtoll(p + sizeof(tk) - 1, &q, 10);
-    if (q == p + sizeof(tk) - 1 ||
-        !(p = memmem(q, (size_t)(end - q), vk, sizeof(vk) - 1)))
+    while ((p = memmem(p, (size_t)(end - p), tk, sizeof(tk) - 1))) {
+        t = p;
+        p += sizeof(tk) - 1;
+    }
+    if (!t || !scan_number(t + sizeof(tk) - 1, end, id))
         return false;
-    *version = strtoll(p + sizeof(vk) - 1, &q, 10);
-    return q != p + sizeof(vk) - 1;
+    p = memmem(t, (size_t)(end - t), vk, sizeof(vk) - 1);
+    return p && scan_number(p + sizeof(vk) - 1, end, version);
+}
+
+/* A scanned line kept whole, with what the scan read from it. */
+struct sample {
+    char *line;
+    size_t len;
+    long long id, version;
+};
+
+/* After the run: each kept line, parsed, says what its scan said. */
+static void fanout_check_samples(struct bench *b)
+{
+    for (size_t i = 0; i < b->nsamples; i++) {
+        struct sample *m = &b->samples[i];
+        json_t *msg = json_loadb(m->line, m->len, 0, NULL);
+        json_t *t = json_object_get(json_object_get(msg, "params"), "ticket");
+        if (json_integer_value(json_object_get(t, "id")) != m->id ||
+            json_integer_value(json_object_get(t, "version")) != m->version) {
+            fprintf(stderr, "load: a push scanned wrong: %.*s\n", (int)m->len,
+                    m->line);
+            b->errors++;
+        }
+        json_decref(msg);
+        free(m->line);
+    }
+    free(b->samples);
+    b->samples = NULL;
+    b->nsamples = 0;
 }
 
 /*
  * A subscriber's push, timed when its line is read.  Each of the thousand
  * clients would parse its pushes on its own machine; here they share the
- * server's two cores, and a jansson parse of a push costs about 9 us, so
- * parsing them all would put 9 ms of the clients' work before the last
- * push.  So a push is read, timed and scanned for the two numbers, and
- * every 64th is parsed as well and must agree (DOCKET_BENCH_PARSE=1
- * parses every one, as docket does).
+ * server's two cores, and a jansson parse of a 630-byte push costs about
+ * 9 us (json_loadb in a loop, this machine, 2026-12-04), so parsing them
+ * all is 9 ms of the clients' CPU a write, about 4.5 ms in each of two
+ * receiving processes, ahead of the last push.  So a push is read, timed
+ * and scanned for the two numbers; every 64th (staggered over the
+ * subscribers) is kept and parsed after the run, and must agree
+ * (DOCKET_BENCH_PARSE=1 parses every one, as docket does).
  */
 static bool fanout_line(struct dk_client *cl, const char *line, size_t len,
                         void *arg)
 {
     struct bconn *c = arg;
+    struct bench *b = c->b;
     uint64_t now = uv_hrtime();
     long long id, v;
 
     (void)cl;
-    if (c->writer || !scan_event(line, len, &id, &v))
+    if (c->writer) /* its own pushes are not measured: not parsed either */
+        return true;
+    if (!scan_event(line, len, &id, &v))
         return false;
-    if (++c->scanned % 64 == 0) {
-        json_t *msg = json_loadb(line, len, 0, NULL);
-        json_t *t = json_object_get(json_object_get(msg, "params"), "ticket");
-        if (json_integer_value(json_object_get(t, "id")) != id ||
-            json_integer_value(json_object_get(t, "version")) != v) {
-            fprintf(stderr, "load: a push scanned wrong: %.*s\n", (int)len,
-                    line);
-            c->b->errors++;
-        }
-        json_decref(msg);
+    if ((++c->scanned + c->index) % 64 == 0 && b->nsamples < b->capsamples) {
+        struct sample *m = &b->samples[b->nsamples++];
+        m->line = dk_xmalloc(len);
+        memcpy(m->line, line, len);
+        m->len = len;
+        m->id = id;
+        m->version = v;
     }
     fanout_record(c, id, v, now);
     return true;
+}
+
+/* Every push should long have come: fail the run rather than wait. */
+static void fanout_deadline(uv_timer_t *t)
+{
+    struct bench *b = t->data;
+
+    fprintf(stderr, "load: fanout: %zu of %zu pushes in this process\n",
+            b->nrecv, (size_t)b->writes_wanted * (size_t)b->subs);
+    b->errors++;
+    stop(b);
 }
 
 /* The writer starts once every process's subscribers are subscribed. */
@@ -602,7 +671,11 @@ int main(int argc, char **argv)
         }
         if (cores > b.n - 1)
             cores = b.n - 1;
+        const char *parse = getenv("DOCKET_BENCH_PARSE");
         proc = fanout_fork(&b, cores < 1 ? 1 : cores > 64 ? 64 : (int)cores);
+        b.scanning = !(parse && strcmp(parse, "1") == 0);
+        b.capsamples = b.caprecv / 64 + (size_t)b.n;
+        b.samples = dk_xcalloc(b.capsamples, sizeof(*b.samples));
     }
     /* After the fork: each process its own loop (an epoll set is not
      * to be shared). */
@@ -613,10 +686,19 @@ int main(int argc, char **argv)
             fprintf(stderr, "load: bad server %s\n", argv[2]);
             return 2;
         }
-        if (strcmp(b.mode, "fanout") == 0 && !getenv("DOCKET_BENCH_PARSE"))
+        b.c[i].index = i;
+        if (b.scanning)
             dk_client_set_line_cb(b.c[i].cl, fanout_line);
     }
     connect_more(&b);
+    if (strcmp(b.mode, "fanout") == 0) {
+        /* A minute to connect and subscribe, then the writes' 20 ms each
+         * twice over. */
+        uv_timer_init(b.loop, &b.deadline_timer);
+        b.deadline_timer.data = &b;
+        uv_timer_start(&b.deadline_timer, fanout_deadline,
+                       60000 + 40 * (uint64_t)b.writes_wanted, 0);
+    }
     if (strcmp(b.mode, "claims") == 0) {
         b.deadline = (uint64_t)arg * 1000; /* made absolute when all ready */
     } else if (strcmp(b.mode, "views") == 0) {
@@ -635,6 +717,7 @@ int main(int argc, char **argv)
         double *ms, *first, *last;
         int status, failed = 0;
 
+        fanout_check_samples(&b);
         b.shm->n[proc] = b.nrecv;
         if (proc > 0)
             _exit(b.errors ? 1 : 0);
@@ -650,6 +733,7 @@ int main(int argc, char **argv)
                b.writes_wanted, n, b.shm->procs, pct(ms, n, 0.5),
                pct(ms, n, 0.99), n ? ms[n - 1] : 0.0, pct(first, w, 0.5),
                pct(last, w, 0.5), b.errors + failed);
+        b.errors += failed;
     } else if (strcmp(b.mode, "idle") == 0) {
         printf("idle connections=%d docketd_rss_kb=%ld\n", b.n, rss_kb(arg));
     }

@@ -178,13 +178,18 @@ void dk_client_set_line_cb(struct dk_client *cl, dk_client_line_cb cb)
     cl->line_cb = cb;
 }
 
+static bool is_notification(const char *line, size_t len)
+{
+    return len > sizeof(NOTIFICATION_PREFIX) - 1 &&
+           memcmp(line, NOTIFICATION_PREFIX, sizeof(NOTIFICATION_PREFIX) - 1) ==
+               0;
+}
+
 static void handle_line(struct dk_client *cl, const char *line, size_t len)
 {
     json_t *msg, *method, *id;
 
-    if (cl->line_cb && len > sizeof(NOTIFICATION_PREFIX) - 1 &&
-        memcmp(line, NOTIFICATION_PREFIX, sizeof(NOTIFICATION_PREFIX) - 1) ==
-            0 &&
+    if (cl->line_cb && is_notification(line, len) &&
         cl->line_cb(cl, line, len, cl->arg))
         return;
     msg = json_loadb(line, len, 0, NULL);

@@ -35,7 +35,11 @@ typedef void (*dk_client_push_cb)(struct dk_client *cl, const char *method,
  * true takes it (it is not parsed and the push callback does not run).
  * For bench/, whose thousand simulated clients share the server's cores:
  * it times a push when it arrives and reads the little it needs without
- * parsing.  Replies are never offered.
+ * parsing.  line is borrowed and not NUL-terminated: line[len] is its
+ * '\n'.  Only lines that begin as docketd begins every notification,
+ * {"jsonrpc":"2.0","method":, are offered (a reply begins with its id),
+ * so replies never are.  It runs from the read callback: it may
+ * disconnect, but must not free the client.
  */
 typedef bool (*dk_client_line_cb)(struct dk_client *cl, const char *line,
                                   size_t len, void *arg);
@@ -53,6 +57,7 @@ struct dk_client *dk_client_new(uv_loop_t *loop, const char *server,
 
 /* Offer each notification's raw line to cb first (NULL: none). */
 void dk_client_set_line_cb(struct dk_client *cl, dk_client_line_cb cb);
+
 /* Start connecting (when down).  The state callback says how it went. */
 void dk_client_connect(struct dk_client *cl);
 

@@ -16,17 +16,22 @@
 
 #include "dk_client.h"
 
-/* What the scripted server writes once the client's request has come. */
+/* What the scripted server writes once the client's request has come:
+ * in two writes a little apart, split inside the first line; the line
+ * that is only the notification prefix is no notification. */
 static const char script[] =
     "{\"jsonrpc\":\"2.0\",\"method\":\"event\",\"params\":{\"seq\":1}}\n"
     "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"method\":\"not a push\"}}\n"
+    "{\"jsonrpc\":\"2.0\",\"method\":\n"
     "{\"jsonrpc\":\"2.0\",\"method\":\"presence\",\"params\":{\"seq\":2}}\n"
     "{\"jsonrpc\":\"2.0\",\"method\":\"event\",\"params\":{\"seq\":3}}\n";
+#define SPLIT 20 /* bytes of the first write */
 
 struct fixture {
     uv_loop_t loop;
     uv_pipe_t server, peer;
-    char path[108];
+    uv_timer_t pause;
+    char dir[64], path[108];
     struct dk_client *cl;
     bool take_events;  /* the hook takes "event" lines */
     int lines, pushes; /* seen by the hook, by the push callback */
@@ -37,14 +42,40 @@ struct fixture {
 };
 
 /* The script is out: hang up, which the client hears after every line. */
-static void peer_written(uv_write_t *w, int status)
+/* The script is out: hang up, which the client hears after every line. */
+static void peer_written_cb(uv_write_t *w, int status)
 {
     assert_int_equal(status, 0);
     uv_close((uv_handle_t *)w->handle, NULL);
     free(w);
 }
 
-static void peer_alloc(uv_handle_t *h, size_t n, uv_buf_t *buf)
+static void first_written_cb(uv_write_t *w, int status)
+{
+    assert_int_equal(status, 0);
+    free(w);
+}
+
+static void peer_write(struct fixture *f, const char *data, size_t len,
+                       uv_write_cb cb)
+{
+    uv_write_t *w = malloc(sizeof(*w));
+    uv_buf_t out = uv_buf_init((char *)data, (unsigned)len);
+
+    assert_non_null(w);
+    assert_int_equal(uv_write(w, (uv_stream_t *)&f->peer, &out, 1, cb), 0);
+}
+
+/* The rest of the script, after the client has read the first part. */
+static void pause_cb(uv_timer_t *t)
+{
+    struct fixture *f = t->data;
+
+    peer_write(f, script + SPLIT, sizeof(script) - 1 - SPLIT, peer_written_cb);
+    uv_close((uv_handle_t *)t, NULL);
+}
+
+static void peer_alloc_cb(uv_handle_t *h, size_t n, uv_buf_t *buf)
 {
     struct fixture *f = h->data;
 
@@ -54,11 +85,9 @@ static void peer_alloc(uv_handle_t *h, size_t n, uv_buf_t *buf)
 }
 
 /* The client's one request has come: answer with the script. */
-static void peer_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
+static void peer_read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 {
     struct fixture *f = s->data;
-    uv_write_t *w;
-    uv_buf_t out = uv_buf_init((char *)script, sizeof(script) - 1);
 
     (void)buf;
     if (n <= 0)
@@ -67,12 +96,13 @@ static void peer_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
     if (!memchr(f->request, '\n', f->request_len))
         return;
     uv_read_stop(s);
-    w = malloc(sizeof(*w));
-    assert_non_null(w);
-    assert_int_equal(uv_write(w, s, &out, 1, peer_written), 0);
+    peer_write(f, script, SPLIT, first_written_cb);
+    uv_timer_init(&f->loop, &f->pause);
+    f->pause.data = f;
+    uv_timer_start(&f->pause, pause_cb, 20, 0);
 }
 
-static void on_connection(uv_stream_t *server, int status)
+static void connection_cb(uv_stream_t *server, int status)
 {
     struct fixture *f = server->data;
 
@@ -80,10 +110,10 @@ static void on_connection(uv_stream_t *server, int status)
     uv_pipe_init(&f->loop, &f->peer, 0);
     f->peer.data = f;
     assert_int_equal(uv_accept(server, (uv_stream_t *)&f->peer), 0);
-    uv_read_start((uv_stream_t *)&f->peer, peer_alloc, peer_read);
+    uv_read_start((uv_stream_t *)&f->peer, peer_alloc_cb, peer_read_cb);
 }
 
-static bool on_line(struct dk_client *cl, const char *line, size_t len,
+static bool line_cb(struct dk_client *cl, const char *line, size_t len,
                     void *arg)
 {
     struct fixture *f = arg;
@@ -96,7 +126,7 @@ static bool on_line(struct dk_client *cl, const char *line, size_t len,
     return f->take_events && memmem(line, len, "\"event\"", 7) != NULL;
 }
 
-static void on_push(struct dk_client *cl, const char *method, json_t *params,
+static void push_cb(struct dk_client *cl, const char *method, json_t *params,
                     void *arg)
 {
     struct fixture *f = arg;
@@ -107,7 +137,7 @@ static void on_push(struct dk_client *cl, const char *method, json_t *params,
         json_integer_value(json_object_get(params, "seq"));
 }
 
-static void on_reply(struct dk_client *cl, json_t *result, json_t *error,
+static void reply_cb(struct dk_client *cl, json_t *result, json_t *error,
                      void *arg)
 {
     struct fixture *f = arg;
@@ -119,16 +149,15 @@ static void on_reply(struct dk_client *cl, json_t *result, json_t *error,
     f->replied = true;
 }
 
-static void on_state(struct dk_client *cl, enum dk_client_state state,
+static void state_cb(struct dk_client *cl, enum dk_client_state state,
                      const char *why, void *arg)
 {
     struct fixture *f = arg;
 
     (void)why;
     if (state == DK_CLIENT_UP) {
-        assert_int_equal(dk_client_call(cl, "ping", NULL, on_reply, f), 0);
+        assert_int_equal(dk_client_call(cl, "ping", NULL, reply_cb, f), 0);
     } else if (state == DK_CLIENT_DOWN) {
-        dk_client_free(cl);
         uv_close((uv_handle_t *)&f->server, NULL);
     }
 }
@@ -140,24 +169,30 @@ static void run(struct fixture *f, bool hook, bool take_events)
 
     memset(f, 0, sizeof(*f));
     f->take_events = take_events;
-    snprintf(f->path, sizeof(f->path), "/tmp/dk-client-test-%ld.sock",
-             (long)getpid());
-    unlink(f->path);
+    snprintf(f->dir, sizeof(f->dir), "%s/dk-client-XXXXXX",
+             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    assert_non_null(mkdtemp(f->dir));
+    snprintf(f->path, sizeof(f->path), "%s/s", f->dir);
     assert_int_equal(uv_loop_init(&f->loop), 0);
     uv_pipe_init(&f->loop, &f->server, 0);
     f->server.data = f;
     assert_int_equal(uv_pipe_bind(&f->server, f->path), 0);
-    assert_int_equal(uv_listen((uv_stream_t *)&f->server, 4, on_connection), 0);
+    assert_int_equal(uv_listen((uv_stream_t *)&f->server, 4, connection_cb), 0);
     snprintf(server, sizeof(server), "unix:%s", f->path);
-    f->cl = dk_client_new(&f->loop, server, on_push, on_state, f);
+    f->cl = dk_client_new(&f->loop, server, push_cb, state_cb, f);
     assert_non_null(f->cl);
     if (hook)
-        dk_client_set_line_cb(f->cl, on_line);
+        dk_client_set_line_cb(f->cl, line_cb);
     dk_client_connect(f->cl);
     uv_run(&f->loop, UV_RUN_DEFAULT);
+    /* Down, and the server closed: free the client outside its callbacks
+     * and let its handle close. */
+    dk_client_free(f->cl);
+    uv_run(&f->loop, UV_RUN_DEFAULT);
+    unlink(f->path);
+    rmdir(f->dir);
     assert_true(f->replied);
     assert_int_equal(uv_loop_close(&f->loop), 0);
-    unlink(f->path);
 }
 
 static void test_dk_client__without_a_hook_every_push_is_parsed(void **state)
