@@ -4,6 +4,7 @@
  */
 #include "ctl.h"
 #include "dk_mem.h"
+#include "dk_pgenc.h"
 #include "dk_text.h"
 
 #include <errno.h>
@@ -42,14 +43,23 @@ static const char *first_line(const char *msg, char *buf, size_t size)
 
 PGconn *ctl_db(struct ctl *c)
 {
+    const char *values[] = {c->cfg.database.conninfo, DK_PGENC_CLIENT, NULL};
     char line[512];
 
     if (c->pg)
         return c->pg;
-    c->pg = PQconnectdb(c->cfg.database.conninfo);
+    c->pg = PQconnectdbParams(dk_pgenc_keywords, values, 1);
     if (PQstatus(c->pg) != CONNECTION_OK) {
         ctl_fail(c, "could not connect to database: %s",
                  first_line(PQerrorMessage(c->pg), line, sizeof(line)));
+        PQfinish(c->pg);
+        c->pg = NULL;
+        return NULL;
+    }
+    if (dk_pgenc_why(PQparameterStatus(c->pg, "server_encoding"),
+                     PQparameterStatus(c->pg, "client_encoding"), line,
+                     sizeof(line))) {
+        ctl_fail(c, "%s", line);
         PQfinish(c->pg);
         c->pg = NULL;
         return NULL;

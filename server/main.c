@@ -11,6 +11,7 @@
 #include "dk_config.h"
 #include "dk_log.h"
 #include "dk_mem.h"
+#include "dk_pgenc.h"
 #include "dk_rpc.h"
 #include "dk_schema_version.h" /* generated from schema/version.sql */
 #include "dk_secret.h"
@@ -236,17 +237,22 @@ static void signal_cb(uv_signal_t *h, int signum)
 
 /*
  * Check the schema once, synchronously, before the loop runs: a database
- * at another version is an operator's mistake worth refusing to start
- * for.  An unreachable one is not: the pool keeps trying.
+ * at another version, or not in UTF8, is an operator's mistake worth
+ * refusing to start for.  An unreachable one is not: the pool keeps
+ * trying.
  */
 static int check_schema(const struct dk_config *cfg)
 {
-    /* A default connect_timeout that the conninfo's own overrides. */
-    const char *const keys[] = {"connect_timeout", "dbname", NULL};
-    const char *const values[] = {"10", cfg->database.conninfo, NULL};
+    /* A default connect_timeout that the conninfo's own overrides; the
+     * client encoding the pool's connections use (dk_pgenc.h). */
+    const char *const keys[] = {"connect_timeout", "dbname", "client_encoding",
+                                NULL};
+    const char *const values[] = {"10", cfg->database.conninfo, DK_PGENC_CLIENT,
+                                  NULL};
     PGconn *pg = PQconnectdbParams(keys, values, 1);
     PGresult *res;
     int version, rc = 0;
+    char why[256];
 
     if (PQstatus(pg) != CONNECTION_OK) {
         dk_log(DK_LOG_WARN,
@@ -255,6 +261,13 @@ static int check_schema(const struct dk_config *cfg)
                (int)strcspn(PQerrorMessage(pg), "\n"), PQerrorMessage(pg));
         PQfinish(pg);
         return 0;
+    }
+    if (dk_pgenc_why(PQparameterStatus(pg, "server_encoding"),
+                     PQparameterStatus(pg, "client_encoding"), why,
+                     sizeof(why))) {
+        dk_log(DK_LOG_ERROR, "%s", why);
+        PQfinish(pg);
+        return -1;
     }
     res = PQexec(pg, "SELECT max(version) FROM schema_version");
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {

@@ -12,6 +12,7 @@
 #include "dk_err.h"
 #include "dk_log.h"
 #include "dk_mem.h"
+#include "dk_pgenc.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -304,6 +305,13 @@ static void connect_step(struct db_conn *dc)
             conn_drop(dc, pq_error(dc->pg, buf, sizeof(buf)));
             return;
         }
+        /* Text goes from the rows into JSON and HTML as it comes. */
+        if (dk_pgenc_why(PQparameterStatus(dc->pg, "server_encoding"),
+                         PQparameterStatus(dc->pg, "client_encoding"), buf,
+                         sizeof(buf))) {
+            conn_drop(dc, buf);
+            return;
+        }
         /* Without target_session_attrs=read-write libpq takes a standby
          * too; a failed connect keeps the back-off growing. */
         if (read_only_why(dc->pg)) {
@@ -354,7 +362,9 @@ static void conn_start(struct db_conn *dc)
 {
     char buf[512];
 
-    dc->pg = PQconnectStart(dc->db->conninfo);
+    const char *values[] = {dc->db->conninfo, DK_PGENC_CLIENT, NULL};
+
+    dc->pg = PQconnectStartParams(dk_pgenc_keywords, values, 1);
     if (!dc->pg || PQstatus(dc->pg) == CONNECTION_BAD) {
         conn_drop(dc, pq_error(dc->pg, buf, sizeof(buf)));
         return;
