@@ -1,5 +1,6 @@
 """rpc_encoding.py - text reaches docketd as UTF-8 whatever the session's
-client encoding would otherwise be, and a database that is not UTF8 is
+client encoding would otherwise be (the environment's PGCLIENTENCODING,
+the role's client_encoding), and a database that is not UTF8 is
 refused, by docketd at start and by docketctl, with a clear message.
 
 docketd writes the views' rows and the portal's pages straight from the
@@ -13,6 +14,15 @@ sys.path.insert(0, os.path.dirname(__file__))
 from harness import *
 
 cl = Cluster()
+# The role's own setting says LATIN1 too (as ALTER ROLE or postgresql.conf
+# could); this script's psql asks for UTF8 for itself.
+os.environ["PGCLIENTENCODING"] = "UTF8"
+cl.sql("ALTER ROLE docket SET client_encoding = 'LATIN1'")
+eq(subprocess.run(["psql", cl.conninfo, "-XAtq", "-c", "SHOW client_encoding"],
+                  env={k: v for k, v in os.environ.items()
+                       if k != "PGCLIENTENCODING"},
+                  check=True, capture_output=True, text=True).stdout.strip(),
+   "LATIN1", "a session that asks for nothing is in LATIN1")
 cl.add_staff("anna", "content", "Anna Berg")
 contact = cl.add_contact("ola@nordlys.example.no")
 TEXT = "Bl\u00e5 banner for \u00c5se \u00d8stby \u2014 \U0001f3a8 \u2028 \u00e6"
