@@ -360,9 +360,8 @@ static void notice_cb(void *arg, const char *message)
 
 static void conn_start(struct db_conn *dc)
 {
-    char buf[512];
-
     const char *values[] = {dc->db->conninfo, DK_PGENC_CLIENT, NULL};
+    char buf[512];
 
     dc->pg = PQconnectStartParams(dk_pgenc_keywords, values, 1);
     if (!dc->pg || PQstatus(dc->pg) == CONNECTION_BAD) {
